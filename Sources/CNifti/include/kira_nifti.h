@@ -1,0 +1,19 @@
+#ifndef KIRA_NIFTI_H
+#define KIRA_NIFTI_H
+#include <nifti/nifti1_io.h>
+
+/* mat44 is a nested C array, which Swift sees as a tuple of tuples; these helpers
+   move it through plain row-major double[12] (the top three rows). */
+
+/* Fills out[12] with the voxel->RAS transform the file's header states:
+   sform when sform_code > 0, else qform when qform_code > 0, else pixdim scaling.
+   Returns 2 for sform, 1 for qform, 0 for the pixdim fallback. */
+int kira_nifti_get_affine(const nifti_image *nim, double out[12]);
+
+/* Sets sform and qform (both code 1, scanner) from a row-major voxel->RAS transform. */
+void kira_nifti_set_affine(nifti_image *nim, const double m[12]);
+
+/* Reads header and data quietly; NULL when the file cannot be read. */
+nifti_image *kira_nifti_read(const char *path, int read_data);
+
+#endif

@@ -1,0 +1,1 @@
+#include <nifti/znzlib.h>

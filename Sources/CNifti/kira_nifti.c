@@ -1,0 +1,43 @@
+#include "kira_nifti.h"
+#include <string.h>
+
+int kira_nifti_get_affine(const nifti_image *nim, double out[12]) {
+    const mat44 *src = NULL;
+    int kind = 0;
+    if (nim->sform_code > 0) { src = &nim->sto_xyz; kind = 2; }
+    else if (nim->qform_code > 0) { src = &nim->qto_xyz; kind = 1; }
+    if (src) {
+        for (int r = 0; r < 3; r++)
+            for (int c = 0; c < 4; c++) out[r * 4 + c] = src->m[r][c];
+        return kind;
+    }
+    memset(out, 0, 12 * sizeof(double));
+    out[0] = nim->dx > 0 ? nim->dx : 1;
+    out[5] = nim->dy > 0 ? nim->dy : 1;
+    out[10] = nim->dz > 0 ? nim->dz : 1;
+    return 0;
+}
+
+void kira_nifti_set_affine(nifti_image *nim, const double m[12]) {
+    mat44 a;
+    memset(&a, 0, sizeof a);
+    for (int r = 0; r < 3; r++)
+        for (int c = 0; c < 4; c++) a.m[r][c] = (float)m[r * 4 + c];
+    a.m[3][3] = 1;
+    nim->sto_xyz = a;
+    nim->sto_ijk = nifti_mat44_inverse(a);
+    nim->sform_code = NIFTI_XFORM_SCANNER_ANAT;
+    float qb, qc, qd, qx, qy, qz, dx, dy, dz, qfac;
+    nifti_mat44_to_quatern(a, &qb, &qc, &qd, &qx, &qy, &qz, &dx, &dy, &dz, &qfac);
+    nim->quatern_b = qb; nim->quatern_c = qc; nim->quatern_d = qd;
+    nim->qoffset_x = qx; nim->qoffset_y = qy; nim->qoffset_z = qz;
+    nim->qfac = qfac;
+    nim->qto_xyz = nifti_quatern_to_mat44(qb, qc, qd, qx, qy, qz, dx, dy, dz, qfac);
+    nim->qto_ijk = nifti_mat44_inverse(nim->qto_xyz);
+    nim->qform_code = NIFTI_XFORM_SCANNER_ANAT;
+}
+
+nifti_image *kira_nifti_read(const char *path, int read_data) {
+    nifti_set_debug_level(0);
+    return nifti_image_read(path, read_data);
+}

@@ -1,0 +1,2 @@
+/* placeholder: replaced by the owner of COpenJPEG */
+int kira_copenjpeg_placeholder(void);

@@ -1,0 +1,2 @@
+/* placeholder: replaced by the owner of CRaster */
+int kira_craster_placeholder(void);

@@ -1,0 +1,2 @@
+import KiraCore
+print("kira \(KiraVersion.current)")
