@@ -1,8 +1,62 @@
-/* placeholder: replaced by the owner of CDcmtk */
+/* C interface to the parts of dcmtk Kira uses: open a file (optionally without
+   pixel data), read attributes by path, decode one frame into a caller buffer, and
+   hand out the raw fragments of an encapsulated frame (for JPEG 2000). Every call
+   returns a status (KIRA_DCM_OK on success) and writes a message on failure. */
+#ifndef KIRA_CDCMTK_H
+#define KIRA_CDCMTK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
-int kira_cdcmtk_placeholder(void);
+
+enum {
+    KIRA_DCM_OK = 0,
+    KIRA_DCM_NOT_FOUND = 1,     /* attribute absent */
+    KIRA_DCM_NOT_DICOM = 2,     /* not a DICOM file */
+    KIRA_DCM_TRUNCATED = 3,     /* the stream ended early */
+    KIRA_DCM_ERROR = 4,         /* anything else; see the message */
+    KIRA_DCM_TOO_SMALL = 5      /* caller buffer too small */
+};
+
+typedef struct kira_dcm_file kira_dcm_file;
+
+/* Opens a file. Values longer than max_read_length bytes (e.g. pixel data) stay on
+   disk until asked for; pass 0 to load everything. */
+int kira_dcm_open(const char *path, uint32_t max_read_length, kira_dcm_file **out,
+                  char *msg, size_t msg_len);
+void kira_dcm_close(kira_dcm_file *file);
+
+/* Transfer syntax UID of the dataset as read. */
+int kira_dcm_transfer_syntax(kira_dcm_file *file, char *buf, size_t buf_len, char *msg, size_t msg_len);
+
+/* Value of the attribute at a path such as "(0020,0032)" or
+   "(5200,9230)[3].(0020,9113)[0].(0020,0032)", all values joined by backslashes. */
+int kira_dcm_get_string(kira_dcm_file *file, const char *path, char *buf, size_t buf_len,
+                        size_t *needed, char *msg, size_t msg_len);
+
+/* Number of items of the sequence at path (0 when absent). */
+int kira_dcm_sequence_count(kira_dcm_file *file, const char *path, size_t *count, char *msg, size_t msg_len);
+
+/* A US/OW/SS element as 16-bit words (palette LUTs); count receives the number of words. */
+int kira_dcm_get_uint16_array(kira_dcm_file *file, const char *path, uint16_t *buf, size_t buf_count,
+                              size_t *count, char *msg, size_t msg_len);
+
+/* Decodes frame `frame` (0-based) into dest (native byte order); dest_len must be at
+   least rows*columns*samples*bytes per sample (rounded up to even). The colour model
+   of the decoded samples is written to color_model. */
+int kira_dcm_decode_frame(kira_dcm_file *file, uint32_t frame, void *dest, size_t dest_len,
+                          char *color_model, size_t color_model_len, char *msg, size_t msg_len);
+
+/* The compressed bytes of one frame of encapsulated pixel data, allocated with malloc;
+   free with kira_dcm_free_buffer. */
+int kira_dcm_encapsulated_frame(kira_dcm_file *file, uint32_t frame, uint32_t frame_count,
+                                uint8_t **data, size_t *length, char *msg, size_t msg_len);
+void kira_dcm_free_buffer(uint8_t *data);
+
 #ifdef __cplusplus
 }
+#endif
 #endif

@@ -1,2 +1,57 @@
-/* placeholder: replaced by the owner of CRaster */
-int kira_craster_placeholder(void);
+#ifndef KIRA_CRASTER_H
+#define KIRA_CRASTER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Decoding of PNG (libpng) and JPEG (libjpeg) files into plain pixel buffers.
+ * libpng and libjpeg report errors by longjmp; both are caught here, in C, and turned
+ * into a status plus a message, because Swift cannot unwind through setjmp/longjmp. */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+    KIRA_RASTER_OK = 0,
+    KIRA_RASTER_CANNOT_OPEN = 1,   /* fopen failed (message holds strerror) */
+    KIRA_RASTER_NOT_THIS_FORMAT = 2, /* signature does not match */
+    KIRA_RASTER_DECODE_ERROR = 3,  /* the library reported an error (corrupt or truncated data) */
+    KIRA_RASTER_UNSUPPORTED = 4,   /* valid file in a layout not handled (e.g. CMYK JPEG) */
+    KIRA_RASTER_NO_MEMORY = 5
+} kira_raster_status;
+
+/* Original colour layout of the file, for provenance. */
+typedef enum {
+    KIRA_RASTER_SOURCE_GREY = 0,
+    KIRA_RASTER_SOURCE_GREY_ALPHA = 1,
+    KIRA_RASTER_SOURCE_RGB = 2,
+    KIRA_RASTER_SOURCE_RGBA = 3,
+    KIRA_RASTER_SOURCE_PALETTE = 4
+} kira_raster_source_layout;
+
+typedef struct {
+    int status;               /* kira_raster_status */
+    char message[256];        /* NUL-terminated; empty on success */
+    uint32_t width;
+    uint32_t height;
+    int channels;             /* samples per pixel in `pixels`: 1 grey, 2 grey+alpha, 3 RGB, 4 RGBA */
+    int bit_depth;            /* 8 or 16; 16-bit samples are in native byte order */
+    int source_layout;        /* kira_raster_source_layout */
+    int source_bit_depth;     /* bits per sample (or palette index) in the file */
+    void *pixels;             /* row 0 first, samples interleaved; owned: free with kira_raster_free */
+    size_t byte_count;
+} kira_raster_image;
+
+/* Each returns `out->status` and fills `out`; on failure `out->pixels` is NULL. */
+int kira_png_read(const char *path, kira_raster_image *out);
+int kira_jpeg_read(const char *path, kira_raster_image *out);
+
+/* Frees `img->pixels` (the only allocation made by the readers) and clears the pointer. */
+void kira_raster_free(kira_raster_image *img);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""kira convert against dcm2niix on the same inputs, in one run.
+
+For each input both tools convert to uncompressed NIfTI with a JSON sidecar, several
+times; the script prints the median wall time of each, the ratio kira/dcm2niix (goal
+<= 1.0), each tool's peak resident memory, and Kira's peak against the largest volume it
+wrote (goal <= 2x). Timing is a benchmark, never a test: run it with `make bench`.
+"""
+import json, os, shutil, statistics, subprocess, sys, tempfile, time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REF = os.environ.get("KIRA_REFERENCE", os.path.join(os.path.dirname(ROOT), "shared", "reference"))
+KIRA = os.environ.get("KIRA", os.path.join(ROOT, ".build", "release", "kira"))
+REPEATS = int(os.environ.get("REPEATS", "5"))
+
+CASES = [
+    ("synthetic oblique MR (TestData)", os.path.join(ROOT, "TestData", "dicom")),
+    ("IBSI CT phantom, 60 slices", os.path.join(REF, "ibsi", "ct_phantom", "dicom", "image")),
+    ("dcm_qa_ts, 9 transfer syntaxes", os.path.join(REF, "dicom", "dcm_qa_ts", "In")),
+    ("dcm_qa_enh, enhanced multi-frame", os.path.join(REF, "dicom", "dcm_qa_enh", "In")),
+    ("CBIS-DDSM mammogram, RLE 4736x2624", os.path.join(REF, "dicom", "samples", "mg")),
+]
+
+
+def run(cmd):
+    """Runs cmd, returns (seconds, peak RSS in MiB, exit code)."""
+    t0 = time.perf_counter()
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(p.pid, 0)
+    dt = time.perf_counter() - t0
+    code = os.waitstatus_to_exitcode(status)
+    return dt, usage.ru_maxrss / 1024.0, code
+
+
+def largest_volume_mib(outdir):
+    best = 0
+    for name in os.listdir(outdir):
+        if name.endswith(".json"):
+            with open(os.path.join(outdir, name)) as f:
+                g = json.load(f).get("KiraGeometry", {})
+            size = g.get("Size", [0])
+            n = 1
+            for s in size:
+                n *= s
+            n *= g.get("Components", 1)
+            bytes_per = {"uint8": 1, "int16": 2, "uint16": 2, "int32": 4, "float32": 4, "float64": 8}
+            best = max(best, n * bytes_per.get(g.get("ScalarType", "float32"), 4))
+    return best / 2**20
+
+
+def main():
+    if not os.access(KIRA, os.X_OK):
+        sys.exit(f"no release kira at {KIRA}; run `make release` first")
+    dcm2niix = shutil.which("dcm2niix")
+    if not dcm2niix:
+        sys.exit("dcm2niix is not installed (apt-get install dcm2niix)")
+    print(f"{'input':38} {'kira s':>8} {'dcm2niix s':>10} {'ratio':>6} {'kira MiB':>9} {'d2n MiB':>8} {'vol MiB':>8} {'peak/vol':>8}")
+    ratios = []
+    for label, path in CASES:
+        if not os.path.isdir(path):
+            print(f"{label:38} skipped: {path} is absent")
+            continue
+        kt, km, dt, dm = [], [], [], []
+        vol = 0.0
+        for _ in range(REPEATS):
+            with tempfile.TemporaryDirectory() as ko, tempfile.TemporaryDirectory() as do:
+                s, m, code = run([KIRA, "convert", path, "-o", ko, "-q"])
+                if code not in (0, 2):
+                    print(f"{label:38} kira failed with exit code {code}")
+                    break
+                kt.append(s); km.append(m)
+                vol = max(vol, largest_volume_mib(ko))
+                s, m, _ = run([dcm2niix, "-z", "n", "-b", "y", "-o", do, path])
+                dt.append(s); dm.append(m)
+        if not kt:
+            continue
+        k, d = statistics.median(kt), statistics.median(dt)
+        ratios.append(k / d)
+        print(f"{label:38} {k:8.3f} {d:10.3f} {k / d:6.2f} {max(km):9.1f} {max(dm):8.1f} {vol:8.1f} {max(km) / vol if vol else float('nan'):8.2f}")
+    if ratios:
+        print(f"geometric-mean time ratio kira/dcm2niix: {statistics.geometric_mean(ratios):.2f} (goal <= 1.0)")
+
+
+if __name__ == "__main__":
+    main()

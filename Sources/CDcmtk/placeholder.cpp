@@ -1,2 +1,0 @@
-#include "kira_cdcmtk.h"
-extern "C" int kira_cdcmtk_placeholder(void) { return 0; }

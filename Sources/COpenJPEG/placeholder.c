@@ -1,2 +1,0 @@
-#include "kira_copenjpeg.h"
-int kira_copenjpeg_placeholder(void) { return 0; }

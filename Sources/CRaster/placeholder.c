@@ -1,2 +1,0 @@
-#include "kira_craster.h"
-int kira_craster_placeholder(void) { return 0; }

@@ -1,0 +1,2 @@
+import CDcmtk
+import COpenJPEG

@@ -1,0 +1,67 @@
+import Foundation
+import KiraCore
+
+/// Output names built from a `--template` such as `{modality}_{series}_{description}`.
+///
+/// Field values come from DICOM headers and so from outside: each is reduced to
+/// `[A-Za-z0-9._+-]` so no value can add a folder, climb out with `..` or hide a file.
+/// The template itself may name sub-folders but never an absolute path or `..`.
+public struct OutputTemplate: Sendable {
+    public static let defaultTemplate = "{source}_{series}_{description}"
+    public static let fields = ["source", "series", "description", "protocol", "modality", "echo",
+                                "laterality", "view", "index", "time"]
+
+    public let template: String
+
+    public init(_ template: String) throws {
+        guard !template.isEmpty else { throw KiraError.invalidArgument("--template is empty") }
+        if template.hasPrefix("/") {
+            throw KiraError.invalidArgument("--template '\(template)' is an absolute path; it must stay inside the output folder")
+        }
+        let parts = template.split(separator: "/", omittingEmptySubsequences: false)
+        if parts.contains(where: { $0 == ".." || $0 == "." || $0.isEmpty }) {
+            throw KiraError.invalidArgument("--template '\(template)' contains '..', '.' or an empty folder; it must stay inside the output folder")
+        }
+        var rest = Substring(template)
+        while let open = rest.firstIndex(of: "{") {
+            guard let close = rest[open...].firstIndex(of: "}") else {
+                throw KiraError.invalidArgument("--template '\(template)' has an unclosed '{'")
+            }
+            let name = String(rest[rest.index(after: open)..<close])
+            guard Self.fields.contains(name) else {
+                throw KiraError.invalidArgument("--template field '{\(name)}' is unknown; known fields: " + Self.fields.map { "{\($0)}" }.joined(separator: ", "))
+            }
+            rest = rest[rest.index(after: close)...]
+        }
+        self.template = template
+    }
+
+    /// The relative path (without extension) for one output; missing fields become "na".
+    public func render(_ values: [String: String]) -> String {
+        var out = ""
+        var rest = Substring(template)
+        while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
+            out += Self.sanitize(String(rest[..<open]), allowSlash: true)
+            let name = String(rest[rest.index(after: open)..<close])
+            out += Self.sanitize(values[name].flatMap { $0.isEmpty ? nil : $0 } ?? "na", allowSlash: false)
+            rest = rest[rest.index(after: close)...]
+        }
+        out += Self.sanitize(String(rest), allowSlash: true)
+        return out
+    }
+
+    /// Keeps letters, digits, `.`, `_`, `+`, `-`; everything else becomes `_`; runs of dots
+    /// and leading dots are removed so no component can be `..` or hidden.
+    public static func sanitize(_ s: String, allowSlash: Bool) -> String {
+        var chars: [Character] = []
+        for c in s {
+            if c.isASCII && (c.isLetter || c.isNumber || c == "_" || c == "-" || c == "+") { chars.append(c) }
+            else if c == "." { if chars.last != "." { chars.append(c) } }
+            else if c == "/" && allowSlash { chars.append(c) }
+            else { chars.append("_") }
+        }
+        var result = String(chars).replacingOccurrences(of: "..", with: "_")
+        while result.hasPrefix(".") { result.removeFirst() }
+        return result.replacingOccurrences(of: "/.", with: "/_")
+    }
+}

@@ -1,0 +1,177 @@
+import Foundation
+import KiraCore
+import KiraDICOM
+import KiraIO
+import Logging
+
+/// One conversion run: reads each input series or file, writes NIfTI + sidecar, and
+/// records every output and failure; one bad input never stops the others.
+struct Converter {
+    struct Options {
+        var keepPHI: Bool
+        var keepRGB: Bool
+        var gzip: Bool
+        var overwrite: Bool
+        var rasterSpacing: SIMD2<Double>?
+    }
+
+    let outputFolder: URL
+    let template: OutputTemplate
+    let options: Options
+    let logger: Logger
+    private var claimed: Set<String> = []
+    private var index = 0
+
+    init(outputFolder: URL, template: OutputTemplate, options: Options, logger: Logger) {
+        self.outputFolder = outputFolder
+        self.template = template
+        self.options = options
+        self.logger = logger
+    }
+
+    mutating func convert(_ inputs: [URL]) -> ConversionReport {
+        var report = ConversionReport()
+        var dicomInputs: [URL] = []
+        for url in inputs {
+            if InputClassifier.isDirectory(url) { dicomInputs.append(url); continue }
+            switch InputClassifier.kind(of: url) {
+            case .dicomCandidate: dicomInputs.append(url)
+            case .nifti, .nrrd, .raster:
+                convertFile(url, into: &report)
+            }
+        }
+        if !dicomInputs.isEmpty {
+            let scan = DICOMScanner.scan(dicomInputs, options: dicomOptions, logger: logger)
+            report.skipped += scan.skippedNonDICOM.map { .init(file: $0.file, reason: $0.reason) }
+            report.failures += scan.failures.map { .init(file: $0.file, reason: $0.reason) }
+            // A file named on the command line that is not DICOM is a failure, not a skip.
+            let named = Set(dicomInputs.filter { !InputClassifier.isDirectory($0) }.map(\.path))
+            for s in report.skipped where named.contains(s.file) {
+                report.failures.append(.init(file: s.file, reason: "not a DICOM file (\(s.reason))"))
+            }
+            report.skipped.removeAll { named.contains($0.file) }
+            for series in scan.series {
+                logger.debug("converting series \(series.key) (\(series.files.count) files)")
+                do {
+                    let volume = try series.load(options: dicomOptions, logger: logger)
+                    let source = series.files.first.map { $0.deletingLastPathComponent().lastPathComponent } ?? "dicom"
+                    try write(volume, source: source, sources: series.files.map(\.lastPathComponent), into: &report)
+                } catch {
+                    report.failures.append(.init(file: series.files.first?.path ?? series.key,
+                                                 reason: "series \(series.key): \(Self.describe(error))"))
+                }
+            }
+        }
+        return report
+    }
+
+    private var dicomOptions: DICOMReadOptions { DICOMReadOptions(keepRGB: options.keepRGB, keepPHI: options.keepPHI) }
+
+    private mutating func convertFile(_ url: URL, into report: inout ConversionReport) {
+        do {
+            let volume: Volume
+            switch InputClassifier.kind(of: url) {
+            case .nifti: volume = try NIfTIReader.read(url)
+            case .nrrd: volume = try NRRDReader.read(url)
+            default: volume = try RasterReader.read(url, spacing: options.rasterSpacing, keepRGB: options.keepRGB)
+            }
+            let stem = url.lastPathComponent.components(separatedBy: ".").first ?? "image"
+            try write(volume, source: stem, sources: [url.lastPathComponent], into: &report)
+        } catch {
+            report.failures.append(.init(file: url.path, reason: Self.describe(error)))
+        }
+    }
+
+    private mutating func write(_ volume: Volume, source: String, sources: [String], into report: inout ConversionReport) throws {
+        index += 1
+        let m = volume.metadata
+        func s(_ k: String) -> String? {
+            switch m[k] {
+            case let .string(v): v
+            case let .integer(v): String(v)
+            case let .number(v): String(v)
+            default: nil
+            }
+        }
+        let fields: [String: String] = [
+            "source": source, "series": s("SeriesNumber") ?? "", "description": s("SeriesDescription") ?? "",
+            "protocol": s("ProtocolName") ?? "", "modality": s("Modality") ?? "", "echo": s("EchoNumber") ?? "",
+            "laterality": s("ImageLaterality") ?? s("Laterality") ?? "", "view": s("ViewPosition") ?? "",
+            "index": String(index),
+        ]
+        let (nifti, sidecar) = try claimPaths(for: template.render(fields))
+        try FileManager.default.createDirectory(at: nifti.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try NIfTIWriter.write(volume, to: nifti, options: .init(timeStep: Self.timeStep(volume)))
+        do {
+            let doc = Sidecar.document(for: volume, sources: sources, keepPHI: options.keepPHI)
+            try Sidecar.write(doc, to: sidecar)
+        } catch {
+            // A NIfTI without its sidecar would lose the acquisition record: undo it.
+            try? FileManager.default.removeItem(at: nifti)
+            throw error
+        }
+        report.outputs.append(.init(
+            path: nifti.path, sidecar: sidecar.path, size: volume.size4D,
+            spacing: [volume.geometry.spacing.x, volume.geometry.spacing.y, volume.geometry.spacing.z],
+            modality: s("Modality") ?? "", series: s("SeriesNumber")))
+    }
+
+    /// Reserves a name no other output of this run uses and, unless overwriting, no existing file.
+    private mutating func claimPaths(for name: String) throws -> (URL, URL) {
+        let ext = options.gzip ? ".nii.gz" : ".nii"
+        var candidate = name
+        var n = 1
+        while true {
+            let nifti = outputFolder.appendingPathComponent(candidate + ext)
+            let sidecar = outputFolder.appendingPathComponent(candidate + ".json")
+            let taken = claimed.contains(nifti.path)
+                || (!options.overwrite && (FileManager.default.fileExists(atPath: nifti.path)
+                    || FileManager.default.fileExists(atPath: sidecar.path)))
+            if !taken {
+                claimed.insert(nifti.path)
+                return (nifti, sidecar)
+            }
+            n += 1
+            candidate = "\(name)_\(n)"
+        }
+    }
+
+    /// The interval between time points: from phase times when known, else TR.
+    static func timeStep(_ v: Volume) -> Double? {
+        guard v.timepoints > 1 else { return nil }
+        if case let .array(times)? = v.metadata["FrameTimes"] {
+            let t = times.compactMap(\.doubleValue)
+            if t.count > 1 { return (t.last! - t.first!) / Double(t.count - 1) }
+        }
+        return v.metadata["RepetitionTime"]?.doubleValue
+    }
+
+    static func describe(_ error: Error) -> String {
+        if let k = error as? KiraError { return k.description }
+        return String(describing: error)
+    }
+}
+
+struct ConversionReport: Encodable {
+    struct Output: Encodable {
+        var path: String
+        var sidecar: String
+        var size: [Int]
+        var spacing: [Double]
+        var modality: String
+        var series: String?
+    }
+    struct Issue: Encodable {
+        var file: String
+        var reason: String
+    }
+    var outputs: [Output] = []
+    var failures: [Issue] = []
+    var skipped: [Issue] = []
+
+    func jsonData() throws -> Data {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return try enc.encode(self)
+    }
+}

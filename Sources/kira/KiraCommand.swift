@@ -1,0 +1,28 @@
+import ArgumentParser
+import KiraCore
+
+struct KiraCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kira",
+        abstract: "Breast-imaging archive to Ki-67 prediction: conversion, QC, radiomics, models.",
+        version: KiraVersion.current,
+        subcommands: [ConvertCommand.self, InspectCommand.self]
+    )
+}
+
+/// Exit codes shared by the subcommands; each command's help and man page lists them.
+enum KiraExit: Int32 {
+    /// Everything asked for was done.
+    case success = 0
+    /// Nothing was done: bad usage, or no input could be read.
+    case failure = 1
+    /// Some inputs were done and some failed; the failures are listed.
+    case partial = 2
+
+    static let helpText = """
+    EXIT CODES:
+      0  every input was processed
+      1  nothing was processed, or bad usage (unknown option, unsafe --template, missing input)
+      2  partial success: some inputs failed; each failure is listed with its file and reason
+    """
+}
