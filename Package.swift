@@ -41,7 +41,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .target(name: "KiraTestSupport", path: "Sources/KiraTestSupport"),
+        .target(name: "KiraTestSupport", dependencies: ["KiraCore"], path: "Sources/KiraTestSupport"),
         .executableTarget(
             name: "kira",
             dependencies: [
@@ -53,6 +53,6 @@ let package = Package(
         .testTarget(name: "KiraCoreTests", dependencies: ["KiraCore", "KiraTestSupport"]),
         .testTarget(name: "KiraIOTests", dependencies: ["KiraCore", "KiraIO", "KiraTestSupport"]),
         .testTarget(name: "KiraDICOMTests", dependencies: ["KiraCore", "KiraDICOM", "KiraIO", "KiraTestSupport"]),
-        .testTarget(name: "KiraCLITests", dependencies: ["KiraCore", "KiraIO", "KiraTestSupport", "kira"]),
+        .testTarget(name: "KiraCLITests", dependencies: ["KiraCore", "KiraDICOM", "KiraIO", "KiraTestSupport", "kira"]),
     ]
 )

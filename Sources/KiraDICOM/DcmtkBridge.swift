@@ -1,2 +1,102 @@
 import CDcmtk
-import COpenJPEG
+import Foundation
+import KiraCore
+
+/// Outcome of a failed dcmtk call, before it is turned into a `KiraError` naming the file.
+enum DcmtkFailure: Error {
+    case notDICOM(String)
+    case truncated(String)
+    case notFound(String)
+    case other(String)
+}
+
+/// Owns one dcmtk file handle. Not thread-safe: use one instance per thread.
+final class DcmtkFile {
+    private let handle: OpaquePointer
+    let path: String
+
+    /// Opens `url`; values longer than `maxReadLength` bytes stay on disk until decoded
+    /// (0 loads everything).
+    init(url: URL, maxReadLength: UInt32 = 4096) throws(DcmtkFailure) {
+        path = url.path
+        var out: OpaquePointer?
+        var msg = [CChar](repeating: 0, count: 512)
+        let rc = kira_dcm_open(url.path, maxReadLength, &out, &msg, msg.count)
+        guard rc == Int32(KIRA_DCM_OK), let out else {
+            throw Self.failure(rc, String(cString: msg))
+        }
+        handle = out
+    }
+
+    deinit { kira_dcm_close(handle) }
+
+    private static func failure(_ rc: Int32, _ msg: String) -> DcmtkFailure {
+        switch Int(rc) {
+        case Int(KIRA_DCM_NOT_DICOM): .notDICOM(msg)
+        case Int(KIRA_DCM_TRUNCATED): .truncated(msg)
+        case Int(KIRA_DCM_NOT_FOUND): .notFound(msg)
+        default: .other(msg)
+        }
+    }
+
+    var transferSyntax: String {
+        var buf = [CChar](repeating: 0, count: 128)
+        var msg = [CChar](repeating: 0, count: 256)
+        _ = kira_dcm_transfer_syntax(handle, &buf, buf.count, &msg, msg.count)
+        return String(cString: buf)
+    }
+
+    /// The value at a dcmtk attribute path, nil when absent; multiple values joined by "\".
+    func string(_ path: String) -> String? {
+        var buf = [CChar](repeating: 0, count: 256)
+        var needed = 0
+        var msg = [CChar](repeating: 0, count: 256)
+        var rc = kira_dcm_get_string(handle, path, &buf, buf.count, &needed, &msg, msg.count)
+        if rc == Int32(KIRA_DCM_TOO_SMALL) {
+            buf = [CChar](repeating: 0, count: needed + 1)
+            rc = kira_dcm_get_string(handle, path, &buf, buf.count, &needed, &msg, msg.count)
+        }
+        guard rc == Int32(KIRA_DCM_OK) else { return nil }
+        return String(cString: buf).trimmingCharacters(in: .whitespaces)
+    }
+
+    func sequenceCount(_ path: String) -> Int {
+        var n = 0
+        var msg = [CChar](repeating: 0, count: 256)
+        _ = kira_dcm_sequence_count(handle, path, &n, &msg, msg.count)
+        return n
+    }
+
+    func uint16Array(_ path: String) -> [UInt16]? {
+        var count = 0
+        var msg = [CChar](repeating: 0, count: 256)
+        var buf = [UInt16](repeating: 0, count: 65536)
+        var rc = kira_dcm_get_uint16_array(handle, path, &buf, buf.count, &count, &msg, msg.count)
+        if rc == Int32(KIRA_DCM_TOO_SMALL) {
+            buf = [UInt16](repeating: 0, count: count)
+            rc = kira_dcm_get_uint16_array(handle, path, &buf, buf.count, &count, &msg, msg.count)
+        }
+        guard rc == Int32(KIRA_DCM_OK) else { return nil }
+        return Array(buf.prefix(count))
+    }
+
+    /// Decodes frame `frame` (0-based) into `dest`; returns the decoded colour model.
+    func decodeFrame(_ frame: Int, into dest: UnsafeMutableRawBufferPointer) throws(DcmtkFailure) -> String {
+        var model = [CChar](repeating: 0, count: 64)
+        var msg = [CChar](repeating: 0, count: 512)
+        let rc = kira_dcm_decode_frame(handle, UInt32(frame), dest.baseAddress, dest.count, &model, model.count, &msg, msg.count)
+        guard rc == Int32(KIRA_DCM_OK) else { throw Self.failure(rc, String(cString: msg)) }
+        return String(cString: model)
+    }
+
+    /// The compressed bytes of one frame of encapsulated pixel data.
+    func encapsulatedFrame(_ frame: Int, of frameCount: Int) throws(DcmtkFailure) -> [UInt8] {
+        var data: UnsafeMutablePointer<UInt8>?
+        var length = 0
+        var msg = [CChar](repeating: 0, count: 512)
+        let rc = kira_dcm_encapsulated_frame(handle, UInt32(frame), UInt32(frameCount), &data, &length, &msg, msg.count)
+        guard rc == Int32(KIRA_DCM_OK), let data else { throw Self.failure(rc, String(cString: msg)) }
+        defer { kira_dcm_free_buffer(data) }
+        return Array(UnsafeBufferPointer(start: data, count: length))
+    }
+}

@@ -1,0 +1,225 @@
+import Foundation
+import KiraCore
+
+/// Where one frame sits and how its stored values map to output, gathered while scanning
+/// so that loading only has to decode pixels.
+struct FrameInfo: Sendable {
+    var fileIndex: Int
+    var frame: Int
+    var position: SIMD3<Double>?
+    /// Row direction then column direction (ImageOrientationPatient).
+    var orientation: [Double]?
+    /// (row spacing, column spacing) in mm, DICOM order.
+    var pixelSpacing: [Double]?
+    var sliceThickness: Double?
+    var slope: Double = 1
+    var intercept: Double = 0
+    /// Sort key inside one position: temporal position, trigger time, acquisition time, instance, frame.
+    var temporalKey: [Double] = []
+    /// Acquisition time of the frame in seconds since midnight, when known.
+    var acquisitionSeconds: Double?
+    var triggerTimeMs: Double?
+    var echoNumber: String = ""
+    var echoTime: Double?
+    var imageKind: String = ""
+}
+
+/// The image-level attributes of one file plus its frames.
+struct FileHeader: Sendable {
+    var url: URL
+    var seriesUID: String
+    var transferSyntax: String
+    var sopClassUID: String
+    var modality: String
+    var rows: Int
+    var columns: Int
+    var samplesPerPixel: Int
+    var bitsAllocated: Int
+    var bitsStored: Int
+    var highBit: Int
+    var pixelRepresentation: Int
+    var photometric: String
+    var planarConfiguration: Int
+    var numberOfFrames: Int
+    var isEnhanced: Bool
+    var hasPixelData: Bool
+    var spacingSource: String
+    var frameTimeMs: Double?
+    var ultrasoundSpacing: [Double]?
+    var frames: [FrameInfo]
+    /// BIDS-style and Kira keys taken from this file (first file of a series wins).
+    var metadata: [String: MetaValue]
+    var phi: [String: MetaValue]
+}
+
+enum DICOMValue {
+    static func doubles(_ s: String?) -> [Double]? {
+        guard let s, !s.isEmpty else { return nil }
+        let v = s.split(separator: "\\", omittingEmptySubsequences: false).compactMap {
+            Double($0.trimmingCharacters(in: .whitespaces))
+        }
+        return v.isEmpty ? nil : v
+    }
+
+    static func double(_ s: String?) -> Double? { doubles(s)?.first }
+    static func int(_ s: String?) -> Int? { double(s).map { Int($0) } }
+
+    /// DICOM TM (HHMMSS.frac) to seconds since midnight.
+    static func seconds(time s: String?) -> Double? {
+        guard var s = s?.trimmingCharacters(in: .whitespaces), !s.isEmpty else { return nil }
+        s = s.replacingOccurrences(of: ":", with: "")
+        let (main, frac) = s.split(separator: ".", maxSplits: 1).map(String.init).splitPair()
+        let digits = Array(main)
+        guard digits.count >= 2 else { return nil }
+        func part(_ i: Int) -> Double { i + 2 <= digits.count ? Double(String(digits[i..<i + 2])) ?? 0 : 0 }
+        var t = part(0) * 3600 + part(2) * 60 + part(4)
+        if let frac, let f = Double("0." + frac) { t += f }
+        return t
+    }
+
+    /// DICOM DT (YYYYMMDDHHMMSS.frac…) to seconds since midnight (the date part is ignored
+    /// unless frames span midnight, which ordering tolerates).
+    static func seconds(dateTime s: String?) -> Double? {
+        guard let s = s?.trimmingCharacters(in: .whitespaces), s.count >= 10 else { return nil }
+        let day = Double(String(s.prefix(8))) ?? 0
+        let rest = String(s.dropFirst(8)).split(separator: "+")[0].split(separator: "-")[0]
+        return (seconds(time: String(rest)) ?? 0) + day * 86400
+    }
+}
+
+private extension Array where Element == String {
+    func splitPair() -> (String, String?) { (self.first ?? "", count > 1 ? self[1] : nil) }
+}
+
+/// Reads a file's header into `FileHeader`; pixel data is not loaded.
+enum HeaderReader {
+    static let perFrame = "(5200,9230)"
+    static let shared = "(5200,9229)[0]"
+
+    static func read(_ f: DcmtkFile, url: URL) throws -> FileHeader {
+        let ts = f.transferSyntax
+        let s = { (tag: String) in f.string(tag) }
+        let sop = s("(0008,0016)") ?? ""
+        let modality = s("(0008,0060)") ?? ""
+        let rows = DICOMValue.int(s("(0028,0010)")) ?? 0
+        let cols = DICOMValue.int(s("(0028,0011)")) ?? 0
+        let bitsAllocated = DICOMValue.int(s("(0028,0100)")) ?? 16
+        let bitsStored = DICOMValue.int(s("(0028,0101)")) ?? bitsAllocated
+        let nframes = max(1, DICOMValue.int(s("(0028,0008)")) ?? 1)
+        let perFrameCount = f.sequenceCount(perFrame)
+        let enhanced = perFrameCount > 0 || f.sequenceCount("(5200,9229)") > 0
+        let hasPixels = s("(7FE0,0010)") != nil || f.sequenceCount("(7FE0,0010)") > 0 || pixelDataPresent(f)
+
+        // Top-level values, used for classic files and as fallback for enhanced ones.
+        let topPosition = DICOMValue.doubles(s("(0020,0032)"))
+        let topOrientation = DICOMValue.doubles(s("(0020,0037)"))
+        var spacingSource = "none"
+        var topSpacing: [Double]?
+        if let ps = DICOMValue.doubles(s("(0028,0030)")), ps.count >= 2 {
+            topSpacing = ps; spacingSource = "PixelSpacing"
+        } else if let ips = DICOMValue.doubles(s("(0018,1164)")), ips.count >= 2 {
+            if let m = DICOMValue.double(s("(0018,1114)")), m > 0 {
+                topSpacing = ips.map { $0 / m }
+                spacingSource = "ImagerPixelSpacing/EstimatedRadiographicMagnificationFactor"
+            } else {
+                topSpacing = ips; spacingSource = "ImagerPixelSpacing"
+            }
+        }
+        var usSpacing: [Double]?
+        if topSpacing == nil, f.sequenceCount("(0018,6011)") > 0 {
+            // Region units code 3 is cm; Kira works in mm.
+            let ux = DICOMValue.int(s("(0018,6011)[0].(0018,6024)"))
+            let uy = DICOMValue.int(s("(0018,6011)[0].(0018,6026)"))
+            if let dx = DICOMValue.double(s("(0018,6011)[0].(0018,602C)")),
+               let dy = DICOMValue.double(s("(0018,6011)[0].(0018,602E)")), ux == 3, uy == 3 {
+                usSpacing = [abs(dy) * 10, abs(dx) * 10]
+                topSpacing = usSpacing
+                spacingSource = "SequenceOfUltrasoundRegions"
+            }
+        }
+        let topSlope = DICOMValue.double(s("(0028,1053)")) ?? 1
+        let topIntercept = DICOMValue.double(s("(0028,1052)")) ?? 0
+        let instance = Double(DICOMValue.int(s("(0020,0013)")) ?? 0)
+        let temporalId = DICOMValue.double(s("(0020,0100)"))
+        let trigger = DICOMValue.double(s("(0018,1060)"))
+        let acqTime = DICOMValue.seconds(time: s("(0008,0032)")) ?? DICOMValue.seconds(dateTime: s("(0008,002A)"))
+        let contentTime = DICOMValue.seconds(time: s("(0008,0033)"))
+        let echoNumber = s("(0018,0086)") ?? ""
+        let echoTime = DICOMValue.double(s("(0018,0081)"))
+        let imageType = (s("(0008,0008)") ?? "").split(separator: "\\").map(String.init)
+        let kind = imageType.count > 2 ? imageType[2] : ""
+        let thickness = DICOMValue.double(s("(0018,0050)"))
+
+        var frames: [FrameInfo] = []
+        frames.reserveCapacity(nframes)
+        for i in 0..<nframes {
+            var fr = FrameInfo(fileIndex: 0, frame: i)
+            fr.position = topPosition.flatMap { $0.count >= 3 ? SIMD3($0[0], $0[1], $0[2]) : nil }
+            fr.orientation = topOrientation.flatMap { $0.count >= 6 ? Array($0.prefix(6)) : nil }
+            fr.pixelSpacing = topSpacing
+            fr.sliceThickness = thickness
+            fr.slope = topSlope
+            fr.intercept = topIntercept
+            fr.echoNumber = echoNumber
+            fr.echoTime = echoTime
+            fr.imageKind = kind
+            fr.triggerTimeMs = trigger
+            fr.acquisitionSeconds = acqTime ?? contentTime
+            var temporal = temporalId ?? 0
+            var frameTime = acqTime ?? contentTime ?? 0
+            if enhanced {
+                // Per-frame functional groups override the shared ones.
+                func group(_ seq: String, _ tag: String) -> String? {
+                    if i < perFrameCount, let v = s("\(perFrame)[\(i)].\(seq)[0].\(tag)") { return v }
+                    return s("\(shared).\(seq)[0].\(tag)")
+                }
+                if let p = DICOMValue.doubles(group("(0020,9113)", "(0020,0032)")), p.count >= 3 {
+                    fr.position = SIMD3(p[0], p[1], p[2])
+                }
+                if let o = DICOMValue.doubles(group("(0020,9116)", "(0020,0037)")), o.count >= 6 {
+                    fr.orientation = Array(o.prefix(6))
+                }
+                if let ps = DICOMValue.doubles(group("(0028,9110)", "(0028,0030)")), ps.count >= 2 {
+                    fr.pixelSpacing = ps
+                    spacingSource = "PixelSpacing"
+                }
+                if let t = DICOMValue.double(group("(0028,9110)", "(0018,0050)")) { fr.sliceThickness = t }
+                if let v = DICOMValue.double(group("(0028,9145)", "(0028,1053)")) { fr.slope = v }
+                if let v = DICOMValue.double(group("(0028,9145)", "(0028,1052)")) { fr.intercept = v }
+                if let v = DICOMValue.double(group("(0020,9111)", "(0020,9128)")) { temporal = v }
+                if let v = DICOMValue.seconds(dateTime: group("(0020,9111)", "(0018,9074)")) {
+                    frameTime = v
+                    fr.acquisitionSeconds = v
+                }
+                if let v = DICOMValue.double(group("(0018,9114)", "(0018,9082)")) { fr.echoTime = v }
+                if let v = DICOMValue.double(group("(0018,9118)", "(0020,9153)")) { fr.triggerTimeMs = v }
+                let frameType = (group("(0018,9226)", "(0008,9007)") ?? group("(0008,9226)", "(0008,9007)") ?? "")
+                    .split(separator: "\\").map(String.init)
+                let complex = group("(0018,9226)", "(0008,9208)") ?? ""
+                let k = frameType.count > 2 ? frameType[2] : kind
+                fr.imageKind = complex.isEmpty ? k : "\(k)_\(complex)"
+            }
+            fr.temporalKey = [temporal, fr.triggerTimeMs ?? 0, frameTime, instance, Double(i)]
+            frames.append(fr)
+        }
+
+        let (meta, phi) = DICOMMetadata.extract(f)
+        return FileHeader(
+            url: url, seriesUID: s("(0020,000E)") ?? "", transferSyntax: ts, sopClassUID: sop, modality: modality,
+            rows: rows, columns: cols, samplesPerPixel: DICOMValue.int(s("(0028,0002)")) ?? 1,
+            bitsAllocated: bitsAllocated, bitsStored: bitsStored,
+            highBit: DICOMValue.int(s("(0028,0102)")) ?? (bitsStored - 1),
+            pixelRepresentation: DICOMValue.int(s("(0028,0103)")) ?? 0,
+            photometric: (s("(0028,0004)") ?? "MONOCHROME2").uppercased(),
+            planarConfiguration: DICOMValue.int(s("(0028,0006)")) ?? 0,
+            numberOfFrames: nframes, isEnhanced: enhanced, hasPixelData: hasPixels,
+            spacingSource: spacingSource, frameTimeMs: DICOMValue.double(s("(0018,1063)")),
+            ultrasoundSpacing: usSpacing, frames: frames, metadata: meta, phi: phi)
+    }
+
+    private static func pixelDataPresent(_ f: DcmtkFile) -> Bool {
+        // Large pixel data is not loaded while scanning, so reading its string fails;
+        // asking for a 16-bit view is also too costly. A Rows attribute is a good proxy.
+        f.string("(0028,0010)") != nil
+    }
+}

@@ -1,0 +1,31 @@
+import Foundation
+import KiraCore
+
+public struct DICOMReadOptions: Sendable {
+    /// Keep colour images as 3 components instead of converting to luminance.
+    public var keepRGB: Bool = false
+    /// Copy patient-identifying attributes (names, IDs, dates, UIDs) into metadata.
+    public var keepPHI: Bool = false
+    public init(keepRGB: Bool = false, keepPHI: Bool = false) {
+        self.keepRGB = keepRGB
+        self.keepPHI = keepPHI
+    }
+}
+
+/// A file the scanner did not turn into part of a series, with the reason.
+public struct DICOMFileIssue: Sendable {
+    public let file: String
+    public let reason: String
+    public init(file: String, reason: String) {
+        self.file = file
+        self.reason = reason
+    }
+}
+
+public struct DICOMScanResult: Sendable {
+    public var series: [DICOMSeries]
+    /// Files that are not DICOM at all.
+    public var skippedNonDICOM: [DICOMFileIssue]
+    /// DICOM files that could not be read (truncated, corrupt, no pixel data).
+    public var failures: [DICOMFileIssue]
+}

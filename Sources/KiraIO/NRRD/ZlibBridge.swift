@@ -1,0 +1,96 @@
+import CZlib
+import Foundation
+import KiraCore
+
+/// The only Swift owner of a `z_stream`: allocated at a stable address, initialised for
+/// zlib or gzip input (`inflateInit2` with 15+32 detects either header), ended and freed on deinit.
+final class ZlibInflater {
+    private let stream: UnsafeMutablePointer<z_stream>
+    private var initialised = false
+
+    init(path: String) throws {
+        stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
+        stream.initialize(to: z_stream())
+        let status = inflateInit2_(stream, 15 + 32, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
+        guard status == Z_OK else {
+            stream.deinitialize(count: 1)
+            stream.deallocate()
+            throw KiraError.unreadable(path: path, reason: "zlib could not be initialised (status \(status))")
+        }
+        initialised = true
+    }
+
+    deinit {
+        if initialised { inflateEnd(stream) }
+        stream.deinitialize(count: 1)
+        stream.deallocate()
+    }
+
+
+    /// Inflates `input` into `output` until `output` is full or the input is exhausted.
+    /// Concatenated gzip members are followed. Corrupt data throws `.unreadable`.
+    func inflate(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer,
+                 path: String) throws -> (produced: Int, streamEnded: Bool) {
+        guard output.count > 0 else { return (0, false) }
+        var consumed = 0
+        var produced = 0
+        var ended = false
+        let maxChunk = Int(UInt32.max / 2)
+        while produced < output.count {
+            let availIn = min(input.count - consumed, maxChunk)
+            let availOut = min(output.count - produced, maxChunk)
+            stream.pointee.next_in = availIn > 0
+                ? UnsafeMutablePointer(mutating: input.baseAddress!.advanced(by: consumed).assumingMemoryBound(to: Bytef.self))
+                : nil
+            stream.pointee.avail_in = uInt(availIn)
+            stream.pointee.next_out = output.baseAddress!.advanced(by: produced).assumingMemoryBound(to: Bytef.self)
+            stream.pointee.avail_out = uInt(availOut)
+            let status = CZlib.inflate(stream, Z_NO_FLUSH)
+            consumed += availIn - Int(stream.pointee.avail_in)
+            produced += availOut - Int(stream.pointee.avail_out)
+            switch status {
+            case Z_OK:
+                continue
+            case Z_STREAM_END:
+                ended = true
+                // Another gzip member may follow (as `cat a.gz b.gz` makes).
+                if consumed < input.count, produced < output.count {
+                    guard inflateReset(stream) == Z_OK else { return (produced, true) }
+                    ended = false
+                    continue
+                }
+                return (produced, ended)
+            case Z_BUF_ERROR:
+                // No progress possible: the input ran out before the stream's end.
+                return (produced, false)
+            case Z_DATA_ERROR:
+                let msg = stream.pointee.msg.map { String(cString: $0) } ?? "invalid compressed data"
+                throw KiraError.unreadable(path: path, reason: "corrupt gzip data: \(msg)")
+            case Z_MEM_ERROR:
+                throw KiraError.unreadable(path: path, reason: "zlib ran out of memory")
+            default:
+                let msg = stream.pointee.msg.map { String(cString: $0) } ?? "status \(status)"
+                throw KiraError.unreadable(path: path, reason: "zlib: \(msg)")
+            }
+        }
+        return (produced, ended)
+    }
+}
+
+enum Zlib {
+    /// Decompresses gzip (or zlib) `input` and returns the `expected` bytes that follow the
+    /// first `skip` decompressed bytes; a stream that ends early is `.truncated`.
+    static func inflate(_ input: UnsafeRawBufferPointer, skip: Int, expected: Int, path: String) throws -> [UInt8] {
+        let inflater = try ZlibInflater(path: path)
+        var out = [UInt8](repeating: 0, count: skip + expected)
+        let r = try out.withUnsafeMutableBytes { try inflater.inflate(input, into: $0, path: path) }
+        guard r.produced == skip + expected else {
+            let got = max(0, r.produced - skip)
+            let skipped = skip > 0 ? " after the byte skip of \(skip)" : ""
+            let cut = r.streamEnded ? "" : " (compressed stream cut short)"
+            throw KiraError.truncated(path: path, reason: "gzip data holds \(got) bytes of voxels\(skipped), header declares \(expected)\(cut)")
+        }
+        if skip > 0 { out.removeFirst(skip) }
+        return out
+    }
+}

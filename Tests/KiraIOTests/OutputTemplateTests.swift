@@ -1,0 +1,93 @@
+import Foundation
+import KiraCore
+@testable import KiraIO
+import KiraTestSupport
+import Testing
+
+@Suite struct OutputTemplateTests {
+    @Test(arguments: ["../x", "a/../b", "/abs/{series}", "./{series}", "a//b", "{series", "{nope}", ""])
+    func unsafeOrBrokenTemplatesAreRejected(template: String) {
+        #expect(throws: KiraError.self) { try OutputTemplate(template) }
+    }
+
+    /// Header values come from outside: none may add a folder, climb out or hide the file.
+    @Test(arguments: [
+        ("../../etc/passwd", "_etc_passwd"),
+        ("T1 AX/post..contrast", "T1_AX_post_contrast"),
+        (".hidden", "hidden"),
+        ("Ax DCE+C (phase 1)", "Ax_DCE+C__phase_1_"),
+        ("", "na"),
+    ])
+    func fieldValuesAreSanitised(value: String, expected: String) throws {
+        let t = try OutputTemplate("{description}")
+        #expect(t.render(["description": value]) == expected)
+    }
+
+    @Test func templateMayNameSubfolders() throws {
+        let t = try OutputTemplate("{modality}/{series}_{description}")
+        #expect(t.render(["modality": "MR", "series": "7", "description": "t2 tse"]) == "MR/7_t2_tse")
+    }
+}
+
+@Suite struct SidecarTests {
+    static func volume(metadata: [String: MetaValue]) throws -> Volume {
+        try Volume(geometry: Geometry(size: [2, 2, 1], spacing: [0.5, 0.5, 1]), voxels: .int16([1, 2, 3, 4]), metadata: metadata)
+    }
+
+    @Test func patientFieldsAreDroppedUnlessKept() throws {
+        let v = try Self.volume(metadata: ["PatientName": "Doe^Jane", "PatientID": "123", "Modality": "MR",
+                                           "SeriesInstanceUID": "1.2.3", "EchoTime": 0.012])
+        let doc = Sidecar.document(for: v, sources: ["a.dcm"], keepPHI: false)
+        for k in ["PatientName", "PatientID", "SeriesInstanceUID"] { #expect(doc[k] == nil) }
+        #expect(doc["Modality"] == "MR")
+        #expect(doc["EchoTime"] == .number(0.012))
+        let kept = Sidecar.document(for: v, sources: ["a.dcm"], keepPHI: true)
+        #expect(kept["PatientName"] == "Doe^Jane")
+    }
+
+    @Test func geometryIsRecordedExactly() throws {
+        let v = try Self.volume(metadata: [:])
+        let data = try Sidecar.encode(Sidecar.document(for: v, sources: [], keepPHI: false))
+        let obj = try #require(JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let g = try #require(obj["KiraGeometry"] as? [String: Any])
+        #expect(g["Size"] as? [Int] == [2, 2, 1, 1])
+        #expect(g["Spacing"] as? [Double] == [0.5, 0.5, 1])
+        #expect(g["ScalarType"] as? String == "int16")
+        // RAS affine of an identity LPS grid flips x and y.
+        let a = try #require(g["AffineRAS"] as? [[Double]])
+        #expect(a[0] == [-0.5, 0, 0, -0.0] || a[0] == [-0.5, 0, 0, 0])
+        #expect(a[1][1] == -0.5)
+    }
+}
+
+@Suite struct AtomicOutputTests {
+    /// A writer that fails half-way leaves neither the destination nor its temporary file.
+    @Test func failedWriteLeavesNothing() throws {
+        let dir = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let dest = dir.appendingPathComponent("out.nii")
+        struct Boom: Error {}
+        #expect(throws: Boom.self) {
+            try AtomicOutput.write(to: dest) { tmp in
+                try Data(repeating: 7, count: 1000).write(to: tmp)
+                throw Boom()
+            }
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
+    }
+
+    @Test func existingFileIsReplacedOnlyWhenComplete() throws {
+        let dir = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let dest = dir.appendingPathComponent("s.json")
+        try Data("old".utf8).write(to: dest)
+        struct Boom: Error {}
+        _ = try? AtomicOutput.write(to: dest) { tmp in
+            try Data("partial".utf8).write(to: tmp)
+            throw Boom()
+        }
+        #expect(try String(contentsOf: dest, encoding: .utf8) == "old")
+        try AtomicOutput.write(Data("new".utf8), to: dest)
+        #expect(try String(contentsOf: dest, encoding: .utf8) == "new")
+    }
+}
