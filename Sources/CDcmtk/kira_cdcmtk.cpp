@@ -321,4 +321,26 @@ int kira_dcm_encapsulated_frame(kira_dcm_file *file, uint32_t frame, uint32_t fr
 
 void kira_dcm_free_buffer(uint8_t *data) { free(data); }
 
+int kira_dcm_pixel_bytes(kira_dcm_file *file, uint8_t *buf, size_t bufLen, size_t *needed, char *msg, size_t msgLen) {
+    try {
+        *needed = 0;
+        DcmDataset *ds = file->format.getDataset();
+        DcmElement *elem = nullptr;
+        if (ds->findAndGetElement(DCM_PixelData, elem).bad() || !elem)
+            return fail(msg, msgLen, KIRA_DCM_NOT_FOUND, "no Pixel Data (7FE0,0010)");
+        DcmXfer x(ds->getOriginalXfer());
+        if (x.isEncapsulated()) return fail(msg, msgLen, KIRA_DCM_ERROR, "pixel data is compressed");
+        Uint8 *bytes = nullptr;
+        OFCondition c = elem->getUint8Array(bytes);
+        if (c.bad() || !bytes) return fromCondition(c, msg, msgLen, "cannot read Pixel Data");
+        size_t n = elem->getLength();
+        *needed = n;
+        if (n > bufLen) return fail(msg, msgLen, KIRA_DCM_TOO_SMALL, "buffer too small");
+        memcpy(buf, bytes, n);
+        return KIRA_DCM_OK;
+    } catch (...) {
+        return fail(msg, msgLen, KIRA_DCM_ERROR, "unexpected C++ exception");
+    }
+}
+
 }  // extern "C"

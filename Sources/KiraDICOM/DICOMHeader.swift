@@ -22,6 +22,8 @@ struct FrameInfo: Sendable {
     var echoNumber: String = ""
     var echoTime: Double?
     var imageKind: String = ""
+    /// Tile of a Siemens mosaic frame that holds this slice.
+    var tile: Int?
 }
 
 /// The image-level attributes of one file plus its frames.
@@ -31,8 +33,14 @@ struct FileHeader: Sendable {
     var transferSyntax: String
     var sopClassUID: String
     var modality: String
+    /// Size of one output slice (a mosaic tile for Siemens mosaics).
     var rows: Int
     var columns: Int
+    /// Size of the stored frame, which differs from rows/columns only for mosaics.
+    var storedRows: Int
+    var storedColumns: Int
+    /// Tiles per mosaic row; nil when the file is not a mosaic.
+    var mosaicTilesPerRow: Int?
     var samplesPerPixel: Int
     var bitsAllocated: Int
     var bitsStored: Int
@@ -108,7 +116,7 @@ enum HeaderReader {
         let nframes = max(1, DICOMValue.int(s("(0028,0008)")) ?? 1)
         let perFrameCount = f.sequenceCount(perFrame)
         let enhanced = perFrameCount > 0 || f.sequenceCount("(5200,9229)") > 0
-        let hasPixels = s("(7FE0,0010)") != nil || f.sequenceCount("(7FE0,0010)") > 0 || pixelDataPresent(f)
+        let hasPixels = rows > 0 && cols > 0
 
         // Top-level values, used for classic files and as fallback for enhanced ones.
         let topPosition = DICOMValue.doubles(s("(0020,0032)"))
@@ -203,10 +211,33 @@ enum HeaderReader {
             frames.append(fr)
         }
 
+        var tileRows = rows, tileCols = cols, tilesPerRow: Int?
+        if imageType.contains("MOSAIC"), let n = mosaicCount(f), n > 1,
+           let base = frames.first, let p = base.position, let o = base.orientation, let ps = base.pixelSpacing {
+            // Siemens mosaic: N slices tiled in a square grid; the stored position is the
+            // corner of the whole mosaic, so it is moved to the first tile's corner.
+            let per = Int(Double(n).squareRoot().rounded(.up))
+            tileRows = rows / per; tileCols = cols / per
+            let row = SIMD3(o[0], o[1], o[2]), col = SIMD3(o[3], o[4], o[5])
+            var normal = cross(row, col)
+            if let v = CSAHeader.vector(f, name: "SliceNormalVector"), v.count == 3 {
+                let csa = SIMD3(v[0], v[1], v[2])
+                if dot(csa, normal) < 0 { normal = -normal }
+            }
+            let corner = p + row * ps[1] * Double(cols - tileCols) / 2 + col * ps[0] * Double(rows - tileRows) / 2
+            let dz = DICOMValue.double(s("(0018,0088)")) ?? thickness ?? 1
+            frames = (0..<n).map { k in
+                var fr = base
+                fr.tile = k
+                fr.position = corner + normal * dz * Double(k)
+                return fr
+            }
+            tilesPerRow = per
+        }
         let (meta, phi) = DICOMMetadata.extract(f)
         return FileHeader(
             url: url, seriesUID: s("(0020,000E)") ?? "", transferSyntax: ts, sopClassUID: sop, modality: modality,
-            rows: rows, columns: cols, samplesPerPixel: DICOMValue.int(s("(0028,0002)")) ?? 1,
+            rows: tileRows, columns: tileCols, storedRows: rows, storedColumns: cols, mosaicTilesPerRow: tilesPerRow, samplesPerPixel: DICOMValue.int(s("(0028,0002)")) ?? 1,
             bitsAllocated: bitsAllocated, bitsStored: bitsStored,
             highBit: DICOMValue.int(s("(0028,0102)")) ?? (bitsStored - 1),
             pixelRepresentation: DICOMValue.int(s("(0028,0103)")) ?? 0,
@@ -217,9 +248,12 @@ enum HeaderReader {
             ultrasoundSpacing: usSpacing, frames: frames, metadata: meta, phi: phi)
     }
 
-    private static func pixelDataPresent(_ f: DcmtkFile) -> Bool {
-        // Large pixel data is not loaded while scanning, so reading its string fails;
-        // asking for a 16-bit view is also too costly. A Rows attribute is a good proxy.
-        f.string("(0028,0010)") != nil
+    /// NumberOfImagesInMosaic (0019,100A): US when the dictionary knows the private tag,
+    /// raw little-endian bytes (UN) in implicit-VR files.
+    private static func mosaicCount(_ f: DcmtkFile) -> Int? {
+        guard let w = f.uint16Array("(0019,100A)") else { return nil }
+        if w.count == 1 { return Int(w[0]) }
+        if w.count == 2 { return Int(w[0]) | Int(w[1]) << 8 }
+        return nil
     }
 }

@@ -99,4 +99,18 @@ final class DcmtkFile {
         defer { kira_dcm_free_buffer(data) }
         return Array(UnsafeBufferPointer(start: data, count: length))
     }
+
+    /// The whole native Pixel Data value as bytes (for 1-bit segmentations).
+    func pixelBytes() throws(DcmtkFailure) -> [UInt8] {
+        var needed = 0
+        var msg = [CChar](repeating: 0, count: 512)
+        var buf = [UInt8]()
+        var rc = kira_dcm_pixel_bytes(handle, nil, 0, &needed, &msg, msg.count)
+        if rc == Int32(KIRA_DCM_TOO_SMALL) {
+            buf = [UInt8](repeating: 0, count: needed)
+            rc = kira_dcm_pixel_bytes(handle, &buf, buf.count, &needed, &msg, msg.count)
+        }
+        guard rc == Int32(KIRA_DCM_OK) else { throw Self.failure(rc, String(cString: msg)) }
+        return buf
+    }
 }

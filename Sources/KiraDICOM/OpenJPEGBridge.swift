@@ -19,9 +19,10 @@ final class J2KImage {
 
     deinit { kira_j2k_free(handle) }
 
-    /// Samples of one component, row by row; nil when the component is subsampled.
-    func withComponent<R>(_ c: Int, _ body: (UnsafeBufferPointer<Int32>) -> R) -> R? {
+    /// Samples of one component, row by row; nil when the component is subsampled. Valid
+    /// while this object lives.
+    func component(_ c: Int) -> UnsafeBufferPointer<Int32>? {
         guard let p = kira_j2k_component(handle, UInt32(c)) else { return nil }
-        return body(UnsafeBufferPointer(start: p, count: width * height))
+        return UnsafeBufferPointer(start: p, count: width * height)
     }
 }

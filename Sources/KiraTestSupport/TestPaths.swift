@@ -22,7 +22,7 @@ public enum TestPaths {
     }
 
     /// The reason printed by tests skipped for lack of reference data.
-    public static let referenceMissing: Comment = "needs the shared reference data at ../shared/reference (or KIRA_REFERENCE); absent here"
+    public static let referenceMissing = "needs the shared reference data at ../shared/reference (or KIRA_REFERENCE); absent here"
 
     public static func reference(_ relative: String) -> URL { reference.appendingPathComponent(relative) }
     public static func testData(_ relative: String) -> URL { testData.appendingPathComponent(relative) }
@@ -44,6 +44,3 @@ public enum TestPaths {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
     }
 }
-
-/// Swift Testing's `Comment` without importing Testing into this non-test target.
-public typealias Comment = String

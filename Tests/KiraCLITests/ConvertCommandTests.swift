@@ -7,7 +7,7 @@ import Testing
 @Suite struct ConvertReferenceTests {
     /// The whole path (read, convert, write NIfTI) against dcm2niix's own output for the
     /// same image in nine transfer syntaxes: equal voxels, voxel centres within 1e-3 mm.
-    @Test(.enabled(if: TestPaths.referenceAvailable, TestPaths.referenceMissing), arguments: 1...9)
+    @Test(.enabled(if: TestPaths.referenceAvailable, Comment(rawValue: TestPaths.referenceMissing)), arguments: 1...9)
     func dcmQaTransferSyntaxMatchesReference(n: Int) throws {
         let out = try TestPaths.temporaryDirectory("kira-cli")
         defer { try? FileManager.default.removeItem(at: out) }
@@ -59,7 +59,7 @@ import Testing
 
     /// A good series and a truncated file of another series: one converts, the other is a
     /// named failure, exit 2, and no half-written output remains.
-    @Test(.enabled(if: TestPaths.referenceAvailable, TestPaths.referenceMissing))
+    @Test(.enabled(if: TestPaths.referenceAvailable, Comment(rawValue: TestPaths.referenceMissing)))
     func truncatedFileBesideGoodOneIsPartialSuccess() throws {
         let dir = try TestPaths.temporaryDirectory("kira-cli")
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -85,7 +85,7 @@ import Testing
 }
 
 @Suite struct InspectCommandTests {
-    @Test(.enabled(if: TestPaths.referenceAvailable, TestPaths.referenceMissing))
+    @Test(.enabled(if: TestPaths.referenceAvailable, Comment(rawValue: TestPaths.referenceMissing)))
     func inspectReportsNRRDGeometryAsSimpleITKDoes() throws {
         // breast1_image.nrrd: size and spacing as SimpleITK reports them (GetSize/GetSpacing).
         let r = try KiraRun.run(["inspect", TestPaths.reference("pyradiomics/data/breast1_image.nrrd").path, "--json"])

@@ -38,7 +38,9 @@ func runProcess(_ executable: URL, _ args: [String]) throws -> KiraRun {
 func leftoverTemporaries(in dir: URL) -> [String] {
     let e = FileManager.default.enumerator(atPath: dir.path)
     var out: [String] = []
-    while let f = e?.nextObject() as? String where (f as NSString).lastPathComponent.hasPrefix(".kira-tmp") { out.append(f) }
+    while let f = e?.nextObject() as? String {
+        if URL(fileURLWithPath: f).lastPathComponent.hasPrefix(".kira-tmp") { out.append(f) }
+    }
     return out
 }
 

@@ -15,7 +15,7 @@ import Testing
         ("../../etc/passwd", "_etc_passwd"),
         ("T1 AX/post..contrast", "T1_AX_post_contrast"),
         (".hidden", "hidden"),
-        ("Ax DCE+C (phase 1)", "Ax_DCE+C__phase_1_"),
+        ("Ax DCE+C (phase 1)", "Ax_DCE+C_phase_1_"),
         ("", "na"),
     ])
     func fieldValuesAreSanitised(value: String, expected: String) throws {

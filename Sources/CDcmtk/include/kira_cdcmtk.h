@@ -56,6 +56,11 @@ int kira_dcm_encapsulated_frame(kira_dcm_file *file, uint32_t frame, uint32_t fr
                                 uint8_t **data, size_t *length, char *msg, size_t msg_len);
 void kira_dcm_free_buffer(uint8_t *data);
 
+/* The whole native (uncompressed) Pixel Data value as bytes, e.g. for 1-bit
+   segmentations whose frames are not byte-aligned. needed receives the byte count. */
+int kira_dcm_pixel_bytes(kira_dcm_file *file, uint8_t *buf, size_t buf_len, size_t *needed,
+                         char *msg, size_t msg_len);
+
 #ifdef __cplusplus
 }
 #endif

@@ -103,13 +103,13 @@ public enum NIfTIReader {
         func arr<T>(_: T.Type) -> [T] { Array(raw.bindMemory(to: T.self).prefix(count)) }
         switch datatype {
         case DT_UINT8: return .uint8(arr(UInt8.self))
-        case DT_INT8: return .int16(arr(Int8.self).map(Int16.init))
+        case DT_INT8: return .int16(arr(Int8.self).map { Int16($0) })
         case DT_INT16: return .int16(arr(Int16.self))
         case DT_UINT16: return .uint16(arr(UInt16.self))
         case DT_INT32: return .int32(arr(Int32.self))
-        case DT_UINT32: return .float64(arr(UInt32.self).map(Double.init))
-        case DT_INT64: return .float64(arr(Int64.self).map(Double.init))
-        case DT_UINT64: return .float64(arr(UInt64.self).map(Double.init))
+        case DT_UINT32: return .float64(arr(UInt32.self).map { Double($0) })
+        case DT_INT64: return .float64(arr(Int64.self).map { Double($0) })
+        case DT_UINT64: return .float64(arr(UInt64.self).map { Double($0) })
         case DT_FLOAT32: return .float32(arr(Float.self))
         case DT_FLOAT64: return .float64(arr(Double.self))
         case DT_RGB24: return .uint8(Array(raw.bindMemory(to: UInt8.self).prefix(count * 3)))

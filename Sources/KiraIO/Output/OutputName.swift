@@ -50,18 +50,32 @@ public struct OutputTemplate: Sendable {
         return out
     }
 
-    /// Keeps letters, digits, `.`, `_`, `+`, `-`; everything else becomes `_`; runs of dots
-    /// and leading dots are removed so no component can be `..` or hidden.
+    /// Keeps letters, digits, `_`, `+`, `-` and single dots; everything else, and any run of
+    /// dots, becomes `_` (runs of `_` collapse), and no component may start with a dot, so
+    /// no value can be `..` or a hidden file.
     public static func sanitize(_ s: String, allowSlash: Bool) -> String {
-        var chars: [Character] = []
-        for c in s {
-            if c.isASCII && (c.isLetter || c.isNumber || c == "_" || c == "-" || c == "+") { chars.append(c) }
-            else if c == "." { if chars.last != "." { chars.append(c) } }
-            else if c == "/" && allowSlash { chars.append(c) }
-            else { chars.append("_") }
+        let chars = Array(s)
+        var out = ""
+        var i = 0
+        func append(_ c: Character) {
+            if c == "_" && out.last == "_" { return }
+            if c == "." && (out.isEmpty || out.last == "/") { return }
+            out.append(c)
         }
-        var result = String(chars).replacingOccurrences(of: "..", with: "_")
-        while result.hasPrefix(".") { result.removeFirst() }
-        return result.replacingOccurrences(of: "/.", with: "/_")
+        while i < chars.count {
+            let c = chars[i]
+            if c == "." {
+                var j = i
+                while j < chars.count && chars[j] == "." { j += 1 }
+                append(j - i > 1 ? "_" : ".")
+                i = j
+                continue
+            }
+            if c.isASCII && (c.isLetter || c.isNumber || c == "_" || c == "-" || c == "+") { append(c) }
+            else if c == "/" && allowSlash { out.append(c) }
+            else { append("_") }
+            i += 1
+        }
+        return out
     }
 }

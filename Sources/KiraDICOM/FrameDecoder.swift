@@ -1,0 +1,190 @@
+import Foundation
+import KiraCore
+
+/// Decodes frames of one file into stored sample values (pixel-interleaved Int32), with
+/// bits-stored masking, sign extension and planar configuration resolved.
+final class FrameDecoder {
+    let header: FileHeader
+    let file: DcmtkFile
+    private var scratch: [UInt8] = []
+    private(set) var palette: Palette?
+
+    init(header: FileHeader, needsPalette: Bool) throws {
+        self.header = header
+        do { file = try DcmtkFile(url: header.url, maxReadLength: 4096) }
+        catch { throw FrameDecoder.kiraError(error, path: header.url.path) }
+        if needsPalette { palette = try Palette(file, path: header.url.path) }
+    }
+
+    static func kiraError(_ e: DcmtkFailure, path: String) -> KiraError {
+        switch e {
+        case let .truncated(m): .truncated(path: path, reason: m)
+        case let .notDICOM(m): .unsupportedFormat(path: path, reason: m)
+        case let .notFound(m), let .other(m):
+            m.contains("premature") || m.contains("end of stream") ? .truncated(path: path, reason: m) : .unreadable(path: path, reason: m)
+        }
+    }
+
+    /// Decodes `frame` into `out` (rows*columns*samples values); returns the colour model
+    /// of the samples ("RGB" once a decoder has converted YCbCr).
+    func decode(frame: Int, tile: Int?, into out: inout [Int32]) throws -> String {
+        guard let tile, let per = header.mosaicTilesPerRow else { return try decode(frame: frame, into: &out) }
+        if cachedFrame != frame {
+            cachedModel = try decode(frame: frame, into: &mosaic)
+            cachedFrame = frame
+        }
+        let h = header, spp = h.samplesPerPixel
+        let tr = h.rows, tc = h.columns
+        if out.count != tr * tc * spp { out = [Int32](repeating: 0, count: tr * tc * spp) }
+        let y0 = (tile / per) * tr, x0 = (tile % per) * tc
+        for y in 0..<tr {
+            let src = ((y0 + y) * h.storedColumns + x0) * spp
+            for x in 0..<(tc * spp) { out[y * tc * spp + x] = mosaic[src + x] }
+        }
+        return cachedModel
+    }
+
+    /// Decodes a greyscale frame straight into the output when the output type has the
+    /// stored sample size (no rescale): dcmtk writes into `dst`, then masking, sign
+    /// extension and MONOCHROME1 inversion happen in place. Returns false when the frame
+    /// needs the general path (colour, JPEG 2000, mosaic, rescale, odd byte count).
+    func decodeDirect<T: FixedWidthInteger>(frame: Int, tile: Int?, into dst: UnsafeMutablePointer<T>, invert: Bool) throws -> Bool {
+        let h = header
+        let npix = h.rows * h.columns
+        let bytes = h.bitsAllocated / 8
+        guard tile == nil, h.samplesPerPixel == 1, MemoryLayout<T>.size == bytes,
+              (npix * bytes) % 2 == 0, !OutputPlan.jpeg2000.contains(h.transferSyntax),
+              T.isSigned == (h.pixelRepresentation == 1) || h.bitsStored < h.bitsAllocated else { return false }
+        let raw = UnsafeMutableRawBufferPointer(start: UnsafeMutableRawPointer(dst), count: npix * bytes)
+        _ = try decodeRaw(frame, into: raw)
+        let bits = min(h.bitsStored, h.bitsAllocated)
+        let shift = max(0, h.highBit + 1 - bits)
+        let signed = h.pixelRepresentation == 1
+        if bits < h.bitsAllocated || shift > 0 {
+            // Work on the unsigned bit pattern, then store as T.
+            let mask: UInt64 = (1 << UInt64(bits)) - 1
+            let full = Int64(1) << Int64(bits)
+            for i in 0..<npix {
+                let u = (UInt64(truncatingIfNeeded: dst[i]) & (UInt64.max >> (64 - UInt64(h.bitsAllocated)))) >> UInt64(shift) & mask
+                var v = Int64(u)
+                if signed && u & (1 << UInt64(bits - 1)) != 0 { v -= full }
+                dst[i] = T(clamping: v)
+            }
+        }
+        if invert {
+            let inv: Int64 = signed ? -1 : (Int64(1) << Int64(bits)) - 1
+            for i in 0..<npix { dst[i] = T(clamping: inv - Int64(dst[i])) }
+        }
+        return true
+    }
+
+    private var mosaic: [Int32] = []
+    private var cachedFrame = -1
+    private var cachedModel = ""
+
+    private func decode(frame: Int, into out: inout [Int32]) throws -> String {
+        let h = header
+        let npix = h.storedRows * h.storedColumns
+        let spp = h.samplesPerPixel
+        if out.count != npix * spp { out = [Int32](repeating: 0, count: npix * spp) }
+        if OutputPlan.jpeg2000.contains(h.transferSyntax) {
+            return try decodeJ2K(frame: frame, into: &out)
+        }
+        let bytes = max(1, h.bitsAllocated / 8)
+        let need = (npix * spp * bytes + 1) & ~1
+        if scratch.count < need { scratch = [UInt8](repeating: 0, count: need) }
+        let model = try decodeRaw(frame)
+        // dcmtk's JPEG decoders are registered to emit colour-by-pixel.
+        let ts = h.transferSyntax
+        let fromJPEG = ts.hasPrefix("1.2.840.10008.1.2.4.")
+        let planar = spp > 1 && !fromJPEG && h.planarConfiguration == 1
+        let shift = max(0, h.highBit + 1 - h.bitsStored)
+        let bitsStored = min(h.bitsStored, h.bitsAllocated)
+        let mask: UInt32 = bitsStored >= 32 ? .max : (1 << UInt32(bitsStored)) - 1
+        let signBit: UInt32 = bitsStored >= 32 ? 0 : 1 << UInt32(bitsStored - 1)
+        let signed = h.pixelRepresentation == 1
+        let full: Int64 = 1 << Int64(bitsStored)
+        scratch.withUnsafeBytes { raw in
+            out.withUnsafeMutableBufferPointer { dst in
+                @inline(__always) func put(_ i: Int, _ u: UInt32) {
+                    var v = (u >> UInt32(shift)) & mask
+                    if signed && signBit != 0 && v & signBit != 0 {
+                        dst[i] = Int32(truncatingIfNeeded: Int64(v) - full)
+                        return
+                    }
+                    if signed && bitsStored >= 32 { dst[i] = Int32(bitPattern: v); return }
+                    v = min(v, UInt32(Int32.max))
+                    dst[i] = Int32(v)
+                }
+                let n = npix * spp
+                switch bytes {
+                case 1:
+                    let p = raw.bindMemory(to: UInt8.self)
+                    for i in 0..<n { put(planar ? (i % npix) * spp + i / npix : i, UInt32(p[i])) }
+                case 2:
+                    let p = raw.bindMemory(to: UInt16.self)
+                    if !planar && shift == 0 && !signed && bitsStored == 16 {
+                        for i in 0..<n { dst[i] = Int32(p[i]) }
+                    } else {
+                        for i in 0..<n { put(planar ? (i % npix) * spp + i / npix : i, UInt32(p[i])) }
+                    }
+                default:
+                    let p = raw.bindMemory(to: UInt32.self)
+                    for i in 0..<n { put(planar ? (i % npix) * spp + i / npix : i, p[i]) }
+                }
+            }
+        }
+        return model.isEmpty ? h.photometric : model.uppercased()
+    }
+
+    private func decodeRaw(_ frame: Int) throws -> String {
+        let f = file
+        do {
+            return try scratch.withUnsafeMutableBytes { (b) throws(DcmtkFailure) -> String in try f.decodeFrame(frame, into: b) }
+        } catch let e as DcmtkFailure {
+            throw Self.kiraError(e, path: header.url.path)
+        }
+    }
+
+    private func decodeRaw(_ frame: Int, into raw: UnsafeMutableRawBufferPointer) throws -> String {
+        do {
+            return try file.decodeFrame(frame, into: raw)
+        } catch {
+            throw Self.kiraError(error, path: header.url.path)
+        }
+    }
+
+    private func openJ2K(frame: Int) throws -> J2KImage {
+        do {
+            return try J2KImage(try file.encapsulatedFrame(frame, of: header.numberOfFrames))
+        } catch {
+            throw Self.kiraError(error, path: header.url.path)
+        }
+    }
+
+    private func decodeJ2K(frame: Int, into out: inout [Int32]) throws -> String {
+        let h = header
+        let img = try openJ2K(frame: frame)
+        guard img.width == h.storedColumns, img.height == h.storedRows, img.components >= h.samplesPerPixel else {
+            throw KiraError.invalidData("\(h.url.path): JPEG 2000 frame \(frame + 1) is \(img.width)×\(img.height)×\(img.components), header says \(h.columns)×\(h.rows)×\(h.samplesPerPixel)")
+        }
+        let spp = h.samplesPerPixel
+        let signed = h.pixelRepresentation == 1
+        let bits = min(h.bitsStored, 31)
+        let full = Int32(1) << Int32(bits), half = full >> 1
+        // Some encoders store signed data as unsigned codestreams: sign-extend those.
+        let extend = signed && !img.isSigned
+        for c in 0..<spp {
+            guard let src = img.component(c) else {
+                throw KiraError.unsupportedFormat(path: h.url.path, reason: "JPEG 2000 component \(c) is subsampled")
+            }
+            for i in 0..<src.count {
+                let v = src[i]
+                out[i * spp + c] = extend && v >= half ? v - full : v
+            }
+        }
+        withExtendedLifetime(img) {}
+        // OpenJPEG applies the inverse colour transform of YBR_RCT/YBR_ICT itself.
+        return spp == 3 ? "RGB" : h.photometric
+    }
+}

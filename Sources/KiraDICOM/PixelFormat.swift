@@ -1,0 +1,102 @@
+import Foundation
+import KiraCore
+
+/// How a series' stored samples become output voxels.
+struct OutputPlan {
+    enum Colour { case monochrome, rgb, palette }
+    var scalar: ScalarType
+    var components: Int
+    var colour: Colour
+    var invert: Bool
+    var rescale: Bool
+    var notes: [String: MetaValue] = [:]
+
+    static let jpeg2000 = ["1.2.840.10008.1.2.4.90", "1.2.840.10008.1.2.4.91", "1.2.840.10008.1.2.4.92",
+                           "1.2.840.10008.1.2.4.93", "1.2.840.10008.1.2.4.201", "1.2.840.10008.1.2.4.202",
+                           "1.2.840.10008.1.2.4.203"]
+
+    static func make(_ s: DICOMSeries, frames: [FrameInfo], options: DICOMReadOptions) throws -> OutputPlan {
+        let h = s.headers[0]
+        for o in s.headers.dropFirst() where o.bitsAllocated != h.bitsAllocated || o.pixelRepresentation != h.pixelRepresentation
+            || o.samplesPerPixel != h.samplesPerPixel || o.photometric != h.photometric {
+            throw KiraError.inconsistentSeries(series: s.displayName,
+                reason: "\(o.url.lastPathComponent) stores pixels differently from \(h.url.lastPathComponent) (bits, sign, samples or photometric interpretation)")
+        }
+        guard [8, 16, 32].contains(h.bitsAllocated) else {
+            throw KiraError.unsupportedFormat(path: h.url.path, reason: "BitsAllocated \(h.bitsAllocated) is not supported")
+        }
+        let pi = h.photometric
+        var plan: OutputPlan
+        if pi == "PALETTE COLOR" || h.samplesPerPixel == 3 {
+            let colour: Colour = pi == "PALETTE COLOR" ? .palette : .rgb
+            guard colour == .palette || ["RGB", "YBR_FULL", "YBR_FULL_422", "YBR_RCT", "YBR_ICT", "YBR_PARTIAL_420"].contains(pi) else {
+                throw KiraError.unsupportedFormat(path: h.url.path, reason: "photometric interpretation \(pi) is not supported")
+            }
+            let wide = colour == .palette ? paletteBits(s) > 8 : h.bitsAllocated > 8
+            if options.keepRGB {
+                plan = OutputPlan(scalar: wide ? .uint16 : .uint8, components: 3, colour: colour, invert: false, rescale: false)
+                plan.notes["ColourConversion"] = "RGB kept"
+            } else {
+                plan = OutputPlan(scalar: .float32, components: 1, colour: colour, invert: false, rescale: false)
+                plan.notes["ColourConversion"] = "luminance Y = 0.299 R + 0.587 G + 0.114 B (ITU-R BT.601)"
+            }
+        } else {
+            let rescale = frames.contains { $0.slope != 1 || $0.intercept != 0 }
+            let signed = h.pixelRepresentation == 1
+            let scalar: ScalarType
+            if rescale { scalar = .float32 }
+            else if h.bitsStored <= 8 && !signed { scalar = .uint8 }
+            else if h.bitsStored <= 16 { scalar = signed ? .int16 : .uint16 }
+            else { scalar = .int32 }
+            plan = OutputPlan(scalar: scalar, components: 1, colour: .monochrome, invert: pi == "MONOCHROME1", rescale: rescale)
+            if plan.invert {
+                plan.notes["MONOCHROME1"] = .string(signed ? "inverted: -1 - stored value" : "inverted: \((1 << h.bitsStored) - 1) - stored value")
+            }
+        }
+        return plan
+    }
+
+    static func paletteBits(_ s: DICOMSeries) -> Int {
+        guard let f = try? DcmtkFile(url: s.headers[0].url, maxReadLength: 4096) else { return 8 }
+        return DICOMValue.doubles(f.string("(0028,1101)")).flatMap { $0.count >= 3 ? Int($0[2]) : nil } ?? 8
+    }
+}
+
+/// One file's palette: 3 tables indexed by stored value minus the first mapped value.
+struct Palette {
+    var first: Int
+    var r: [UInt16], g: [UInt16], b: [UInt16]
+
+    init(_ f: DcmtkFile, path: String) throws {
+        var tables: [[UInt16]] = []
+        var first = 0
+        for (d, data) in [("(0028,1101)", "(0028,1201)"), ("(0028,1102)", "(0028,1202)"), ("(0028,1103)", "(0028,1203)")] {
+            guard let desc = DICOMValue.doubles(f.string(d)), desc.count >= 3, let words = f.uint16Array(data) else {
+                throw KiraError.unsupportedFormat(path: path, reason: "PALETTE COLOR without a (non-segmented) lookup table")
+            }
+            var entries = Int(desc[0]); if entries == 0 { entries = 65536 }
+            first = Int(desc[1])
+            let bits = Int(desc[2])
+            var table: [UInt16]
+            if bits == 8 && words.count * 2 == entries {
+                // Two 8-bit entries per 16-bit word, low byte first.
+                table = words.flatMap { [$0 & 0xFF, $0 >> 8] }
+            } else if bits == 8 {
+                let highUsed = words.contains { $0 > 0xFF }
+                table = words.map { highUsed ? $0 >> 8 : $0 & 0xFF }
+            } else {
+                table = words
+            }
+            if table.isEmpty { throw KiraError.unsupportedFormat(path: path, reason: "empty palette table") }
+            tables.append(table)
+        }
+        self.first = first
+        r = tables[0]; g = tables[1]; b = tables[2]
+    }
+
+    @inline(__always) func lookup(_ v: Int32) -> (Double, Double, Double) {
+        let i = max(0, min(r.count - 1, Int(v) - first))
+        let j = min(i, g.count - 1), k = min(i, b.count - 1)
+        return (Double(r[i]), Double(g[j]), Double(b[k]))
+    }
+}

@@ -1,0 +1,32 @@
+import Foundation
+import KiraCore
+
+/// Reads any image file Kira handles outside DICOM, choosing the reader by extension:
+/// `.nii`, `.nii.gz` (NIfTI), `.nrrd`, `.nhdr` (NRRD), `.png`, `.jpg`, `.jpeg`, `.tif`, `.tiff`
+/// (rasters, read with 1 mm spacing unless the TIFF says otherwise, colour as BT.601 grey).
+public enum ImageFileReader {
+    public enum Kind: String, Sendable { case nifti, nrrd, raster }
+
+    /// The reader for a file name, or nil when the extension is not one of the above.
+    public static func kind(of url: URL) -> Kind? {
+        let name = url.lastPathComponent.lowercased()
+        if name.hasSuffix(".nii") || name.hasSuffix(".nii.gz") { return .nifti }
+        if name.hasSuffix(".nrrd") || name.hasSuffix(".nhdr") { return .nrrd }
+        if RasterReader.extensions.contains(url.pathExtension.lowercased()) { return .raster }
+        return nil
+    }
+
+    public static func read(_ url: URL) throws -> Volume {
+        switch kind(of: url) {
+        case .nifti: return try NIfTIReader.read(url)
+        case .nrrd: return try NRRDReader.read(url)
+        case .raster: return try RasterReader.read(url, spacing: nil)
+        case nil:
+            let ext = url.pathExtension.lowercased()
+            if ext == "dcm" || ext == "dicom" || ext == "ima" {
+                throw KiraError.unsupportedFormat(path: url.path, reason: "DICOM files are read as a series by the DICOM reader, not as a single image file")
+            }
+            throw KiraError.unsupportedFormat(path: url.path, reason: "unknown image extension \"\(ext)\"; expected .nii, .nii.gz, .nrrd, .nhdr, .png, .jpg, .jpeg, .tif or .tiff")
+        }
+    }
+}

@@ -1,0 +1,111 @@
+import Foundation
+import KiraCore
+
+/// Reads a label map (`.nii`, `.nii.gz`, `.nrrd`, `.nhdr`; 2D rasters also work) and turns it
+/// into a uint8 binary mask (1 inside, 0 outside).
+///
+/// - `label` nil: every non-zero voxel is inside; otherwise voxels equal to `label`.
+///   A label absent from the file is an error listing the labels present.
+/// - Values must be integers (float files holding whole numbers are accepted).
+/// - `image`: the grid the mask must lie on. Any difference beyond
+///   `GeometryTolerance.standard` throws `.gridMismatch` naming both files and each difference
+///   (size, spacing, origin distance in mm, direction angle). No resampling is done.
+///
+/// Metadata: `SourceFile`, `MaskLabel` (the label or "non-zero"), `MaskLabelsPresent`,
+/// `MaskVoxelCount`.
+public enum MaskReader {
+    public static func read(_ url: URL, label: Int?, matching image: Geometry?, imagePath: String?) throws -> Volume {
+        let path = url.path
+        if let label, label == 0 {
+            throw KiraError.invalidArgument("mask label 0 is the background; choose a non-zero label for \(path)")
+        }
+        let source = try ImageFileReader.read(url)
+        guard source.components == 1 else {
+            throw KiraError.unsupportedFormat(path: path, reason: "a mask must have one value per voxel; this file has \(source.components) components")
+        }
+        guard source.timepoints == 1 else {
+            throw KiraError.unsupportedFormat(path: path, reason: "a mask must be 3D; this file has \(source.timepoints) time points")
+        }
+        if let image {
+            let differences = source.geometry.differences(from: image, tolerance: .standard)
+            if !differences.isEmpty {
+                throw KiraError.gridMismatch(mask: path, image: imagePath ?? "the image", differences: differences)
+            }
+        }
+        let counts = try labelCounts(source.voxels, path: path)
+        let present = counts.keys.filter { $0 != 0 }.sorted()
+        let presentText = present.isEmpty ? "none (the mask is empty)" : present.map(String.init).joined(separator: ", ")
+        if let label {
+            guard counts[label, default: 0] > 0 else {
+                throw KiraError.invalidArgument("mask \(path) has no voxel with label \(label); labels present: \(presentText)")
+            }
+        } else if present.isEmpty {
+            throw KiraError.invalidArgument("mask \(path) has no non-zero voxels")
+        }
+        let mask = binary(source.voxels, label: label)
+        let inside = label.map { counts[$0, default: 0] } ?? present.reduce(0) { $0 + counts[$1, default: 0] }
+        let meta: [String: MetaValue] = [
+            "SourceFile": .string(url.lastPathComponent),
+            "MaskLabel": label.map { .integer($0) } ?? .string("non-zero"),
+            "MaskLabelsPresent": .array(present.map { .integer($0) }),
+            "MaskVoxelCount": .integer(inside),
+        ]
+        return try Volume(geometry: source.geometry, voxels: .uint8(mask), metadata: meta)
+    }
+
+    /// Number of voxels per integer value; throws on a non-integer value.
+    static func labelCounts(_ v: VoxelBuffer, path: String) throws -> [Int: Int] {
+        func small<T: BinaryInteger>(_ a: [T], offset: Int, range: Int) -> [Int: Int] {
+            var c = [Int](repeating: 0, count: range)
+            for x in a { c[Int(x) + offset] += 1 }
+            var out: [Int: Int] = [:]
+            for (i, n) in c.enumerated() where n > 0 { out[i - offset] = n }
+            return out
+        }
+        func floats<T: BinaryFloatingPoint>(_ a: [T]) throws -> [Int: Int] {
+            var out: [Int: Int] = [:]
+            for (i, x) in a.enumerated() {
+                if x == 0 { out[0, default: 0] += 1; continue }
+                guard x.isFinite, x.rounded() == x, abs(Double(x)) < 1e15 else {
+                    throw KiraError.unsupportedFormat(path: path, reason: "a label map must hold whole numbers; voxel \(i) is \(x)")
+                }
+                out[Int(x), default: 0] += 1
+            }
+            return out
+        }
+        switch v {
+        case let .uint8(a): return small(a, offset: 0, range: 256)
+        case let .int16(a): return small(a, offset: 32768, range: 65536)
+        case let .uint16(a): return small(a, offset: 0, range: 65536)
+        case let .int32(a):
+            var out: [Int: Int] = [:]
+            for x in a { out[Int(x), default: 0] += 1 }
+            return out
+        case let .float32(a): return try floats(a)
+        case let .float64(a): return try floats(a)
+        }
+    }
+
+    static func binary(_ v: VoxelBuffer, label: Int?) -> [UInt8] {
+        func map<T>(_ a: [T], _ inside: (T) -> Bool) -> [UInt8] { a.map { inside($0) ? 1 : 0 } }
+        if let label {
+            let l = Double(label)
+            switch v {
+            case let .uint8(a): return map(a) { Double($0) == l }
+            case let .int16(a): return map(a) { Double($0) == l }
+            case let .uint16(a): return map(a) { Double($0) == l }
+            case let .int32(a): return map(a) { Double($0) == l }
+            case let .float32(a): return map(a) { Double($0) == l }
+            case let .float64(a): return map(a) { $0 == l }
+            }
+        }
+        switch v {
+        case let .uint8(a): return map(a) { $0 != 0 }
+        case let .int16(a): return map(a) { $0 != 0 }
+        case let .uint16(a): return map(a) { $0 != 0 }
+        case let .int32(a): return map(a) { $0 != 0 }
+        case let .float32(a): return map(a) { $0 != 0 }
+        case let .float64(a): return map(a) { $0 != 0 }
+        }
+    }
+}

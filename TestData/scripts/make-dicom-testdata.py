@@ -1,0 +1,178 @@
+#!/usr/bin/env python3
+"""Writes Kira's synthetic DICOM test series into TestData/dicom with dcmtk's dump2dcm.
+
+Every value the tests assert (geometry and voxel values) is defined here:
+  oblique_mr/      8 columns x 6 rows x 5 slices, PixelSpacing 0.6\\0.8 (row, column
+                   spacing: x step 0.8 mm, y step 0.6 mm), 2.5 mm between slices, rows
+                   tilted 20 degrees about the patient x axis; voxel = 1000 + 100 z + 10 y + x;
+                   files named in shuffled order.
+  dce/             4 x 4 x 3 slices x 3 phases, one SeriesInstanceUID, TemporalPositionIdentifier
+                   1..3 and TriggerTime 0/60000/120000 ms, files shuffled;
+                   voxel = 100 t + 10 z + 4 y + x.
+  missing_slice/   oblique_mr's layout with the third of five slices left out.
+  mixed_sizes/     one SeriesInstanceUID: two 4x4 slices and two 5x5 slices.
+  zero_spacing/, negative_spacing/   two slices with PixelSpacing 0\\0.8 and -0.5\\0.5.
+  seg/seg.dcm      a 1-bit SEG, 4x4, frames at z = 0, 4, 0 mm (slice step 2 mm, so 3 slices):
+                   segment 1 = pixels 0-3 of z 0; segment 2 = pixel 5 of z 2 and pixel 15 of z 0.
+  bad/             a truncated file (half its pixel data cut off) and a text file.
+Run from anywhere: python3 TestData/scripts/make-dicom-testdata.py
+"""
+import math
+import os
+import random
+import shutil
+import subprocess
+import tempfile
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "dicom")
+MR = "1.2.840.10008.5.1.4.1.1.4"
+STUDY = "1.2.826.0.1.3680043.8.498.1"
+
+
+def fmt(v):
+    return "\\".join(f"{x:.10g}" if isinstance(x, float) else str(x) for x in v)
+
+
+def write(path, series_uid, instance, rows, cols, spacing, position, orientation, pixels,
+          extra=None, description="synthetic"):
+    words = "\\".join(f"{p & 0xFFFF:04x}" for p in pixels)
+    lines = [
+        "(0008,0016) UI =MRImageStorage",
+        f"(0008,0018) UI [{series_uid}.{instance}]",
+        "(0008,0060) CS [MR]",
+        "(0008,0070) LO [Kira synthetic]",
+        f"(0008,103e) LO [{description}]",
+        "(0010,0010) PN [Synthetic^Patient]",
+        "(0010,0020) LO [KIRA0001]",
+        "(0018,0050) DS [2]",
+        "(0018,0081) DS [4.5]",
+        "(0018,0080) DS [450]",
+        f"(0020,000d) UI [{STUDY}]",
+        f"(0020,000e) UI [{series_uid}]",
+        "(0020,0011) IS [7]",
+        f"(0020,0013) IS [{instance}]",
+        f"(0020,0032) DS [{fmt(position)}]",
+        f"(0020,0037) DS [{fmt(orientation)}]",
+        "(0028,0002) US 1",
+        "(0028,0004) CS [MONOCHROME2]",
+        f"(0028,0010) US {rows}",
+        f"(0028,0011) US {cols}",
+        f"(0028,0030) DS [{fmt(spacing)}]",
+        "(0028,0100) US 16",
+        "(0028,0101) US 16",
+        "(0028,0102) US 15",
+        "(0028,0103) US 0",
+    ]
+    lines += extra or []
+    lines.append(f"(7fe0,0010) OW {words}")
+    lines.sort(key=lambda l: l[:11].lower())
+    with tempfile.NamedTemporaryFile("w", suffix=".dump", delete=False) as f:
+        f.write("\n".join(lines) + "\n")
+        dump = f.name
+    try:
+        subprocess.run(["dump2dcm", "--write-xfer-little", dump, path], check=True)
+    finally:
+        os.unlink(dump)
+
+
+def write_seg(path):
+    def item(lines):
+        return ["(fffe,e000) na (Item with undefined length #=1)"] + lines + ["(fffe,e00d) na (ItemDelimitationItem)"]
+
+    def seq(tag, items):
+        out = [f"{tag} SQ (Sequence with undefined length #=1)"]
+        for i in items:
+            out += item(i)
+        return out + ["(fffe,e0dd) na (SequenceDelimitationItem)"]
+
+    frames = [(0.0, 1), (4.0, 2), (0.0, 2)]
+    per_frame = [seq("(0020,9113)", [[f"(0020,0032) DS [0\\0\\{z:g}]"]]) +
+                 seq("(0062,000a)", [["(0062,000b) US " + str(n)]]) for z, n in frames]
+    shared = (seq("(0020,9116)", [["(0020,0037) DS [1\\0\\0\\0\\1\\0]"]]) +
+              seq("(0028,9110)", [["(0018,0050) DS [2]", "(0018,0088) DS [2]", "(0028,0030) DS [1\\1]"]]))
+    segments = [[f"(0062,0004) US {n}", f"(0062,0005) LO [{name}]", "(0062,0008) CS [MANUAL]"]
+                for n, name in [(1, "lesion"), (2, "vessel")]]
+    lines = [
+        "(0008,0016) UI [1.2.840.10008.5.1.4.1.1.66.4]",
+        "(0008,0018) UI [1.2.826.0.1.3680043.8.498.60.1]",
+        "(0008,0060) CS [SEG]",
+        f"(0020,000d) UI [{STUDY}]",
+        "(0020,000e) UI [1.2.826.0.1.3680043.8.498.60]",
+        "(0028,0002) US 1", "(0028,0004) CS [MONOCHROME2]", "(0028,0008) IS [3]",
+        "(0028,0010) US 4", "(0028,0011) US 4", "(0028,0100) US 1", "(0028,0101) US 1",
+        "(0028,0102) US 0", "(0028,0103) US 0", "(0062,0001) CS [BINARY]",
+    ]
+    lines += seq("(0062,0002)", segments)
+    lines += seq("(5200,9229)", [shared])
+    lines += seq("(5200,9230)", per_frame)
+    # Bits, least significant first: frame 1 pixels 0-3, frame 2 pixel 5, frame 3 pixel 15.
+    lines.append("(7fe0,0010) OB 0f\\00\\20\\00\\00\\80")
+    with tempfile.NamedTemporaryFile("w", suffix=".dump", delete=False) as f:
+        f.write("\n".join(lines) + "\n")
+        dump = f.name
+    try:
+        subprocess.run(["dump2dcm", "--write-xfer-little", dump, path], check=True)
+    finally:
+        os.unlink(dump)
+
+
+def oblique_stack(folder, uid, skip=(), rng=None):
+    a = math.radians(20)
+    row = (1.0, 0.0, 0.0)
+    col = (0.0, math.cos(a), math.sin(a))
+    normal = (0.0, -math.sin(a), math.cos(a))
+    origin = (10.0, -20.0, 30.0)
+    order = list(range(5))
+    (rng or random.Random(1)).shuffle(order)
+    for name_index, z in enumerate(order):
+        if z in skip:
+            continue
+        pos = tuple(origin[i] + 2.5 * z * normal[i] for i in range(3))
+        px = [1000 + 100 * z + 10 * y + x for y in range(6) for x in range(8)]
+        write(os.path.join(folder, f"im{name_index:02d}.dcm"), uid, z + 1, 6, 8, (0.6, 0.8), pos,
+              row + col, px, description="oblique")
+
+
+def main():
+    if os.path.isdir(ROOT):
+        shutil.rmtree(ROOT)
+    for d in ["seg", "oblique_mr", "dce", "missing_slice", "mixed_sizes", "zero_spacing", "negative_spacing", "bad"]:
+        os.makedirs(os.path.join(ROOT, d))
+    axial = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0)
+
+    oblique_stack(os.path.join(ROOT, "oblique_mr"), "1.2.826.0.1.3680043.8.498.10")
+    oblique_stack(os.path.join(ROOT, "missing_slice"), "1.2.826.0.1.3680043.8.498.11", skip=(2,))
+
+    rng = random.Random(7)
+    files = [(t, z) for t in range(3) for z in range(3)]
+    rng.shuffle(files)
+    for n, (t, z) in enumerate(files):
+        px = [100 * t + 10 * z + 4 * y + x for y in range(4) for x in range(4)]
+        extra = [f"(0020,0100) IS [{t + 1}]", f"(0018,1060) DS [{t * 60000}]",
+                 f"(0008,0032) TM [1200{t:02d}]", "(0020,0105) IS [3]"]
+        write(os.path.join(ROOT, "dce", f"f{n:02d}.dcm"), "1.2.826.0.1.3680043.8.498.20", t * 3 + z + 1,
+              4, 4, (1.0, 1.0), (0.0, 0.0, 3.0 * z), axial, px, extra, description="dce")
+
+    for n, (size, z) in enumerate([(4, 0), (4, 1), (5, 0), (5, 1)]):
+        px = [z * 50 + i for i in range(size * size)]
+        write(os.path.join(ROOT, "mixed_sizes", f"m{n}.dcm"), "1.2.826.0.1.3680043.8.498.30", n + 1,
+              size, size, (1.0, 1.0), (0.0, 0.0, 2.0 * z), axial, px, description="mixed")
+
+    for folder, uid, spacing in [("zero_spacing", "40", (0.0, 0.8)), ("negative_spacing", "41", (-0.5, 0.5))]:
+        for z in range(2):
+            write(os.path.join(ROOT, folder, f"s{z}.dcm"), f"1.2.826.0.1.3680043.8.498.{uid}", z + 1,
+                  4, 4, spacing, (0.0, 0.0, 2.0 * z), axial, list(range(16)), description=folder)
+
+    write_seg(os.path.join(ROOT, "seg", "seg.dcm"))
+
+    good = os.path.join(ROOT, "bad", "truncated.dcm")
+    write(good, "1.2.826.0.1.3680043.8.498.50", 1, 6, 8, (1.0, 1.0), (0.0, 0.0, 0.0), axial, list(range(48)))
+    size = os.path.getsize(good)
+    with open(good, "r+b") as f:
+        f.truncate(size - 48)  # half of the 96 bytes of pixel data
+    with open(os.path.join(ROOT, "bad", "notes.txt"), "w") as f:
+        f.write("not a DICOM file\n")
+
+
+if __name__ == "__main__":
+    main()

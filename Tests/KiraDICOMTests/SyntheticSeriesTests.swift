@@ -1,0 +1,117 @@
+import Foundation
+import KiraCore
+import KiraDICOM
+import KiraTestSupport
+import Testing
+
+/// Series written by TestData/scripts/make-dicom-testdata.py with dcmtk's dump2dcm; the
+/// expected geometry and voxel values below are the ones that script writes.
+@Suite struct SyntheticSeriesTests {
+    static func folder(_ name: String) -> URL { TestPaths.testData("dicom/" + name) }
+
+    @Test func obliqueAnisotropicStack() throws {
+        let v = try loadSingleSeries([Self.folder("oblique_mr")])
+        let g = v.geometry
+        #expect(g.size == SIMD3(8, 6, 5))
+        #expect(v.timepoints == 1)
+        #expect(v.voxels.scalarType == .uint16)
+        #expect(abs(g.spacing.x - 0.8) < 1e-9 && abs(g.spacing.y - 0.6) < 1e-9)
+        #expect(abs(g.spacing.z - 2.5) < 1e-6)
+        let a = 20.0 * .pi / 180
+        let expected = Matrix3(columns: [1, 0, 0], [0, cos(a), sin(a)], [0, -sin(a), cos(a)])
+        for (u, w) in zip(g.direction.columns, expected.columns) { #expect(norm(u - w) < 1e-8) }
+        #expect(norm(g.origin - SIMD3(10, -20, 30)) < 1e-6)
+        // Voxel (7, 5, 4) sits at origin + R·(7·0.8, 5·0.6, 4·2.5).
+        let p = g.physicalPoint(index: SIMD3(7, 5, 4))
+        let q = SIMD3<Double>(10, -20, 30) + expected * SIMD3(5.6, 3.0, 10.0)
+        #expect(norm(p - q) < 1e-6)
+        for z in 0..<5 { for y in 0..<6 { for x in 0..<8 {
+            #expect(v[x, y, z, 0] == Double(1000 + 100 * z + 10 * y + x))
+        } } }
+        #expect(v.metadata["SpacingSource"] == "PixelSpacing")
+        #expect(v.metadata["EchoTime"] == .number(0.0045))
+        #expect(v.metadata["RepetitionTime"] == .number(0.45))
+        #expect(v.metadata["SourceFileCount"] == 5)
+        #expect(v.metadata["PatientName"] == nil)
+        #expect(v.metadata["PatientID"] == nil)
+    }
+
+    @Test func keepPHICopiesIdentity() throws {
+        let v = try loadSingleSeries([Self.folder("oblique_mr")], options: .init(keepPHI: true))
+        #expect(v.metadata["PatientName"] == "Synthetic^Patient")
+        #expect(v.metadata["PatientID"] == "KIRA0001")
+    }
+
+    @Test func dynamicSeriesBecomes4DInTimeOrder() throws {
+        let v = try loadSingleSeries([Self.folder("dce")])
+        #expect(v.geometry.size == SIMD3(4, 4, 3))
+        #expect(v.timepoints == 3)
+        #expect(abs(v.geometry.spacing.z - 3) < 1e-9)
+        for t in 0..<3 { for z in 0..<3 { for y in 0..<4 { for x in 0..<4 {
+            #expect(v[x, y, z, t] == Double(100 * t + 10 * z + 4 * y + x))
+        } } } }
+        #expect(v.metadata["FrameTimes"] == MetaValue([0, 60, 120]))
+    }
+
+    @Test func missingSliceIsNamedError() throws {
+        let r = DICOMScanner.scan([Self.folder("missing_slice")], options: .init(), logger: testLogger)
+        try #require(r.series.count == 1)
+        #expect {
+            _ = try r.series[0].load(options: .init(), logger: testLogger)
+        } throws: { error in
+            guard case let KiraError.inconsistentSeries(series, reason) = error else { return false }
+            return series.contains(r.series[0].key) && reason.contains("missing slice")
+        }
+    }
+
+    @Test func mixedSizesSplitIntoSeries() throws {
+        let r = DICOMScanner.scan([Self.folder("mixed_sizes")], options: .init(), logger: testLogger)
+        #expect(r.series.count == 2)
+        let sizes = try r.series.map { try $0.load(options: .init(), logger: testLogger).geometry.size }
+        #expect(Set(sizes.map { $0.x }) == [4, 5])
+        #expect(sizes.allSatisfy { $0.z == 2 })
+        #expect(Set(r.series.map(\.key)).count == 2)
+    }
+
+    @Test(arguments: ["zero_spacing", "negative_spacing"])
+    func nonPositiveSpacingIsInvalidGeometry(folder: String) throws {
+        let r = DICOMScanner.scan([Self.folder(folder)], options: .init(), logger: testLogger)
+        try #require(r.series.count == 1)
+        #expect {
+            _ = try r.series[0].load(options: .init(), logger: testLogger)
+        } throws: { error in
+            guard case let KiraError.invalidGeometry(path, _) = error else { return false }
+            return path.contains(folder) && path.hasSuffix(".dcm")
+        }
+    }
+
+    @Test func badFilesAreReportedNotFatal() throws {
+        let r = DICOMScanner.scan([Self.folder("bad"), Self.folder("oblique_mr")], options: .init(), logger: testLogger)
+        #expect(r.series.count == 1)
+        #expect(r.skippedNonDICOM.map { URL(fileURLWithPath: $0.file).lastPathComponent } == ["notes.txt"])
+        #expect(r.failures.count == 1)
+        #expect(r.failures.first?.file.hasSuffix("truncated.dcm") == true)
+        #expect(r.failures.first?.reason.contains("truncated") == true)
+    }
+}
+
+@Suite struct SegmentationTests {
+    @Test func binarySegmentationBecomesLabelVolume() throws {
+        let v = try DICOMSegReader.read(TestPaths.testData("dicom/seg/seg.dcm"))
+        #expect(v.geometry.size == SIMD3(4, 4, 3))
+        #expect(v.geometry.spacing == SIMD3(1, 1, 2))
+        #expect(v.geometry.origin == SIMD3(0, 0, 0))
+        #expect(v.voxels.scalarType == .uint8)
+        var expected = [Double](repeating: 0, count: 48)
+        for p in 0..<4 { expected[p] = 1 }
+        expected[15] = 2
+        expected[2 * 16 + 5] = 2
+        #expect(v.voxels.toDoubles() == expected)
+    }
+
+    @Test func scannerSkipsSegmentations() {
+        let r = DICOMScanner.scan([TestPaths.testData("dicom/seg")], options: .init(), logger: testLogger)
+        #expect(r.series.isEmpty)
+        #expect(r.skippedNonDICOM.count == 1)
+    }
+}
