@@ -29,7 +29,7 @@ test: peers
 
 demo: release
 	@rm -rf $(DEMO_OUT)
-	$$($(SWIFT) build -c release --show-bin-path)/kira convert TestData/dicom -o $(DEMO_OUT)
+	$$($(SWIFT) build -c release --show-bin-path)/kira convert TestData/dicom/oblique_mr TestData/dicom/dce -o $(DEMO_OUT)
 	$$($(SWIFT) build -c release --show-bin-path)/kira inspect $(DEMO_OUT)
 	@echo "demo: NIfTI files and JSON sidecars are in $(DEMO_OUT)/"
 

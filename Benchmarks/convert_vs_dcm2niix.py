@@ -14,7 +14,7 @@ KIRA = os.environ.get("KIRA", os.path.join(ROOT, ".build", "release", "kira"))
 REPEATS = int(os.environ.get("REPEATS", "5"))
 
 CASES = [
-    ("synthetic oblique MR (TestData)", os.path.join(ROOT, "TestData", "dicom")),
+    ("synthetic DCE, 3 phases (TestData)", os.path.join(ROOT, "TestData", "dicom", "dce")),
     ("IBSI CT phantom, 60 slices", os.path.join(REF, "ibsi", "ct_phantom", "dicom", "image")),
     ("dcm_qa_ts, 9 transfer syntaxes", os.path.join(REF, "dicom", "dcm_qa_ts", "In")),
     ("dcm_qa_enh, enhanced multi-frame", os.path.join(REF, "dicom", "dcm_qa_enh", "In")),

@@ -77,6 +77,17 @@ bool looksLikeDICOM(const char *path) {
 
 DcmObject *findPath(kira_dcm_file *file, const char *path, OFCondition &cond) {
     DcmDataset *ds = file->format.getDataset();
+    // A plain top-level tag "(gggg,eeee)" skips the path parser: most lookups are these.
+    unsigned g = 0, e = 0;
+    char close = 0;
+    if (strlen(path) == 11 && sscanf(path, "(%4x,%4x%c", &g, &e, &close) == 3 && close == ')') {
+        DcmElement *elem = nullptr;
+        cond = ds->findAndGetElement(DcmTagKey(Uint16(g), Uint16(e)), elem, OFFalse);
+        if (cond.good() && elem) return elem;
+        DcmSequenceOfItems *sq = nullptr;
+        if (ds->findAndGetSequence(DcmTagKey(Uint16(g), Uint16(e)), sq, OFFalse).good() && sq) return sq;
+        return nullptr;
+    }
     DcmPathProcessor proc;
     cond = proc.findOrCreatePath(ds, path, OFFalse);
     if (cond.bad()) return nullptr;

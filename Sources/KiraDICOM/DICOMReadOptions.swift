@@ -28,4 +28,10 @@ public struct DICOMScanResult: Sendable {
     public var skippedNonDICOM: [DICOMFileIssue]
     /// DICOM files that could not be read (truncated, corrupt, no pixel data).
     public var failures: [DICOMFileIssue]
+
+    public init(series: [DICOMSeries] = [], skippedNonDICOM: [DICOMFileIssue] = [], failures: [DICOMFileIssue] = []) {
+        self.series = series
+        self.skippedNonDICOM = skippedNonDICOM
+        self.failures = failures
+    }
 }

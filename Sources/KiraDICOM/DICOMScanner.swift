@@ -45,7 +45,8 @@ public enum DICOMScanner {
             case nil: break
             }
         }
-        for f in failures { logger.warning("\(f.file): \(f.reason)") }
+        // The caller reports failures; here they are only traced.
+        for f in failures { logger.debug("\(f.file): \(f.reason)") }
         return DICOMScanResult(series: SeriesGrouping.group(headers, options: options),
                                skippedNonDICOM: skipped, failures: failures)
     }

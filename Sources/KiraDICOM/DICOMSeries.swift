@@ -4,6 +4,10 @@ import Logging
 
 /// One grid's worth of DICOM frames (one SeriesInstanceUID, split by orientation, size,
 /// echo and image kind). Phases of a dynamic series stay together and load as 4D.
+///
+/// Frames without plane position (projection radiographs, cine ultrasound, enhanced files
+/// lacking plane groups) load as a single slice with one time point per frame, ordered
+/// by temporal position, trigger time, acquisition time, instance number and frame.
 public struct DICOMSeries: Sendable {
     /// Stable and unique: series number plus a hash of the SeriesInstanceUID, with a
     /// suffix when the UID had to be split.

@@ -23,7 +23,7 @@ final class DcmtkFile {
         var msg = [CChar](repeating: 0, count: 512)
         let rc = kira_dcm_open(url.path, maxReadLength, &out, &msg, msg.count)
         guard rc == Int32(KIRA_DCM_OK), let out else {
-            throw Self.failure(rc, String(cString: msg))
+            throw Self.failure(rc, cText(msg))
         }
         handle = out
     }
@@ -43,7 +43,7 @@ final class DcmtkFile {
         var buf = [CChar](repeating: 0, count: 128)
         var msg = [CChar](repeating: 0, count: 256)
         _ = kira_dcm_transfer_syntax(handle, &buf, buf.count, &msg, msg.count)
-        return String(cString: buf)
+        return cText(buf)
     }
 
     /// The value at a dcmtk attribute path, nil when absent; multiple values joined by "\".
@@ -57,7 +57,7 @@ final class DcmtkFile {
             rc = kira_dcm_get_string(handle, path, &buf, buf.count, &needed, &msg, msg.count)
         }
         guard rc == Int32(KIRA_DCM_OK) else { return nil }
-        return String(cString: buf).trimmingCharacters(in: .whitespaces)
+        return cText(buf).trimmingCharacters(in: .whitespaces)
     }
 
     func sequenceCount(_ path: String) -> Int {
@@ -85,8 +85,8 @@ final class DcmtkFile {
         var model = [CChar](repeating: 0, count: 64)
         var msg = [CChar](repeating: 0, count: 512)
         let rc = kira_dcm_decode_frame(handle, UInt32(frame), dest.baseAddress, dest.count, &model, model.count, &msg, msg.count)
-        guard rc == Int32(KIRA_DCM_OK) else { throw Self.failure(rc, String(cString: msg)) }
-        return String(cString: model)
+        guard rc == Int32(KIRA_DCM_OK) else { throw Self.failure(rc, cText(msg)) }
+        return cText(model)
     }
 
     /// The compressed bytes of one frame of encapsulated pixel data.
@@ -95,7 +95,7 @@ final class DcmtkFile {
         var length = 0
         var msg = [CChar](repeating: 0, count: 512)
         let rc = kira_dcm_encapsulated_frame(handle, UInt32(frame), UInt32(frameCount), &data, &length, &msg, msg.count)
-        guard rc == Int32(KIRA_DCM_OK), let data else { throw Self.failure(rc, String(cString: msg)) }
+        guard rc == Int32(KIRA_DCM_OK), let data else { throw Self.failure(rc, cText(msg)) }
         defer { kira_dcm_free_buffer(data) }
         return Array(UnsafeBufferPointer(start: data, count: length))
     }
@@ -110,7 +110,12 @@ final class DcmtkFile {
             buf = [UInt8](repeating: 0, count: needed)
             rc = kira_dcm_pixel_bytes(handle, &buf, buf.count, &needed, &msg, msg.count)
         }
-        guard rc == Int32(KIRA_DCM_OK) else { throw Self.failure(rc, String(cString: msg)) }
+        guard rc == Int32(KIRA_DCM_OK) else { throw Self.failure(rc, cText(msg)) }
         return buf
     }
+}
+
+/// A NUL-terminated C buffer as a String (dcmtk values are ASCII or UTF-8).
+func cText(_ buf: [CChar]) -> String {
+    String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }

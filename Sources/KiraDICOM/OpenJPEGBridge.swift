@@ -9,7 +9,7 @@ final class J2KImage {
         var out: OpaquePointer?
         var msg = [CChar](repeating: 0, count: 512)
         let rc = bytes.withUnsafeBufferPointer { kira_j2k_decode($0.baseAddress, $0.count, &out, &msg, msg.count) }
-        guard rc == 0, let out else { throw .other(String(cString: msg)) }
+        guard rc == 0, let out else { throw .other(cText(msg)) }
         handle = out
         var w: UInt32 = 0, h: UInt32 = 0, c: UInt32 = 0, p: UInt32 = 0
         var s: Int32 = 0

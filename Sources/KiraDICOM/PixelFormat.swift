@@ -70,9 +70,18 @@ struct Palette {
     init(_ f: DcmtkFile, path: String) throws {
         var tables: [[UInt16]] = []
         var first = 0
-        for (d, data) in [("(0028,1101)", "(0028,1201)"), ("(0028,1102)", "(0028,1202)"), ("(0028,1103)", "(0028,1203)")] {
-            guard let desc = DICOMValue.doubles(f.string(d)), desc.count >= 3, let words = f.uint16Array(data) else {
-                throw KiraError.unsupportedFormat(path: path, reason: "PALETTE COLOR without a (non-segmented) lookup table")
+        for (d, data, segmented) in [("(0028,1101)", "(0028,1201)", "(0028,1221)"), ("(0028,1102)", "(0028,1202)", "(0028,1222)"),
+                                     ("(0028,1103)", "(0028,1203)", "(0028,1223)")] {
+            guard let desc = DICOMValue.doubles(f.string(d)), desc.count >= 3 else {
+                throw KiraError.unsupportedFormat(path: path, reason: "PALETTE COLOR without a lookup table descriptor")
+            }
+            let words: [UInt16]
+            if let w = f.uint16Array(data) {
+                words = w
+            } else if let seg = f.uint16Array(segmented) {
+                words = try Self.expandSegmented(seg, path: path)
+            } else {
+                throw KiraError.unsupportedFormat(path: path, reason: "PALETTE COLOR without lookup table data")
             }
             var entries = Int(desc[0]); if entries == 0 { entries = 65536 }
             first = Int(desc[1])
@@ -92,6 +101,47 @@ struct Palette {
         }
         self.first = first
         r = tables[0]; g = tables[1]; b = tables[2]
+    }
+
+    /// Segmented palette data (PS3.3 C.7.9.2): discrete runs (opcode 0), linear ramps
+    /// from the previous value (1) and references to earlier segments (2).
+    static func expandSegmented(_ w: [UInt16], path: String) throws -> [UInt16] {
+        var out: [UInt16] = []
+        func bad() -> KiraError { .unsupportedFormat(path: path, reason: "malformed segmented palette lookup table") }
+        func run(_ from: Int, _ to: Int, depth: Int) throws {
+            var i = from
+            while i < to {
+                guard i + 1 < w.count else { throw bad() }
+                let op = w[i], n = Int(w[i + 1])
+                switch op {
+                case 0:
+                    guard i + 2 + n <= w.count else { throw bad() }
+                    out.append(contentsOf: w[(i + 2)..<(i + 2 + n)])
+                    i += 2 + n
+                case 1:
+                    guard i + 2 < w.count, let y0 = out.last else { throw bad() }
+                    let y1 = Double(w[i + 2]), a = Double(y0)
+                    for k in 1...max(1, n) { out.append(UInt16((a + (y1 - a) * Double(k) / Double(n)).rounded())) }
+                    i += 3
+                case 2:
+                    guard depth == 0, i + 3 < w.count else { throw bad() }
+                    let offset = Int(w[i + 2]) | Int(w[i + 3]) << 16
+                    guard offset < w.count else { throw bad() }
+                    // Copy n segments starting at the segment at `offset` words.
+                    var j = offset, copied = 0
+                    while copied < n, j < w.count {
+                        let len = w[j] == 0 ? 2 + Int(w[j + 1]) : (w[j] == 1 ? 3 : 4)
+                        try run(j, j + len, depth: 1)
+                        j += len; copied += 1
+                    }
+                    i += 4
+                default:
+                    throw bad()
+                }
+            }
+        }
+        try run(0, w.count, depth: 0)
+        return out
     }
 
     @inline(__always) func lookup(_ v: Int32) -> (Double, Double, Double) {

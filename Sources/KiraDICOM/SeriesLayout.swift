@@ -15,7 +15,7 @@ struct SeriesLayout {
         let frames = s.frames
         guard let first = frames.first else { throw KiraError.inconsistentSeries(series: name, reason: "no image frames") }
         let h0 = s.headers[first.fileIndex]
-        var spacing2 = first.pixelSpacing ?? [1, 1]
+        let spacing2 = first.pixelSpacing ?? [1, 1]
         for f in frames {
             if let ps = f.pixelSpacing, ps != spacing2 {
                 if ps.count >= 2, abs(ps[0] - spacing2[0]) > 1e-4 || abs(ps[1] - spacing2[1]) > 1e-4 {
@@ -57,7 +57,7 @@ struct SeriesLayout {
             let counts = clusters.map(\.count)
             let nt = counts[0]
             if Set(counts).count > 1 {
-                let detail = zip(clusters, counts).filter { $0.1 != nt || true }.prefix(6)
+                let detail = zip(clusters, counts).prefix(8)
                     .map { String(format: "%.2f mm: %d", $0.0[0].0, $0.1) }.joined(separator: ", ")
                 throw KiraError.inconsistentSeries(series: name,
                     reason: "slice positions hold different numbers of frames (\(detail)…); a slice or phase is missing")
@@ -77,6 +77,13 @@ struct SeriesLayout {
                     warnings.append(String(format: "uneven slice gaps: %.4f to %.4f mm; spacing uses the mean", gaps.min()!, gaps.max()!))
                 }
                 dz = (clusters[nz - 1][0].0 - clusters[0][0].0) / Double(nz - 1)
+                // Positions that drift within the plane (gantry tilt) do not fit a grid whose
+                // k axis is the slice normal; Kira keeps the normal and says so.
+                let span = clusters[nz - 1][0].1.position! - clusters[0][0].1.position!
+                let drift = norm(span - normal * dot(span, normal))
+                if drift > 1e-2 {
+                    warnings.append(String(format: "slices are sheared (gantry tilt?): positions drift %.3f mm within the image plane; the grid uses the slice normal", drift))
+                }
             }
             if !(dz > 0) { dz = 1 }
             var slots = [FrameInfo](repeating: first, count: nz * nt)

@@ -33,11 +33,10 @@ struct Converter {
         var report = ConversionReport()
         var dicomInputs: [URL] = []
         for url in inputs {
-            if InputClassifier.isDirectory(url) { dicomInputs.append(url); continue }
-            switch InputClassifier.kind(of: url) {
-            case .dicomCandidate: dicomInputs.append(url)
-            case .nifti, .nrrd, .raster:
+            if !InputClassifier.isDirectory(url) && InputClassifier.isImageFile(url) {
                 convertFile(url, into: &report)
+            } else {
+                dicomInputs.append(url)
             }
         }
         if !dicomInputs.isEmpty {
@@ -69,12 +68,7 @@ struct Converter {
 
     private mutating func convertFile(_ url: URL, into report: inout ConversionReport) {
         do {
-            let volume: Volume
-            switch InputClassifier.kind(of: url) {
-            case .nifti: volume = try NIfTIReader.read(url)
-            case .nrrd: volume = try NRRDReader.read(url)
-            default: volume = try RasterReader.read(url, spacing: options.rasterSpacing, keepRGB: options.keepRGB)
-            }
+            let volume = try ImageFileReader.read(url, rasterSpacing: options.rasterSpacing, keepRGB: options.keepRGB)
             let stem = url.lastPathComponent.components(separatedBy: ".").first ?? "image"
             try write(volume, source: stem, sources: [url.lastPathComponent], into: &report)
         } catch {

@@ -41,21 +41,16 @@ struct InspectCommand: ParsableCommand {
         var report = InspectReport()
         var dicom: [URL] = []
         for url in Self.files(under: root) {
-            switch InputClassifier.kind(of: url) {
-            case .dicomCandidate:
+            guard let kind = ImageFileReader.kind(of: url) else {
+                // Sidecars sit beside converted images; they are not DICOM candidates.
                 if url.pathExtension.lowercased() != "json" || url == root { dicom.append(url) }
-            case .nifti, .nrrd, .raster:
-                do {
-                    let v: Volume
-                    switch InputClassifier.kind(of: url) {
-                    case .nifti: v = try NIfTIReader.read(url)
-                    case .nrrd: v = try NRRDReader.read(url)
-                    default: v = try RasterReader.read(url, spacing: nil)
-                    }
-                    report.images.append(.init(path: url.path, format: "\(InputClassifier.kind(of: url))", volume: v, keepPHI: keepPhi))
-                } catch {
-                    report.failures.append(.init(file: url.path, reason: Converter.describe(error)))
-                }
+                continue
+            }
+            do {
+                let v = try ImageFileReader.read(url)
+                report.images.append(.init(path: url.path, format: kind.rawValue, volume: v, keepPHI: keepPhi))
+            } catch {
+                report.failures.append(.init(file: url.path, reason: Converter.describe(error)))
             }
         }
         if !dicom.isEmpty {

@@ -10,10 +10,15 @@ Every value the tests assert (geometry and voxel values) is defined here:
                    1..3 and TriggerTime 0/60000/120000 ms, files shuffled;
                    voxel = 100 t + 10 z + 4 y + x.
   missing_slice/   oblique_mr's layout with the third of five slices left out.
+  uneven_gaps/     4x4 axial slices at z = 0, 2.5, 5, 8, 10.5 mm (one 3 mm gap): loads with
+                   a warning, slice spacing = mean gap 2.625 mm.
   mixed_sizes/     one SeriesInstanceUID: two 4x4 slices and two 5x5 slices.
   zero_spacing/, negative_spacing/   two slices with PixelSpacing 0\\0.8 and -0.5\\0.5.
   seg/seg.dcm      a 1-bit SEG, 4x4, frames at z = 0, 4, 0 mm (slice step 2 mm, so 3 slices):
                    segment 1 = pixels 0-3 of z 0; segment 2 = pixel 5 of z 2 and pixel 15 of z 0.
+  dx/dx.dcm        DX projection, 4 columns x 3 rows, MONOCHROME1, 12 of 16 bits stored with
+                   junk in the top 4 bits (stored = 0xF000 | (300 y + 7 x)), ImagerPixelSpacing
+                   0.2\\0.1 and EstimatedRadiographicMagnificationFactor 1.25, laterality L, view CC.
   bad/             a truncated file (half its pixel data cut off) and a text file.
 Run from anywhere: python3 TestData/scripts/make-dicom-testdata.py
 """
@@ -73,6 +78,37 @@ def write(path, series_uid, instance, rows, cols, spacing, position, orientation
         subprocess.run(["dump2dcm", "--write-xfer-little", dump, path], check=True)
     finally:
         os.unlink(dump)
+
+
+def dump_to_dicom(lines, path):
+    with tempfile.NamedTemporaryFile("w", suffix=".dump", delete=False) as f:
+        f.write("\n".join(lines) + "\n")
+        dump = f.name
+    try:
+        subprocess.run(["dump2dcm", "--write-xfer-little", dump, path], check=True)
+    finally:
+        os.unlink(dump)
+
+
+def write_dx(path):
+    px = [0xF000 | (300 * y + 7 * x) for y in range(3) for x in range(4)]
+    lines = [
+        "(0008,0016) UI [1.2.840.10008.5.1.4.1.1.1.1]",
+        "(0008,0018) UI [1.2.826.0.1.3680043.8.498.70.1]",
+        "(0008,0060) CS [DX]",
+        "(0008,0068) CS [FOR PRESENTATION]",
+        "(0018,1114) DS [1.25]",
+        "(0018,1164) DS [0.2\\0.1]",
+        "(0018,5101) CS [CC]",
+        f"(0020,000d) UI [{STUDY}]",
+        "(0020,000e) UI [1.2.826.0.1.3680043.8.498.70]",
+        "(0020,0062) CS [L]",
+        "(0028,0002) US 1", "(0028,0004) CS [MONOCHROME1]",
+        "(0028,0010) US 3", "(0028,0011) US 4", "(0028,0100) US 16", "(0028,0101) US 12",
+        "(0028,0102) US 11", "(0028,0103) US 0",
+        "(7fe0,0010) OW " + "\\".join(f"{p:04x}" for p in px),
+    ]
+    dump_to_dicom(lines, path)
 
 
 def write_seg(path):
@@ -136,7 +172,7 @@ def oblique_stack(folder, uid, skip=(), rng=None):
 def main():
     if os.path.isdir(ROOT):
         shutil.rmtree(ROOT)
-    for d in ["seg", "oblique_mr", "dce", "missing_slice", "mixed_sizes", "zero_spacing", "negative_spacing", "bad"]:
+    for d in ["uneven_gaps", "dx", "seg", "oblique_mr", "dce", "missing_slice", "mixed_sizes", "zero_spacing", "negative_spacing", "bad"]:
         os.makedirs(os.path.join(ROOT, d))
     axial = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0)
 
@@ -153,6 +189,10 @@ def main():
         write(os.path.join(ROOT, "dce", f"f{n:02d}.dcm"), "1.2.826.0.1.3680043.8.498.20", t * 3 + z + 1,
               4, 4, (1.0, 1.0), (0.0, 0.0, 3.0 * z), axial, px, extra, description="dce")
 
+    for n, z in enumerate([0.0, 2.5, 5.0, 8.0, 10.5]):
+        write(os.path.join(ROOT, "uneven_gaps", f"u{n}.dcm"), "1.2.826.0.1.3680043.8.498.35", n + 1,
+              4, 4, (1.0, 1.0), (0.0, 0.0, z), axial, [n] * 16, description="uneven")
+
     for n, (size, z) in enumerate([(4, 0), (4, 1), (5, 0), (5, 1)]):
         px = [z * 50 + i for i in range(size * size)]
         write(os.path.join(ROOT, "mixed_sizes", f"m{n}.dcm"), "1.2.826.0.1.3680043.8.498.30", n + 1,
@@ -164,6 +204,7 @@ def main():
                   4, 4, spacing, (0.0, 0.0, 2.0 * z), axial, list(range(16)), description=folder)
 
     write_seg(os.path.join(ROOT, "seg", "seg.dcm"))
+    write_dx(os.path.join(ROOT, "dx", "dx.dcm"))
 
     good = os.path.join(ROOT, "bad", "truncated.dcm")
     write(good, "1.2.826.0.1.3680043.8.498.50", 1, 6, 8, (1.0, 1.0), (0.0, 0.0, 0.0), axial, list(range(48)))

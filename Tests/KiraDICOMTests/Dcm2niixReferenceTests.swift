@@ -14,6 +14,7 @@ import Testing
         let ref = try NIfTIReader.read(TestPaths.reference("dicom/dcm_qa_ts/Ref/\(n).nii"))
         #expect(ours.geometry.size == ref.geometry.size)
         let c = VolumeComparison(ours, ref)
+        print("dcm_qa_ts \(n): \(c)")
         #expect(c.outside == 0)
         #expect(c.compared == ours.geometry.voxelCount)
         #expect(c.maxPositionError <= 1e-3, "\(c)")
@@ -29,6 +30,7 @@ import Testing
         #expect(ref.timepoints == 4)
         #expect(ours.geometry.size == ref.geometry.size)
         let c = VolumeComparison(ours, ref)
+        print("Siemens XA10: \(c)")
         #expect(c.outside == 0)
         #expect(c.maxPositionError <= 1e-3, "\(c)")
         #expect(c.maxValueDifference == 0, "\(c)")
@@ -68,6 +70,7 @@ extension Dcm2niixReferenceTests {
         let f = try map.load(options: .init(), logger: testLogger)
         let fref = try NIfTIReader.read(TestPaths.reference("dicom/dcm_qa_enh/Ref/Philips_WIP_B0_NS_801_e2_fieldmaphz.nii"))
         let cf = VolumeComparison(f, fref)
+        print("Philips magnitude: \(cm); field map: \(cf)")
         #expect(cf.outside == 0)
         #expect(cf.maxPositionError <= 1e-3, "\(cf)")
         // Both apply RescaleSlope 0.2442 / intercept -500 (Hz); NIfTI's float32 scl_slope

@@ -121,5 +121,19 @@ import Testing
         #expect(Self.frameSums(v) == [138263778518])
         #expect(v.metadata["SpacingSource"] != nil)
         #expect(v.metadata["Modality"] == "MG")
+        #expect(v.metadata["ImageLaterality"] == "L" || v.metadata["Laterality"] == "L", "\(v.metadata)")
+    }
+}
+
+extension SampleDecodingTests {
+    /// Segmented 16-bit palette; pydicom's apply_color_lut gives channel sums
+    /// R 2246386114, G 2333629904, B 2462548814.
+    @Test(.enabled(if: TestPaths.referenceAvailable, referenceMissing))
+    func segmentedPalette() throws {
+        let v = try Self.load("us/pdd_gdcm-US-ALOKA-16.dcm", keepRGB: true)
+        #expect(v.components == 3 && v.voxels.scalarType == .uint16)
+        let d = v.voxels.toDoubles()
+        let sums = (0..<3).map { c in stride(from: c, to: d.count, by: 3).reduce(0.0) { $0 + d[$1] } }
+        #expect(sums == [2246386114, 2333629904, 2462548814])
     }
 }

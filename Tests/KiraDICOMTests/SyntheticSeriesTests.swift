@@ -64,6 +64,14 @@ import Testing
         }
     }
 
+    @Test func unevenGapsWarn() throws {
+        let v = try loadSingleSeries([Self.folder("uneven_gaps")])
+        #expect(v.geometry.size.z == 5)
+        #expect(abs(v.geometry.spacing.z - 2.625) < 1e-9)
+        guard case let .array(w)? = v.metadata["Warnings"] else { Issue.record("no Warnings"); return }
+        #expect(w.contains { $0.stringValue?.contains("uneven") == true })
+    }
+
     @Test func mixedSizesSplitIntoSeries() throws {
         let r = DICOMScanner.scan([Self.folder("mixed_sizes")], options: .init(), logger: testLogger)
         #expect(r.series.count == 2)
@@ -113,5 +121,22 @@ import Testing
         let r = DICOMScanner.scan([TestPaths.testData("dicom/seg")], options: .init(), logger: testLogger)
         #expect(r.series.isEmpty)
         #expect(r.skippedNonDICOM.count == 1)
+    }
+}
+
+@Suite struct ProjectionTests {
+    /// ImagerPixelSpacing 0.2\0.1 mm at magnification 1.25 → 0.16 mm rows, 0.08 mm columns.
+    @Test func radiographSpacingLateralityAndInversion() throws {
+        let v = try loadSingleSeries([TestPaths.testData("dicom/dx")])
+        #expect(v.geometry.size == SIMD3(4, 3, 1))
+        #expect(abs(v.geometry.spacing.x - 0.08) < 1e-12 && abs(v.geometry.spacing.y - 0.16) < 1e-12)
+        #expect(v.geometry.direction == .identity)
+        #expect(v.metadata["SpacingSource"] == "ImagerPixelSpacing/EstimatedRadiographicMagnificationFactor")
+        #expect(v.metadata["ImageLaterality"] == "L")
+        #expect(v.metadata["ViewPosition"] == "CC")
+        #expect(v.metadata["PresentationIntentType"] == "FOR PRESENTATION")
+        #expect(v.voxels.scalarType == .uint16)
+        // 12 bits stored: the junk above bit 11 is masked, then MONOCHROME1 is inverted.
+        for y in 0..<3 { for x in 0..<4 { #expect(v[x, y, 0, 0] == Double(4095 - (300 * y + 7 * x))) } }
     }
 }

@@ -16,11 +16,12 @@ public enum ImageFileReader {
         return nil
     }
 
-    public static func read(_ url: URL) throws -> Volume {
+    /// `rasterSpacing` and `keepRGB` apply to PNG/JPEG/TIFF only.
+    public static func read(_ url: URL, rasterSpacing: SIMD2<Double>? = nil, keepRGB: Bool = false) throws -> Volume {
         switch kind(of: url) {
         case .nifti: return try NIfTIReader.read(url)
         case .nrrd: return try NRRDReader.read(url)
-        case .raster: return try RasterReader.read(url, spacing: nil)
+        case .raster: return try RasterReader.read(url, spacing: rasterSpacing, keepRGB: keepRGB)
         case nil:
             let ext = url.pathExtension.lowercased()
             if ext == "dcm" || ext == "dicom" || ext == "ima" {

@@ -1,0 +1,84 @@
+import Foundation
+import KiraCore
+import KiraIO
+import KiraTestSupport
+import Testing
+
+/// End-to-end runs on the project's synthetic series (no shared data needed).
+@Suite struct ConvertTestDataTests {
+    static let oblique = TestPaths.testData("dicom/oblique_mr")
+    static let dce = TestPaths.testData("dicom/dce")
+
+    @Test func patientFieldsStayOutOfSidecarsUnlessKept() throws {
+        let out = try TestPaths.temporaryDirectory("kira-cli")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let r = try KiraRun.run(["convert", Self.oblique.path, "-o", out.appendingPathComponent("a").path, "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let sidecar = try #require((r.json["outputs"] as? [[String: Any]])?.first?["sidecar"] as? String)
+        let text = try String(contentsOfFile: sidecar, encoding: .utf8)
+        // The synthetic series carries PatientName "Synthetic^Patient" and PatientID "KIRA0001".
+        #expect(!text.contains("Synthetic^Patient"))
+        #expect(!text.contains("KIRA0001"))
+        let doc = try #require(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        #expect(Set(doc.keys).isDisjoint(with: PHIFields.keys))
+        #expect(doc["Modality"] as? String == "MR")
+
+        let kept = try KiraRun.run(["convert", Self.oblique.path, "-o", out.appendingPathComponent("b").path, "--json", "--keep-phi"])
+        let keptSidecar = try #require((kept.json["outputs"] as? [[String: Any]])?.first?["sidecar"] as? String)
+        #expect(try String(contentsOfFile: keptSidecar, encoding: .utf8).contains("Synthetic^Patient"))
+    }
+
+    @Test func dceSeriesBecomesOne4DNIfTIInTimeOrder() throws {
+        let out = try TestPaths.temporaryDirectory("kira-cli")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let r = try KiraRun.run(["convert", Self.dce.path, "-o", out.path, "--json", "--gzip"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let outputs = try #require(r.json["outputs"] as? [[String: Any]])
+        try #require(outputs.count == 1)
+        let size = try #require(outputs[0]["size"] as? [Int])
+        #expect(size[3] == 3)
+        let path = try #require(outputs[0]["path"] as? String)
+        #expect(path.hasSuffix(".nii.gz"))
+        let v = try NIfTIReader.read(URL(fileURLWithPath: path))
+        #expect(v.timepoints == 3)
+    }
+
+    /// The folder of deliberately bad series converts the good ones and names each failure.
+    @Test func mixedFolderIsPartialSuccessWithNamedFailures() throws {
+        let out = try TestPaths.temporaryDirectory("kira-cli")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let r = try KiraRun.run(["convert", TestPaths.testData("dicom").path, "-o", out.path, "--json"])
+        #expect(r.status == 2, "\(r.stderr)")
+        let failures = try #require(r.json["failures"] as? [[String: Any]])
+        let files = failures.compactMap { $0["file"] as? String }
+        for bad in ["missing_slice", "zero_spacing", "negative_spacing", "truncated.dcm"] {
+            #expect(files.contains { $0.contains(bad) }, "no failure names \(bad): \(failures)")
+        }
+        let skipped = try #require(r.json["skipped"] as? [[String: Any]])
+        #expect(skipped.contains { ($0["file"] as? String)?.hasSuffix("notes.txt") == true })
+        #expect(leftoverTemporaries(in: out).isEmpty)
+    }
+
+    /// dcm2niix on the same series: same voxels at the same positions (to 1e-3 mm).
+    @Test(.enabled(if: which("dcm2niix") != nil, "needs dcm2niix on PATH (apt-get install dcm2niix)"),
+          arguments: ["dicom/oblique_mr", "dicom/dce"])
+    func syntheticSeriesMatchesDcm2niix(folder: String) throws {
+        let dir = try TestPaths.temporaryDirectory("kira-cli")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let input = TestPaths.testData(folder)
+        let ours = dir.appendingPathComponent("kira"), theirs = dir.appendingPathComponent("d2n")
+        try FileManager.default.createDirectory(at: theirs, withIntermediateDirectories: true)
+        let r = try KiraRun.run(["convert", input.path, "-o", ours.path, "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let d = try runProcess(try #require(which("dcm2niix")), ["-z", "n", "-f", "ref", "-o", theirs.path, input.path])
+        #expect(d.status == 0, "\(d.stdout)")
+        let path = try #require((r.json["outputs"] as? [[String: Any]])?.first?["path"] as? String)
+        let a = try NIfTIReader.read(URL(fileURLWithPath: path))
+        let b = try NIfTIReader.read(theirs.appendingPathComponent("ref.nii"))
+        #expect(a.timepoints == b.timepoints)
+        let c = VolumeComparison(a, b)
+        #expect(c.outside == 0, "\(c)")
+        #expect(c.maxPositionError <= 1e-3, "\(c)")
+        #expect(c.maxValueDifference == 0, "\(c)")
+    }
+}
