@@ -180,22 +180,18 @@ int kira_dcm_get_uint16_array(kira_dcm_file *file, const char *path, uint16_t *b
         DcmObject *obj = findPath(file, path, c);
         if (!obj || !obj->isLeaf()) return fail(msg, msgLen, KIRA_DCM_NOT_FOUND, std::string(path) + " not present");
         DcmElement *e = static_cast<DcmElement *>(obj);
-        Uint16 *words = nullptr;
-        if (e->getUint16Array(words).good() && words) {
+        // US and SS elements both hold 16-bit words; the caller knows their sign.
+        auto copyWords = [&](const void *words) {
             size_t n = e->getLength() / 2;
             *count = n;
             if (n > bufCount) return fail(msg, msgLen, KIRA_DCM_TOO_SMALL, "buffer too small");
             memcpy(buf, words, n * 2);
-            return KIRA_DCM_OK;
-        }
+            return static_cast<int>(KIRA_DCM_OK);
+        };
+        Uint16 *words = nullptr;
+        if (e->getUint16Array(words).good() && words) return copyWords(words);
         Sint16 *swords = nullptr;
-        if (e->getSint16Array(swords).good() && swords) {
-            size_t n = e->getLength() / 2;
-            *count = n;
-            if (n > bufCount) return fail(msg, msgLen, KIRA_DCM_TOO_SMALL, "buffer too small");
-            memcpy(buf, swords, n * 2);
-            return KIRA_DCM_OK;
-        }
+        if (e->getSint16Array(swords).good() && swords) return copyWords(swords);
         Uint8 *bytes = nullptr;
         if (e->getUint8Array(bytes).good() && bytes) {
             size_t n = e->getLength();

@@ -28,6 +28,8 @@ public struct DICOMScanResult: Sendable {
     public var skippedNonDICOM: [DICOMFileIssue]
     /// DICOM files that could not be read (truncated, corrupt, no pixel data).
     public var failures: [DICOMFileIssue]
+    /// DICOM Segmentation objects: masks, read with `DICOMSegReader`, not image series.
+    public var segmentations: [URL] = []
 
     public init(series: [DICOMSeries] = [], skippedNonDICOM: [DICOMFileIssue] = [], failures: [DICOMFileIssue] = []) {
         self.series = series

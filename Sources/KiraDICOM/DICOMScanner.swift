@@ -8,7 +8,7 @@ public enum DICOMScanner {
     public static func scan(_ inputs: [URL], options: DICOMReadOptions, logger: Logger) -> DICOMScanResult {
         let files = collectFiles(inputs)
         logger.debug("scanning \(files.count) files")
-        enum Outcome: Sendable { case header(FileHeader), skipped(DICOMFileIssue), failed(DICOMFileIssue) }
+        enum Outcome: Sendable { case header(FileHeader), segmentation(URL), skipped(DICOMFileIssue), failed(DICOMFileIssue) }
         let outcomes: [Outcome?] = concurrentMap(files.count) { readHeader(files[$0]) }
         @Sendable func readHeader(_ url: URL) -> Outcome {
             do {
@@ -16,7 +16,7 @@ public enum DICOMScanner {
                 let f = try DcmtkFile(url: url, maxReadLength: 4096)
                 let h = try HeaderReader.read(f, url: url)
                 if h.sopClassUID == "1.2.840.10008.5.1.4.1.1.66.4" {
-                    return .skipped(DICOMFileIssue(file: url.path, reason: "DICOM Segmentation (a mask, read with DICOMSegReader), not an image series"))
+                    return .segmentation(url)
                 }
                 if !h.hasPixelData {
                     return .skipped(DICOMFileIssue(file: url.path, reason: "DICOM without image pixel data (SOP class \(h.sopClassUID))"))
@@ -37,9 +37,11 @@ public enum DICOMScanner {
         var headers: [FileHeader] = []
         var skipped: [DICOMFileIssue] = []
         var failures: [DICOMFileIssue] = []
+        var segmentations: [URL] = []
         for o in outcomes {
             switch o {
             case let .header(h): headers.append(h)
+            case let .segmentation(u): segmentations.append(u)
             case let .skipped(i): skipped.append(i)
             case let .failed(i): failures.append(i)
             case nil: break
@@ -47,8 +49,10 @@ public enum DICOMScanner {
         }
         // The caller reports failures; here they are only traced.
         for f in failures { logger.debug("\(f.file): \(f.reason)") }
-        return DICOMScanResult(series: SeriesGrouping.group(headers, options: options),
-                               skippedNonDICOM: skipped, failures: failures)
+        var result = DICOMScanResult(series: SeriesGrouping.group(headers, options: options),
+                                     skippedNonDICOM: skipped, failures: failures)
+        result.segmentations = segmentations
+        return result
     }
 
     /// Native (uncompressed) pixel data shorter than the header promises means the file

@@ -42,11 +42,14 @@ struct Converter {
         if !dicomInputs.isEmpty {
             let scan = DICOMScanner.scan(dicomInputs, options: dicomOptions, logger: logger)
             report.skipped += scan.skippedNonDICOM.map { .init(file: $0.file, reason: $0.reason) }
+            report.skipped += scan.segmentations.map {
+                .init(file: $0.path, reason: "DICOM Segmentation: a mask, not an image series; it is not converted")
+            }
             report.failures += scan.failures.map { .init(file: $0.file, reason: $0.reason) }
             // A file named on the command line that is not DICOM is a failure, not a skip.
             let named = Set(dicomInputs.filter { !InputClassifier.isDirectory($0) }.map(\.path))
             for s in report.skipped where named.contains(s.file) {
-                report.failures.append(.init(file: s.file, reason: "not a DICOM file (\(s.reason))"))
+                report.failures.append(.init(file: s.file, reason: "not converted: \(s.reason)"))
             }
             report.skipped.removeAll { named.contains($0.file) }
             for series in scan.series {

@@ -61,6 +61,14 @@ struct InspectCommand: ParsableCommand {
                 report.failures += scan.skippedNonDICOM.map { .init(file: $0.file, reason: "not a DICOM file (\($0.reason))") }
             }
             report.skippedNonDICOM = scan.skippedNonDICOM.count
+            for url in scan.segmentations {
+                do {
+                    let v = try DICOMSegReader.read(url)
+                    report.images.append(.init(path: url.path, format: "dicom-seg", volume: v, keepPHI: keepPhi, files: 1))
+                } catch {
+                    report.failures.append(.init(file: url.path, reason: Converter.describe(error)))
+                }
+            }
             for s in scan.series {
                 do {
                     let v = try s.load(options: options, logger: logger)

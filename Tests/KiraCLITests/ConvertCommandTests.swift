@@ -102,6 +102,19 @@ import Testing
         #expect(images[0]["direction"] as? [[Double]] == [[1, 0, 0], [0, 1, 0], [0, 0, 1]])
     }
 
+    /// The generator writes a 4×4 SEG with frames at z = 0, 4, 0 mm, slice step 2 mm (3 slices),
+    /// segments 1 and 2: 4 + 2 labelled pixels.
+    @Test func inspectReadsDICOMSegmentationAsLabelVolume() throws {
+        let r = try KiraRun.run(["inspect", TestPaths.testData("dicom/seg").path, "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let images = try #require(r.json["images"] as? [[String: Any]])
+        try #require(images.count == 1)
+        #expect(images[0]["format"] as? String == "dicom-seg")
+        #expect(images[0]["size"] as? [Int] == [4, 4, 3, 1])
+        #expect(images[0]["spacing"] as? [Double] == [1, 1, 2])
+        #expect(images[0]["range"] as? [Double] == [0, 2])
+    }
+
     @Test func inspectOfMissingPathIsBadUsage() throws {
         let r = try KiraRun.run(["inspect", "/nonexistent/kira.nii"])
         #expect(r.status == 1)

@@ -117,10 +117,11 @@ import Testing
         #expect(v.voxels.toDoubles() == expected)
     }
 
-    @Test func scannerSkipsSegmentations() {
+    @Test func scannerListsSegmentationsApartFromSeries() {
         let r = DICOMScanner.scan([TestPaths.testData("dicom/seg")], options: .init(), logger: testLogger)
         #expect(r.series.isEmpty)
-        #expect(r.skippedNonDICOM.count == 1)
+        #expect(r.skippedNonDICOM.isEmpty)
+        #expect(r.segmentations.map(\.lastPathComponent) == ["seg.dcm"])
     }
 }
 
