@@ -31,6 +31,14 @@ public struct DICOMSeries: Sendable {
         return key
     }
 
+    /// Rescaled integers that fit in 16 bits are stored in 16 bits, as dcm2niix does.
+    static func narrowed(_ v: [Int32]) -> VoxelBuffer {
+        guard let lo = v.min(), let hi = v.max() else { return .int32(v) }
+        if lo >= Int32(Int16.min) && hi <= Int32(Int16.max) { return .int16(v.map { Int16(truncatingIfNeeded: $0) }) }
+        if lo >= 0 && hi <= Int32(UInt16.max) { return .uint16(v.map { UInt16(truncatingIfNeeded: $0) }) }
+        return .int32(v)
+    }
+
     public func load(options: DICOMReadOptions, logger: Logger) throws -> Volume {
         let layout = try SeriesLayout.make(self)
         let plan = try OutputPlan.make(self, frames: frames, options: options)
@@ -57,7 +65,9 @@ public struct DICOMSeries: Sendable {
         case .uint8: voxels = .uint8(try decodeAll(UInt8.self, total, units, layout, plan, frameValues))
         case .int16: voxels = .int16(try decodeAll(Int16.self, total, units, layout, plan, frameValues))
         case .uint16: voxels = .uint16(try decodeAll(UInt16.self, total, units, layout, plan, frameValues))
-        case .int32: voxels = .int32(try decodeAll(Int32.self, total, units, layout, plan, frameValues))
+        case .int32:
+            let wide = try decodeAll(Int32.self, total, units, layout, plan, frameValues)
+            voxels = plan.rescale ? Self.narrowed(wide) : .int32(wide)
         default: voxels = .float32(try decodeAll(Float.self, total, units, layout, plan, frameValues))
         }
 

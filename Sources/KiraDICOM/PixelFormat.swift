@@ -43,8 +43,15 @@ struct OutputPlan {
         } else {
             let rescale = frames.contains { $0.slope != 1 || $0.intercept != 0 }
             let signed = h.pixelRepresentation == 1
+            // Integer slope and intercept give integer values: keep them exact in int32
+            // (narrowed to int16 after decoding when they fit, as CT's -1024 offset does)
+            // instead of doubling the output with float32.
+            let integral = frames.allSatisfy { f in
+                f.slope == f.slope.rounded() && f.intercept == f.intercept.rounded()
+                    && abs(f.slope) * 65536 + abs(f.intercept) < Double(Int32.max)
+            }
             let scalar: ScalarType
-            if rescale { scalar = .float32 }
+            if rescale { scalar = integral && h.bitsStored <= 16 ? .int32 : .float32 }
             else if h.bitsStored <= 8 && !signed { scalar = .uint8 }
             else if h.bitsStored <= 16 { scalar = signed ? .int16 : .uint16 }
             else { scalar = .int32 }

@@ -28,6 +28,28 @@ import Testing
     }
 }
 
+@Suite struct ConvertCTPhantomTests {
+    /// The IBSI CT phantom's 60 DICOM slices against the IBSI's own NIfTI of the same scan:
+    /// equal Hounsfield units at equal positions (1e-3 mm), stored as exact 16-bit integers.
+    @Test(.enabled(if: TestPaths.referenceAvailable, Comment(rawValue: TestPaths.referenceMissing)))
+    func ctPhantomMatchesIBSINIfTI() throws {
+        let out = try TestPaths.temporaryDirectory("kira-cli")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let r = try KiraRun.run(["convert", TestPaths.reference("ibsi/ct_phantom/dicom/image").path, "-o", out.path, "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let path = try #require((r.json["outputs"] as? [[String: Any]])?.first?["path"] as? String)
+        let ours = try NIfTIReader.read(URL(fileURLWithPath: path))
+        #expect(ours.voxels.scalarType == .int16)
+        let refDir = TestPaths.reference("ibsi/ct_phantom/nifti/image")
+        let refFile = try #require(try FileManager.default.contentsOfDirectory(atPath: refDir.path).first { $0.hasSuffix(".nii") || $0.hasSuffix(".nii.gz") })
+        let ref = try NIfTIReader.read(refDir.appendingPathComponent(refFile))
+        let c = VolumeComparison(ours, ref)
+        #expect(c.outside == 0, "\(c)")
+        #expect(c.maxPositionError <= 1e-3, "\(c)")
+        #expect(c.maxValueDifference == 0, "\(c)")
+    }
+}
+
 @Suite struct ConvertFailureTests {
     @Test func unsafeTemplateIsBadUsage() throws {
         let out = try TestPaths.temporaryDirectory("kira-cli")
