@@ -206,14 +206,18 @@ int kira_dcm_get_uint16_array(kira_dcm_file *file, const char *path, uint16_t *b
     }
 }
 
+static DcmPixelData *pixelData(DcmDataset *ds) {
+    DcmElement *elem = nullptr;
+    if (ds->findAndGetElement(DCM_PixelData, elem).bad() || !elem) return nullptr;
+    return static_cast<DcmPixelData *>(elem);
+}
+
 int kira_dcm_decode_frame(kira_dcm_file *file, uint32_t frame, void *dest, size_t destLen,
                           char *colorModel, size_t colorModelLen, char *msg, size_t msgLen) {
     try {
         DcmDataset *ds = file->format.getDataset();
-        DcmElement *elem = nullptr;
-        if (ds->findAndGetElement(DCM_PixelData, elem).bad() || !elem)
-            return fail(msg, msgLen, KIRA_DCM_NOT_FOUND, "no Pixel Data (7FE0,0010)");
-        DcmPixelData *pd = static_cast<DcmPixelData *>(elem);
+        DcmPixelData *pd = pixelData(ds);
+        if (!pd) return fail(msg, msgLen, KIRA_DCM_NOT_FOUND, "no Pixel Data (7FE0,0010)");
         Uint32 frameSize = 0;
         OFCondition c = pd->getUncompressedFrameSize(ds, frameSize);
         if (c.bad()) return fromCondition(c, msg, msgLen, "cannot size a frame");
@@ -241,10 +245,8 @@ int kira_dcm_encapsulated_frame(kira_dcm_file *file, uint32_t frame, uint32_t fr
         *data = nullptr;
         *length = 0;
         DcmDataset *ds = file->format.getDataset();
-        DcmElement *elem = nullptr;
-        if (ds->findAndGetElement(DCM_PixelData, elem).bad() || !elem)
-            return fail(msg, msgLen, KIRA_DCM_NOT_FOUND, "no Pixel Data (7FE0,0010)");
-        DcmPixelData *pd = static_cast<DcmPixelData *>(elem);
+        DcmPixelData *pd = pixelData(ds);
+        if (!pd) return fail(msg, msgLen, KIRA_DCM_NOT_FOUND, "no Pixel Data (7FE0,0010)");
         DcmPixelSequence *seq = nullptr;
         OFCondition c = pd->getEncapsulatedRepresentation(ds->getOriginalXfer(), nullptr, seq);
         if (c.bad() || !seq) return fail(msg, msgLen, KIRA_DCM_ERROR, "pixel data is not encapsulated");
