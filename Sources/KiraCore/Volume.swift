@@ -38,16 +38,4 @@ public struct Volume: Sendable {
     public subscript(x: Int, y: Int, z: Int, t: Int) -> Double {
         voxels[linearIndex(x: x, y: y, z: z, t: t)]
     }
-
-    /// A mask volume: voxels equal to `label` (or non-zero when `label` is nil) become 1.
-    public func binaryMask(label: Int? = nil) -> Volume {
-        let src = voxels
-        var out = [UInt8](repeating: 0, count: geometry.voxelCount)
-        for i in 0..<out.count {
-            let v = src[i * components]
-            if let label { out[i] = v == Double(label) ? 1 : 0 } else { out[i] = v != 0 ? 1 : 0 }
-        }
-        // Sizes agree by construction, so this cannot throw.
-        return try! Volume(geometry: geometry, voxels: .uint8(out), metadata: metadata)
-    }
 }

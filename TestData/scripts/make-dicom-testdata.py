@@ -71,13 +71,7 @@ def write(path, series_uid, instance, rows, cols, spacing, position, orientation
     lines += extra or []
     lines.append(f"(7fe0,0010) OW {words}")
     lines.sort(key=lambda l: l[:11].lower())
-    with tempfile.NamedTemporaryFile("w", suffix=".dump", delete=False) as f:
-        f.write("\n".join(lines) + "\n")
-        dump = f.name
-    try:
-        subprocess.run(["dump2dcm", "--write-xfer-little", dump, path], check=True)
-    finally:
-        os.unlink(dump)
+    dump_to_dicom(lines, path)
 
 
 def dump_to_dicom(lines, path):

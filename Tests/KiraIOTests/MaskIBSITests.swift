@@ -8,12 +8,18 @@ import Testing
 @Suite struct MaskIBSITests {
     static func ibsi(_ path: String) -> URL { TestPaths.reference("ibsi/\(path)") }
 
+    /// A phantom's image and its mask, read with the mask checked against the image grid.
+    static func phantom(_ name: String) throws -> (image: Volume, mask: Volume) {
+        let imageURL = ibsi("\(name)/nifti/image/phantom.nii.gz")
+        let image = try NIfTIReader.read(imageURL)
+        let mask = try MaskReader.read(ibsi("\(name)/nifti/mask/mask.nii.gz"), label: nil,
+                                       matching: image.geometry, imagePath: imageURL.path)
+        return (image, mask)
+    }
+
     @Test(.enabled(if: TestPaths.referenceAvailable, MaskReference.skipReason))
     func digitalPhantomMaskHas74Voxels() throws {
-        let imageURL = Self.ibsi("digital_phantom/nifti/image/phantom.nii.gz")
-        let image = try NIfTIReader.read(imageURL)
-        let mask = try MaskReader.read(Self.ibsi("digital_phantom/nifti/mask/mask.nii.gz"), label: nil,
-                                       matching: image.geometry, imagePath: imageURL.path)
+        let (image, mask) = try Self.phantom("digital_phantom")
         // README: 5×4×4 voxels, 2 mm isotropic, 74 ROI voxels, intensities 1–6 inside the ROI.
         #expect(mask.geometry == image.geometry)
         #expect(image.geometry.size == [5, 4, 4])
@@ -43,10 +49,7 @@ import Testing
 
     @Test(.enabled(if: TestPaths.referenceAvailable, MaskReference.skipReason))
     func ctPhantomMatchesInitialDiagnostics() throws {
-        let imageURL = Self.ibsi("ct_phantom/nifti/image/phantom.nii.gz")
-        let image = try NIfTIReader.read(imageURL)
-        let mask = try MaskReader.read(Self.ibsi("ct_phantom/nifti/mask/mask.nii.gz"), label: nil,
-                                       matching: image.geometry, imagePath: imageURL.path)
+        let (image, mask) = try Self.phantom("ct_phantom")
         #expect(mask.geometry == image.geometry)
 
         let whole = MaskReference.statistics(image, mask: nil)
