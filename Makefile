@@ -6,6 +6,8 @@ DEB_BUILD := libdcmtk-dev libnifti2-dev libniftiio-dev libtiff-dev libopenjp2-7-
              libpng-dev libjpeg-dev zlib1g-dev pkg-config
 # Peer tools: tests compare against them where present; benchmarks need them.
 DEB_PEERS := dcmtk dcm2niix
+PY_PEERS := pingouin:pingouin SimpleITK:SimpleITK scikit-learn:sklearn lifelines:lifelines \
+            pyradiomics-bhklab:radiomics nibabel:nibabel pydicom:pydicom
 DEMO_OUT ?= demo-output
 
 .PHONY: all deps peers build release test demo bench clean
@@ -17,6 +19,7 @@ deps:
 
 peers: deps
 	@./.ci/install-debs $(DEB_PEERS)
+	@./.ci/install-pip $(PY_PEERS)
 
 build: deps
 	$(SWIFT) build

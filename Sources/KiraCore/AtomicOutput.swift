@@ -2,22 +2,22 @@ import Foundation
 
 /// Writes go to a hidden temporary file in the destination folder and are renamed into
 /// place only when complete, so an interrupted or failed write never leaves a partial file.
-enum AtomicOutput {
+public enum AtomicOutput {
     /// A temporary path beside `destination` that keeps its extension (niftilib picks
     /// compression from it).
-    static func temporaryPath(for destination: URL) -> URL {
+    public static func temporaryPath(for destination: URL) -> URL {
         let name = destination.lastPathComponent
         let token = UUID().uuidString.prefix(8)
         return destination.deletingLastPathComponent().appendingPathComponent(".kira-tmp-\(token)-\(name)")
     }
 
     /// Runs `write` against a temporary path, then renames it to `destination`.
-    static func write(to destination: URL, _ write: (URL) throws -> Void) throws {
+    public static func write(to destination: URL, _ write: (URL) throws -> Void) throws {
         let tmp = temporaryPath(for: destination)
         do {
             try write(tmp)
             if rename(tmp.path, destination.path) != 0 {
-                throw KiraIOError.write(destination.path, String(cString: strerror(errno)))
+                throw KiraError.writeFailed(path: destination.path, reason: String(cString: strerror(errno)))
             }
         } catch {
             try? FileManager.default.removeItem(at: tmp)
@@ -25,16 +25,9 @@ enum AtomicOutput {
         }
     }
 
-    static func write(_ data: Data, to destination: URL) throws {
+    public static func write(_ data: Data, to destination: URL) throws {
         try write(to: destination) { tmp in
-            do { try data.write(to: tmp) } catch { throw KiraIOError.write(destination.path, error.localizedDescription) }
+            do { try data.write(to: tmp) } catch { throw KiraError.writeFailed(path: destination.path, reason: error.localizedDescription) }
         }
     }
-}
-
-import KiraCore
-
-/// Shorthands for building `KiraError`s inside the adapters.
-enum KiraIOError {
-    static func write(_ path: String, _ reason: String) -> KiraError { .writeFailed(path: path, reason: reason) }
 }
