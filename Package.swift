@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "KiraCore", targets: ["KiraCore"]),
         .library(name: "KiraDICOM", targets: ["KiraDICOM"]),
         .library(name: "KiraIO", targets: ["KiraIO"]),
+        .library(name: "KiraPreprocess", targets: ["KiraPreprocess"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -41,11 +42,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Resampling, intensity preprocessing, mask operations, habitats.
+        .target(
+            name: "KiraPreprocess",
+            dependencies: ["KiraCore", .product(name: "Logging", package: "swift-log")]
+        ),
         .target(name: "KiraTestSupport", dependencies: ["KiraCore"], path: "Sources/KiraTestSupport"),
         .executableTarget(
             name: "kira",
             dependencies: [
-                "KiraCore", "KiraDICOM", "KiraIO",
+                "KiraCore", "KiraDICOM", "KiraIO", "KiraPreprocess",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -53,6 +59,7 @@ let package = Package(
         .testTarget(name: "KiraCoreTests", dependencies: ["KiraCore", "KiraTestSupport"]),
         .testTarget(name: "KiraIOTests", dependencies: ["KiraCore", "KiraIO", "KiraTestSupport"]),
         .testTarget(name: "KiraDICOMTests", dependencies: ["KiraCore", "KiraDICOM", "KiraIO", "KiraTestSupport"]),
+        .testTarget(name: "KiraPreprocessTests", dependencies: ["KiraCore", "KiraIO", "KiraPreprocess", "KiraTestSupport"]),
         .testTarget(name: "KiraCLITests", dependencies: ["KiraCore", "KiraDICOM", "KiraIO", "KiraTestSupport", "kira"]),
     ]
 )
