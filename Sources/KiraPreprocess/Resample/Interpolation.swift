@@ -22,10 +22,18 @@ public enum OutsidePolicy: Sendable, Equatable, Codable {
     }
 }
 
+/// floor() without a library call (the baseline x86-64 target has no rounding instruction);
+/// valid for the index range of any image.
+@inline(__always)
+func fastFloor(_ x: Double) -> Int {
+    let i = Int(x)
+    return Double(i) > x ? i - 1 : i
+}
+
 /// Samples one 3D scalar array (x fastest) at continuous indices. The interpolation is
 /// separable, so each axis contributes its own indices and weights.
-struct Sampler: @unchecked Sendable {
-    let values: UnsafeBufferPointer<Double>
+struct Sampler<T: VoxelScalar>: @unchecked Sendable {
+    let values: UnsafeBufferPointer<T>
     let size: SIMD3<Int>
     let interpolator: Interpolator
     let outside: OutsidePolicy
@@ -84,6 +92,59 @@ struct Sampler: @unchecked Sendable {
             && c.z >= -0.5 && c.z < Double(size.z) - 0.5
     }
 
+    /// Trilinear interpolation without the general tap machinery: this is the hot path of
+    /// 1 mm resampling.
+    @inline(__always)
+    func linear(_ c: SIMD3<Double>) -> Double {
+        let nx = size.x, ny = size.y, nz = size.z
+        let ix = fastFloor(c.x), iy = fastFloor(c.y), iz = fastFloor(c.z)
+        let wx = c.x - Double(ix), wy = c.y - Double(iy), wz = c.z - Double(iz)
+        let x0 = min(max(ix, 0), nx - 1), x1 = min(max(ix + 1, 0), nx - 1)
+        let y0 = min(max(iy, 0), ny - 1) * nx, y1 = min(max(iy + 1, 0), ny - 1) * nx
+        let sxy = nx * ny
+        let z0 = min(max(iz, 0), nz - 1) * sxy, z1 = min(max(iz + 1, 0), nz - 1) * sxy
+        let v = values.baseAddress!
+        let c00 = v[z0 + y0 + x0].asDouble + wx * (v[z0 + y0 + x1].asDouble - v[z0 + y0 + x0].asDouble)
+        let c01 = v[z0 + y1 + x0].asDouble + wx * (v[z0 + y1 + x1].asDouble - v[z0 + y1 + x0].asDouble)
+        let c10 = v[z1 + y0 + x0].asDouble + wx * (v[z1 + y0 + x1].asDouble - v[z1 + y0 + x0].asDouble)
+        let c11 = v[z1 + y1 + x0].asDouble + wx * (v[z1 + y1 + x1].asDouble - v[z1 + y1 + x0].asDouble)
+        let c0 = c00 + wy * (c01 - c00), c1 = c10 + wy * (c11 - c10)
+        return c0 + wz * (c1 - c0)
+    }
+
+    /// Trilinear at a point with 0 ≤ c < n−1 on every axis: no clamping needed.
+    @inline(__always)
+    func linearInterior(_ c: SIMD3<Double>) -> Double {
+        let ix = Int(c.x), iy = Int(c.y), iz = Int(c.z)
+        let wx = c.x - Double(ix), wy = c.y - Double(iy), wz = c.z - Double(iz)
+        let nx = size.x, sxy = size.x &* size.y
+        let p = values.baseAddress! + (iz &* sxy &+ iy &* nx &+ ix)
+        let q = p + sxy
+        let p0 = p[0].asDouble, p1 = p[1].asDouble, p2 = p[nx].asDouble, p3 = p[nx &+ 1].asDouble
+        let q0 = q[0].asDouble, q1 = q[1].asDouble, q2 = q[nx].asDouble, q3 = q[nx &+ 1].asDouble
+        let c00 = p0 + wx * (p1 - p0)
+        let c01 = p2 + wx * (p3 - p2)
+        let c10 = q0 + wx * (q1 - q0)
+        let c11 = q2 + wx * (q3 - q2)
+        let c0 = c00 + wy * (c01 - c00), c1 = c10 + wy * (c11 - c10)
+        return c0 + wz * (c1 - c0)
+    }
+
+    /// Nearest at a point with −0.5 ≤ c < n−0.5 on every axis.
+    @inline(__always)
+    func nearestInterior(_ c: SIMD3<Double>) -> Double {
+        let x = Int(c.x + 0.5), y = Int(c.y + 0.5), z = Int(c.z + 0.5)
+        return values.baseAddress![(z &* size.y &+ y) &* size.x &+ x].asDouble
+    }
+
+    @inline(__always)
+    func nearest(_ c: SIMD3<Double>) -> Double {
+        let x = min(max(fastFloor(c.x + 0.5), 0), size.x - 1)
+        let y = min(max(fastFloor(c.y + 0.5), 0), size.y - 1)
+        let z = min(max(fastFloor(c.z + 0.5), 0), size.z - 1)
+        return values[(z * size.y + y) * size.x + x].asDouble
+    }
+
     @inline(__always)
     func sample(_ c: SIMD3<Double>) -> Double {
         var p = c
@@ -96,6 +157,11 @@ struct Sampler: @unchecked Sendable {
                           min(max(c.z, 0), Double(size.z - 1)))
             }
         }
+        switch interpolator {
+        case .linear: return linear(p)
+        case .nearest: return nearest(p)
+        case .bspline: break
+        }
         let tx = taps(p.x, size.x), ty = taps(p.y, size.y), tz = taps(p.z, size.z)
         let sx = size.x, sxy = size.x * size.y
         var acc = 0.0
@@ -105,7 +171,7 @@ struct Sampler: @unchecked Sendable {
             for b in 0..<ty.count {
                 let row = zo + ty.index[b] * sx
                 var accX = 0.0
-                for c in 0..<tx.count { accX += tx.weight[c] * values[row + tx.index[c]] }
+                for c in 0..<tx.count { accX += tx.weight[c] * values[row + tx.index[c]].asDouble }
                 accY += ty.weight[b] * accX
             }
             acc += tz.weight[a] * accY
@@ -113,3 +179,12 @@ struct Sampler: @unchecked Sendable {
         return acc
     }
 }
+
+/// The voxel types a sampler reads directly, without converting the whole image first.
+protocol VoxelScalar { var asDouble: Double { get } }
+extension UInt8: VoxelScalar { @inline(__always) var asDouble: Double { Double(self) } }
+extension Int16: VoxelScalar { @inline(__always) var asDouble: Double { Double(self) } }
+extension UInt16: VoxelScalar { @inline(__always) var asDouble: Double { Double(self) } }
+extension Int32: VoxelScalar { @inline(__always) var asDouble: Double { Double(self) } }
+extension Float: VoxelScalar { @inline(__always) var asDouble: Double { Double(self) } }
+extension Double: VoxelScalar { @inline(__always) var asDouble: Double { self } }

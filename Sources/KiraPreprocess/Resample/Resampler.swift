@@ -23,17 +23,41 @@ public enum Resampler {
         let src = volume.geometry
         let nIn = src.voxelCount, nOut = target.voxelCount
         let planes = volume.timepoints * volume.components
-        var out = [Float](repeating: 0, count: nOut * planes)
-        var plane = [Double](repeating: 0, count: nIn)
+        var out = [Float](unsafeUninitializedCapacity: nOut * planes) { _, n in n = nOut * planes }
+        let store: StoreRule = roundIntensities ? .rounded : .plain
         for t in 0..<volume.timepoints {
             for c in 0..<volume.components {
-                extractPlane(volume, t: t, component: c, into: &plane)
-                if interpolator == .bspline { BSplineCoefficients.convert(&plane, size: src.size) }
-                let result = try resamplePlane(plane, from: src, onto: target, interpolator: interpolator, outside: outside)
-                let offset = t * nOut * volume.components
-                for i in 0..<nOut {
-                    let v = roundIntensities ? result[i].rounded(.toNearestOrAwayFromZero) : result[i]
-                    out[offset + i * volume.components + c] = Float(v)
+                let offset = t * nOut * volume.components + c
+                try out.withUnsafeMutableBufferPointer { o in
+                    let dst = o.baseAddress! + offset
+                    // Scalar images are sampled in their own type; B-spline coefficients and
+                    // colour planes need a Double copy.
+                    if interpolator != .bspline && volume.components == 1 {
+                        let range = (t * nIn)..<((t + 1) * nIn)
+                        func direct<T: VoxelScalar>(_ a: [T]) throws {
+                            try a.withUnsafeBufferPointer { b in
+                                try resamplePlane(UnsafeBufferPointer(rebasing: b[range]), from: src, onto: target,
+                                                  interpolator: interpolator, outside: outside, store: store,
+                                                  into: dst, stride: volume.components)
+                            }
+                        }
+                        switch volume.voxels {
+                        case let .uint8(a): try direct(a)
+                        case let .int16(a): try direct(a)
+                        case let .uint16(a): try direct(a)
+                        case let .int32(a): try direct(a)
+                        case let .float32(a): try direct(a)
+                        case let .float64(a): try direct(a)
+                        }
+                        return
+                    }
+                    var plane = [Double](repeating: 0, count: nIn)
+                    extractPlane(volume, t: t, component: c, into: &plane)
+                    if interpolator == .bspline { BSplineCoefficients.convert(&plane, size: src.size) }
+                    try plane.withUnsafeBufferPointer { b in
+                        try resamplePlane(b, from: src, onto: target, interpolator: interpolator, outside: outside,
+                                          store: store, into: dst, stride: volume.components)
+                    }
                 }
             }
         }
@@ -55,18 +79,20 @@ public enum Resampler {
         var plane = [Double](repeating: 0, count: mask.geometry.voxelCount)
         extractPlane(mask, t: 0, component: 0, into: &plane)
         for i in plane.indices { plane[i] = plane[i] != 0 ? 1 : 0 }
-        let values: [Double]
+        var values = [Float](repeating: 0, count: target.voxelCount)
+        let interpolator: Interpolator
         let threshold: Double
         switch method {
-        case .nearest:
-            values = try resamplePlane(plane, from: mask.geometry, onto: target, interpolator: .nearest, outside: .constant(0))
-            threshold = 0.5
-        case let .partialVolume(t):
-            values = try resamplePlane(plane, from: mask.geometry, onto: target, interpolator: .linear, outside: .constant(0))
-            threshold = t
+        case .nearest: interpolator = .nearest; threshold = 0.5
+        case let .partialVolume(t): interpolator = .linear; threshold = t
         }
-        // A tiny slack keeps 0.4999999… from a sum of weights out of a voxel that is exactly half in.
-        let out = values.map { $0 >= threshold - 1e-12 ? UInt8(1) : UInt8(0) }
+        try values.withUnsafeMutableBufferPointer { o in
+            try plane.withUnsafeBufferPointer { b in
+                try resamplePlane(b, from: mask.geometry, onto: target, interpolator: interpolator, outside: .constant(0),
+                                  store: .threshold(threshold), into: o.baseAddress!, stride: 1)
+            }
+        }
+        let out = values.map { $0 != 0 ? UInt8(1) : UInt8(0) }
         var meta = mask.metadata
         switch method {
         case .nearest: meta["MaskResampling"] = .string("nearest")
@@ -95,36 +121,90 @@ public enum Resampler {
         }
     }
 
+    /// How a sampled value is stored.
+    enum StoreRule {
+        case plain
+        case rounded
+        /// 1 when the value reaches the threshold, else 0. A tiny slack keeps 0.4999999… from
+        /// a sum of weights at a voxel that is exactly half inside.
+        case threshold(Double)
+    }
+
     /// Output index → input continuous index is affine: q = A·i + b, evaluated incrementally
-    /// along each output row.
-    static func resamplePlane(_ plane: [Double], from src: Geometry, onto dst: Geometry,
-                              interpolator: Interpolator, outside: OutsidePolicy) throws -> [Double] {
+    /// along each output row. Results go to `into[i * stride]`.
+    static func resamplePlane<T: VoxelScalar>(_ values: UnsafeBufferPointer<T>, from src: Geometry, onto dst: Geometry,
+                              interpolator: Interpolator, outside: OutsidePolicy,
+                              store: StoreRule, into output: UnsafeMutablePointer<Float>, stride: Int) throws {
         guard let inv = src.indexToPhysicalMatrix.inverse else {
             throw KiraError.invalidGeometry(path: "input image", reason: "its direction/spacing matrix is singular")
         }
         let a = inv * dst.indexToPhysicalMatrix
         let b = inv * (dst.origin - src.origin)
         let size = dst.size
-        var out = [Double](repeating: 0, count: dst.voxelCount)
-        plane.withUnsafeBufferPointer { values in
-            out.withUnsafeMutableBufferPointer { o in
-                let result = UncheckedPointer(o.baseAddress!)
-                let sampler = Sampler(values: values, size: src.size, interpolator: interpolator, outside: outside)
-                let rows = size.y * size.z
-                parallelChunks(rows, chunks: 256) { range in
-                    for row in range {
-                        let y = row % size.y, z = row / size.y
-                        let start = a * SIMD3(0, Double(y), Double(z)) + b
-                        let step = a.c0
-                        var i = row * size.x
-                        for x in 0..<size.x {
-                            result.p[i] = sampler.sample(start + step * Double(x))
-                            i += 1
+        let result = UncheckedFloatPointer(output)
+        do {
+            let sampler = Sampler(values: values, size: src.size, interpolator: interpolator, outside: outside)
+            let rows = size.y * size.z
+            parallelChunks(rows, chunks: 256) { range in
+                for row in range {
+                    let y = row % size.y, z = row / size.y
+                    let start = a * SIMD3(0, Double(y), Double(z)) + b
+                    let step = a.c0
+                    // Voxels whose whole neighbourhood lies inside the input take the fast
+                    // kernel without clamps or bounds tests; the rest take the general sampler.
+                    let interior = Self.interiorRange(start: start, step: step, count: size.x, inputSize: src.size,
+                                                      interpolator: interpolator)
+                    var i = row * size.x * stride
+                    for x in 0..<size.x {
+                        let c = start + step * Double(x)
+                        let v: Double
+                        if interior.contains(x) {
+                            v = interpolator == .linear ? sampler.linearInterior(c) : sampler.nearestInterior(c)
+                        } else {
+                            v = sampler.sample(c)
                         }
+                        switch store {
+                        case .plain: result.p[i] = Float(v)
+                        case .rounded: result.p[i] = Float(v.rounded(.toNearestOrAwayFromZero))
+                        case let .threshold(t): result.p[i] = v >= t - 1e-12 ? 1 : 0
+                        }
+                        i &+= stride
                     }
                 }
             }
         }
-        return out
     }
+}
+
+extension Resampler {
+    /// The x values of one output row whose sample point c = start + step·x lies where the
+    /// interior kernels need no clamping: [0, n−1) per axis for linear, [−0.5, n−0.5) for
+    /// nearest. Empty for B-spline, whose mirror taps always take the general path.
+    static func interiorRange(start: SIMD3<Double>, step: SIMD3<Double>, count: Int, inputSize: SIMD3<Int>,
+                              interpolator: Interpolator) -> Range<Int> {
+        guard interpolator != .bspline else { return 0..<0 }
+        var lo = 0.0, hi = Double(count - 1)
+        for a in 0..<3 {
+            // A margin of 1e-6 voxel keeps rounding at the boundary on the general path.
+            let (minC, maxC) = interpolator == .linear
+                ? (1e-6, Double(inputSize[a] - 1) - 1e-6)
+                : (-0.5 + 1e-6, Double(inputSize[a]) - 0.5 - 1e-6)
+            if abs(step[a]) < 1e-15 {
+                if start[a] < minC || start[a] > maxC { return 0..<0 }
+                continue
+            }
+            var t0 = (minC - start[a]) / step[a], t1 = (maxC - start[a]) / step[a]
+            if t0 > t1 { swap(&t0, &t1) }
+            lo = max(lo, t0); hi = min(hi, t1)
+        }
+        guard lo <= hi else { return 0..<0 }
+        let a = Int(lo.rounded(.up)), b = Int(hi.rounded(.down))
+        return a <= b ? a..<(b + 1) : 0..<0
+    }
+}
+
+/// A raw output pointer handed to concurrent workers that write disjoint elements.
+struct UncheckedFloatPointer: @unchecked Sendable {
+    let p: UnsafeMutablePointer<Float>
+    init(_ p: UnsafeMutablePointer<Float>) { self.p = p }
 }
