@@ -30,15 +30,15 @@ struct IBSIReferenceValue: Sendable, CustomTestStringConvertible {
 
     static let csv = TestPaths.reference("ibsi/reference_values/ibsi1_reference_values_all_configs.csv")
 
-    /// Feature rows with a reference value for `configuration` (diagnostic rows excluded).
-    static func load(_ configuration: String) -> [IBSIReferenceValue] {
+    /// Rows with a reference value for `configuration`: features, or only the diagnostics rows.
+    static func load(_ configuration: String, diagnostics: Bool = false) -> [IBSIReferenceValue] {
         guard TestPaths.referenceAvailable, let table = try? CSVTable(contentsOf: csv),
               let conf = try? table.strings("configuration"), let fam = try? table.strings("family"),
               let tags = try? table.strings("tag"), let codes = try? table.strings("ibsi_code"),
               let values = try? table.numbers("value"), let tols = try? table.numbers("tolerance"),
               let has = try? table.strings("has_reference_value") else { return [] }
         return conf.indices.compactMap { i in
-            guard conf[i] == configuration, has[i] == "True", !fam[i].hasPrefix("Diagnostics"),
+            guard conf[i] == configuration, has[i] == "True", fam[i].hasPrefix("Diagnostics") == diagnostics,
                   let v = values[i], let t = tols[i] else { return nil }
             return IBSIReferenceValue(configuration: configuration, tag: tags[i], code: codes[i], value: v, tolerance: t)
         }
