@@ -11,21 +11,31 @@ struct FFT3D {
     func transform(_ re: inout [Double], _ im: inout [Double], inverse: Bool) {
         let dims = [nx, ny, nz], strides = [1, nx, nx * ny]
         let total = nx * ny * nz
-        for axis in 0..<3 where dims[axis] > 1 {
-            let n = dims[axis], stride = strides[axis]
-            let tw = Self.twiddles(n, inverse: inverse)
-            var lr = [Double](repeating: 0, count: n), li = lr
-            // Every line along `axis`: start indices are those with coordinate 0 on it.
-            for start in 0..<total where (start / stride) % n == 0 {
-                for k in 0..<n { lr[k] = re[start + k * stride]; li[k] = im[start + k * stride] }
-                Self.fft1D(&lr, &li, tw)
-                for k in 0..<n { re[start + k * stride] = lr[k]; im[start + k * stride] = li[k] }
+        re.withUnsafeMutableBufferPointer { rp in im.withUnsafeMutableBufferPointer { ip in
+            for axis in 0..<3 where dims[axis] > 1 {
+                let n = dims[axis], stride = strides[axis]
+                let tw = Self.twiddles(n, inverse: inverse)
+                var lr = [Double](repeating: 0, count: n), li = lr
+                tw.re.withUnsafeBufferPointer { twr in tw.im.withUnsafeBufferPointer { twi in
+                    lr.withUnsafeMutableBufferPointer { lrp in li.withUnsafeMutableBufferPointer { lip in
+                        // Lines along `axis` start where that coordinate is 0.
+                        let outer = total / (n * stride)
+                        for o in 0..<outer {
+                            for inner in 0..<stride {
+                                let start = o * n * stride + inner
+                                for k in 0..<n { lrp[k] = rp[start + k * stride]; lip[k] = ip[start + k * stride] }
+                                Self.fft1D(lrp, lip, twr, twi)
+                                for k in 0..<n { rp[start + k * stride] = lrp[k]; ip[start + k * stride] = lip[k] }
+                            }
+                        }
+                    } }
+                } }
             }
-        }
-        if inverse {
-            let s = 1 / Double(total)
-            for i in 0..<total { re[i] *= s; im[i] *= s }
-        }
+            if inverse {
+                let s = 1 / Double(total)
+                for i in 0..<total { rp[i] *= s; ip[i] *= s }
+            }
+        } }
     }
 
     static func twiddles(_ n: Int, inverse: Bool) -> (re: [Double], im: [Double]) {
@@ -35,26 +45,32 @@ struct FFT3D {
         return (re, im)
     }
 
-    static func fft1D(_ re: inout [Double], _ im: inout [Double], _ tw: (re: [Double], im: [Double])) {
+    static func fft1D(_ re: UnsafeMutableBufferPointer<Double>, _ im: UnsafeMutableBufferPointer<Double>,
+                      _ twr: UnsafeBufferPointer<Double>, _ twi: UnsafeBufferPointer<Double>) {
         let n = re.count
         var j = 0
         for i in 1..<n {
             var bit = n >> 1
             while j & bit != 0 { j ^= bit; bit >>= 1 }
             j |= bit
-            if i < j { re.swapAt(i, j); im.swapAt(i, j) }
+            if i < j {
+                let tr = re[i]; re[i] = re[j]; re[j] = tr
+                let ti = im[i]; im[i] = im[j]; im[j] = ti
+            }
         }
         var len = 2
         while len <= n {
-            let step = n / len
-            for s in stride(from: 0, to: n, by: len) {
-                for k in 0..<(len / 2) {
-                    let wr = tw.re[k * step], wi = tw.im[k * step]
-                    let a = s + k, b = s + k + len / 2
+            let step = n / len, half = len / 2
+            var s = 0
+            while s < n {
+                for k in 0..<half {
+                    let wr = twr[k * step], wi = twi[k * step]
+                    let a = s + k, b = a + half
                     let xr = re[b] * wr - im[b] * wi, xi = re[b] * wi + im[b] * wr
                     re[b] = re[a] - xr; im[b] = im[a] - xi
                     re[a] += xr; im[a] += xi
                 }
+                s += len
             }
             len <<= 1
         }
