@@ -55,11 +55,11 @@ enum MarchingCubes {
                     let away: SIMD3<Double> = outSum / outCount - inSum / inCount
                     segments.append((ringEdge(crossed[0]), ringEdge(crossed[1]), away))
                 } else if crossed.count == 4 {
-                    // Cut off each outside corner on its own, joining the inside corners.
-                    for k in 0..<4 where !states[k] {
+                    // Cut off each inside corner on its own.
+                    for k in 0..<4 where states[k] {
                         let e1 = ringEdge((k + 3) % 4), e2 = ringEdge(k)
                         let mid = (edgeMidpoint(e1) + edgeMidpoint(e2)) / 2
-                        segments.append((e1, e2, corner(ring[k]) - mid))
+                        segments.append((e1, e2, mid - corner(ring[k])))
                     }
                 }
                 for (e1, e2, away) in segments {
