@@ -10,7 +10,7 @@ PY_PEERS := pingouin:pingouin SimpleITK:SimpleITK scikit-learn:sklearn lifelines
             pyradiomics-bhklab:radiomics nibabel:nibabel pydicom:pydicom
 DEMO_OUT ?= demo-output
 
-.PHONY: all deps peers build release test demo bench bench-convert bench-resample clean
+.PHONY: all deps peers build release test demo bench bench-convert bench-resample clean bench-features
 
 all: build
 
@@ -36,13 +36,16 @@ demo: release
 	$$($(SWIFT) build -c release --show-bin-path)/kira inspect $(DEMO_OUT)
 	@echo "demo: NIfTI files and JSON sidecars are in $(DEMO_OUT)/"
 
-bench: bench-convert bench-resample
+bench: bench-convert bench-resample bench-features
 
 bench-convert: release peers
 	python3 Benchmarks/convert_vs_dcm2niix.py
 
 bench-resample: release peers
 	python3 Benchmarks/resample_vs_simpleitk.py
+
+bench-features: release peers
+	python3 Benchmarks/features_vs_pyradiomics.py
 
 clean:
 	rm -rf .build $(DEMO_OUT)

@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "KiraDICOM", targets: ["KiraDICOM"]),
         .library(name: "KiraIO", targets: ["KiraIO"]),
         .library(name: "KiraPreprocess", targets: ["KiraPreprocess"]),
+        .library(name: "KiraRadiomics", targets: ["KiraRadiomics"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -47,11 +48,13 @@ let package = Package(
             name: "KiraPreprocess",
             dependencies: ["KiraCore", .product(name: "Logging", package: "swift-log")]
         ),
+        // IBSI feature engine: discretisation, matrices (the counting) and features (the formulas).
+        .target(name: "KiraRadiomics", dependencies: ["KiraCore", .product(name: "Logging", package: "swift-log")]),
         .target(name: "KiraTestSupport", dependencies: ["KiraCore"], path: "Sources/KiraTestSupport"),
         .executableTarget(
             name: "kira",
             dependencies: [
-                "KiraCore", "KiraDICOM", "KiraIO", "KiraPreprocess",
+                "KiraCore", "KiraDICOM", "KiraIO", "KiraPreprocess", "KiraRadiomics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -60,6 +63,7 @@ let package = Package(
         .testTarget(name: "KiraIOTests", dependencies: ["KiraCore", "KiraIO", "KiraTestSupport"]),
         .testTarget(name: "KiraDICOMTests", dependencies: ["KiraCore", "KiraDICOM", "KiraIO", "KiraTestSupport"]),
         .testTarget(name: "KiraPreprocessTests", dependencies: ["KiraCore", "KiraIO", "KiraPreprocess", "KiraTestSupport"]),
+        .testTarget(name: "KiraRadiomicsTests", dependencies: ["KiraCore", "KiraIO", "KiraRadiomics", "KiraTestSupport"]),
         .testTarget(name: "KiraCLITests", dependencies: ["KiraCore", "KiraDICOM", "KiraIO", "KiraTestSupport", "kira"]),
     ]
 )

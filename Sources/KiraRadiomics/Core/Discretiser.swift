@@ -1,0 +1,50 @@
+/// Discretised grey levels on the ROI grid: 1…`greyLevels` inside the intensity mask, 0 outside.
+public struct LevelGrid: Sendable {
+    public let nx: Int, ny: Int, nz: Int
+    public let levels: [Int32]
+    /// Highest grey level (N_g); levels 1…N_g may include empty ones.
+    public let greyLevels: Int
+
+    @inline(__always) func index(_ x: Int, _ y: Int, _ z: Int) -> Int { (z * ny + y) * nx + x }
+}
+
+/// IBSI 2.7 discretisation of the intensity-mask voxels.
+enum Discretiser {
+    /// Levels for `roi` under `method`; `origin` is the fixed-bin-size bin origin
+    /// (the re-segmentation lower bound when one is set, else the ROI minimum).
+    static func discretise(_ roi: ROIGrid, method: Discretisation, origin: Double?) -> LevelGrid {
+        var lo = Double.infinity, hi = -Double.infinity
+        for i in 0..<roi.count where roi.intensityMask[i] {
+            let v = roi.intensities[i]
+            if v < lo { lo = v }
+            if v > hi { hi = v }
+        }
+        var levels = [Int32](repeating: 0, count: roi.count)
+        var maxLevel: Int32 = 1
+        roi.intensities.withUnsafeBufferPointer { values in
+            roi.intensityMask.withUnsafeBufferPointer { mask in
+                levels.withUnsafeMutableBufferPointer { out in
+                    switch method {
+                    case let .fixedBinNumber(bins):
+                        let range = hi - lo
+                        for i in 0..<values.count where mask[i] {
+                            // A constant ROI has one bin; the maximum falls in the last bin.
+                            let l = range > 0 ? min(Int32((Double(bins) * (values[i] - lo) / range).rounded(.down)) + 1, Int32(bins)) : 1
+                            out[i] = l
+                            if l > maxLevel { maxLevel = l }
+                        }
+                    case let .fixedBinSize(width):
+                        let start = origin ?? lo
+                        for i in 0..<values.count where mask[i] {
+                            let l = max(Int32(((values[i] - start) / width).rounded(.down)) + 1, 1)
+                            out[i] = l
+                            if l > maxLevel { maxLevel = l }
+                        }
+                    }
+                }
+            }
+        }
+        if case let .fixedBinNumber(bins) = method { maxLevel = max(maxLevel, Int32(bins)) }
+        return LevelGrid(nx: roi.nx, ny: roi.ny, nz: roi.nz, levels: levels, greyLevels: Int(maxLevel))
+    }
+}
