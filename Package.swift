@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "KiraDICOM", targets: ["KiraDICOM"]),
         .library(name: "KiraIO", targets: ["KiraIO"]),
         .library(name: "KiraPreprocess", targets: ["KiraPreprocess"]),
+        .library(name: "KiraQC", targets: ["KiraQC"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -47,11 +48,16 @@ let package = Package(
             name: "KiraPreprocess",
             dependencies: ["KiraCore", .product(name: "Logging", package: "swift-log")]
         ),
+        // Reliability (ICC, feature stability), mask overlap and segmentation QC.
+        .target(
+            name: "KiraQC",
+            dependencies: ["KiraCore", "KiraPreprocess"]
+        ),
         .target(name: "KiraTestSupport", dependencies: ["KiraCore"], path: "Sources/KiraTestSupport"),
         .executableTarget(
             name: "kira",
             dependencies: [
-                "KiraCore", "KiraDICOM", "KiraIO", "KiraPreprocess",
+                "KiraCore", "KiraDICOM", "KiraIO", "KiraPreprocess", "KiraQC",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -60,6 +66,7 @@ let package = Package(
         .testTarget(name: "KiraIOTests", dependencies: ["KiraCore", "KiraIO", "KiraTestSupport"]),
         .testTarget(name: "KiraDICOMTests", dependencies: ["KiraCore", "KiraDICOM", "KiraIO", "KiraTestSupport"]),
         .testTarget(name: "KiraPreprocessTests", dependencies: ["KiraCore", "KiraIO", "KiraPreprocess", "KiraTestSupport"]),
+        .testTarget(name: "KiraQCTests", dependencies: ["KiraCore", "KiraPreprocess", "KiraQC", "KiraTestSupport"]),
         .testTarget(name: "KiraCLITests", dependencies: ["KiraCore", "KiraDICOM", "KiraIO", "KiraTestSupport", "kira"]),
     ]
 )
