@@ -8,10 +8,10 @@ struct QCICCCommand: ParsableCommand {
         commandName: "icc",
         abstract: "Intraclass correlation (ICC1, ICC2, ICC3, ICC1k, ICC2k, ICC3k) from long-format ratings.",
         discussion: """
-        FILE.csv has one row per target × rater. The six Shrout–Fleiss / McGraw–Wong forms are
-        computed with their F test and 95% confidence interval, as pingouin's intraclass_corr.
-        Missing ratings (no row, or an empty/NA/NaN cell): every target lacking a rating is
-        dropped, and the number dropped is reported. A target rated twice by one rater, fewer
+        FILE.csv has one row per target × rater. The six Shrout–Fleiss / McGraw–Wong forms are \
+        computed with their F test and 95% confidence interval, as pingouin's intraclass_corr. \
+        Missing ratings (no row, or an empty/NA/NaN cell): every target lacking a rating is \
+        dropped, and the number dropped is reported. A target rated twice by one rater, fewer \
         than 2 raters or complete targets, or ratings without variance are errors.
 
         \(QCOutput.exitText)

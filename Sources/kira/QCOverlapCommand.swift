@@ -9,19 +9,19 @@ struct QCOverlapCommand: ParsableCommand {
         commandName: "overlap",
         abstract: "Agreement between two masks on one grid: Dice, Jaccard, volume similarity, Hausdorff, HD95, ASSD (mm).",
         discussion: """
-        Masks are NIfTI/NRRD label maps on the same grid (a mismatch is an error naming what
-        differs); inside = non-zero, or = --label. Distances are physical (mm), between voxel
+        Masks are NIfTI/NRRD label maps on the same grid (a mismatch is an error naming what \
+        differs); inside = non-zero, or = --label. Distances are physical (mm), between voxel \
         centres, using the grids' spacing.
 
-        Dice, Jaccard and volume similarity 2(|A|−|B|)/(|A|+|B|) as ITK's
-        LabelOverlapMeasuresImageFilter; Hausdorff over all mask voxels as ITK's
-        HausdorffDistanceImageFilter. Surface = mask voxels with a face neighbour outside the
-        mask (the image edge counts as outside along axes longer than one voxel); HD95 = 95th
-        percentile of the pooled distances from each surface to the other, with linear
+        Dice, Jaccard and volume similarity 2(|A|−|B|)/(|A|+|B|) as ITK's \
+        LabelOverlapMeasuresImageFilter; Hausdorff over all mask voxels as ITK's \
+        HausdorffDistanceImageFilter. Surface = mask voxels with a face neighbour outside the \
+        mask (the image edge counts as outside along axes longer than one voxel); HD95 = 95th \
+        percentile of the pooled distances from each surface to the other, with linear \
         interpolation (numpy's default); ASSD = their mean.
 
-        Empty masks: both empty → Dice 1, Jaccard 1, volume similarity 0, distances 0; one empty
-        → Dice 0, Jaccard 0, volume similarity ±2, distances null; a note says so on stderr and
+        Empty masks: both empty → Dice 1, Jaccard 1, volume similarity 0, distances 0; one empty \
+        → Dice 0, Jaccard 0, volume similarity ±2, distances null; a note says so on stderr and \
         in the JSON (key "note").
 
         \(QCOutput.exitText)

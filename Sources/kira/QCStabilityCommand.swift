@@ -8,14 +8,14 @@ struct QCStabilityCommand: ParsableCommand {
         commandName: "stability",
         abstract: "Per-feature ICC between readers' feature tables, and the features kept at --min-icc.",
         discussion: """
-        Each --features file is one reader's table: a row per case, the --id-column, one column
-        per feature (as written by a radiomics extractor). Cases are matched by id; cases absent
-        from any table are left out and listed. A case with a missing value (empty, NA, NaN) is
-        left out of that feature only. Columns that are not numeric in every table, or missing
-        from some table, are listed as ignored. A feature whose ICC is undefined (constant, fewer
+        Each --features file is one reader's table: a row per case, the --id-column, one column \
+        per feature (as written by a radiomics extractor). Cases are matched by id; cases absent \
+        from any table are left out and listed. A case with a missing value (empty, NA, NaN) is \
+        left out of that feature only. Columns that are not numeric in every table, or missing \
+        from some table, are listed as ignored. A feature whose ICC is undefined (constant, fewer \
         than 2 complete cases) is listed with the reason and not kept.
 
-        Without --json the kept features are printed one per line on stdout and a summary on
+        Without --json the kept features are printed one per line on stdout and a summary on \
         stderr; --output writes every feature's ICC, CI, F, p and decision to a CSV file.
 
         \(QCOutput.exitText)
