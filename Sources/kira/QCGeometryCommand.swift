@@ -11,9 +11,9 @@ struct QCGeometryCommand: ParsableCommand {
         discussion: """
         IMAGE and MASK are NIfTI, NRRD or raster files. Checks (each finding is named):
           grid_mismatch        size, spacing, origin (mm) or direction (degrees) differ
-          empty, tiny          no ROI voxel; fewer than --min-voxels or --min-volume mm³
+          empty, tiny          no ROI voxel; under --min-voxels or --min-volume
           non_binary           more than one non-zero label, non-integer or NaN values
-          touches_border       ROI on the first/last slice of an axis longer than 1 voxel
+          touches_border       ROI on the first/last slice of an axis (size > 1)
           multiple_components  more than one connected piece (26-connectivity)
         Inside = every non-zero voxel. Border and component checks use the mask's own \
         grid.
