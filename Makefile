@@ -10,7 +10,7 @@ PY_PEERS := pingouin:pingouin SimpleITK:SimpleITK scikit-learn:sklearn lifelines
             pyradiomics-bhklab:radiomics nibabel:nibabel pydicom:pydicom
 DEMO_OUT ?= demo-output
 
-.PHONY: all deps peers build release test demo bench clean
+.PHONY: all deps peers build release test demo bench bench-qc clean
 
 all: build
 
@@ -38,6 +38,9 @@ demo: release
 
 bench: release peers
 	python3 Benchmarks/convert_vs_dcm2niix.py
+
+bench-qc: release peers
+	python3 Benchmarks/icc_stability.py
 
 clean:
 	rm -rf .build $(DEMO_OUT)
