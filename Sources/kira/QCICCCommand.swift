@@ -39,7 +39,7 @@ struct QCICCCommand: ParsableCommand {
 
     struct Report: Encodable {
         struct Form: Encodable {
-            var icc: JSONNumber, f: JSONNumber, df1: Double, df2: Double, p: JSONNumber, ci95: [JSONNumber]?
+            var icc: JSONNumber, f: JSONNumber, df1: Double, df2: Double, p: JSONNumber, ci95: [JSONNumber]
             var description: String
         }
         var forms: [String: Form]
@@ -83,7 +83,7 @@ struct QCICCCommand: ParsableCommand {
             var forms: [String: Report.Form] = [:]
             for e in result.estimates {
                 forms[e.form.rawValue] = .init(icc: JSONNumber(e.icc), f: JSONNumber(e.f), df1: e.df1, df2: e.df2, p: JSONNumber(e.p),
-                                               ci95: e.ci95.map { [JSONNumber($0.lowerBound), JSONNumber($0.upperBound)] },
+                                               ci95: [JSONNumber(e.ci95?.lowerBound), JSONNumber(e.ci95?.upperBound)],
                                                description: e.form.description)
             }
             try QCOutput.printJSON(Report(forms: forms, targets: result.targets, raters: result.raters,

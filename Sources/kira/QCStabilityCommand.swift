@@ -40,6 +40,8 @@ struct QCStabilityCommand: ParsableCommand {
     @Flag(help: "Print one JSON document on stdout.")
     var json = false
 
+    @OptionGroup var logging: LoggingOptions
+
     func validate() throws {
         guard features.count >= 2 else { throw ValidationError("--features needs at least two tables (one per reader); got \(features.count)") }
         for f in features where !FileManager.default.fileExists(atPath: f) { throw ValidationError("feature table '\(f)' does not exist") }
@@ -53,7 +55,7 @@ struct QCStabilityCommand: ParsableCommand {
         struct Feature: Encodable {
             var name: String
             var icc: JSONNumber
-            var ci95: [JSONNumber]?
+            var ci95: [JSONNumber]
             var f: JSONNumber
             var p: JSONNumber
             var cases: Int
@@ -73,10 +75,16 @@ struct QCStabilityCommand: ParsableCommand {
     }
 
     func run() throws {
+        let logger = logging.makeLogger(label: "kira.qc.stability")
         let r: FeatureStability.Report
         do {
+            // Wall and CPU time per phase: on a shared machine the CPU time is the stable number.
+            let start = PhaseClock()
             let tables = try features.map { try CSVTable(contentsOf: URL(fileURLWithPath: $0)) }
+            let read = PhaseClock()
             r = try FeatureStability.evaluate(tables: tables, idColumn: idColumn, form: ICCForm(name: form)!, minICC: minIcc)
+            let done = PhaseClock()
+            logger.debug("timing: read tables \(read.since(start)), ICC of \(r.features.count) features \(done.since(read))")
         } catch { throw QCOutput.fail("stability", error) }
         let evaluated = r.features.filter { $0.estimate != nil }.count
         if let output {
@@ -94,7 +102,7 @@ struct QCStabilityCommand: ParsableCommand {
                 form: r.form.rawValue, min_icc: r.minICC, readers: r.readers, cases: r.cases.count, unmatched_cases: r.unmatchedCases,
                 features: r.features.map { f in
                     Report.Feature(name: f.name, icc: JSONNumber(f.estimate?.icc),
-                                   ci95: f.estimate?.ci95.map { [JSONNumber($0.lowerBound), JSONNumber($0.upperBound)] },
+                                   ci95: [JSONNumber(f.estimate?.ci95?.lowerBound), JSONNumber(f.estimate?.ci95?.upperBound)],
                                    f: JSONNumber(f.estimate?.f), p: JSONNumber(f.estimate?.p), cases: f.cases,
                                    dropped_cases: f.droppedCases, kept: f.kept, reason: f.reason)
                 },
@@ -115,5 +123,19 @@ struct QCStabilityCommand: ParsableCommand {
             QCOutput.warn("stability", "no feature column had a computable ICC")
             throw ExitCode(KiraExit.failure.rawValue)
         }
+    }
+}
+
+/// Wall-clock and process CPU time at one moment.
+struct PhaseClock {
+    let wall = DispatchTime.now().uptimeNanoseconds
+    let cpu: Double = {
+        var u = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &u)
+        return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6
+    }()
+
+    func since(_ earlier: PhaseClock) -> String {
+        String(format: "%.3f s (cpu %.3f s)", Double(wall - earlier.wall) / 1e9, cpu - earlier.cpu)
     }
 }

@@ -127,7 +127,9 @@ struct ICCTests {
           .enabled(if: PythonPeer.has("scipy"), Comment(rawValue: PythonPeer.missing("scipy"))))
     func fDistribution() throws {
         let cases: [(Double, Double, Double)] = [(0.5, 1, 1), (3.2, 5, 18), (41.7, 5, 15), (1.01, 199, 398), (250, 2, 3),
-                                                 (0.02, 7.3, 2.6), (12, 1, 1000), (5, 17.25, 4), (1e-3, 3, 9), (80, 30, 60)]
+                                                 (0.02, 7.3, 2.6), (12, 1, 1000), (5, 17.25, 4), (1e-3, 3, 9), (80, 30, 60),
+                                                 // Satterthwaite df can be fractional, tiny or huge.
+                                                 (2, 0.3, 5), (1.5, 1e6, 3), (3, 2, 1e6), (0.9, 0.05, 40)]
         let script = """
             import sys, json
             from scipy.stats import f
