@@ -123,7 +123,7 @@ struct ICCTests {
         print("ICC vs pingouin, \(d.testDescription): max relative difference \(worst)")
     }
 
-    @Test("F distribution tails and quantiles equal scipy.stats.f (1e-11 relative)",
+    @Test("F distribution tails and quantiles equal scipy.stats.f (1e-10 relative, df up to 10⁶)",
           .enabled(if: PythonPeer.has("scipy"), Comment(rawValue: PythonPeer.missing("scipy"))))
     func fDistribution() throws {
         let cases: [(Double, Double, Double)] = [(0.5, 1, 1), (3.2, 5, 18), (41.7, 5, 15), (1.01, 199, 398), (250, 2, 3),
@@ -144,7 +144,7 @@ struct ICCTests {
             for (m, t) in zip(mine, r) {
                 let rel = abs(m - t) / abs(t)
                 worst = max(worst, rel)
-                #expect(rel <= 1e-11, "F(\(a), \(b)) at \(x): kira \(m), scipy \(t)")
+                #expect(rel <= 1e-10, "F(\(a), \(b)) at \(x): kira \(m), scipy \(t)")
             }
         }
         print("F distribution vs scipy: max relative difference \(worst)")

@@ -51,8 +51,25 @@ enum IncompleteBeta {
         exp(a * log(x) + b * log(y) - logBeta(a, b))
     }
 
+    /// log B(a, b). For large arguments lgamma(a) + lgamma(b) − lgamma(a + b) subtracts numbers
+    /// near a·log a and loses about log10(a) digits (1e-9 relative at 10⁶ degrees of freedom);
+    /// Stirling's series with the large parts combined through log1p keeps full precision.
     static func logBeta(_ a: Double, _ b: Double) -> Double {
-        lgamma(a) + lgamma(b) - lgamma(a + b)
+        let p = min(a, b), q = max(a, b)
+        if q < 10 { return lgamma(p) + lgamma(q) - lgamma(p + q) }
+        if p < 10 {
+            // lgamma(q) − lgamma(p + q) = −(q − ½)·log1p(p/q) − p·log(p + q) + p + δ(q) − δ(p + q)
+            return lgamma(p) - (q - 0.5) * log1p(p / q) - p * log(p + q) + p + stirlingCorrection(q) - stirlingCorrection(p + q)
+        }
+        return 0.5 * log(2 * Double.pi) - (p - 0.5) * log1p(q / p) - (q - 0.5) * log1p(p / q) - 0.5 * log(p + q)
+            + stirlingCorrection(p) + stirlingCorrection(q) - stirlingCorrection(p + q)
+    }
+
+    /// δ(x) = lgamma(x) − [(x − ½)·log x − x + ½·log 2π] for x ≥ 10, from Stirling's series
+    /// (truncation error below 2e-14 at x = 10).
+    static func stirlingCorrection(_ x: Double) -> Double {
+        let r = 1 / x, r2 = r * r
+        return r * (1.0 / 12 - r2 * (1.0 / 360 - r2 * (1.0 / 1260 - r2 * (1.0 / 1680 - r2 / 1188))))
     }
 
     /// The continued fraction 1/(1+ d1/(1+ d2/(1+ …))) of I_x(a, b) · a / prefactor, by the
