@@ -114,6 +114,11 @@ struct QCStabilityCommand: ParsableCommand {
             QCOutput.warn("stability", "\(r.unmatchedCases.count) case id(s) not in every table were left out: "
                           + r.unmatchedCases.prefix(10).joined(separator: ", ") + (r.unmatchedCases.count > 10 ? ", …" : ""))
         }
+        let gappy = r.features.filter { $0.droppedCases > 0 }
+        if let worst = gappy.max(by: { $0.droppedCases < $1.droppedCases }) {
+            QCOutput.warn("stability", "\(gappy.count) feature(s) have missing or NaN values; those cases were left out of that feature "
+                          + "(most: \"\(worst.name)\", \(worst.droppedCases) of \(r.cases.count) cases)")
+        }
         for f in r.features where f.estimate == nil { QCOutput.warn("stability", "feature \"\(f.name)\": \(f.reason ?? "no ICC")") }
         if !json {
             QCOutput.warn("stability", "\(r.kept.count) of \(r.features.count) features kept at \(r.form.rawValue) ≥ \(minIcc) "

@@ -130,7 +130,8 @@ import Testing
             var s = "id,shape_Volume,texture_noise,const,diagnostics_Image\n"
             for i in 0..<12 {
                 let noise = [0.3, -2.1, 1.7, 0.2, -0.9, 2.5, -1.4, 0.8, -0.1, 1.1, -2.6, 0.6][(i * 5 + reader * 7) % 12]
-                s += "case\(i),\(Double(i * i) + Double(reader) * 0.1),\(noise),2,hash\(i)\n"
+                let noisy = reader == 2 && i == 4 ? "NaN" : "\(noise)"
+                s += "case\(i),\(Double(i * i) + Double(reader) * 0.1),\(noisy),2,hash\(i)\n"
             }
             let u = dir.appendingPathComponent("r\(reader).csv")
             try s.write(to: u, atomically: true, encoding: .utf8)
@@ -141,6 +142,7 @@ import Testing
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout == "shape_Volume\n")
         #expect(r.stderr.contains("feature \"const\"") && r.stderr.contains("1 of 3 features kept at ICC2 ≥ 0.8"))
+        #expect(r.stderr.contains("1 feature(s) have missing or NaN values") && r.stderr.contains("\"texture_noise\", 1 of 12 cases"))
         let table = try CSVTable(contentsOf: out)
         #expect(try table.strings("feature") == ["shape_Volume", "texture_noise", "const"])
         #expect(try table.strings("kept") == ["yes", "no", "no"])
