@@ -10,7 +10,7 @@ PY_PEERS := pingouin:pingouin SimpleITK:SimpleITK scikit-learn:sklearn lifelines
             pyradiomics-bhklab:radiomics nibabel:nibabel pydicom:pydicom
 DEMO_OUT ?= demo-output
 
-.PHONY: all deps peers build release test demo bench bench-convert bench-resample clean bench-features
+.PHONY: all deps peers build release test demo bench bench-convert bench-resample clean bench-features bench-qc
 
 all: build
 
@@ -36,7 +36,7 @@ demo: release
 	$$($(SWIFT) build -c release --show-bin-path)/kira inspect $(DEMO_OUT)
 	@echo "demo: NIfTI files and JSON sidecars are in $(DEMO_OUT)/"
 
-bench: bench-convert bench-resample bench-features
+bench: bench-convert bench-resample bench-features bench-qc
 
 bench-convert: release peers
 	python3 Benchmarks/convert_vs_dcm2niix.py
@@ -46,6 +46,9 @@ bench-resample: release peers
 
 bench-features: release peers
 	python3 Benchmarks/features_vs_pyradiomics.py
+
+bench-qc: release peers
+	python3 Benchmarks/icc_stability.py
 
 clean:
 	rm -rf .build $(DEMO_OUT)

@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "KiraIO", targets: ["KiraIO"]),
         .library(name: "KiraPreprocess", targets: ["KiraPreprocess"]),
         .library(name: "KiraRadiomics", targets: ["KiraRadiomics"]),
+        .library(name: "KiraQC", targets: ["KiraQC"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -50,11 +51,16 @@ let package = Package(
         ),
         // IBSI feature engine: discretisation, matrices (the counting) and features (the formulas).
         .target(name: "KiraRadiomics", dependencies: ["KiraCore", .product(name: "Logging", package: "swift-log")]),
+        // Reliability (ICC, feature stability), mask overlap and segmentation QC.
+        .target(
+            name: "KiraQC",
+            dependencies: ["KiraCore", "KiraPreprocess"]
+        ),
         .target(name: "KiraTestSupport", dependencies: ["KiraCore"], path: "Sources/KiraTestSupport"),
         .executableTarget(
             name: "kira",
             dependencies: [
-                "KiraCore", "KiraDICOM", "KiraIO", "KiraPreprocess", "KiraRadiomics",
+                "KiraCore", "KiraDICOM", "KiraIO", "KiraPreprocess", "KiraRadiomics", "KiraQC",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -64,6 +70,7 @@ let package = Package(
         .testTarget(name: "KiraDICOMTests", dependencies: ["KiraCore", "KiraDICOM", "KiraIO", "KiraTestSupport"]),
         .testTarget(name: "KiraPreprocessTests", dependencies: ["KiraCore", "KiraIO", "KiraPreprocess", "KiraTestSupport"]),
         .testTarget(name: "KiraRadiomicsTests", dependencies: ["KiraCore", "KiraIO", "KiraRadiomics", "KiraTestSupport"]),
+        .testTarget(name: "KiraQCTests", dependencies: ["KiraCore", "KiraPreprocess", "KiraQC", "KiraTestSupport"]),
         .testTarget(name: "KiraCLITests", dependencies: ["KiraCore", "KiraDICOM", "KiraIO", "KiraTestSupport", "kira"]),
     ]
 )

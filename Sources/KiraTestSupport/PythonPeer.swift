@@ -1,56 +1,73 @@
 import Foundation
 
-/// Runs the Python peer tools (SimpleITK, pingouin, scikit-learn, lifelines, …) that tests
-/// use as yardsticks. Scripts live in `Tests/Peers/`.
+/// Runs the Python peer tools (SimpleITK, pingouin, scipy, scikit-learn, lifelines, …) that
+/// tests compare against. Tests that need one skip with a printed reason when `python3`
+/// cannot import it. Longer peer scripts live in `Tests/Peers/`.
 public enum PythonPeer {
     public static let scripts = TestPaths.packageRoot.appendingPathComponent("Tests/Peers")
 
-    /// Whether `python3 -c "import <module>"` works; cached per module.
-    public static func available(_ module: String) -> Bool {
-        lock.lock(); defer { lock.unlock() }
-        if let known = cache[module] { return known }
-        let ok = (try? run(["-c", "import \(module)"]))?.status == 0
-        cache[module] = ok
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var importable: [String: Bool] = [:]
+
+    /// True when `python3 -c "import <module>"` succeeds (checked once per module).
+    public static func has(_ module: String) -> Bool {
+        lock.lock()
+        if let known = importable[module] { lock.unlock(); return known }
+        lock.unlock()
+        let ok = (try? run("import \(module)")) != nil
+        lock.lock(); importable[module] = ok; lock.unlock()
         return ok
     }
 
-    /// The reason printed when a test skips for lack of a peer.
+    /// The reason printed by a test skipped because a peer module is absent.
     public static func missing(_ module: String) -> String {
-        "needs the Python peer module \(module) (make peers installs it); absent here"
+        "needs the Python peer '\(module)' (python3 -c \"import \(module)\" fails; run `make peers`)"
     }
 
-    public struct Result: Sendable {
-        public var status: Int32
-        public var stdout: String
-        public var stderr: String
+    public struct PeerFailure: Error, CustomStringConvertible {
+        public var message: String
+        public var description: String { "python3 failed: \(message)" }
     }
 
-    /// Runs `python3 Tests/Peers/<script> args…`; throws with stderr when it fails.
+    /// Runs `script` with `python3 -c`, passing `arguments` as sys.argv[1...]; returns stdout.
+    /// A non-zero exit throws with the script's stderr.
     @discardableResult
-    public static func script(_ name: String, _ args: [String]) throws -> Result {
-        let r = try run([scripts.appendingPathComponent(name).path] + args)
-        guard r.status == 0 else {
-            throw NSError(domain: "PythonPeer", code: Int(r.status),
-                          userInfo: [NSLocalizedDescriptionKey: "\(name) failed: \(r.stderr)"])
-        }
-        return r
+    public static func run(_ script: String, arguments: [String] = []) throws -> String {
+        try invoke(["-c", script] + arguments)
     }
 
-    public static func run(_ args: [String]) throws -> Result {
+    /// Runs `Tests/Peers/<name>` with `arguments`; returns stdout.
+    @discardableResult
+    public static func script(_ name: String, _ arguments: [String]) throws -> String {
+        try invoke([scripts.appendingPathComponent(name).path] + arguments)
+    }
+
+    private static func invoke(_ arguments: [String]) throws -> String {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3"] + args
+        p.arguments = ["python3"] + arguments
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err
         try p.run()
+        // Read before waiting so a large output cannot fill the pipe and block the child.
         let o = out.fileHandleForReading.readDataToEndOfFile()
         let e = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
-                      stderr: String(decoding: e, as: UTF8.self))
+        guard p.terminationStatus == 0 else {
+            throw PeerFailure(message: String(decoding: e, as: UTF8.self))
+        }
+        return String(decoding: o, as: UTF8.self)
     }
 
-    nonisolated(unsafe) private static var cache: [String: Bool] = [:]
-    private static let lock = NSLock()
+    /// Writes raw native-endian values for numpy's `fromfile`.
+    public static func writeRaw<T>(_ values: [T], to url: URL) throws {
+        try values.withUnsafeBytes { try Data($0).write(to: url) }
+    }
+
+    /// Reads raw float64 values written by numpy's `tofile`.
+    public static func readDoubles(_ url: URL) throws -> [Double] {
+        let data = try Data(contentsOf: url)
+        return data.withUnsafeBytes { Array($0.bindMemory(to: Double.self)) }
+    }
 }

@@ -13,7 +13,7 @@ struct IntensityFilterTests {
     }
 
     @Test("mean and median box filters equal scipy.ndimage (mode nearest)",
-          .enabled(if: PythonPeer.available("scipy"), Comment(rawValue: PythonPeer.missing("scipy"))),
+          .enabled(if: PythonPeer.has("scipy"), Comment(rawValue: PythonPeer.missing("scipy"))),
           arguments: IntensityFilters.Statistic.allCases, [SIMD3<Int>(1, 1, 1), SIMD3<Int>(2, 1, 0)].map { [$0.x, $0.y, $0.z] })
     func matchesScipy(statistic: IntensityFilters.Statistic, half: [Int]) throws {
         let v = try Self.image()

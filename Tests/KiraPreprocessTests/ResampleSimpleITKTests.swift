@@ -39,7 +39,7 @@ struct ResampleSimpleITKTests {
         return try Volume(geometry: g, voxels: .float32(values))
     }
 
-    @Test("same grid, same values as SimpleITK", .enabled(if: PythonPeer.available("SimpleITK"), Comment(rawValue: PythonPeer.missing("SimpleITK"))),
+    @Test("same grid, same values as SimpleITK", .enabled(if: PythonPeer.has("SimpleITK"), Comment(rawValue: PythonPeer.missing("SimpleITK"))),
           arguments: Interpolator.allCases, GridPolicy.allCases)
     func matchesSimpleITK(interpolator: Interpolator, policy: GridPolicy) throws {
         // Origin policy to 1 mm; centre policy to a spacing that does not divide the extent.
@@ -75,7 +75,7 @@ struct ResampleSimpleITKTests {
         #expect(worst <= tol)
     }
 
-    @Test("nearest-neighbour masks are identical to SimpleITK's", .enabled(if: PythonPeer.available("SimpleITK"), Comment(rawValue: PythonPeer.missing("SimpleITK"))))
+    @Test("nearest-neighbour masks are identical to SimpleITK's", .enabled(if: PythonPeer.has("SimpleITK"), Comment(rawValue: PythonPeer.missing("SimpleITK"))))
     func maskNearest() throws {
         let dir = try TestPaths.temporaryDirectory("resample-mask")
         defer { try? FileManager.default.removeItem(at: dir) }
