@@ -1,5 +1,6 @@
 import Foundation
 import KiraCore
+import KiraPreprocess
 import KiraQC
 import KiraTestSupport
 import Testing

@@ -1,5 +1,6 @@
 import Foundation
 import KiraCore
+import KiraPreprocess
 
 /// Checks on a segmentation and the image it belongs to, each reported with its numbers.
 ///
