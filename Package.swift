@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "KiraCore", targets: ["KiraCore"]),
         .library(name: "KiraDICOM", targets: ["KiraDICOM"]),
         .library(name: "KiraIO", targets: ["KiraIO"]),
+        .library(name: "KiraSurvival", targets: ["KiraSurvival"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -41,11 +42,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Kaplan–Meier, log-rank, Cox (plain and penalised), concordance, time-dependent AUC, cut-offs.
+        .target(name: "KiraSurvival", dependencies: ["KiraCore"]),
         .target(name: "KiraTestSupport", dependencies: ["KiraCore"], path: "Sources/KiraTestSupport"),
         .executableTarget(
             name: "kira",
             dependencies: [
-                "KiraCore", "KiraDICOM", "KiraIO",
+                "KiraCore", "KiraDICOM", "KiraIO", "KiraSurvival",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -53,6 +56,7 @@ let package = Package(
         .testTarget(name: "KiraCoreTests", dependencies: ["KiraCore", "KiraTestSupport"]),
         .testTarget(name: "KiraIOTests", dependencies: ["KiraCore", "KiraIO", "KiraTestSupport"]),
         .testTarget(name: "KiraDICOMTests", dependencies: ["KiraCore", "KiraDICOM", "KiraIO", "KiraTestSupport"]),
+        .testTarget(name: "KiraSurvivalTests", dependencies: ["KiraCore", "KiraSurvival", "KiraTestSupport"]),
         .testTarget(name: "KiraCLITests", dependencies: ["KiraCore", "KiraDICOM", "KiraIO", "KiraTestSupport", "kira"]),
     ]
 )
