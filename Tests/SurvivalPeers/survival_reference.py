@@ -212,6 +212,32 @@ try:
     times = [365.0, 730.0, 1095.0, 1825.0]
     auc, mean_auc = cumulative_dynamic_auc(yg, yg, g2["score"].values, times)
     ref["tdauc"] = {"times": times, "auc": lst(auc), "mean_auc": fl(mean_auc)}
+
+    # X-tile search over the same candidates Kira uses (distinct scores c leaving >= 10 % of
+    # subjects in each group, low = score <= c), each split tested with lifelines' log-rank;
+    # the Lausen-Schumacher correction computed with scipy.
+    from scipy.stats import norm
+
+    sc, eps = g2["score"].values, 0.1
+    best = None
+    cands = 0
+    for c in np.unique(sc):
+        frac = (sc <= c).mean()
+        if frac < eps or frac > 1 - eps or frac == 1:
+            continue
+        cands += 1
+        hi = sc > c
+        p = logrank_test(g2["time"][~hi], g2["time"][hi], g2["cens"][~hi], g2["cens"][hi]).p_value
+        if best is None or p < best[0]:
+            best = (p, c)
+    z = norm.isf(best[0] / 2)
+    pc = norm.pdf(z) * (z - 1 / z) * np.log((1 - eps) ** 2 / eps ** 2) + 4 * norm.pdf(z) / z
+    hi = sc > np.median(sc)
+    ref["cutoff"] = {
+        "xtile": {"cutoff": fl(best[1]), "p": fl(best[0]), "candidates": cands, "p_corrected": fl(min(1.0, pc))},
+        "median": {"cutoff": fl(np.median(sc)), "p": fl(logrank_test(g2["time"][~hi], g2["time"][hi], g2["cens"][~hi],
+                                                                     g2["cens"][hi]).p_value)},
+    }
 except ImportError:
     pass
 
