@@ -7,10 +7,11 @@ DEB_BUILD := libdcmtk-dev libnifti2-dev libniftiio-dev libtiff-dev libopenjp2-7-
 # Peer tools: tests compare against them where present; benchmarks need them.
 DEB_PEERS := dcmtk dcm2niix
 PY_PEERS := pingouin:pingouin SimpleITK:SimpleITK scikit-learn:sklearn lifelines:lifelines \
-            pyradiomics-bhklab:radiomics nibabel:nibabel pydicom:pydicom
+            pyradiomics-bhklab:radiomics nibabel:nibabel pydicom:pydicom \
+            statsmodels:statsmodels scikit-survival:sksurv
 DEMO_OUT ?= demo-output
 
-.PHONY: all deps peers build release test demo bench clean
+.PHONY: all deps peers build release test demo bench bench-survival clean
 
 all: build
 
@@ -38,6 +39,9 @@ demo: release
 
 bench: release peers
 	python3 Benchmarks/convert_vs_dcm2niix.py
+
+bench-survival: release peers
+	python3 Benchmarks/survival_vs_lifelines.py
 
 clean:
 	rm -rf .build $(DEMO_OUT)

@@ -66,7 +66,8 @@ struct CoxPeerTests {
         }
     }
 
-    @Test(arguments: ["rossi", "gbsg2"])
+    @Test(.enabled(if: PeerReference.statsmodelsAvailable, Comment(rawValue: PeerReference.statsmodelsMissing)),
+          arguments: ["rossi", "gbsg2"])
     func breslowMatchesStatsmodels(_ key: String) throws {
         let ref = PeerReference.dict("cox_breslow", key)
         try #require(!ref.isEmpty, "statsmodels missing: no Breslow reference")

@@ -15,6 +15,10 @@ enum PeerReference {
 
     static let lifelinesAvailable = importable("lifelines")
     static let missingReason = "needs the Python peer lifelines (make peers); python3 -c 'import lifelines' failed"
+    static let statsmodelsAvailable = lifelinesAvailable && importable("statsmodels")
+    static let statsmodelsMissing = "needs lifelines and statsmodels (make peers); python3 -c 'import statsmodels' failed"
+    static let sksurvAvailable = lifelinesAvailable && importable("sksurv")
+    static let sksurvMissing = "needs lifelines and scikit-survival (make peers); python3 -c 'import sksurv' failed"
 
     /// The folder with the CSV files and reference.json, or nil when the script could not run.
     static let folder: URL? = {

@@ -28,7 +28,8 @@ struct PenalizedCoxPeerTests {
         #expect(d <= 1e-6)
     }
 
-    @Test(arguments: ["0.02/1", "0.05/0.5", "0.005/1"])
+    @Test(.enabled(if: PeerReference.sksurvAvailable, Comment(rawValue: PeerReference.sksurvMissing)),
+          arguments: ["0.02/1", "0.05/0.5", "0.005/1"])
     func elasticNetMatchesCoxnet(_ key: String) throws {
         let ref = PeerReference.dict("coxnet_breslow", key)
         try #require(!ref.isEmpty, "scikit-survival missing: no Coxnet reference")

@@ -172,6 +172,13 @@ try:
 except ImportError:
     pass
 
+# GBSG-2 scored by a lifelines Cox model: the risk score for concordance, AUC and cut-offs.
+cph = CoxPHFitter().fit(gbsg2[["time", "cens", "age", "tsize", "pnodes", "progrec", "estrec"]], "time", "cens")
+g2 = gbsg2.assign(score=cph.predict_log_partial_hazard(gbsg2).values)
+g2[["time", "cens", "score", "horTh", "tgrade"]].to_csv(os.path.join(out, "gbsg2_scored.csv"), index=False,
+                                                       float_format="%.17g")
+g2 = pd.read_csv(os.path.join(out, "gbsg2_scored.csv"))
+
 # ---- penalised Cox -----------------------------------------------------------------------------
 # lifelines: maximises l(b) - n * penalizer * (l1_ratio * softabs(b) + (1 - l1_ratio)/2 * b^2) on
 # standardised covariates; with l1_ratio = 0 that is exactly the ridge objective Kira minimises.
@@ -197,13 +204,6 @@ try:
         m.fit(rossi_std[rossi_cov].values, y)
         ref["coxnet_breslow"]["%g/%g" % (lam, l1)] = {"lambda": lam, "l1_ratio": l1, "coef": lst(m.coef_[:, 0])}
 
-    # Uno's C and cumulative/dynamic AUC of the GBSG-2 Cox linear predictor (score column written out).
-    cph = CoxPHFitter().fit(gbsg2[["time", "cens", "age", "tsize", "pnodes", "progrec", "estrec"]], "time", "cens")
-    score = cph.predict_log_partial_hazard(gbsg2).values
-    g2 = gbsg2.assign(score=score)
-    g2[["time", "cens", "score", "horTh", "tgrade"]].to_csv(os.path.join(out, "gbsg2_scored.csv"), index=False,
-                                                           float_format="%.17g")
-    g2 = pd.read_csv(os.path.join(out, "gbsg2_scored.csv"))
     yg = Surv.from_arrays(g2["cens"].astype(bool), g2["time"].astype(float))
     ref["uno"] = {
         "all": fl(concordance_index_ipcw(yg, yg, g2["score"].values)[0]),
@@ -213,33 +213,34 @@ try:
     auc, mean_auc = cumulative_dynamic_auc(yg, yg, g2["score"].values, times)
     ref["tdauc"] = {"times": times, "auc": lst(auc), "mean_auc": fl(mean_auc)}
 
-    # X-tile search over the same candidates Kira uses (distinct scores c leaving >= 10 % of
-    # subjects in each group, low = score <= c), each split tested with lifelines' log-rank;
-    # the Lausen-Schumacher correction computed with scipy.
-    from scipy.stats import norm
-
-    sc, eps = g2["score"].values, 0.1
-    best = None
-    cands = 0
-    for c in np.unique(sc):
-        frac = (sc <= c).mean()
-        if frac < eps or frac > 1 - eps or frac == 1:
-            continue
-        cands += 1
-        hi = sc > c
-        p = logrank_test(g2["time"][~hi], g2["time"][hi], g2["cens"][~hi], g2["cens"][hi]).p_value
-        if best is None or p < best[0]:
-            best = (p, c)
-    z = norm.isf(best[0] / 2)
-    pc = norm.pdf(z) * (z - 1 / z) * np.log((1 - eps) ** 2 / eps ** 2) + 4 * norm.pdf(z) / z
-    hi = sc > np.median(sc)
-    ref["cutoff"] = {
-        "xtile": {"cutoff": fl(best[1]), "p": fl(best[0]), "candidates": cands, "p_corrected": fl(min(1.0, pc))},
-        "median": {"cutoff": fl(np.median(sc)), "p": fl(logrank_test(g2["time"][~hi], g2["time"][hi], g2["cens"][~hi],
-                                                                     g2["cens"][hi]).p_value)},
-    }
 except ImportError:
     pass
+
+# X-tile search over the same candidates Kira uses (distinct scores c leaving >= 10 % of
+# subjects in each group, low = score <= c), each split tested with lifelines' log-rank;
+# the Lausen-Schumacher correction computed with scipy.
+from scipy.stats import norm
+
+sc, eps = g2["score"].values, 0.1
+best = None
+cands = 0
+for c in np.unique(sc):
+    frac = (sc <= c).mean()
+    if frac < eps or frac > 1 - eps or frac == 1:
+        continue
+    cands += 1
+    hi = sc > c
+    p = logrank_test(g2["time"][~hi], g2["time"][hi], g2["cens"][~hi], g2["cens"][hi]).p_value
+    if best is None or p < best[0]:
+        best = (p, c)
+z = norm.isf(best[0] / 2)
+pc = norm.pdf(z) * (z - 1 / z) * np.log((1 - eps) ** 2 / eps ** 2) + 4 * norm.pdf(z) / z
+hi = sc > np.median(sc)
+ref["cutoff"] = {
+    "xtile": {"cutoff": fl(best[1]), "p": fl(best[0]), "candidates": cands, "p_corrected": fl(min(1.0, pc))},
+    "median": {"cutoff": fl(np.median(sc)), "p": fl(logrank_test(g2["time"][~hi], g2["time"][hi], g2["cens"][~hi],
+                                                                 g2["cens"][hi]).p_value)},
+}
 
 import lifelines  # noqa: E402
 
