@@ -41,7 +41,7 @@ public struct SurvivalTable: Sendable {
         let src = table.source
         rowLoop: for (r, row) in table.rows.enumerated() {
             let fileRow = r + 2
-            guard let t = try CSVTable.number(row[ti], source: src, row: fileRow, column: timeColumn) else {
+            guard let t = try Self.number(row[ti], source: src, row: fileRow, column: timeColumn) else {
                 dropped.append(.init(row: fileRow, column: timeColumn)); continue
             }
             guard t >= 0 else {
@@ -52,7 +52,7 @@ public struct SurvivalTable: Sendable {
             }
             var values: [Double] = []
             for (k, c) in ni.enumerated() {
-                guard let v = try CSVTable.number(row[c], source: src, row: fileRow, column: numeric[k]) else {
+                guard let v = try Self.number(row[c], source: src, row: fileRow, column: numeric[k]) else {
                     dropped.append(.init(row: fileRow, column: numeric[k])); continue rowLoop
                 }
                 values.append(v)
@@ -73,6 +73,17 @@ public struct SurvivalTable: Sendable {
         }
         self.time = time; self.event = event; self.numeric = num; self.numericNames = numeric
         self.text = txt; self.textNames = text; self.sourceRows = rows; self.dropped = dropped; self.source = src
+    }
+
+    /// `CSVTable.number` with a fast path for the common cell, a plain finite number without
+    /// surrounding blanks: trimming through Foundation dominated the reading of wide tables.
+    @inline(__always)
+    static func number(_ cell: String, source: String, row: Int, column: String) throws -> Double? {
+        if let first = cell.utf8.first, let last = cell.utf8.last, first > 32, last > 32,
+           let v = Double(cell), v.isFinite {
+            return v
+        }
+        return try CSVTable.number(cell, source: source, row: row, column: column)
     }
 
     /// Event codes: 1/0, true/false, yes/no (any case); missing tokens are nil.
