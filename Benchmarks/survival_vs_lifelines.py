@@ -15,6 +15,8 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 KIRA = os.environ.get("KIRA", os.path.join(ROOT, ".build", "release", "kira"))
 REPEATS = int(os.environ.get("REPEATS", "3"))
+# PROBLEMS=cox or PROBLEMS=penalised runs one problem (lifelines needs many minutes for the second).
+PROBLEMS = os.environ.get("PROBLEMS", "cox,penalised").split(",")
 
 LIFELINES = r"""
 import json, sys, time, warnings
@@ -70,6 +72,7 @@ def main():
         ("elastic-net Cox, 500 x 1000 features", 500, 1000, 10, 0.05, 0.5,
          ["--penalty", "elasticnet", "--alpha", "0.05", "--l1-ratio", "0.5"]),
     ]
+    cases = [c for c, key in zip(cases, ("cox", "penalised")) if key in PROBLEMS]
     print(f"{'problem':38} {'kira s':>8} {'lifelines s':>11} {'(fit s)':>8} {'ratio':>6} {'cpu ratio':>9} {'kira MiB':>9} {'ll MiB':>8} {'max|dcoef|':>10}")
     for label, n, p, signal, pen, l1, extra in cases:
         path = os.path.join(work, f"cox_{n}x{p}.csv")
