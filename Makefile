@@ -7,10 +7,11 @@ DEB_BUILD := libdcmtk-dev libnifti2-dev libniftiio-dev libtiff-dev libopenjp2-7-
 # Peer tools: tests compare against them where present; benchmarks need them.
 DEB_PEERS := dcmtk dcm2niix
 PY_PEERS := pingouin:pingouin SimpleITK:SimpleITK scikit-learn:sklearn lifelines:lifelines \
-            pyradiomics-bhklab:radiomics nibabel:nibabel pydicom:pydicom
+            pyradiomics-bhklab:radiomics nibabel:nibabel pydicom:pydicom \
+            statsmodels:statsmodels scikit-survival:sksurv
 DEMO_OUT ?= demo-output
 
-.PHONY: all deps peers build release test demo bench bench-convert bench-resample clean bench-features bench-qc
+.PHONY: all deps peers build release test demo bench bench-convert bench-resample clean bench-features bench-qc bench-survival
 
 all: build
 
@@ -36,7 +37,7 @@ demo: release
 	$$($(SWIFT) build -c release --show-bin-path)/kira inspect $(DEMO_OUT)
 	@echo "demo: NIfTI files and JSON sidecars are in $(DEMO_OUT)/"
 
-bench: bench-convert bench-resample bench-features bench-qc
+bench: bench-convert bench-resample bench-features bench-qc bench-survival
 
 bench-convert: release peers
 	python3 Benchmarks/convert_vs_dcm2niix.py
@@ -49,6 +50,9 @@ bench-features: release peers
 
 bench-qc: release peers
 	python3 Benchmarks/icc_stability.py
+
+bench-survival: release peers
+	python3 Benchmarks/survival_vs_lifelines.py
 
 clean:
 	rm -rf .build $(DEMO_OUT)

@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "KiraPreprocess", targets: ["KiraPreprocess"]),
         .library(name: "KiraRadiomics", targets: ["KiraRadiomics"]),
         .library(name: "KiraQC", targets: ["KiraQC"]),
+        .library(name: "KiraSurvival", targets: ["KiraSurvival"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -56,11 +57,13 @@ let package = Package(
             name: "KiraQC",
             dependencies: ["KiraCore", "KiraPreprocess"]
         ),
+        // Kaplan–Meier, log-rank, Cox (plain and penalised), concordance, time-dependent AUC, cut-offs.
+        .target(name: "KiraSurvival", dependencies: ["KiraCore"]),
         .target(name: "KiraTestSupport", dependencies: ["KiraCore"], path: "Sources/KiraTestSupport"),
         .executableTarget(
             name: "kira",
             dependencies: [
-                "KiraCore", "KiraDICOM", "KiraIO", "KiraPreprocess", "KiraRadiomics", "KiraQC",
+                "KiraCore", "KiraDICOM", "KiraIO", "KiraPreprocess", "KiraRadiomics", "KiraQC", "KiraSurvival",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -71,6 +74,7 @@ let package = Package(
         .testTarget(name: "KiraPreprocessTests", dependencies: ["KiraCore", "KiraIO", "KiraPreprocess", "KiraTestSupport"]),
         .testTarget(name: "KiraRadiomicsTests", dependencies: ["KiraCore", "KiraIO", "KiraRadiomics", "KiraTestSupport"]),
         .testTarget(name: "KiraQCTests", dependencies: ["KiraCore", "KiraPreprocess", "KiraQC", "KiraTestSupport"]),
+        .testTarget(name: "KiraSurvivalTests", dependencies: ["KiraCore", "KiraSurvival", "KiraTestSupport", "kira"]),
         .testTarget(name: "KiraCLITests", dependencies: ["KiraCore", "KiraDICOM", "KiraIO", "KiraTestSupport", "kira"]),
     ]
 )

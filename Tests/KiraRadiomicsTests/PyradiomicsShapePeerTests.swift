@@ -13,17 +13,7 @@ import Testing
 /// these masks pyradiomics' marching-cubes table differs from Kira's by up to 1 % (the IBSI
 /// phantom values agree exactly); matching it is pyradiomics-compatibility work.
 @Suite struct PyradiomicsShapePeerTests {
-    static let pythonHasRadiomics: Bool = {
-        guard let python = which("python3") else { return false }
-        let p = Process()
-        p.executableURL = python
-        p.arguments = ["-c", "import radiomics, SimpleITK"]
-        p.standardError = FileHandle.nullDevice
-        p.standardOutput = FileHandle.nullDevice
-        guard (try? p.run()) != nil else { return false }
-        p.waitUntilExit()
-        return p.terminationStatus == 0
-    }()
+    static let pythonHasRadiomics = PythonPeer.has("radiomics") && PythonPeer.has("SimpleITK")
 
     static let skipReason = "needs the reference data and python3 with pyradiomics and SimpleITK (make peers)"
     static var enabled: Bool { TestPaths.referenceAvailable && pythonHasRadiomics }
@@ -43,9 +33,7 @@ import Testing
         names = "\(pairs.map(\.0).joined(separator: " "))".split()
         print(json.dumps({n: float(getattr(s, "get%sFeatureValue" % n)()) for n in names}))
         """
-        let run = try runProcess(which("python3")!, ["-c", script, image.path, mask.path])
-        guard run.status == 0 else { throw CocoaError(.featureUnsupported, userInfo: [NSLocalizedDescriptionKey: "pyradiomics failed: \(run.stderr)"]) }
-        let data = Data(run.stdout.utf8)
+        let data = Data(try PythonPeer.run(script, arguments: [image.path, mask.path]).utf8)
         return try JSONDecoder().decode([String: Double].self, from: data)
     }
 
@@ -67,28 +55,4 @@ import Testing
             #expect(abs(value - expected) <= 1e-6 * max(1, abs(expected)), "\(name) \(py): Kira \(value), pyradiomics \(expected)")
         }
     }
-}
-
-func which(_ tool: String) -> URL? {
-    for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":") {
-        let u = URL(fileURLWithPath: String(dir)).appendingPathComponent(tool)
-        if FileManager.default.isExecutableFile(atPath: u.path) { return u }
-    }
-    return nil
-}
-
-struct ProcessRun { var status: Int32; var stdout: String; var stderr: String }
-
-func runProcess(_ executable: URL, _ args: [String]) throws -> ProcessRun {
-    let p = Process()
-    p.executableURL = executable
-    p.arguments = args
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    try p.run()
-    let o = out.fileHandleForReading.readDataToEndOfFile()
-    let e = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return ProcessRun(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
 }

@@ -1,24 +1,23 @@
 import Foundation
-import KiraTestSupport
 
 /// Runs the built `kira` executable and captures what it prints.
-struct KiraRun {
-    var status: Int32
-    var stdout: String
-    var stderr: String
+public struct KiraRun: Sendable {
+    public var status: Int32
+    public var stdout: String
+    public var stderr: String
 
-    var json: [String: Any] {
+    public var json: [String: Any] {
         (try? JSONSerialization.jsonObject(with: Data(stdout.utf8)) as? [String: Any]) ?? [:]
     }
 
-    static func callAsFunction(_ args: String...) throws -> KiraRun { try run(args) }
+    public static func callAsFunction(_ args: String...) throws -> KiraRun { try run(args) }
 
-    static func run(_ args: [String], executable: URL = TestPaths.kiraExecutable) throws -> KiraRun {
+    public static func run(_ args: [String], executable: URL = TestPaths.kiraExecutable) throws -> KiraRun {
         try runProcess(executable, args)
     }
 }
 
-func runProcess(_ executable: URL, _ args: [String]) throws -> KiraRun {
+public func runProcess(_ executable: URL, _ args: [String]) throws -> KiraRun {
     let p = Process()
     p.executableURL = executable
     p.arguments = args
@@ -35,7 +34,7 @@ func runProcess(_ executable: URL, _ args: [String]) throws -> KiraRun {
 }
 
 /// Files a run may have left behind half-written.
-func leftoverTemporaries(in dir: URL) -> [String] {
+public func leftoverTemporaries(in dir: URL) -> [String] {
     let e = FileManager.default.enumerator(atPath: dir.path)
     var out: [String] = []
     while let f = e?.nextObject() as? String {
@@ -44,7 +43,7 @@ func leftoverTemporaries(in dir: URL) -> [String] {
     return out
 }
 
-func which(_ tool: String) -> URL? {
+public func which(_ tool: String) -> URL? {
     for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":") {
         let u = URL(fileURLWithPath: String(dir)).appendingPathComponent(tool)
         if FileManager.default.isExecutableFile(atPath: u.path) { return u }

@@ -1,0 +1,90 @@
+import ArgumentParser
+import Foundation
+import KiraCore
+import KiraSurvival
+
+struct SurvivalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "survival",
+        abstract: "Survival analysis: Kaplan–Meier and log-rank, Cox and penalised Cox, cut-offs, time-dependent AUC.",
+        discussion: """
+        Every subcommand reads one CSV table (--data) with a time column and an event column
+        (1/0, true/false). Rows with a missing value in any column the analysis uses are dropped
+        and counted ("dropped_rows"); other bad cells stop the run with the file, row and column.
+
+        \(SurvivalExit.helpText)
+        """,
+        subcommands: [SurvivalKMCommand.self, SurvivalCoxCommand.self, SurvivalCutoffCommand.self, SurvivalTDAUCCommand.self]
+    )
+}
+
+enum SurvivalExit {
+    static let helpText = """
+    EXIT CODES:
+      0  the analysis ran and its results are printed
+      1  nothing was computed: bad usage, unreadable table, unknown column, a bad cell, or data
+         that cannot answer the question (no events, a single group, a constant covariate)
+      2  results are printed but a model did not converge (e.g. perfect separation); the
+         output says which coefficients and why ("converged": false, "warnings")
+    """
+}
+
+/// The table and the two survival columns every subcommand reads.
+struct SurvivalInputOptions: ParsableArguments {
+    @Option(help: "CSV table, one row per subject.")
+    var data: String
+
+    @Option(help: "Column with the follow-up time (≥ 0).")
+    var time: String
+
+    @Option(help: "Column with the event indicator (1 = event, 0 = censored).")
+    var event: String
+
+    func validate() throws {
+        guard FileManager.default.fileExists(atPath: data) else { throw ValidationError("--data '\(data)' does not exist") }
+    }
+
+    func load(numeric: [String] = [], text: [String] = []) throws -> SurvivalTable {
+        let table = try CSVTable(contentsOf: URL(fileURLWithPath: data))
+        let t = try SurvivalTable(table: table, time: time, event: event, numeric: numeric, text: text)
+        if let s = t.droppedSummary { FileHandle.standardError.write(Data(("kira survival: " + s + "\n").utf8)) }
+        return t
+    }
+}
+
+/// Runs a subcommand body, turning Kira's data errors into exit 1 with the message on stderr.
+func survivalRun(_ name: String, _ body: () throws -> Void) throws {
+    do { try body() } catch let e as KiraError {
+        FileHandle.standardError.write(Data("kira survival \(name): \(e.description)\n".utf8))
+        throw ExitCode(KiraExit.failure.rawValue)
+    }
+}
+
+/// Parses "12,36,60".
+func parseTimes(_ s: String, option: String) throws -> [Double] {
+    let parts = s.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+    let values = parts.compactMap(Double.init)
+    guard !parts.isEmpty, values.count == parts.count, values.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
+        throw ValidationError("\(option) '\(s)' must be a comma-separated list of times ≥ 0, e.g. 12,36,60")
+    }
+    return values
+}
+
+/// JSON values: non-finite numbers and absent values become null.
+enum JSONOut {
+    static func num(_ v: Double?) -> Any { guard let v, v.isFinite else { return NSNull() }; return v }
+    static func nums(_ v: [Double]) -> [Any] { v.map { num($0) } }
+
+    static func print(_ object: [String: Any]) throws {
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted])
+        FileHandle.standardOutput.write(data)
+        FileHandle.standardOutput.write(Data("\n".utf8))
+    }
+}
+
+func chiSquareJSON(_ t: ChiSquareTest) -> [String: Any] { ["statistic": JSONOut.num(t.statistic), "df": t.df, "p": JSONOut.num(t.p)] }
+
+func format(_ v: Double?, _ digits: Int = 4) -> String {
+    guard let v, v.isFinite else { return "NA" }
+    return String(format: "%.\(digits)g", v)
+}
