@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "kira_cdcmtk.h"
+#include "kira_dcm_dictionary.hpp"
 
 struct kira_dcm_file {
     DcmFileFormat format;
@@ -34,6 +35,7 @@ std::once_flag setupOnce;
 void setup() {
     std::call_once(setupOnce, [] {
         OFLog::configure(OFLogger::OFF_LOG_LEVEL);
+        kira_dcm_install_dictionary();
         DcmRLEDecoderRegistration::registerCodecs();
         // YCbCr JPEG is converted to RGB, colour by pixel, so callers see one layout.
         DJDecoderRegistration::registerCodecs(EDC_photometricInterpretation, EUC_never, EPC_colorByPixel);
@@ -101,6 +103,10 @@ DcmObject *findPath(kira_dcm_file *file, const char *path, OFCondition &cond) {
 }  // namespace
 
 extern "C" {
+
+void kira_dcm_initialize(void) {
+    try { setup(); } catch (...) {}
+}
 
 int kira_dcm_open(const char *path, uint32_t maxReadLength, kira_dcm_file **out, char *msg, size_t msgLen) {
     try {

@@ -23,6 +23,19 @@ enum {
 
 typedef struct kira_dcm_file kira_dcm_file;
 
+/* Sets dcmtk up (data dictionary, codecs, silent logger). Every other call does this on
+   first use; calling it early from one thread lets the setup overlap other work. */
+void kira_dcm_initialize(void);
+
+/* Compares the dictionary dcmtk uses (compiled into the shim unless DCMDICTPATH is set)
+   with dcmtk's own parse of a dictionary text file such as dicom.dic: entries receives
+   the file's entry count, differences how many differ; msg names the first difference. */
+int kira_dcm_dictionary_differences(const char *path, size_t *entries, size_t *differences,
+                                    char *msg, size_t msg_len);
+
+/* 1 when dcmtk uses the compiled-in dictionary, 0 when it read DCMDICTPATH's files. */
+int kira_dcm_dictionary_is_compiled_in(void);
+
 /* Opens a file. Values longer than max_read_length bytes (e.g. pixel data) stay on
    disk until asked for; pass 0 to load everything. */
 int kira_dcm_open(const char *path, uint32_t max_read_length, kira_dcm_file **out,
