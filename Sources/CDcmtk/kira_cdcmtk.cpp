@@ -19,6 +19,7 @@
 
 #include "kira_cdcmtk.h"
 #include "kira_dcm_dictionary.hpp"
+#include "kira_dcm_lookup.hpp"
 
 struct kira_dcm_file {
     DcmFileFormat format;
@@ -26,6 +27,7 @@ struct kira_dcm_file {
     // Lets consecutive frames skip the fragment search in multi-frame data.
     Uint32 nextFragment = 0;
     long lastFrame = -2;
+    AttributeLookup lookup;
 };
 
 namespace {
@@ -79,17 +81,10 @@ bool looksLikeDICOM(const char *path) {
 
 DcmObject *findPath(kira_dcm_file *file, const char *path, OFCondition &cond) {
     DcmDataset *ds = file->format.getDataset();
-    // A plain top-level tag "(gggg,eeee)" skips the path parser: most lookups are these.
-    unsigned g = 0, e = 0;
-    char close = 0;
-    if (strlen(path) == 11 && sscanf(path, "(%4x,%4x%c", &g, &e, &close) == 3 && close == ')') {
-        DcmElement *elem = nullptr;
-        cond = ds->findAndGetElement(DcmTagKey(Uint16(g), Uint16(e)), elem, OFFalse);
-        if (cond.good() && elem) return elem;
-        DcmSequenceOfItems *sq = nullptr;
-        if (ds->findAndGetSequence(DcmTagKey(Uint16(g), Uint16(e)), sq, OFFalse).good() && sq) return sq;
-        return nullptr;
-    }
+    bool understood = false;
+    DcmObject *found = file->lookup.find(ds, path, understood);
+    if (understood) return found;
+    // Wildcards, keywords and other path forms go through dcmtk's parser.
     DcmPathProcessor proc;
     cond = proc.findOrCreatePath(ds, path, OFFalse);
     if (cond.bad()) return nullptr;
@@ -221,6 +216,7 @@ static DcmPixelData *pixelData(DcmDataset *ds) {
 int kira_dcm_decode_frame(kira_dcm_file *file, uint32_t frame, void *dest, size_t destLen,
                           char *colorModel, size_t colorModelLen, char *msg, size_t msgLen) {
     try {
+        file->lookup.reset();
         DcmDataset *ds = file->format.getDataset();
         DcmPixelData *pd = pixelData(ds);
         if (!pd) return fail(msg, msgLen, KIRA_DCM_NOT_FOUND, "no Pixel Data (7FE0,0010)");

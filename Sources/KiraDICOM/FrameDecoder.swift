@@ -11,8 +11,12 @@ final class FrameDecoder {
 
     init(header: FileHeader, needsPalette: Bool) throws {
         self.header = header
-        do { file = try DcmtkFile(url: header.url, maxReadLength: 4096) }
-        catch { throw FrameDecoder.kiraError(error, path: header.url.path) }
+        if let open = header.openFile?.take() {
+            file = open
+        } else {
+            do { file = try DcmtkFile(url: header.url, maxReadLength: 4096) }
+            catch { throw FrameDecoder.kiraError(error, path: header.url.path) }
+        }
         if needsPalette { palette = try Palette(file, path: header.url.path) }
     }
 
@@ -45,36 +49,42 @@ final class FrameDecoder {
     }
 
     /// Decodes a greyscale frame straight into the output when the output type has the
-    /// stored sample size (no rescale): dcmtk writes into `dst`, then masking, sign
-    /// extension and MONOCHROME1 inversion happen in place. Returns false when the frame
-    /// needs the general path (colour, JPEG 2000, mosaic, rescale, odd byte count).
-    func decodeDirect<T: FixedWidthInteger>(frame: Int, tile: Int?, into dst: UnsafeMutablePointer<T>, invert: Bool) throws -> Bool {
+    /// stored sample size: dcmtk writes into `dst`, then masking, sign extension,
+    /// MONOCHROME1 inversion and an integer rescale happen in place, and `range` takes in
+    /// the values before clamping to T. Returns false when the frame needs the general
+    /// path (colour, JPEG 2000, mosaic, odd byte count).
+    func decodeDirect<T: FixedWidthInteger>(frame: Int, tile: Int?, into dst: UnsafeMutablePointer<T>, invert: Bool,
+                                            rescale: (slope: Int64, intercept: Int64)?, range: inout ValueRange) throws -> Bool {
         let h = header
         let npix = h.rows * h.columns
         let bytes = h.bitsAllocated / 8
         guard tile == nil, h.samplesPerPixel == 1, MemoryLayout<T>.size == bytes,
-              (npix * bytes) % 2 == 0, !OutputPlan.jpeg2000.contains(h.transferSyntax),
-              T.isSigned == (h.pixelRepresentation == 1) || h.bitsStored < h.bitsAllocated else { return false }
+              (npix * bytes) % 2 == 0, !OutputPlan.jpeg2000.contains(h.transferSyntax) else { return false }
         let raw = UnsafeMutableRawBufferPointer(start: UnsafeMutableRawPointer(dst), count: npix * bytes)
         _ = try decodeRaw(frame, into: raw)
         let bits = min(h.bitsStored, h.bitsAllocated)
         let shift = max(0, h.highBit + 1 - bits)
         let signed = h.pixelRepresentation == 1
-        if bits < h.bitsAllocated || shift > 0 {
-            // Work on the unsigned bit pattern, then store as T.
-            let mask: UInt64 = (1 << UInt64(bits)) - 1
-            let full = Int64(1) << Int64(bits)
-            for i in 0..<npix {
-                let u = (UInt64(truncatingIfNeeded: dst[i]) & (UInt64.max >> (64 - UInt64(h.bitsAllocated)))) >> UInt64(shift) & mask
-                var v = Int64(u)
-                if signed && u & (1 << UInt64(bits - 1)) != 0 { v -= full }
-                dst[i] = T(clamping: v)
-            }
+        let asStored = bits == h.bitsAllocated && shift == 0 && T.isSigned == signed
+        if asStored && !invert && rescale == nil { return true }
+        // The stored bit pattern, whatever T's sign, then the value it encodes.
+        let width = UInt64.max >> UInt64(64 - h.bitsAllocated)
+        let mask: UInt64 = (1 << UInt64(bits)) - 1
+        let signBit: UInt64 = 1 << UInt64(bits - 1)
+        let full = Int64(1) << Int64(bits)
+        let inv: Int64 = signed ? -1 : full - 1
+        let a = rescale?.slope ?? 1, b = rescale?.intercept ?? 0
+        var lo = range.lo, hi = range.hi
+        for i in 0..<npix {
+            let u = (UInt64(truncatingIfNeeded: dst[i]) & width) >> UInt64(shift) & mask
+            var v = Int64(u)
+            if signed && u & signBit != 0 { v -= full }
+            if invert { v = inv - v }
+            v = v * a + b
+            lo = min(lo, v); hi = max(hi, v)
+            dst[i] = T(clamping: v)
         }
-        if invert {
-            let inv: Int64 = signed ? -1 : (Int64(1) << Int64(bits)) - 1
-            for i in 0..<npix { dst[i] = T(clamping: inv - Int64(dst[i])) }
-        }
+        range.lo = lo; range.hi = hi
         return true
     }
 
