@@ -241,6 +241,21 @@ int kira_dcm_decode_frame(kira_dcm_file *file, uint32_t frame, void *dest, size_
     }
 }
 
+int kira_dcm_release_decoding_state(kira_dcm_file *file) {
+    try {
+        file->cache.clear();
+        file->lastFrame = -2;
+        file->nextFragment = 0;
+        file->lookup.reset();
+        DcmDataset *ds = file->format.getDataset();
+        if (DcmXfer(ds->getOriginalXfer()).isEncapsulated()) return 0;
+        DcmPixelData *pd = pixelData(ds);
+        return pd && pd->valueLoaded() ? 0 : 1;
+    } catch (...) {
+        return 0;
+    }
+}
+
 int kira_dcm_encapsulated_frame(kira_dcm_file *file, uint32_t frame, uint32_t frameCount, uint8_t **data,
                                 size_t *length, char *msg, size_t msgLen) {
     try {

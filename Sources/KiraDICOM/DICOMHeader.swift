@@ -63,12 +63,20 @@ struct FileHeader: Sendable {
     var openFile: OpenFile? = nil
 }
 
-/// A parsed file waiting for its decoder. Pixel data and other long values stay on disk
-/// until decoded. The handle is taken once; whoever takes it owns it.
+/// A parsed file waiting for its decoders. Pixel data and other long values stay on disk
+/// until decoded. One decoder at a time holds the handle; a file shared by several stacks
+/// (an enhanced file holding magnitude and phase) is handed back after each, so it is
+/// parsed once for all of them.
 final class OpenFile: @unchecked Sendable {
     private var file: DcmtkFile?
+    private var users = 1
     private let lock = NSLock()
     init(_ file: DcmtkFile) { self.file = file }
+
+    /// Number of stacks (series) that will decode from this file.
+    func setUsers(_ n: Int) {
+        lock.lock(); users = n; lock.unlock()
+    }
 
     func take() -> DcmtkFile? {
         lock.lock()
@@ -76,6 +84,15 @@ final class OpenFile: @unchecked Sendable {
         let f = file
         file = nil
         return f
+    }
+
+    /// Keeps the handle for the next stack, if one still needs it, with the decoder's
+    /// caches dropped (an open file, decoded values); otherwise lets it go.
+    func giveBack(_ f: DcmtkFile) {
+        lock.lock()
+        defer { lock.unlock() }
+        users -= 1
+        if users > 0 && file == nil && f.releaseDecodingState() { file = f }
     }
 }
 

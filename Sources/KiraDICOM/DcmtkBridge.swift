@@ -111,6 +111,13 @@ final class DcmtkFile {
         return cText(model)
     }
 
+    /// Drops what decoding left behind (the open file, the frame position) so the handle can
+    /// wait for another decoder; false when decoded pixel values would stay in memory
+    /// (compressed data), in which case the handle should be closed instead.
+    func releaseDecodingState() -> Bool {
+        kira_dcm_release_decoding_state(handle) == 1
+    }
+
     /// The compressed bytes of one frame of encapsulated pixel data.
     func encapsulatedFrame(_ frame: Int, of frameCount: Int) throws(DcmtkFailure) -> [UInt8] {
         var data: UnsafeMutablePointer<UInt8>?

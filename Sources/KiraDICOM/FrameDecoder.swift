@@ -6,6 +6,8 @@ import KiraCore
 final class FrameDecoder {
     let header: FileHeader
     let file: DcmtkFile
+    /// True when `file` came from the scan and goes back to it.
+    private var borrowed = false
     private var scratch: [UInt8] = []
     private(set) var palette: Palette?
 
@@ -13,11 +15,16 @@ final class FrameDecoder {
         self.header = header
         if let open = header.openFile?.take() {
             file = open
+            borrowed = true
         } else {
             do { file = try DcmtkFile(url: header.url, maxReadLength: 4096) }
             catch { throw FrameDecoder.kiraError(error, path: header.url.path) }
         }
         if needsPalette { palette = try Palette(file, path: header.url.path) }
+    }
+
+    deinit {
+        if borrowed { header.openFile?.giveBack(file) }
     }
 
     static func kiraError(_ e: DcmtkFailure, path: String) -> KiraError {
@@ -67,25 +74,46 @@ final class FrameDecoder {
         let signed = h.pixelRepresentation == 1
         let asStored = bits == h.bitsAllocated && shift == 0 && T.isSigned == signed
         if asStored && !invert && rescale == nil { return true }
-        // The stored bit pattern, whatever T's sign, then the value it encodes.
-        let width = UInt64.max >> UInt64(64 - h.bitsAllocated)
-        let mask: UInt64 = (1 << UInt64(bits)) - 1
-        let signBit: UInt64 = 1 << UInt64(bits - 1)
+        // Inversion folds into the rescale: a·(inv − v) + b = (−a)·v + (a·inv + b).
         let full = Int64(1) << Int64(bits)
         let inv: Int64 = signed ? -1 : full - 1
-        let a = rescale?.slope ?? 1, b = rescale?.intercept ?? 0
+        var a = rescale?.slope ?? 1, b = rescale?.intercept ?? 0
+        if invert { b += a * inv; a = -a }
+        let base = UnsafeMutableRawPointer(dst)
+        switch bytes {
+        case 1: Self.storedToOutput(base.assumingMemoryBound(to: UInt8.self), dst, npix, shift: shift, bits: bits, signed: signed, a: a, b: b, range: &range)
+        case 2: Self.storedToOutput(base.assumingMemoryBound(to: UInt16.self), dst, npix, shift: shift, bits: bits, signed: signed, a: a, b: b, range: &range)
+        default: Self.storedToOutput(base.assumingMemoryBound(to: UInt32.self), dst, npix, shift: shift, bits: bits, signed: signed, a: a, b: b, range: &range)
+        }
+        return true
+    }
+
+    /// In place: stored bit pattern (R) → value (bits below `shift` dropped, `bits` kept,
+    /// sign-extended when signed) → a·v + b → T, clamped. R and T have the same size.
+    @inline(__always)
+    private static func storedToOutput<R: FixedWidthInteger & UnsignedInteger, T: FixedWidthInteger>(
+        _ src: UnsafeMutablePointer<R>, _ dst: UnsafeMutablePointer<T>, _ n: Int, shift: Int, bits: Int, signed: Bool,
+        a: Int64, b: Int64, range: inout ValueRange
+    ) {
         var lo = range.lo, hi = range.hi
-        for i in 0..<npix {
-            let u = (UInt64(truncatingIfNeeded: dst[i]) & width) >> UInt64(shift) & mask
-            var v = Int64(u)
-            if signed && u & signBit != 0 { v -= full }
-            if invert { v = inv - v }
-            v = v * a + b
-            lo = min(lo, v); hi = max(hi, v)
-            dst[i] = T(clamping: v)
+        let s = UInt64(shift)
+        let mask: UInt64 = (1 << UInt64(bits)) - 1
+        let ext = Int64(64 - bits)
+        if signed {
+            for i in 0..<n {
+                let u = (UInt64(src[i]) >> s) & mask
+                let v = (Int64(bitPattern: u << UInt64(ext)) >> ext) * a + b
+                lo = min(lo, v); hi = max(hi, v)
+                dst[i] = T(clamping: v)
+            }
+        } else {
+            for i in 0..<n {
+                let v = Int64(bitPattern: (UInt64(src[i]) >> s) & mask) * a + b
+                lo = min(lo, v); hi = max(hi, v)
+                dst[i] = T(clamping: v)
+            }
         }
         range.lo = lo; range.hi = hi
-        return true
     }
 
     private var mosaic: [Int32] = []

@@ -63,6 +63,11 @@ int kira_dcm_get_uint16_array(kira_dcm_file *file, const char *path, uint16_t *b
 int kira_dcm_decode_frame(kira_dcm_file *file, uint32_t frame, void *dest, size_t dest_len,
                           char *color_model, size_t color_model_len, char *msg, size_t msg_len);
 
+/* Closes the file the decoder kept open and forgets the frame position. Returns 1 when
+   no pixel values stay in memory (native data is read frame by frame from disk), 0 when
+   decoded or compressed values were loaded (close the handle instead). */
+int kira_dcm_release_decoding_state(kira_dcm_file *file);
+
 /* The compressed bytes of one frame of encapsulated pixel data, allocated with malloc;
    free with kira_dcm_free_buffer. */
 int kira_dcm_encapsulated_frame(kira_dcm_file *file, uint32_t frame, uint32_t frame_count,
