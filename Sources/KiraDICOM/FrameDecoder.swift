@@ -56,40 +56,71 @@ final class FrameDecoder {
     }
 
     /// Decodes a greyscale frame straight into the output when the output type has the
-    /// stored sample size: dcmtk writes into `dst`, then masking, sign extension,
-    /// MONOCHROME1 inversion and an integer rescale happen in place, and `range` takes in
-    /// the values before clamping to T. Returns false when the frame needs the general
-    /// path (colour, JPEG 2000, mosaic, odd byte count).
+    /// stored sample size: dcmtk writes into `dst` (or, for a mosaic tile, into a buffer
+    /// holding the whole mosaic, decoded once), then masking, sign extension, MONOCHROME1
+    /// inversion and an integer rescale happen on the way, and `range` takes in the
+    /// values before clamping to T. Returns false when the frame needs the general path
+    /// (colour, JPEG 2000, odd byte count).
     func decodeDirect<T: FixedWidthInteger>(frame: Int, tile: Int?, into dst: UnsafeMutablePointer<T>, invert: Bool,
                                             rescale: (slope: Int64, intercept: Int64)?, range: inout ValueRange) throws -> Bool {
         let h = header
-        let npix = h.rows * h.columns
         let bytes = h.bitsAllocated / 8
-        guard tile == nil, h.samplesPerPixel == 1, MemoryLayout<T>.size == bytes,
-              (npix * bytes) % 2 == 0, !OutputPlan.jpeg2000.contains(h.transferSyntax) else { return false }
-        let raw = UnsafeMutableRawBufferPointer(start: UnsafeMutableRawPointer(dst), count: npix * bytes)
-        _ = try decodeRaw(frame, into: raw)
+        let stored = h.storedRows * h.storedColumns
+        guard h.samplesPerPixel == 1, MemoryLayout<T>.size == bytes, (stored * bytes) % 2 == 0,
+              !OutputPlan.jpeg2000.contains(h.transferSyntax), tile == nil || h.mosaicTilesPerRow != nil else { return false }
         let bits = min(h.bitsStored, h.bitsAllocated)
         let shift = max(0, h.highBit + 1 - bits)
         let signed = h.pixelRepresentation == 1
-        let asStored = bits == h.bitsAllocated && shift == 0 && T.isSigned == signed
-        if asStored && !invert && rescale == nil { return true }
+        let identity = bits == h.bitsAllocated && shift == 0 && T.isSigned == signed && !invert && rescale == nil
         // Inversion folds into the rescale: a·(inv − v) + b = (−a)·v + (a·inv + b).
-        let full = Int64(1) << Int64(bits)
-        let inv: Int64 = signed ? -1 : full - 1
+        let inv: Int64 = signed ? -1 : (Int64(1) << Int64(bits)) - 1
         var a = rescale?.slope ?? 1, b = rescale?.intercept ?? 0
         if invert { b += a * inv; a = -a }
-        let base = UnsafeMutableRawPointer(dst)
-        switch bytes {
-        case 1: Self.storedToOutput(base.assumingMemoryBound(to: UInt8.self), dst, npix, shift: shift, bits: bits, signed: signed, a: a, b: b, range: &range)
-        case 2: Self.storedToOutput(base.assumingMemoryBound(to: UInt16.self), dst, npix, shift: shift, bits: bits, signed: signed, a: a, b: b, range: &range)
-        default: Self.storedToOutput(base.assumingMemoryBound(to: UInt32.self), dst, npix, shift: shift, bits: bits, signed: signed, a: a, b: b, range: &range)
+        func convert(_ src: UnsafeMutableRawPointer, _ out: UnsafeMutablePointer<T>, _ n: Int) {
+            if identity {
+                if src != UnsafeMutableRawPointer(out) { UnsafeMutableRawPointer(out).copyMemory(from: src, byteCount: n * bytes) }
+                return
+            }
+            switch bytes {
+            case 1: Self.storedToOutput(src.assumingMemoryBound(to: UInt8.self), out, n, shift: shift, bits: bits, signed: signed, a: a, b: b, range: &range)
+            case 2: Self.storedToOutput(src.assumingMemoryBound(to: UInt16.self), out, n, shift: shift, bits: bits, signed: signed, a: a, b: b, range: &range)
+            default: Self.storedToOutput(src.assumingMemoryBound(to: UInt32.self), out, n, shift: shift, bits: bits, signed: signed, a: a, b: b, range: &range)
+            }
+        }
+        guard let tile, let per = h.mosaicTilesPerRow else {
+            let raw = UnsafeMutableRawBufferPointer(start: UnsafeMutableRawPointer(dst), count: stored * bytes)
+            _ = try decodeRaw(frame, into: raw)
+            convert(raw.baseAddress!, dst, stored)
+            return true
+        }
+        if mosaicRawFrame != frame {
+            if mosaicRaw.count < stored * bytes { mosaicRaw = [UInt8](repeating: 0, count: stored * bytes) }
+            let f = file
+            do {
+                _ = try mosaicRaw.withUnsafeMutableBytes { (b) throws(DcmtkFailure) -> String in
+                    try f.decodeFrame(frame, into: UnsafeMutableRawBufferPointer(rebasing: b[0..<(stored * bytes)]))
+                }
+            } catch let e as DcmtkFailure {
+                mosaicRawFrame = -1
+                throw Self.kiraError(e, path: h.url.path)
+            }
+            mosaicRawFrame = frame
+        }
+        let tr = h.rows, tc = h.columns
+        let y0 = (tile / per) * tr, x0 = (tile % per) * tc
+        mosaicRaw.withUnsafeMutableBytes { m in
+            for y in 0..<tr {
+                convert(m.baseAddress! + ((y0 + y) * h.storedColumns + x0) * bytes, dst + y * tc, tc)
+            }
         }
         return true
     }
 
-    /// In place: stored bit pattern (R) → value (bits below `shift` dropped, `bits` kept,
-    /// sign-extended when signed) → a·v + b → T, clamped. R and T have the same size.
+    private var mosaicRaw: [UInt8] = []
+    private var mosaicRawFrame = -1
+
+    /// Stored bit pattern (R) → value (bits below `shift` dropped, `bits` kept, sign-extended
+    /// when signed) → a·v + b → T, clamped. R and T have the same size; src may be dst.
     @inline(__always)
     private static func storedToOutput<R: FixedWidthInteger & UnsignedInteger, T: FixedWidthInteger>(
         _ src: UnsafeMutablePointer<R>, _ dst: UnsafeMutablePointer<T>, _ n: Int, shift: Int, bits: Int, signed: Bool,
