@@ -5,12 +5,12 @@ SWIFT ?= swift
 DEB_BUILD := libdcmtk-dev libnifti2-dev libniftiio-dev libtiff-dev libopenjp2-7-dev \
              libpng-dev libjpeg-dev zlib1g-dev pkg-config
 # Peer tools: tests compare against them where present; benchmarks need them.
-DEB_PEERS := dcmtk dcm2niix
+DEB_PEERS := dcmtk dcm2niix valgrind
 PY_PEERS := pingouin:pingouin SimpleITK:SimpleITK scikit-learn:sklearn lifelines:lifelines \
             pyradiomics-bhklab:radiomics nibabel:nibabel pydicom:pydicom
 DEMO_OUT ?= demo-output
 
-.PHONY: all deps peers build release test demo bench clean
+.PHONY: all deps peers build release test demo bench bench-instructions clean
 
 all: build
 
@@ -40,6 +40,10 @@ demo: release
 
 bench: release peers
 	python3 Benchmarks/convert_vs_dcm2niix.py
+
+# The same, plus instruction counts under callgrind (stable on a busy machine).
+bench-instructions: release peers
+	CALLGRIND=1 python3 Benchmarks/convert_vs_dcm2niix.py
 
 clean:
 	rm -rf .build $(DEMO_OUT)

@@ -19,11 +19,20 @@ import Testing
 
     static func stored(_ x: Int, _ y: Int, _ z: Int) -> Int { 2000 * (x + 4 * y) + 1000 * z }
 
+    /// 12 of 16 bits stored, signed, with junk in the top 4 bits: -700 … 1800.
+    static func signed12(_ x: Int, _ y: Int, _ z: Int) -> Int { 100 * (x + 4 * y) - 700 + 1000 * z }
+
     /// Two 4×4 axial slices 2 mm apart with the given rescale.
-    static func writeSeries(slope: Int, intercept: Int, encoding: Encoding) throws -> URL {
+    static func writeSeries(slope: Int, intercept: Int, encoding: Encoding, signed12bits: Bool = false,
+                            photometric: String = "MONOCHROME2") throws -> URL {
         let dir = try TestPaths.temporaryDirectory("kira-rescale")
+        let bits = signed12bits ? ["(0028,0100) US 16", "(0028,0101) US 12", "(0028,0102) US 11", "(0028,0103) US 1"]
+                                : ["(0028,0100) US 16", "(0028,0101) US 16", "(0028,0102) US 15", "(0028,0103) US 0"]
         for z in 0..<2 {
-            let words = (0..<16).map { String(format: "%04x", stored($0 % 4, $0 / 4, z)) }.joined(separator: "\\")
+            let words = (0..<16).map { i -> String in
+                let word = signed12bits ? (Self.signed12(i % 4, i / 4, z) & 0x0FFF) | 0xA000 : stored(i % 4, i / 4, z)
+                return String(format: "%04x", word)
+            }.joined(separator: "\\")
             let lines = [
                 "(0008,0016) UI =CTImageStorage",
                 "(0008,0018) UI [1.2.826.0.1.3680043.8.498.90.\(slope).\(intercept + 50000).\(z)]",
@@ -32,9 +41,9 @@ import Testing
                 "(0020,0013) IS [\(z + 1)]",
                 "(0020,0032) DS [0\\0\\\(2 * z)]",
                 "(0020,0037) DS [1\\0\\0\\0\\1\\0]",
-                "(0028,0002) US 1", "(0028,0004) CS [MONOCHROME2]",
+                "(0028,0002) US 1", "(0028,0004) CS [\(photometric)]",
                 "(0028,0010) US 4", "(0028,0011) US 4", "(0028,0030) DS [0.5\\0.5]",
-                "(0028,0100) US 16", "(0028,0101) US 16", "(0028,0102) US 15", "(0028,0103) US 0",
+            ] + bits + [
                 "(0028,1052) DS [\(intercept)]", "(0028,1053) DS [\(slope)]",
                 "(7fe0,0010) OW \(words)",
             ]
@@ -77,6 +86,22 @@ import Testing
         #expect(v.geometry.size == SIMD3(4, 4, 2))
         for z in 0..<2 { for y in 0..<4 { for x in 0..<4 {
             #expect(v[x, y, z, 0] == Double(slope * Self.stored(x, y, z) + intercept))
+        } } }
+    }
+
+    /// Signed 12-bit samples under junk high bits, MONOCHROME1 or 2: masking, sign
+    /// extension, inversion (−1 − v for signed data) and rescale together.
+    @Test(.enabled(if: tools, "dcmtk's dump2dcm and dcmcrle are not installed"),
+          arguments: Encoding.allCases, ["MONOCHROME2", "MONOCHROME1"])
+    func signedTwelveBitsInvertedAndRescaled(encoding: Encoding, photometric: String) throws {
+        let dir = try Self.writeSeries(slope: 3, intercept: -5, encoding: encoding, signed12bits: true, photometric: photometric)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let v = try loadSingleSeries([dir])
+        #expect(v.voxels.scalarType == .int16)
+        for z in 0..<2 { for y in 0..<4 { for x in 0..<4 {
+            let stored = Self.signed12(x, y, z)
+            let value = photometric == "MONOCHROME1" ? -1 - stored : stored
+            #expect(v[x, y, z, 0] == Double(3 * value - 5))
         } } }
     }
 }
