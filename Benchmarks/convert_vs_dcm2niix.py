@@ -4,14 +4,20 @@
 For each input both tools convert to uncompressed NIfTI with a JSON sidecar, several
 times; the script prints the median wall time of each, the ratio kira/dcm2niix (goal
 <= 1.0), each tool's peak resident memory, and Kira's peak against the largest volume it
-wrote (goal <= 2x). Timing is a benchmark, never a test: run it with `make bench`.
+wrote (goal <= 2x), both as measured and less the resident memory of a process that does
+nothing (`kira --version`), which no input can go below. Per-input ratios, then their
+geometric mean. Timing is a benchmark, never a test: run it with `make bench`.
+
+Wall time on a shared machine is noisy; CALLGRIND=1 also counts each tool's instructions
+once under valgrind (all threads, stable from run to run) and prints that ratio too.
 """
-import json, os, shutil, statistics, subprocess, sys, tempfile, time
+import json, os, re, shutil, statistics, subprocess, sys, tempfile, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REF = os.environ.get("KIRA_REFERENCE", os.path.join(os.path.dirname(ROOT), "shared", "reference"))
 KIRA = os.environ.get("KIRA", os.path.join(ROOT, ".build", "release", "kira"))
 REPEATS = int(os.environ.get("REPEATS", "5"))
+CALLGRIND = os.environ.get("CALLGRIND", "") not in ("", "0")
 
 CASES = [
     ("synthetic DCE, 3 phases (TestData)", os.path.join(ROOT, "TestData", "dicom", "dce")),
@@ -54,6 +60,26 @@ def run(cmd):
     return dt, usage.ru_maxrss / 1024.0, code
 
 
+def instructions(cmd, workdir):
+    """Instructions executed by cmd (all threads), counted by callgrind; None when unavailable."""
+    out = os.path.join(workdir, "callgrind.out")
+    p = subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}"] + cmd,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    m = re.search(r"refs:\s+([\d,]+)", p.stderr)
+    return int(m.group(1).replace(",", "")) if m else None
+
+
+def valgrind_copy(kira, workdir):
+    """Valgrind cannot read the DWARF 5 debug information swiftc writes: count a copy
+    without it (the code is the same)."""
+    if not (CALLGRIND and shutil.which("valgrind") and shutil.which("strip")):
+        return None
+    copy = os.path.join(workdir, "kira-nodebug")
+    shutil.copy(kira, copy)
+    subprocess.run(["strip", "-g", copy], check=True)
+    return copy
+
+
 def largest_volume_mib(outdir):
     best = 0
     for name in os.listdir(outdir):
@@ -79,11 +105,17 @@ def main():
     work = tempfile.mkdtemp(prefix="kira-bench-")
     CASES.append(("IBSI CT phantom x4 (240 slices, dcmodify)",
                   stacked_ct(os.path.join(REF, "ibsi", "ct_phantom", "dicom", "image"), 4, work)))
-    print(f"{'input':38} {'kira s':>8} {'dcm2niix s':>10} {'ratio':>6} {'kira MiB':>9} {'d2n MiB':>8} {'vol MiB':>8} {'peak/vol':>8}")
-    ratios = []
+    idle = max(run([KIRA, "--version"])[1] for _ in range(3))
+    counted = valgrind_copy(KIRA, work)
+    print(f"kira doing nothing (--version): {idle:.1f} MiB resident")
+    header = f"{'input':42} {'kira s':>7} {'d2n s':>7} {'ratio':>6} {'kira MiB':>8} {'d2n MiB':>7} {'vol MiB':>7} {'peak/vol':>8} {'(peak-idle)/vol':>15}"
+    if counted:
+        header += f" {'kira Minstr':>11} {'d2n Minstr':>10} {'instr ratio':>11}"
+    print(header)
+    ratios, iratios = [], []
     for label, path in CASES:
         if not os.path.isdir(path):
-            print(f"{label:38} skipped: {path} is absent")
+            print(f"{label:42} skipped: {path} is absent")
             continue
         kt, km, dt, dm = [], [], [], []
         vol = 0.0
@@ -91,7 +123,7 @@ def main():
             with tempfile.TemporaryDirectory() as ko, tempfile.TemporaryDirectory() as do:
                 s, m, code = run([KIRA, "convert", path, "-o", ko, "-q"])
                 if code not in (0, 2):
-                    print(f"{label:38} kira failed with exit code {code}")
+                    print(f"{label:42} kira failed with exit code {code}")
                     break
                 kt.append(s); km.append(m)
                 vol = max(vol, largest_volume_mib(ko))
@@ -101,10 +133,22 @@ def main():
             continue
         k, d = statistics.median(kt), statistics.median(dt)
         ratios.append(k / d)
-        print(f"{label:38} {k:8.3f} {d:10.3f} {k / d:6.2f} {max(km):9.1f} {max(dm):8.1f} {vol:8.1f} {max(km) / vol if vol else float('nan'):8.2f}")
+        peak = max(km)
+        line = (f"{label:42} {k:7.3f} {d:7.3f} {k / d:6.2f} {peak:8.1f} {max(dm):7.1f} {vol:7.1f} "
+                f"{peak / vol if vol else float('nan'):8.2f} {(peak - idle) / vol if vol else float('nan'):15.2f}")
+        if counted:
+            with tempfile.TemporaryDirectory() as ko, tempfile.TemporaryDirectory() as do:
+                ki = instructions([counted, "convert", path, "-o", ko, "-q"], work)
+                di = instructions([dcm2niix, "-z", "n", "-b", "y", "-o", do, path], work)
+            if ki and di:
+                iratios.append(ki / di)
+                line += f" {ki / 1e6:11.1f} {di / 1e6:10.1f} {ki / di:11.2f}"
+        print(line)
     shutil.rmtree(work, ignore_errors=True)
     if ratios:
         print(f"geometric-mean time ratio kira/dcm2niix: {statistics.geometric_mean(ratios):.2f} (goal <= 1.0)")
+    if iratios:
+        print(f"geometric-mean instruction ratio kira/dcm2niix: {statistics.geometric_mean(iratios):.2f}")
 
 
 if __name__ == "__main__":

@@ -18,6 +18,10 @@
 #include <vector>
 
 #include "kira_cdcmtk.h"
+#include "kira_dcm_dictionary.hpp"
+#include "kira_dcm_fragments.hpp"
+#include "kira_dcm_lookup.hpp"
+#include "kira_dcm_rle.hpp"
 
 struct kira_dcm_file {
     DcmFileFormat format;
@@ -25,6 +29,8 @@ struct kira_dcm_file {
     // Lets consecutive frames skip the fragment search in multi-frame data.
     Uint32 nextFragment = 0;
     long lastFrame = -2;
+    AttributeLookup lookup;
+    FragmentTable fragments;
 };
 
 namespace {
@@ -34,6 +40,7 @@ std::once_flag setupOnce;
 void setup() {
     std::call_once(setupOnce, [] {
         OFLog::configure(OFLogger::OFF_LOG_LEVEL);
+        kira_dcm_install_dictionary();
         DcmRLEDecoderRegistration::registerCodecs();
         // YCbCr JPEG is converted to RGB, colour by pixel, so callers see one layout.
         DJDecoderRegistration::registerCodecs(EDC_photometricInterpretation, EUC_never, EPC_colorByPixel);
@@ -77,17 +84,10 @@ bool looksLikeDICOM(const char *path) {
 
 DcmObject *findPath(kira_dcm_file *file, const char *path, OFCondition &cond) {
     DcmDataset *ds = file->format.getDataset();
-    // A plain top-level tag "(gggg,eeee)" skips the path parser: most lookups are these.
-    unsigned g = 0, e = 0;
-    char close = 0;
-    if (strlen(path) == 11 && sscanf(path, "(%4x,%4x%c", &g, &e, &close) == 3 && close == ')') {
-        DcmElement *elem = nullptr;
-        cond = ds->findAndGetElement(DcmTagKey(Uint16(g), Uint16(e)), elem, OFFalse);
-        if (cond.good() && elem) return elem;
-        DcmSequenceOfItems *sq = nullptr;
-        if (ds->findAndGetSequence(DcmTagKey(Uint16(g), Uint16(e)), sq, OFFalse).good() && sq) return sq;
-        return nullptr;
-    }
+    bool understood = false;
+    DcmObject *found = file->lookup.find(ds, path, understood);
+    if (understood) return found;
+    // Wildcards, keywords and other path forms go through dcmtk's parser.
     DcmPathProcessor proc;
     cond = proc.findOrCreatePath(ds, path, OFFalse);
     if (cond.bad()) return nullptr;
@@ -98,9 +98,42 @@ DcmObject *findPath(kira_dcm_file *file, const char *path, OFCondition &cond) {
     return node ? node->m_obj : nullptr;
 }
 
+int frameFragments(kira_dcm_file *file, uint32_t frame, uint32_t frameCount, std::vector<Fragment> &out,
+                   std::string &err) {
+    return file->fragments.frame(file->format.getDataset(), frame, frameCount, out, err);
+}
+
+// Greyscale RLE frames bypass dcmtk's codec (see kira_dcm_rle.cpp). False when the frame
+// is not one this decoder takes, or its stream is irregular: dcmtk then decodes it.
+bool decodeRLEFrame(kira_dcm_file *file, uint32_t frame, void *dest, size_t destLen) {
+    DcmDataset *ds = file->format.getDataset();
+    if (ds->getOriginalXfer() != EXS_RLELossless) return false;
+    Uint16 spp = 0, bits = 0, rows = 0, cols = 0;
+    if (ds->findAndGetUint16(DCM_SamplesPerPixel, spp).bad() || spp != 1) return false;
+    if (ds->findAndGetUint16(DCM_BitsAllocated, bits).bad() || (bits != 8 && bits != 16 && bits != 32)) return false;
+    if (ds->findAndGetUint16(DCM_Rows, rows).bad() || ds->findAndGetUint16(DCM_Columns, cols).bad()) return false;
+    Sint32 frames = 1;
+    if (ds->findAndGetSint32(DCM_NumberOfFrames, frames).bad() || frames < 1) frames = 1;
+    size_t pixels = size_t(rows) * cols, bytes = bits / 8;
+    if (pixels == 0 || destLen < pixels * bytes) return false;
+    std::vector<Fragment> parts;
+    std::string err;
+    if (frameFragments(file, frame, Uint32(frames), parts, err) != KIRA_DCM_OK || parts.empty()) return false;
+    for (const Fragment &f : parts) if (!f.bytes) return false;
+    if (parts.size() == 1) return kira_rle_decode_grey(parts[0].bytes, parts[0].length, pixels, unsigned(bytes),
+                                                       static_cast<uint8_t *>(dest), err);
+    std::vector<uint8_t> joined;
+    for (const Fragment &f : parts) joined.insert(joined.end(), f.bytes, f.bytes + f.length);
+    return kira_rle_decode_grey(joined.data(), joined.size(), pixels, unsigned(bytes), static_cast<uint8_t *>(dest), err);
+}
+
 }  // namespace
 
 extern "C" {
+
+void kira_dcm_initialize(void) {
+    try { setup(); } catch (...) {}
+}
 
 int kira_dcm_open(const char *path, uint32_t maxReadLength, kira_dcm_file **out, char *msg, size_t msgLen) {
     try {
@@ -215,6 +248,11 @@ static DcmPixelData *pixelData(DcmDataset *ds) {
 int kira_dcm_decode_frame(kira_dcm_file *file, uint32_t frame, void *dest, size_t destLen,
                           char *colorModel, size_t colorModelLen, char *msg, size_t msgLen) {
     try {
+        file->lookup.reset();
+        if (decodeRLEFrame(file, frame, dest, destLen)) {
+            put(colorModel, colorModelLen, "");
+            return KIRA_DCM_OK;
+        }
         DcmDataset *ds = file->format.getDataset();
         DcmPixelData *pd = pixelData(ds);
         if (!pd) return fail(msg, msgLen, KIRA_DCM_NOT_FOUND, "no Pixel Data (7FE0,0010)");
@@ -239,86 +277,39 @@ int kira_dcm_decode_frame(kira_dcm_file *file, uint32_t frame, void *dest, size_
     }
 }
 
+int kira_dcm_release_decoding_state(kira_dcm_file *file) {
+    try {
+        file->cache.clear();
+        file->fragments.reset();
+        file->lastFrame = -2;
+        file->nextFragment = 0;
+        file->lookup.reset();
+        DcmDataset *ds = file->format.getDataset();
+        if (DcmXfer(ds->getOriginalXfer()).isEncapsulated()) return 0;
+        DcmPixelData *pd = pixelData(ds);
+        return pd && pd->valueLoaded() ? 0 : 1;
+    } catch (...) {
+        return 0;
+    }
+}
+
 int kira_dcm_encapsulated_frame(kira_dcm_file *file, uint32_t frame, uint32_t frameCount, uint8_t **data,
                                 size_t *length, char *msg, size_t msgLen) {
     try {
         *data = nullptr;
         *length = 0;
-        DcmDataset *ds = file->format.getDataset();
-        DcmPixelData *pd = pixelData(ds);
-        if (!pd) return fail(msg, msgLen, KIRA_DCM_NOT_FOUND, "no Pixel Data (7FE0,0010)");
-        DcmPixelSequence *seq = nullptr;
-        OFCondition c = pd->getEncapsulatedRepresentation(ds->getOriginalXfer(), nullptr, seq);
-        if (c.bad() || !seq) return fail(msg, msgLen, KIRA_DCM_ERROR, "pixel data is not encapsulated");
-        unsigned long items = seq->card();
-        if (items < 2) return fail(msg, msgLen, KIRA_DCM_TRUNCATED, "encapsulated pixel data has no fragments");
-        size_t fragments = items - 1;
-
-        // Byte offset of each fragment relative to the first fragment's item tag.
-        std::vector<Uint8 *> bytes(fragments);
-        std::vector<size_t> lens(fragments), offsets(fragments);
-        size_t pos = 0;
-        for (size_t i = 0; i < fragments; ++i) {
-            DcmPixelItem *it = nullptr;
-            if (seq->getItem(it, i + 1).bad() || !it) return fail(msg, msgLen, KIRA_DCM_ERROR, "missing fragment");
-            Uint8 *b = nullptr;
-            it->getUint8Array(b);
-            bytes[i] = b;
-            lens[i] = it->getLength();
-            offsets[i] = pos;
-            pos += 8 + lens[i];
-        }
-
-        std::vector<Uint32> bot;
-        DcmPixelItem *table = nullptr;
-        if (seq->getItem(table, 0).good() && table && table->getLength() >= 4) {
-            Uint8 *t = nullptr;
-            table->getUint8Array(t);
-            if (t) {
-                size_t n = table->getLength() / 4;
-                for (size_t i = 0; i < n; ++i)
-                    bot.push_back(Uint32(t[4 * i]) | Uint32(t[4 * i + 1]) << 8 | Uint32(t[4 * i + 2]) << 16 |
-                                  Uint32(t[4 * i + 3]) << 24);
-            }
-        }
-
-        size_t first = 0, last = 0;  // fragment range [first, last)
-        if (bot.size() == frameCount && frame < bot.size()) {
-            size_t startOff = bot[frame];
-            size_t endOff = frame + 1 < bot.size() ? bot[frame + 1] : pos;
-            first = fragments;
-            for (size_t i = 0; i < fragments; ++i) if (offsets[i] == startOff) { first = i; break; }
-            if (first == fragments) return fail(msg, msgLen, KIRA_DCM_ERROR, "Basic Offset Table points between fragments");
-            last = first;
-            while (last < fragments && offsets[last] < endOff) ++last;
-        } else if (fragments == frameCount) {
-            first = frame; last = frame + 1;
-        } else if (frameCount == 1) {
-            first = 0; last = fragments;
-        } else {
-            // No usable table: a frame starts at each fragment opening with a JPEG 2000
-            // codestream (FF 4F) or JP2 signature box.
-            std::vector<size_t> starts;
-            for (size_t i = 0; i < fragments; ++i) {
-                const Uint8 *b = bytes[i];
-                if (b && lens[i] >= 2 && b[0] == 0xFF && b[1] == 0x4F) starts.push_back(i);
-                else if (b && lens[i] >= 8 && b[4] == 'j' && b[5] == 'P' && b[6] == ' ' && b[7] == ' ') starts.push_back(i);
-            }
-            if (starts.size() != frameCount)
-                return fail(msg, msgLen, KIRA_DCM_ERROR,
-                            "cannot tell which fragments belong to which frame (" + std::to_string(fragments) +
-                            " fragments, " + std::to_string(frameCount) + " frames, no offset table)");
-            first = starts[frame];
-            last = frame + 1 < starts.size() ? starts[frame + 1] : fragments;
-        }
+        std::vector<Fragment> parts;
+        std::string err;
+        int rc = frameFragments(file, frame, frameCount, parts, err);
+        if (rc != KIRA_DCM_OK) return fail(msg, msgLen, rc, err);
         size_t total = 0;
-        for (size_t i = first; i < last; ++i) total += lens[i];
+        for (const Fragment &f : parts) total += f.length;
         uint8_t *out = static_cast<uint8_t *>(malloc(total ? total : 1));
         if (!out) return fail(msg, msgLen, KIRA_DCM_ERROR, "out of memory");
         size_t at = 0;
-        for (size_t i = first; i < last; ++i) {
-            if (bytes[i]) memcpy(out + at, bytes[i], lens[i]);
-            at += lens[i];
+        for (const Fragment &f : parts) {
+            if (f.bytes) memcpy(out + at, f.bytes, f.length);
+            at += f.length;
         }
         *data = out;
         *length = total;

@@ -58,13 +58,53 @@ struct FileHeader: Sendable {
     /// BIDS-style and Kira keys taken from this file (first file of a series wins).
     var metadata: [String: MetaValue]
     var phi: [String: MetaValue]
+    /// The scan's open dcmtk handle, handed to the first decoder so that the file is
+    /// parsed once; nil when the scan kept none.
+    var openFile: OpenFile? = nil
+}
+
+/// A parsed file waiting for its decoders. Pixel data and other long values stay on disk
+/// until decoded. One decoder at a time holds the handle; a file shared by several stacks
+/// (an enhanced file holding magnitude and phase) is handed back after each, so it is
+/// parsed once for all of them.
+final class OpenFile: @unchecked Sendable {
+    private var file: DcmtkFile?
+    private var users = 1
+    private let lock = NSLock()
+    init(_ file: DcmtkFile) { self.file = file }
+
+    /// Number of stacks (series) that will decode from this file.
+    func setUsers(_ n: Int) {
+        lock.lock(); users = n; lock.unlock()
+    }
+
+    func take() -> DcmtkFile? {
+        lock.lock()
+        defer { lock.unlock() }
+        let f = file
+        file = nil
+        return f
+    }
+
+    /// Keeps the handle for the next stack, if one still needs it, with the decoder's
+    /// caches dropped (an open file, decoded values); otherwise lets it go.
+    func giveBack(_ f: DcmtkFile) {
+        lock.lock()
+        defer { lock.unlock() }
+        users -= 1
+        if users > 0 && file == nil && f.releaseDecodingState() { file = f }
+    }
 }
 
 enum DICOMValue {
     static func doubles(_ s: String?) -> [Double]? {
         guard let s, !s.isEmpty else { return nil }
-        let v = s.split(separator: "\\", omittingEmptySubsequences: false).compactMap {
-            Double($0.trimmingCharacters(in: .whitespaces))
+        var v: [Double] = []
+        for part in s.utf8.split(separator: UInt8(ascii: "\\"), omittingEmptySubsequences: false) {
+            var t = part[...]
+            while let c = t.first, c == 0x20 || c == 0x09 { t = t.dropFirst() }
+            while let c = t.last, c == 0x20 || c == 0x09 { t = t.dropLast() }
+            if let d = Double(Substring(t)) { v.append(d) }
         }
         return v.isEmpty ? nil : v
     }

@@ -31,13 +31,7 @@ public struct DICOMSeries: Sendable {
         return key
     }
 
-    /// Rescaled integers that fit in 16 bits are stored in 16 bits, as dcm2niix does.
-    static func narrowed(_ v: [Int32]) -> VoxelBuffer {
-        guard let lo = v.min(), let hi = v.max() else { return .int32(v) }
-        if lo >= Int32(Int16.min) && hi <= Int32(Int16.max) { return .int16(v.map { Int16(truncatingIfNeeded: $0) }) }
-        if lo >= 0 && hi <= Int32(UInt16.max) { return .uint16(v.map { UInt16(truncatingIfNeeded: $0) }) }
-        return .int32(v)
-    }
+    static let nativeSyntaxes: Set<String> = ["1.2.840.10008.1.2", "1.2.840.10008.1.2.1", "1.2.840.10008.1.2.2"]
 
     public func load(options: DICOMReadOptions, logger: Logger) throws -> Volume {
         let layout = try SeriesLayout.make(self)
@@ -55,20 +49,35 @@ public struct DICOMSeries: Sendable {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         for (fi, list) in perFile.enumerated() where !list.isEmpty {
             let sorted = list.sorted { $0.0 < $1.0 }
-            let chunks = headers.count >= cores ? 1 : max(1, min(cores, sorted.count / 4))
+            // Each extra chunk parses the file again, which only pays off when frames
+            // must be decompressed; native frames are a copy.
+            let compressed = !Self.nativeSyntaxes.contains(headers[fi].transferSyntax)
+            let chunks = headers.count >= cores || !compressed ? 1 : max(1, min(cores, sorted.count / 4))
             let per = (sorted.count + chunks - 1) / chunks
             for c in stride(from: 0, to: sorted.count, by: per) { units.append((fi, Array(sorted[c..<min(sorted.count, c + per)]))) }
         }
 
         let voxels: VoxelBuffer
+        func decode<T: OutputSample>(_ t: T.Type) throws -> ([T], ValueRange) {
+            try decodeAll(t, total, units, layout, plan, frameValues)
+        }
         switch plan.scalar {
-        case .uint8: voxels = .uint8(try decodeAll(UInt8.self, total, units, layout, plan, frameValues))
-        case .int16: voxels = .int16(try decodeAll(Int16.self, total, units, layout, plan, frameValues))
-        case .uint16: voxels = .uint16(try decodeAll(UInt16.self, total, units, layout, plan, frameValues))
-        case .int32:
-            let wide = try decodeAll(Int32.self, total, units, layout, plan, frameValues)
-            voxels = plan.rescale ? Self.narrowed(wide) : .int32(wide)
-        default: voxels = .float32(try decodeAll(Float.self, total, units, layout, plan, frameValues))
+        case .uint8: voxels = .uint8(try decode(UInt8.self).0)
+        case .int16: voxels = .int16(try decode(Int16.self).0)
+        case .uint16: voxels = .uint16(try decode(UInt16.self).0)
+        case .int32 where plan.integerRescale:
+            // Most rescaled series (CT's -1024 offset) fit in int16: decode straight into
+            // it, and only when some value does not fit decode again into the narrowest
+            // type that holds them all, so no int32 copy of the volume is ever made.
+            var (narrow, range) = try decode(Int16.self)
+            if range.fits(Int16.self) {
+                voxels = .int16(narrow)
+            } else {
+                narrow = []
+                voxels = range.lo >= 0 && range.fits(UInt16.self) ? .uint16(try decode(UInt16.self).0) : .int32(try decode(Int32.self).0)
+            }
+        case .int32: voxels = .int32(try decode(Int32.self).0)
+        default: voxels = .float32(try decode(Float.self).0)
         }
 
         var meta = headers[0].metadata
@@ -90,33 +99,42 @@ public struct DICOMSeries: Sendable {
     }
 
     private func decodeAll<T: OutputSample>(_: T.Type, _ total: Int, _ units: [(Int, [(Int, Int)])],
-                                            _ layout: SeriesLayout, _ plan: OutputPlan, _ frameValues: Int) throws -> [T] {
+                                            _ layout: SeriesLayout, _ plan: OutputPlan, _ frameValues: Int) throws -> ([T], ValueRange) {
+        var range = ValueRange()
         let out = try [T](unsafeUninitializedCapacity: total) { buf, count in
             let shared = SharedPointer(base: buf.baseAddress!)
-            let errors: [Error?] = concurrentMap(units.count) { u in
+            let results: [Result<ValueRange, Error>] = concurrentMap(units.count) { u in
                 let base = shared.base
                 let (fi, list) = units[u]
+                var range = ValueRange()
                 do {
                     let dec = try FrameDecoder(header: headers[fi], needsPalette: plan.colour == .palette)
                     var samples: [Int32] = []
                     for (_, slot) in list {
                         let f = layout.slots[slot]
-                        if !plan.rescale, plan.colour == .monochrome,
-                           try T.decodeDirect(dec, frame: f, to: base + slot * frameValues, invert: plan.invert) {
+                        let rescale = plan.integerRescale ? (slope: Int64(f.slope), intercept: Int64(f.intercept)) : nil
+                        if plan.colour == .monochrome, !plan.rescale || plan.integerRescale,
+                           try T.decodeDirect(dec, frame: f, to: base + slot * frameValues, invert: plan.invert,
+                                              rescale: rescale, range: &range) {
                             continue
                         }
                         let model = try dec.decode(frame: f.frame, tile: f.tile, into: &samples)
                         try SampleWriter.write(samples, model: model, header: headers[fi], frame: f, plan: plan,
-                                               palette: dec.palette, to: base + slot * frameValues)
+                                               palette: dec.palette, to: base + slot * frameValues, range: &range)
                     }
-                    return nil
+                    return .success(range)
                 } catch {
-                    return error
+                    return .failure(error)
                 }
             }
-            if let e = errors.compactMap({ $0 }).first { throw e }
+            for r in results {
+                switch r {
+                case let .success(unitRange): range.merge(unitRange)
+                case let .failure(e): throw e
+                }
+            }
             count = total
         }
-        return out
+        return (out, range)
     }
 }

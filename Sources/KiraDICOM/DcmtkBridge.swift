@@ -46,18 +46,40 @@ final class DcmtkFile {
         return cText(buf)
     }
 
-    /// The value at a dcmtk attribute path, nil when absent; multiple values joined by "\".
+    /// Reused by `string` (the handle belongs to one thread), so a header read does not
+    /// allocate per attribute.
+    private var valueBuffer = [CChar](repeating: 0, count: 512)
+    private var messageBuffer = [CChar](repeating: 0, count: 256)
+
+    /// The value at a dcmtk attribute path, nil when absent; multiple values joined by "\",
+    /// surrounding spaces and tabs removed.
     func string(_ path: String) -> String? {
-        var buf = [CChar](repeating: 0, count: 256)
         var needed = 0
-        var msg = [CChar](repeating: 0, count: 256)
-        var rc = kira_dcm_get_string(handle, path, &buf, buf.count, &needed, &msg, msg.count)
+        var rc = call(path, &needed)
         if rc == Int32(KIRA_DCM_TOO_SMALL) {
-            buf = [CChar](repeating: 0, count: needed + 1)
-            rc = kira_dcm_get_string(handle, path, &buf, buf.count, &needed, &msg, msg.count)
+            valueBuffer = [CChar](repeating: 0, count: needed + 1)
+            rc = call(path, &needed)
         }
         guard rc == Int32(KIRA_DCM_OK) else { return nil }
-        return cText(buf).trimmingCharacters(in: .whitespaces)
+        return valueBuffer.withUnsafeBufferPointer { b in
+            b.withMemoryRebound(to: UInt8.self) { bytes in
+                var end = 0
+                while end < bytes.count && bytes[end] != 0 { end += 1 }
+                var start = 0
+                while start < end && (bytes[start] == 0x20 || bytes[start] == 0x09) { start += 1 }
+                while end > start && (bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09) { end -= 1 }
+                return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
+            }
+        }
+    }
+
+    private func call(_ path: String, _ needed: inout Int) -> Int32 {
+        let h = handle
+        return valueBuffer.withUnsafeMutableBufferPointer { b in
+            messageBuffer.withUnsafeMutableBufferPointer { m in
+                kira_dcm_get_string(h, path, b.baseAddress, b.count, &needed, m.baseAddress, m.count)
+            }
+        }
     }
 
     func sequenceCount(_ path: String) -> Int {
@@ -87,6 +109,13 @@ final class DcmtkFile {
         let rc = kira_dcm_decode_frame(handle, UInt32(frame), dest.baseAddress, dest.count, &model, model.count, &msg, msg.count)
         guard rc == Int32(KIRA_DCM_OK) else { throw Self.failure(rc, cText(msg)) }
         return cText(model)
+    }
+
+    /// Drops what decoding left behind (the open file, the frame position) so the handle can
+    /// wait for another decoder; false when decoded pixel values would stay in memory
+    /// (compressed data), in which case the handle should be closed instead.
+    func releaseDecodingState() -> Bool {
+        kira_dcm_release_decoding_state(handle) == 1
     }
 
     /// The compressed bytes of one frame of encapsulated pixel data.

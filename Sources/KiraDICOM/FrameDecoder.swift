@@ -6,14 +6,25 @@ import KiraCore
 final class FrameDecoder {
     let header: FileHeader
     let file: DcmtkFile
+    /// True when `file` came from the scan and goes back to it.
+    private var borrowed = false
     private var scratch: [UInt8] = []
     private(set) var palette: Palette?
 
     init(header: FileHeader, needsPalette: Bool) throws {
         self.header = header
-        do { file = try DcmtkFile(url: header.url, maxReadLength: 4096) }
-        catch { throw FrameDecoder.kiraError(error, path: header.url.path) }
+        if let open = header.openFile?.take() {
+            file = open
+            borrowed = true
+        } else {
+            do { file = try DcmtkFile(url: header.url, maxReadLength: 4096) }
+            catch { throw FrameDecoder.kiraError(error, path: header.url.path) }
+        }
         if needsPalette { palette = try Palette(file, path: header.url.path) }
+    }
+
+    deinit {
+        if borrowed { header.openFile?.giveBack(file) }
     }
 
     static func kiraError(_ e: DcmtkFailure, path: String) -> KiraError {
@@ -45,37 +56,153 @@ final class FrameDecoder {
     }
 
     /// Decodes a greyscale frame straight into the output when the output type has the
-    /// stored sample size (no rescale): dcmtk writes into `dst`, then masking, sign
-    /// extension and MONOCHROME1 inversion happen in place. Returns false when the frame
-    /// needs the general path (colour, JPEG 2000, mosaic, rescale, odd byte count).
-    func decodeDirect<T: FixedWidthInteger>(frame: Int, tile: Int?, into dst: UnsafeMutablePointer<T>, invert: Bool) throws -> Bool {
+    /// stored sample size: dcmtk writes into `dst` (or, for a mosaic tile, into a buffer
+    /// holding the whole mosaic, decoded once), then masking, sign extension, MONOCHROME1
+    /// inversion and an integer rescale happen on the way, and `range` takes in the
+    /// values before clamping to T. Returns false when the frame needs the general path
+    /// (colour, JPEG 2000, odd byte count).
+    func decodeDirect<T: FixedWidthInteger>(frame: Int, tile: Int?, into dst: UnsafeMutablePointer<T>, invert: Bool,
+                                            rescale: (slope: Int64, intercept: Int64)?, range: inout ValueRange) throws -> Bool {
         let h = header
-        let npix = h.rows * h.columns
         let bytes = h.bitsAllocated / 8
-        guard tile == nil, h.samplesPerPixel == 1, MemoryLayout<T>.size == bytes,
-              (npix * bytes) % 2 == 0, !OutputPlan.jpeg2000.contains(h.transferSyntax),
-              T.isSigned == (h.pixelRepresentation == 1) || h.bitsStored < h.bitsAllocated else { return false }
-        let raw = UnsafeMutableRawBufferPointer(start: UnsafeMutableRawPointer(dst), count: npix * bytes)
-        _ = try decodeRaw(frame, into: raw)
+        let stored = h.storedRows * h.storedColumns
+        guard h.samplesPerPixel == 1, MemoryLayout<T>.size == bytes, (stored * bytes) % 2 == 0,
+              !OutputPlan.jpeg2000.contains(h.transferSyntax), tile == nil || h.mosaicTilesPerRow != nil else { return false }
         let bits = min(h.bitsStored, h.bitsAllocated)
         let shift = max(0, h.highBit + 1 - bits)
         let signed = h.pixelRepresentation == 1
-        if bits < h.bitsAllocated || shift > 0 {
-            // Work on the unsigned bit pattern, then store as T.
-            let mask: UInt64 = (1 << UInt64(bits)) - 1
-            let full = Int64(1) << Int64(bits)
-            for i in 0..<npix {
-                let u = (UInt64(truncatingIfNeeded: dst[i]) & (UInt64.max >> (64 - UInt64(h.bitsAllocated)))) >> UInt64(shift) & mask
-                var v = Int64(u)
-                if signed && u & (1 << UInt64(bits - 1)) != 0 { v -= full }
-                dst[i] = T(clamping: v)
+        let identity = bits == h.bitsAllocated && shift == 0 && T.isSigned == signed && !invert && rescale == nil
+        // Inversion folds into the rescale: a·(inv − v) + b = (−a)·v + (a·inv + b).
+        let inv: Int64 = signed ? -1 : (Int64(1) << Int64(bits)) - 1
+        var a = rescale?.slope ?? 1, b = rescale?.intercept ?? 0
+        if invert { b += a * inv; a = -a }
+        func convert(_ src: UnsafeMutableRawPointer, _ out: UnsafeMutablePointer<T>, _ n: Int) {
+            if identity {
+                if src != UnsafeMutableRawPointer(out) { UnsafeMutableRawPointer(out).copyMemory(from: src, byteCount: n * bytes) }
+                return
+            }
+            switch bytes {
+            case 1: Self.storedToOutput(src.assumingMemoryBound(to: UInt8.self), out, n, shift: shift, bits: bits, signed: signed, a: a, b: b, range: &range)
+            case 2: Self.storedToOutput(src.assumingMemoryBound(to: UInt16.self), out, n, shift: shift, bits: bits, signed: signed, a: a, b: b, range: &range)
+            default: Self.storedToOutput(src.assumingMemoryBound(to: UInt32.self), out, n, shift: shift, bits: bits, signed: signed, a: a, b: b, range: &range)
             }
         }
-        if invert {
-            let inv: Int64 = signed ? -1 : (Int64(1) << Int64(bits)) - 1
-            for i in 0..<npix { dst[i] = T(clamping: inv - Int64(dst[i])) }
+        guard let tile, let per = h.mosaicTilesPerRow else {
+            let raw = UnsafeMutableRawBufferPointer(start: UnsafeMutableRawPointer(dst), count: stored * bytes)
+            _ = try decodeRaw(frame, into: raw)
+            convert(raw.baseAddress!, dst, stored)
+            return true
+        }
+        if mosaicRawFrame != frame {
+            if mosaicRaw.count < stored * bytes { mosaicRaw = [UInt8](repeating: 0, count: stored * bytes) }
+            let f = file
+            do {
+                _ = try mosaicRaw.withUnsafeMutableBytes { (b) throws(DcmtkFailure) -> String in
+                    try f.decodeFrame(frame, into: UnsafeMutableRawBufferPointer(rebasing: b[0..<(stored * bytes)]))
+                }
+            } catch let e as DcmtkFailure {
+                mosaicRawFrame = -1
+                throw Self.kiraError(e, path: h.url.path)
+            }
+            mosaicRawFrame = frame
+        }
+        let tr = h.rows, tc = h.columns
+        let y0 = (tile / per) * tr, x0 = (tile % per) * tc
+        mosaicRaw.withUnsafeMutableBytes { m in
+            for y in 0..<tr {
+                convert(m.baseAddress! + ((y0 + y) * h.storedColumns + x0) * bytes, dst + y * tc, tc)
+            }
         }
         return true
+    }
+
+    private var mosaicRaw: [UInt8] = []
+    private var mosaicRawFrame = -1
+
+    /// Stored bit pattern (R) → value (bits below `shift` dropped, `bits` kept, sign-extended
+    /// when signed) → a·v + b → T, clamped. R and T have the same size; src may be dst.
+    @inline(__always)
+    private static func storedToOutput<R: FixedWidthInteger & UnsignedInteger, T: FixedWidthInteger>(
+        _ src: UnsafeMutablePointer<R>, _ dst: UnsafeMutablePointer<T>, _ n: Int, shift: Int, bits: Int, signed: Bool,
+        a: Int64, b: Int64, range: inout ValueRange
+    ) {
+        // Masking shifts and wrapping arithmetic keep the loops free of overflow checks,
+        // so they vectorise; Int32 is used whenever |a|·2^bits + |b| cannot overflow it.
+        if bits <= 16, a.magnitude < 1 << 31, b.magnitude < 1 << 32,
+           a.magnitude << UInt64(bits) + b.magnitude < UInt64(Int32.max) {
+            let a32 = Int32(a), b32 = Int32(b)
+            if R.self == UInt16.self, T.self == Int16.self || T.self == UInt16.self {
+                let lowest = Int32(T.min), highest = Int32(T.max)
+                let (lo, hi) = Self.convert16(UnsafeRawPointer(src), UnsafeMutableRawPointer(dst), n, shift: shift, bits: bits,
+                                              signed: signed, a: a32, b: b32, lowest: lowest, highest: highest)
+                if n > 0 { range.lo = min(range.lo, Int64(lo)); range.hi = max(range.hi, Int64(hi)) }
+                return
+            }
+            let s32 = UInt32(shift), mask = UInt32((1 << bits) - 1), ext = UInt32(32 - bits)
+            var lo = Int32.max, hi = Int32.min
+            if signed {
+                for i in 0..<n {
+                    let u = (UInt32(truncatingIfNeeded: src[i]) &>> s32) & mask
+                    let v = (Int32(bitPattern: u &<< ext) &>> Int32(ext)) &* a32 &+ b32
+                    lo = min(lo, v); hi = max(hi, v)
+                    dst[i] = T(clamping: v)
+                }
+            } else {
+                for i in 0..<n {
+                    let v = Int32(bitPattern: (UInt32(truncatingIfNeeded: src[i]) &>> s32) & mask) &* a32 &+ b32
+                    lo = min(lo, v); hi = max(hi, v)
+                    dst[i] = T(clamping: v)
+                }
+            }
+            if n > 0 { range.lo = min(range.lo, Int64(lo)); range.hi = max(range.hi, Int64(hi)) }
+            return
+        }
+        var lo = range.lo, hi = range.hi
+        let s = UInt64(shift)
+        let mask: UInt64 = (1 << UInt64(bits)) - 1
+        let ext = UInt64(64 - bits)
+        for i in 0..<n {
+            let u = (UInt64(truncatingIfNeeded: src[i]) &>> s) & mask
+            let w = signed ? Int64(bitPattern: u &<< ext) &>> Int64(ext) : Int64(bitPattern: u)
+            let v = w * a + b
+            lo = min(lo, v); hi = max(hi, v)
+            dst[i] = T(clamping: v)
+        }
+        range.lo = lo; range.hi = hi
+    }
+
+    /// The 16-bit case (CT, MR, mammography), eight samples at a time with SIMD types;
+    /// the output is 16-bit, clamped to [lowest, highest]. Returns the unclamped range.
+    private static func convert16(_ src: UnsafeRawPointer, _ dst: UnsafeMutableRawPointer, _ n: Int, shift: Int, bits: Int,
+                                  signed: Bool, a: Int32, b: Int32, lowest: Int32, highest: Int32) -> (Int32, Int32) {
+        let s = UInt32(shift), mask = UInt32((1 << bits) - 1), ext = UInt32(32 - bits)
+        let vs = SIMD8<UInt32>(repeating: s), vmask = SIMD8<UInt32>(repeating: mask), vext = SIMD8<UInt32>(repeating: ext)
+        let va = SIMD8<Int32>(repeating: a), vb = SIMD8<Int32>(repeating: b)
+        let vlow = SIMD8<Int32>(repeating: lowest), vhigh = SIMD8<Int32>(repeating: highest)
+        var vlo = SIMD8<Int32>(repeating: .max), vhi = SIMD8<Int32>(repeating: .min)
+        var i = 0
+        while i + 8 <= n {
+            let raw = src.loadUnaligned(fromByteOffset: 2 * i, as: SIMD8<UInt16>.self)
+            let u = (SIMD8<UInt32>(truncatingIfNeeded: raw) &>> vs) & vmask
+            var v = signed ? SIMD8<Int32>(truncatingIfNeeded: u &<< vext) &>> SIMD8<Int32>(truncatingIfNeeded: vext)
+                           : SIMD8<Int32>(truncatingIfNeeded: u)
+            v = v &* va &+ vb
+            vlo = pointwiseMin(vlo, v)
+            vhi = pointwiseMax(vhi, v)
+            let c = pointwiseMax(pointwiseMin(v, vhigh), vlow)
+            dst.storeBytes(of: SIMD8<UInt16>(truncatingIfNeeded: c), toByteOffset: 2 * i, as: SIMD8<UInt16>.self)
+            i += 8
+        }
+        var lo = vlo.min(), hi = vhi.max()
+        while i < n {
+            let u = (UInt32(src.load(fromByteOffset: 2 * i, as: UInt16.self)) &>> s) & mask
+            var v = signed ? Int32(bitPattern: u &<< ext) &>> Int32(ext) : Int32(bitPattern: u)
+            v = v &* a &+ b
+            lo = min(lo, v); hi = max(hi, v)
+            dst.storeBytes(of: UInt16(truncatingIfNeeded: max(lowest, min(highest, v))), toByteOffset: 2 * i, as: UInt16.self)
+            i += 1
+        }
+        return (lo, hi)
     }
 
     private var mosaic: [Int32] = []

@@ -9,6 +9,9 @@ struct OutputPlan {
     var colour: Colour
     var invert: Bool
     var rescale: Bool
+    /// Rescale with integral slope and intercept: output as int16 when every value fits,
+    /// else uint16, else int32 (decided after decoding, as dcm2niix does).
+    var integerRescale = false
     var notes: [String: MetaValue] = [:]
 
     static let jpeg2000 = ["1.2.840.10008.1.2.4.90", "1.2.840.10008.1.2.4.91", "1.2.840.10008.1.2.4.92",
@@ -56,6 +59,7 @@ struct OutputPlan {
             else if h.bitsStored <= 16 { scalar = signed ? .int16 : .uint16 }
             else { scalar = .int32 }
             plan = OutputPlan(scalar: scalar, components: 1, colour: .monochrome, invert: pi == "MONOCHROME1", rescale: rescale)
+            plan.integerRescale = rescale && scalar == .int32
             if plan.invert {
                 plan.notes["MONOCHROME1"] = .string(signed ? "inverted: -1 - stored value" : "inverted: \((1 << h.bitsStored) - 1) - stored value")
             }

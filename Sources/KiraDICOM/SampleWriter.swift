@@ -6,13 +6,23 @@ protocol OutputSample: SendableMetatype {
     static func from(_ v: Int32) -> Self
     static func from(_ v: Double) -> Self
     /// Lets integer outputs take dcmtk's decoded frame in place; false for float.
-    static func decodeDirect(_ d: FrameDecoder, frame: FrameInfo, to dst: UnsafeMutablePointer<Self>, invert: Bool) throws -> Bool
+    static func decodeDirect(_ d: FrameDecoder, frame: FrameInfo, to dst: UnsafeMutablePointer<Self>, invert: Bool,
+                             rescale: (slope: Int64, intercept: Int64)?, range: inout ValueRange) throws -> Bool
 }
 
 extension OutputSample where Self: FixedWidthInteger {
-    static func decodeDirect(_ d: FrameDecoder, frame: FrameInfo, to dst: UnsafeMutablePointer<Self>, invert: Bool) throws -> Bool {
-        try d.decodeDirect(frame: frame.frame, tile: frame.tile, into: dst, invert: invert)
+    static func decodeDirect(_ d: FrameDecoder, frame: FrameInfo, to dst: UnsafeMutablePointer<Self>, invert: Bool,
+                             rescale: (slope: Int64, intercept: Int64)?, range: inout ValueRange) throws -> Bool {
+        try d.decodeDirect(frame: frame.frame, tile: frame.tile, into: dst, invert: invert, rescale: rescale, range: &range)
     }
+}
+
+/// Smallest and largest output value seen, before clamping to the output type.
+struct ValueRange: Sendable {
+    var lo = Int64.max
+    var hi = Int64.min
+    mutating func merge(_ o: ValueRange) { lo = min(lo, o.lo); hi = max(hi, o.hi) }
+    func fits<T: FixedWidthInteger>(_: T.Type) -> Bool { lo > hi || (lo >= Int64(T.min) && hi <= Int64(T.max)) }
 }
 
 extension UInt8: OutputSample {
@@ -32,7 +42,8 @@ extension Int32: OutputSample {
     static func from(_ v: Double) -> Int32 { Int32(clamping: Int(v.rounded())) }
 }
 extension Float: OutputSample {
-    static func decodeDirect(_ d: FrameDecoder, frame: FrameInfo, to dst: UnsafeMutablePointer<Float>, invert: Bool) throws -> Bool { false }
+    static func decodeDirect(_ d: FrameDecoder, frame: FrameInfo, to dst: UnsafeMutablePointer<Float>, invert: Bool,
+                             rescale: (slope: Int64, intercept: Int64)?, range: inout ValueRange) throws -> Bool { false }
     static func from(_ v: Int32) -> Float { Float(v) }
     static func from(_ v: Double) -> Float { Float(v) }
 }
@@ -41,13 +52,26 @@ extension Float: OutputSample {
 /// rescale, colour model conversion and luminance.
 enum SampleWriter {
     static func write<T: OutputSample>(_ s: [Int32], model: String, header h: FileHeader, frame f: FrameInfo,
-                                       plan: OutputPlan, palette: Palette?, to dst: UnsafeMutablePointer<T>) throws {
+                                       plan: OutputPlan, palette: Palette?, to dst: UnsafeMutablePointer<T>,
+                                       range: inout ValueRange) throws {
         let npix = h.rows * h.columns
         switch plan.colour {
         case .monochrome:
             let spp = h.samplesPerPixel
             let inv: Int32? = plan.invert ? (h.pixelRepresentation == 1 ? -1 : Int32((Int64(1) << Int64(min(h.bitsStored, 31))) - 1)) : nil
-            if plan.rescale {
+            if plan.integerRescale {
+                // Integer slope and intercept: exact in Int64, no rounding needed.
+                let a = Int64(f.slope), b = Int64(f.intercept)
+                var lo = range.lo, hi = range.hi
+                for i in 0..<npix {
+                    var v = s[i * spp]
+                    if let inv { v = inv - v }
+                    let r = Int64(v) * a + b
+                    lo = min(lo, r); hi = max(hi, r)
+                    dst[i] = T.from(Int32(clamping: r))
+                }
+                range.lo = lo; range.hi = hi
+            } else if plan.rescale {
                 let a = f.slope, b = f.intercept
                 for i in 0..<npix {
                     var v = s[i * spp]

@@ -27,14 +27,17 @@ enum SeriesGrouping {
             for (fi, h) in files.enumerated() {
                 for var fr in h.frames {
                     fr.fileIndex = fi
-                    let o = fr.orientation.map { $0.map { String(format: "%.3f", $0 + 0) }.joined(separator: ",") } ?? "none"
-                    let echo = fr.echoNumber + "/" + (fr.echoTime.map { String(format: "%.3f", $0) } ?? "")
+                    let o = fr.orientation.map { $0.map(fixed3).joined(separator: ",") } ?? "none"
+                    let echo = fr.echoNumber + "/" + (fr.echoTime.map(fixed3) ?? "")
                     let key = StackKey(orientation: o, rows: h.rows, columns: h.columns, samples: h.samplesPerPixel,
                                        echo: echo, kind: fr.imageKind)
                     stacks[key, default: []].append((fi, fr))
                 }
             }
             let keys = stacks.keys.sorted()
+            var stacksPerFile = [Int](repeating: 0, count: files.count)
+            for k in keys { for fi in Set(stacks[k]!.map(\.0)) { stacksPerFile[fi] += 1 } }
+            for (fi, n) in stacksPerFile.enumerated() where n > 1 { files[fi].openFile?.setUsers(n) }
             let base = seriesKeyBase(uid: uid, header: files[0])
             for (n, k) in keys.enumerated() {
                 let frames = stacks[k]!.map(\.1)
@@ -57,6 +60,16 @@ enum SeriesGrouping {
             }
         }
         return result.sorted { $0.key < $1.key }
+    }
+
+    /// `x` with three decimals ("-0.342", "0.000"): grouping keys for every frame, where
+    /// String(format:) cost more than reading the header.
+    static func fixed3(_ x: Double) -> String {
+        guard x.isFinite else { return "\(x)" }
+        let r = Int64((x * 1000).rounded())
+        let a = r.magnitude
+        let frac = String(a % 1000)
+        return (r < 0 ? "-" : "") + String(a / 1000) + "." + String(repeating: "0", count: 3 - frac.count) + frac
     }
 
     /// "<SeriesNumber>_<hash of the UID>": stable across runs, unique per UID, and free

@@ -23,6 +23,19 @@ enum {
 
 typedef struct kira_dcm_file kira_dcm_file;
 
+/* Sets dcmtk up (data dictionary, codecs, silent logger). Every other call does this on
+   first use; calling it early from one thread lets the setup overlap other work. */
+void kira_dcm_initialize(void);
+
+/* Compares the dictionary dcmtk uses (compiled into the shim unless DCMDICTPATH is set)
+   with dcmtk's own parse of a dictionary text file such as dicom.dic: entries receives
+   the file's entry count, differences how many differ; msg names the first difference. */
+int kira_dcm_dictionary_differences(const char *path, size_t *entries, size_t *differences,
+                                    char *msg, size_t msg_len);
+
+/* 1 when dcmtk uses the compiled-in dictionary, 0 when it read DCMDICTPATH's files. */
+int kira_dcm_dictionary_is_compiled_in(void);
+
 /* Opens a file. Values longer than max_read_length bytes (e.g. pixel data) stay on
    disk until asked for; pass 0 to load everything. */
 int kira_dcm_open(const char *path, uint32_t max_read_length, kira_dcm_file **out,
@@ -49,6 +62,11 @@ int kira_dcm_get_uint16_array(kira_dcm_file *file, const char *path, uint16_t *b
    of the decoded samples is written to color_model. */
 int kira_dcm_decode_frame(kira_dcm_file *file, uint32_t frame, void *dest, size_t dest_len,
                           char *color_model, size_t color_model_len, char *msg, size_t msg_len);
+
+/* Closes the file the decoder kept open and forgets the frame position. Returns 1 when
+   no pixel values stay in memory (native data is read frame by frame from disk), 0 when
+   decoded or compressed values were loaded (close the handle instead). */
+int kira_dcm_release_decoding_state(kira_dcm_file *file);
 
 /* The compressed bytes of one frame of encapsulated pixel data, allocated with malloc;
    free with kira_dcm_free_buffer. */

@@ -24,12 +24,12 @@ public enum NIfTIWriter {
         guard problems.isEmpty else {
             throw KiraError.invalidGeometry(path: url.path, reason: problems.joined(separator: "; "))
         }
-        let voxels = storageForWriting(volume.voxels)
+        let voxels = volume.voxels
         let datatype: Int32
         switch voxels.scalarType {
         case .uint8: datatype = volume.components == 3 ? DT_RGB24 : DT_UINT8
         case .int16: datatype = DT_INT16
-        case .uint16: datatype = DT_UINT16
+        case .uint16: datatype = fitsInt16(voxels) ? DT_INT16 : DT_UINT16
         case .int32: datatype = DT_INT32
         case .float32: datatype = DT_FLOAT32
         case .float64: datatype = DT_FLOAT64
@@ -67,11 +67,14 @@ public enum NIfTIWriter {
     }
 
     /// 16-bit unsigned data that fits in signed 16 bits is stored signed, as dcm2niix does,
-    /// because many NIfTI readers mishandle uint16.
-    static func storageForWriting(_ v: VoxelBuffer) -> VoxelBuffer {
-        if case let .uint16(a) = v, (a.max() ?? 0) <= UInt16(Int16.max) {
-            return .int16(a.map { Int16($0) })
+    /// because many NIfTI readers mishandle uint16. Values up to 32767 have the same bytes
+    /// in both types, so the buffer is written as it is, without a converted copy.
+    static func fitsInt16(_ v: VoxelBuffer) -> Bool {
+        guard case let .uint16(a) = v else { return false }
+        return a.withUnsafeBufferPointer { b in
+            var top: UInt16 = 0
+            for x in b { top = max(top, x) }
+            return top <= UInt16(Int16.max)
         }
-        return v
     }
 }

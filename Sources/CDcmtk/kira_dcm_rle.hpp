@@ -1,0 +1,16 @@
+// DICOM RLE Lossless frames decoded straight into the caller's buffer (internal to CDcmtk).
+#ifndef KIRA_DCM_RLE_HPP
+#define KIRA_DCM_RLE_HPP
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+/* Decodes one greyscale RLE frame (PS3.5 Annex G) of `pixels` samples of
+   `bytesPerSample` bytes into dest as native little-endian samples. Returns false, with
+   the reason in err, when the stream is not exactly what Annex G describes; the caller
+   then lets dcmtk's more lenient decoder try. */
+bool kira_rle_decode_grey(const uint8_t *data, size_t length, size_t pixels, unsigned bytesPerSample,
+                          uint8_t *dest, std::string &err);
+
+#endif
