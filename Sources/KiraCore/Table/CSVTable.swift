@@ -28,60 +28,12 @@ public struct CSVTable: Sendable {
 
     /// Parses RFC 4180 text: quoted fields may hold commas, quotes ("") and newlines;
     /// CRLF and LF both end a record; a UTF-8 byte-order mark is skipped; blank lines are ignored.
+    /// Works on UTF-8 bytes (all delimiters are ASCII), so wide feature tables load quickly.
     public init(text: String, source: String) throws {
-        var records: [[String]] = []
-        var field = ""
-        var record: [String] = []
-        var inQuotes = false
-        var quotedFieldEnded = false
-        var line = 1
-        var scalars = text.unicodeScalars[...]
-        if scalars.first == "\u{FEFF}" { scalars = scalars.dropFirst() }
-        var iterator = scalars.makeIterator()
-        var pending: Unicode.Scalar? = nil
-        func endRecord() {
-            record.append(field)
-            field = ""
-            if !(record.count == 1 && record[0].isEmpty) { records.append(record) }
-            record = []
+        var text = text
+        let records: [[String]] = try text.withUTF8 { bytes in
+            try Self.parse(bytes, source: source)
         }
-        while let c = pending ?? iterator.next() {
-            pending = nil
-            if inQuotes {
-                if c == "\"" {
-                    if let next = iterator.next() {
-                        if next == "\"" { field.unicodeScalars.append("\"") } else {
-                            inQuotes = false; quotedFieldEnded = true; pending = next
-                        }
-                    } else { inQuotes = false; quotedFieldEnded = true }
-                } else {
-                    if c == "\n" { line += 1 }
-                    field.unicodeScalars.append(c)
-                }
-                continue
-            }
-            switch c {
-            case "\"":
-                guard field.isEmpty, !quotedFieldEnded else {
-                    throw KiraError.invalidData("\(source): line \(line): a quote inside an unquoted field")
-                }
-                inQuotes = true
-            case ",":
-                record.append(field); field = ""; quotedFieldEnded = false
-            case "\r":
-                if let next = iterator.next(), next != "\n" { pending = next }
-                endRecord(); quotedFieldEnded = false; line += 1
-            case "\n":
-                endRecord(); quotedFieldEnded = false; line += 1
-            default:
-                if quotedFieldEnded {
-                    throw KiraError.invalidData("\(source): line \(line): text after a closing quote")
-                }
-                field.unicodeScalars.append(c)
-            }
-        }
-        if inQuotes { throw KiraError.invalidData("\(source): a quoted field is not closed before the end of the file") }
-        if !field.isEmpty || !record.isEmpty { endRecord() }
         guard let head = records.first else {
             throw KiraError.invalidData("\(source): empty table (no header row)")
         }
@@ -96,6 +48,70 @@ public struct CSVTable: Sendable {
             throw KiraError.invalidData("\(source): row \(i + 2) has \(r.count) fields, the header has \(header.count)")
         }
         self.init(source: source, header: header, rows: Array(records.dropFirst()))
+    }
+
+    private static func parse(_ b: UnsafeBufferPointer<UInt8>, source: String) throws -> [[String]] {
+        let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ","), cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n")
+        var records: [[String]] = []
+        var record: [String] = []
+        var i = 0, line = 1
+        let n = b.count
+        if n >= 3, b[0] == 0xEF, b[1] == 0xBB, b[2] == 0xBF { i = 3 }
+        func endRecord() {
+            if !(record.count == 1 && record[0].isEmpty) { records.append(record) }
+            record = []
+            record.reserveCapacity(records.first?.count ?? 16)
+        }
+        while i <= n {
+            if i == n {
+                if !record.isEmpty { record.append(""); endRecord() }
+                break
+            }
+            if b[i] == quote {
+                // Quoted field: copy up to the closing quote, unescaping "".
+                var bytes: [UInt8] = []
+                i += 1
+                var closed = false
+                while i < n {
+                    if b[i] == quote {
+                        if i + 1 < n, b[i + 1] == quote { bytes.append(quote); i += 2; continue }
+                        closed = true; i += 1; break
+                    }
+                    if b[i] == lf { line += 1 }
+                    bytes.append(b[i]); i += 1
+                }
+                guard closed else {
+                    throw KiraError.invalidData("\(source): a quoted field is not closed before the end of the file")
+                }
+                record.append(String(decoding: bytes, as: UTF8.self))
+                if i < n, b[i] != comma, b[i] != cr, b[i] != lf {
+                    throw KiraError.invalidData("\(source): line \(line): text after a closing quote")
+                }
+            } else {
+                let start = i
+                while i < n, b[i] != comma, b[i] != cr, b[i] != lf {
+                    if b[i] == quote { throw KiraError.invalidData("\(source): line \(line): a quote inside an unquoted field") }
+                    i += 1
+                }
+                record.append(String(decoding: UnsafeBufferPointer(rebasing: b[start..<i]), as: UTF8.self))
+            }
+            if i == n { endRecord(); break }
+            switch b[i] {
+            case comma:
+                i += 1
+                if i == n { record.append(""); endRecord(); i += 1 }
+            case cr:
+                i += 1
+                if i < n, b[i] == lf { i += 1 }
+                endRecord(); line += 1
+                if i == n { i += 1 }
+            default:
+                i += 1
+                endRecord(); line += 1
+                if i == n { i += 1 }
+            }
+        }
+        return records
     }
 
     public var rowCount: Int { rows.count }
@@ -135,6 +151,8 @@ public struct CSVTable: Sendable {
     }
 
     public static func number(_ cell: String, source: String, row: Int, column: String) throws -> Double? {
+        // Plain numbers (the common case) parse without Foundation's trimming.
+        if let v = Double(cell), v.isFinite { return v }
         let s = cell.trimmingCharacters(in: .whitespaces)
         if missingTokens.contains(s) { return nil }
         guard let v = Double(s), v.isFinite else {
