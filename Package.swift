@@ -72,7 +72,7 @@ let package = Package(
         .testTarget(name: "KiraIOTests", dependencies: ["KiraCore", "KiraIO", "KiraTestSupport"]),
         .testTarget(name: "KiraDICOMTests", dependencies: ["KiraCore", "KiraDICOM", "KiraIO", "KiraTestSupport"]),
         .testTarget(name: "KiraPreprocessTests", dependencies: ["KiraCore", "KiraIO", "KiraPreprocess", "KiraTestSupport"]),
-        .testTarget(name: "KiraRadiomicsTests", dependencies: ["KiraCore", "KiraIO", "KiraRadiomics", "KiraTestSupport"]),
+        .testTarget(name: "KiraRadiomicsTests", dependencies: ["KiraCore", "KiraIO", "KiraPreprocess", "KiraRadiomics", "KiraTestSupport"]),
         .testTarget(name: "KiraQCTests", dependencies: ["KiraCore", "KiraPreprocess", "KiraQC", "KiraTestSupport"]),
         .testTarget(name: "KiraSurvivalTests", dependencies: ["KiraCore", "KiraSurvival", "KiraTestSupport", "kira"]),
         .testTarget(name: "KiraCLITests", dependencies: ["KiraCore", "KiraDICOM", "KiraIO", "KiraTestSupport", "kira"]),

@@ -77,11 +77,15 @@ public struct RadiomicsSettings: Sendable, Equatable, Codable {
         switch name {
         case "ibsi-phantom": return .ibsiDigitalPhantom
         case "ibsi-a": return .ibsiConfigurationA
+        case "ibsi-b": return .ibsiConfigurationB
+        case "ibsi-c": return .ibsiConfigurationC
+        case "ibsi-d": return .ibsiConfigurationD
+        case "ibsi-e": return .ibsiConfigurationE
         default: return nil
         }
     }
 
-    public static let presetNames = ["ibsi-phantom", "ibsi-a"]
+    public static let presetNames = ["ibsi-phantom", "ibsi-a", "ibsi-b", "ibsi-c", "ibsi-d", "ibsi-e"]
 
     /// IBSI-1 digital phantom: no discretisation (fixed bin size 1 from the ROI minimum keeps
     /// the grey levels as they are), every texture dimension, distance 1, α = 0.
@@ -93,4 +97,27 @@ public struct RadiomicsSettings: Sendable, Equatable, Codable {
     public static let ibsiConfigurationA = RadiomicsSettings(
         resegmentationLower: -500, resegmentationUpper: 400,
         discretisation: .fixedBinSize(25), ivh: .none, textureDimensions: [.twoD, .twoAndHalfD])
+
+    // Configurations B–E expect the image already interpolated and re-segmented as
+    // KiraPreprocess's `PreprocessSettings.ibsi("B"…"E")` does; the range here sets the
+    // fixed-bin-size origin and re-applies the same range to the intensity mask.
+
+    /// B: 2D, 2×2 mm in-plane bilinear, range [−500, 400] HU, fixed bin number 32.
+    public static let ibsiConfigurationB = RadiomicsSettings(
+        resegmentationLower: -500, resegmentationUpper: 400,
+        discretisation: .fixedBinNumber(32), ivh: .none, textureDimensions: [.twoD, .twoAndHalfD])
+
+    /// C: 3D, 2 mm trilinear, range [−1000, 400] HU, fixed bin size 25 HU, IVH bin size 2.5 HU.
+    public static let ibsiConfigurationC = RadiomicsSettings(
+        resegmentationLower: -1000, resegmentationUpper: 400,
+        discretisation: .fixedBinSize(25), ivh: .fixedBinSize(2.5), textureDimensions: [.threeD])
+
+    /// D: 3D, 2 mm trilinear, outlier filtering (3σ), fixed bin number 32.
+    public static let ibsiConfigurationD = RadiomicsSettings(
+        discretisation: .fixedBinNumber(32), ivh: .none, textureDimensions: [.threeD])
+
+    /// E: 3D, 2 mm tricubic, range [−1000, 400] HU and 3σ outliers, fixed bin number 32, IVH 1000 bins.
+    public static let ibsiConfigurationE = RadiomicsSettings(
+        resegmentationLower: -1000, resegmentationUpper: 400,
+        discretisation: .fixedBinNumber(32), ivh: .fixedBinNumber(1000), textureDimensions: [.threeD])
 }
