@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KiraCore
 import KiraIO
+import KiraPreprocess
 import KiraRadiomics
 import Logging
 
@@ -77,7 +78,24 @@ struct FeaturesCommand: ParsableCommand {
             let volume = try ImageFileReader.read(imageURL)
             let maskVolume = try MaskReader.read(maskURL, label: label, matching: volume.geometry, imagePath: imageURL.path)
             let started = Date()
-            var set = try RadiomicsExtractor(settings: settings, logger: logger).extract(image: volume, morphologicalMask: maskVolume)
+            var set: FeatureSet
+            // IBSI configurations B–E include interpolation and re-segmentation (IBSI's order).
+            if preset.hasPrefix("ibsi-"), preset != "ibsi-a", let c = preset.uppercased().last,
+               let pre = PreprocessSettings.ibsi(c) {
+                let p = try Preprocessing.run(image: volume, mask: maskVolume, settings: pre)
+                let g = p.image.geometry
+                set = try RadiomicsExtractor(settings: settings, logger: logger).extract(
+                    image: p.image, morphologicalMask: try Volume(geometry: g, voxels: .uint8(p.masks.morphological)),
+                    intensityMask: try Volume(geometry: g, voxels: .uint8(p.masks.intensity)))
+                set.diagnostics["preprocessing"] = .object([
+                    "interpolated_size": .array(p.interpolatedImage.size.map { .integer($0) }),
+                    "interpolated_spacing_mm": .array(p.interpolatedImage.spacing.map { .number($0) }),
+                    "interpolated_roi_voxels": .integer(p.interpolatedROI.morphologicalVoxels),
+                    "resegmented_roi_voxels": .integer(p.resegmentedROI.intensityVoxels),
+                ])
+            } else {
+                set = try RadiomicsExtractor(settings: settings, logger: logger).extract(image: volume, morphologicalMask: maskVolume)
+            }
             let provenance = try FeatureOutput.settingsProvenance(settings)
             set.diagnostics["kira_version"] = .string(KiraVersion.current)
             set.diagnostics["preset"] = .string(preset)
