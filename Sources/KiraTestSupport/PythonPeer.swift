@@ -43,21 +43,9 @@ public enum PythonPeer {
     }
 
     private static func invoke(_ arguments: [String]) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3"] + arguments
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        // Read before waiting so a large output cannot fill the pipe and block the child.
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else {
-            throw PeerFailure(message: String(decoding: e, as: UTF8.self))
-        }
-        return String(decoding: o, as: UTF8.self)
+        let r = try runProcess(URL(fileURLWithPath: "/usr/bin/env"), ["python3"] + arguments)
+        guard r.status == 0 else { throw PeerFailure(message: r.stderr) }
+        return r.stdout
     }
 
     /// Writes raw native-endian values for numpy's `fromfile`.
