@@ -3,11 +3,11 @@
 
 SWIFT ?= swift
 DEB_BUILD := libdcmtk-dev libnifti2-dev libniftiio-dev libtiff-dev libopenjp2-7-dev \
-             libpng-dev libjpeg-dev zlib1g-dev pkg-config
+             libpng-dev libjpeg-dev zlib1g-dev pkg-config libsvm-dev
 # Peer tools: tests compare against them where present; benchmarks need them.
 DEB_PEERS := dcmtk dcm2niix
 PY_PEERS := pingouin:pingouin SimpleITK:SimpleITK scikit-learn:sklearn lifelines:lifelines \
-            pyradiomics-bhklab:radiomics nibabel:nibabel pydicom:pydicom
+            pyradiomics-bhklab:radiomics nibabel:nibabel pydicom:pydicom shap:shap
 DEMO_OUT ?= demo-output
 
 .PHONY: all deps peers build release test demo bench clean

@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "KiraCore", targets: ["KiraCore"]),
         .library(name: "KiraDICOM", targets: ["KiraDICOM"]),
         .library(name: "KiraIO", targets: ["KiraIO"]),
+        .library(name: "KiraLearn", targets: ["KiraLearn"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -41,11 +42,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(name: "CLibSVM", linkerSettings: [.linkedLibrary("svm")]),
+        // Feature tables → leak-free selection, models, validation, metrics, explanations.
+        .target(
+            name: "KiraLearn",
+            dependencies: ["KiraCore", "CLibSVM", .product(name: "Logging", package: "swift-log")]
+        ),
         .target(name: "KiraTestSupport", dependencies: ["KiraCore"], path: "Sources/KiraTestSupport"),
         .executableTarget(
             name: "kira",
             dependencies: [
-                "KiraCore", "KiraDICOM", "KiraIO",
+                "KiraCore", "KiraDICOM", "KiraIO", "KiraLearn",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -54,5 +61,6 @@ let package = Package(
         .testTarget(name: "KiraIOTests", dependencies: ["KiraCore", "KiraIO", "KiraTestSupport"]),
         .testTarget(name: "KiraDICOMTests", dependencies: ["KiraCore", "KiraDICOM", "KiraIO", "KiraTestSupport"]),
         .testTarget(name: "KiraCLITests", dependencies: ["KiraCore", "KiraDICOM", "KiraIO", "KiraTestSupport", "kira"]),
+        .testTarget(name: "KiraLearnTests", dependencies: ["KiraCore", "KiraLearn", "KiraTestSupport"]),
     ]
 )
