@@ -2,7 +2,8 @@ import Foundation
 import KiraCore
 
 /// A binary decision tree in flat arrays (node 0 is the root; a leaf has feature −1).
-/// A case goes left when x[feature] ≤ threshold. `cover` is the training weight that
+/// A case goes left when x[feature], rounded to single precision as scikit-learn's trees
+/// store their inputs, is ≤ threshold. `cover` is the training weight that
 /// reached each node, which TreeSHAP needs.
 public struct Tree: Sendable, Codable, Equatable {
     public var feature: [Int] = []
@@ -23,7 +24,7 @@ public struct Tree: Sendable, Codable, Equatable {
         var node = 0
         let base = x.startIndex
         while feature[node] >= 0 {
-            node = x[base + feature[node]] <= threshold[node] ? left[node] : right[node]
+            node = Double(Float(x[base + feature[node]])) <= threshold[node] ? left[node] : right[node]
         }
         return node
     }
@@ -48,6 +49,8 @@ struct TreeGrower {
     /// `target`: 0/1 for gini, the residual for regression; `weight`: sample weights
     /// (bootstrap counts, boosting weights); rows with weight 0 are left out.
     func grow(_ x: Matrix, target: [Double], weight: [Double], rng: inout SeededGenerator) -> Tree {
+        var x = x
+        for i in x.values.indices { x.values[i] = Double(Float(x.values[i])) }
         var tree = Tree()
         let rows = (0..<x.rows).filter { weight[$0] > 0 }
         var stack: [(rows: [Int], depth: Int, parent: Int, isLeft: Bool)] = [(rows, 0, -1, false)]
