@@ -16,6 +16,10 @@ public struct TreeEnsemble: Sendable, Codable, Equatable {
     public var weights: [Double]
     public var base: Double
 
+    public init(combination: Combination, trees: [Tree], weights: [Double], base: Double) {
+        self.combination = combination; self.trees = trees; self.weights = weights; self.base = base
+    }
+
     /// The raw score before the link: mean leaf value, or the log-odds.
     public func raw(_ x: ArraySlice<Double>) -> Double {
         switch combination {
