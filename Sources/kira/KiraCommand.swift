@@ -6,7 +6,10 @@ struct KiraCommand: ParsableCommand {
         commandName: "kira",
         abstract: "Breast-imaging archive to Ki-67 prediction: conversion, QC, radiomics, models.",
         version: KiraVersion.current,
-        subcommands: [ConvertCommand.self, InspectCommand.self]
+        subcommands: [
+            ConvertCommand.self, InspectCommand.self, LearnTrainCommand.self, LearnPredictCommand.self,
+            LearnEvaluateCommand.self, LearnCompareCommand.self, LearnExplainCommand.self,
+        ]
     )
 }
 

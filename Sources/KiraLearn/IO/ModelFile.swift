@@ -17,6 +17,13 @@ public struct ModelFile: Sendable, Codable {
         public var positives: Int
         public var created: String
 
+        public init(featureFiles: [String], labelsFile: String, idColumn: String, labelColumn: String, ki67Threshold: Double?,
+                    prefixes: [String]?, cases: Int, positives: Int, created: String) {
+            self.featureFiles = featureFiles; self.labelsFile = labelsFile; self.idColumn = idColumn
+            self.labelColumn = labelColumn; self.ki67Threshold = ki67Threshold; self.prefixes = prefixes
+            self.cases = cases; self.positives = positives; self.created = created
+        }
+
         enum CodingKeys: String, CodingKey {
             case featureFiles = "feature_files", labelsFile = "labels_file", idColumn = "id_column",
                  labelColumn = "label_column", ki67Threshold = "ki67_threshold", prefixes, cases, positives, created
