@@ -10,7 +10,7 @@ PY_PEERS := pingouin:pingouin SimpleITK:SimpleITK scikit-learn:sklearn lifelines
             pyradiomics-bhklab:radiomics nibabel:nibabel pydicom:pydicom shap:shap
 DEMO_OUT ?= demo-output
 
-.PHONY: all deps peers build release test demo bench clean
+.PHONY: all deps peers build release test demo bench bench-learn clean
 
 all: build
 
@@ -38,6 +38,9 @@ demo: release
 
 bench: release peers
 	python3 Benchmarks/convert_vs_dcm2niix.py
+
+bench-learn: release peers
+	python3 Benchmarks/learn_vs_sklearn.py
 
 clean:
 	rm -rf .build $(DEMO_OUT)

@@ -145,9 +145,13 @@ public struct LogisticRegression: Sendable, Codable, Equatable {
             // xd holds X·d (including the intercept step).
             var dw = [Double](repeating: 0, count: p), db = 0.0
             var xd = [Double](repeating: 0, count: n)
+            // glmnet's active-set cycling: full sweeps only to find the active coordinates,
+            // then sweeps over the non-zero ones until they settle.
+            let stop = tolerance * 0.1 * (1 + (w.map(abs).max() ?? 0))
+            var fullSweep = true
+            var active: [Int] = Array(0..<p)
             for _ in 0..<1000 {
                 var maxDelta = 0.0
-                // Intercept (unpenalised).
                 var s = gb
                 for i in 0..<n { s += wt[i] * xd[i] }
                 let deltaB = -s / hb
@@ -156,8 +160,9 @@ public struct LogisticRegression: Sendable, Codable, Equatable {
                     for i in 0..<n { xd[i] += deltaB }
                     maxDelta = max(maxDelta, abs(deltaB))
                 }
+                let coords = fullSweep ? Array(0..<p) : active
                 xt.values.withUnsafeBufferPointer { xv in
-                    for j in 0..<p {
+                    for j in coords {
                         let base = j * n
                         var q = g[j]
                         for i in 0..<n { q += wt[i] * xv[base + i] * xd[i] }
@@ -176,7 +181,13 @@ public struct LogisticRegression: Sendable, Codable, Equatable {
                         }
                     }
                 }
-                if maxDelta < tolerance * 0.1 * (1 + (w.map(abs).max() ?? 0)) { break }
+                if maxDelta < stop {
+                    if fullSweep { break }
+                    fullSweep = true
+                } else if fullSweep {
+                    active = (0..<p).filter { w[$0] + dw[$0] != 0 }
+                    fullSweep = active.count == p
+                }
             }
             var alpha = 1.0, accepted = false
             var nw = w, nb = b, nf = f

@@ -94,11 +94,15 @@ public struct ModelSpec: Sendable, Codable, Equatable {
         }
     }
 
-    public func fit(_ x: Matrix, _ y: [Bool], seed: UInt64) throws -> FittedModel {
+    /// `rankingOnly`: the caller needs scores that rank cases (grid search), not calibrated
+    /// probabilities, so the SVM skips libsvm's internal Platt cross-validation.
+    public func fit(_ x: Matrix, _ y: [Bool], seed: UInt64, rankingOnly: Bool = false) throws -> FittedModel {
         var m = FittedModel(kind: kind)
         switch try trainer() {
         case let .lr(t): m.logistic = try t.fit(x, y)
-        case let .svm(t): m.svm = try t.fit(x, y, seed: seed)
+        case var .svm(t):
+            t.probability = !rankingOnly
+            m.svm = try t.fit(x, y, seed: seed)
         case let .knn(k): m.knn = try KNNModel(k: k, x: x, y: y)
         case let .forest(t): m.trees = try t.fit(x, y, seed: seed)
         case let .gbm(t): m.trees = try t.fit(x, y, seed: seed)

@@ -8,7 +8,9 @@ public struct PipelineSpec: Sendable, Codable, Equatable {
     public var steps: [StepSpec]
     public var model: ModelSpec
     /// Candidate values per hyperparameter; with more than one combination, the best by
-    /// inner stratified CV AUC on the training rows (after the steps) is used.
+    /// inner stratified CV AUC on the training rows is used. The grid's inner CV tunes the
+    /// model only: the steps are fitted once on the (outer) training rows, as a scikit-learn
+    /// Pipeline(steps…, GridSearchCV(model)) does; held-out rows still never reach them.
     public var grid: [String: [String]]
     public var innerFolds: Int
     public var seed: UInt64
@@ -59,17 +61,17 @@ public struct PipelineSpec: Sendable, Codable, Equatable {
                 throw KiraError.invalidData("grid search needs at least 2 cases of each class in the training rows")
             }
             let folds = Folds.stratified(labels: data.y, k: k, seed: rng.split())
+            // Scored as scikit-learn's GridSearchCV(scoring="roc_auc"): the mean of the folds' AUCs.
             for c in cands {
-                var oof = [Double](repeating: 0, count: data.count)
+                var total = 0.0
                 for test in folds {
                     let testSet = Set(test)
                     let tr = data.subset((0..<data.count).filter { !testSet.contains($0) })
-                    let m = try c.fit(tr.x, tr.y, seed: modelSeed)
+                    let m = try c.fit(tr.x, tr.y, seed: modelSeed, rankingOnly: true)
                     let pr = m.probabilities(data.x.selecting(rows: test))
-                    for (i, r) in test.enumerated() { oof[r] = pr[i] }
+                    total += (try? DeLongAUC(scores: pr, labels: test.map { data.y[$0] }).auc) ?? 0.5
                 }
-                let auc = (try? DeLongAUC(scores: oof, labels: data.y).auc) ?? 0.5
-                gridScores.append(GridScore(params: c.params, auc: auc))
+                gridScores.append(GridScore(params: c.params, auc: total / Double(folds.count)))
             }
             let best = gridScores.indices.max { gridScores[$0].auc < gridScores[$1].auc || (gridScores[$0].auc == gridScores[$1].auc && $0 > $1) }!
             chosen = cands[best]
