@@ -98,7 +98,10 @@ struct LearnTrainCommand: ParsableCommand {
             if part.lowercased().hasPrefix("keep:") {
                 let path = String(part.dropFirst(5))
                 let t = try CSVTable(contentsOf: URL(fileURLWithPath: path))
-                let names = t.rows.map { $0[0].trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                // A header cell named feature/name is a header; anything else is the first name.
+                let head = t.header[0]
+                let first = ["feature", "features", "name"].contains(head.lowercased()) ? [] : [head]
+                let names = (first + t.rows.map { $0[0].trimmingCharacters(in: .whitespaces) }).filter { !$0.isEmpty }
                 steps.append(StepSpec(kind: .keep, names: names))
             } else {
                 steps.append(try StepSpec.parse(part))

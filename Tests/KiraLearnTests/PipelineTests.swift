@@ -172,3 +172,24 @@ struct PipelineTests {
         #expect(throws: Error.self) { try StepSpec.parse("corr:2") }
     }
 }
+
+@Suite("Grid search")
+struct GridSearchTests {
+    @Test("A grid over C and gamma is searched by inner CV; the chosen values are recorded")
+    func grid() throws {
+        var rng = SeededGenerator(seed: 8)
+        let n = 120
+        var x = Matrix(rows: n, cols: 4)
+        for i in 0..<n { for j in 0..<4 { x[i, j] = rng.uniform() * 2 - 1 } }
+        let y = (0..<n).map { x[$0, 0] * x[$0, 0] + x[$0, 1] * x[$0, 1] < 0.5 }
+        let d = LabeledData(ids: (0..<n).map { "g\($0)" }, featureNames: ["a", "b", "c", "d"], x: x, y: y)
+        let spec = PipelineSpec(steps: [StepSpec(kind: .zscore)], model: ModelSpec(kind: .svm),
+                                grid: ["C": ["0.01", "1", "100"], "gamma": ["0.001", "0.5"]], seed: 1)
+        let f = try spec.fit(d)
+        #expect(f.gridSearch?.count == 6)
+        // A circle needs a non-trivial RBF width: the tiny gamma can only draw near-linear boundaries.
+        #expect(f.params["gamma"] == "0.5")
+        let best = f.gridSearch!.map(\.auc).max()!
+        #expect(f.gridSearch!.first { $0.params == f.params }!.auc == best)
+    }
+}

@@ -24,14 +24,52 @@ struct LassoSelection {
         return best
     }
 
+    /// Gradient of the mean log-loss with respect to each coefficient at (w, b).
+    func gradient(_ xt: Matrix, _ y: [Bool], _ w: [Double], _ b: Double, _ x: Matrix) -> [Double] {
+        let n = x.rows
+        let mu = LogisticModel(coefficients: w, intercept: b).probabilities(x)
+        let r = (0..<n).map { mu[$0] - (y[$0] ? 1 : 0) }
+        var g = [Double](repeating: 0, count: xt.rows)
+        xt.values.withUnsafeBufferPointer { v in
+            for j in 0..<xt.rows {
+                var s = 0.0
+                for i in 0..<n { s += v[j * n + i] * r[i] }
+                g[j] = s / Double(n)
+            }
+        }
+        return g
+    }
+
+    /// The L1 path with warm starts and the sequential strong rule (Tibshirani et al. 2012):
+    /// each λ is solved on the features the rule keeps, then the KKT conditions of the
+    /// discarded ones are checked and violators added back, so the solution is exact.
     func path(_ x: Matrix, _ y: [Bool], lambdas: [Double]) throws -> [LogisticModel] {
+        let p = x.cols
+        let xt = x.transposed
         var models: [LogisticModel] = []
-        var warm: LogisticModel? = nil
+        var w = [Double](repeating: 0, count: p)
+        let ybar = max(1e-12, min(1 - 1e-12, Double(y.filter { $0 }.count) / Double(y.count)))
+        var b = log(ybar / (1 - ybar))
+        var g = gradient(xt, y, w, b, x)
+        var previous = lambdaMax(x, y)
         for l in lambdas {
-            let m = try LogisticRegression(penalty: .l1, C: 1 / (Double(x.rows) * l), tolerance: 1e-7, maxIterations: 100)
-                .fit(x, y, warmStart: warm)
-            models.append(m)
-            warm = m
+            var keep = Set((0..<p).filter { w[$0] != 0 || abs(g[$0]) >= 2 * l - previous })
+            while true {
+                let cols = keep.sorted()
+                let sub = x.selecting(columns: cols)
+                let warm = LogisticModel(coefficients: cols.map { w[$0] }, intercept: b)
+                let m = try LogisticRegression(penalty: .l1, C: 1 / (Double(x.rows) * l), tolerance: 1e-7, maxIterations: 100)
+                    .fit(sub, y, warmStart: warm)
+                w = [Double](repeating: 0, count: p)
+                for (k, j) in cols.enumerated() { w[j] = m.coefficients[k] }
+                b = m.intercept
+                g = gradient(xt, y, w, b, x)
+                let violators = (0..<p).filter { !keep.contains($0) && abs(g[$0]) > l * (1 + 1e-6) }
+                if violators.isEmpty { break }
+                keep.formUnion(violators)
+            }
+            models.append(LogisticModel(coefficients: w, intercept: b))
+            previous = l
         }
         return models
     }
