@@ -20,19 +20,4 @@ enum BreastCancer {
         let t = table!
         return LabeledData(ids: (0..<t.x.rows).map { "case\($0)" }, featureNames: t.names, x: t.x, y: t.y)
     }
-
-    /// The table as a Kira features CSV and labels CSV, for CLI tests.
-    static func writeCSVs(to dir: URL) throws -> (features: URL, labels: URL) {
-        let t = table!
-        var f = "id," + t.names.joined(separator: ",") + "\n"
-        var l = "id,malignant\n"
-        for i in 0..<t.x.rows {
-            f += "case\(i)," + t.x.row(i).map { "\($0)" }.joined(separator: ",") + "\n"
-            l += "case\(i),\(t.y[i] ? 1 : 0)\n"
-        }
-        let fu = dir.appendingPathComponent("features.csv"), lu = dir.appendingPathComponent("labels.csv")
-        try f.write(to: fu, atomically: true, encoding: .utf8)
-        try l.write(to: lu, atomically: true, encoding: .utf8)
-        return (fu, lu)
-    }
 }

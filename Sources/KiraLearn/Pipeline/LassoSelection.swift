@@ -58,7 +58,8 @@ struct LassoSelection {
                 let cols = keep.sorted()
                 let sub = x.selecting(columns: cols)
                 let warm = LogisticModel(coefficients: cols.map { w[$0] }, intercept: b)
-                let m = try LogisticRegression(penalty: .l1, C: 1 / (Double(x.rows) * l), tolerance: 1e-7, maxIterations: 100)
+                // Selection needs the support, not 1e-10 coefficients: a looser tolerance along the path.
+                let m = try LogisticRegression(penalty: .l1, C: 1 / (Double(x.rows) * l), tolerance: 1e-5, maxIterations: 100)
                     .fit(sub, y, warmStart: warm)
                 w = [Double](repeating: 0, count: p)
                 for (k, j) in cols.enumerated() { w[j] = m.coefficients[k] }
