@@ -3,15 +3,16 @@
 
 SWIFT ?= swift
 DEB_BUILD := libdcmtk-dev libnifti2-dev libniftiio-dev libtiff-dev libopenjp2-7-dev \
-             libpng-dev libjpeg-dev zlib1g-dev pkg-config
+             libpng-dev libjpeg-dev zlib1g-dev pkg-config libsvm-dev
 # Peer tools: tests compare against them where present; benchmarks need them.
 DEB_PEERS := dcmtk dcm2niix valgrind
 PY_PEERS := pingouin:pingouin SimpleITK:SimpleITK scikit-learn:sklearn lifelines:lifelines \
             pyradiomics-bhklab:radiomics nibabel:nibabel pydicom:pydicom \
-            statsmodels:statsmodels scikit-survival:sksurv
+            statsmodels:statsmodels scikit-survival:sksurv shap:shap
 DEMO_OUT ?= demo-output
 
-.PHONY: all deps peers build release test demo bench bench-convert bench-resample clean bench-features bench-qc bench-survival bench-instructions
+.PHONY: all deps peers build release test demo bench bench-convert bench-resample bench-features \
+        bench-qc bench-survival bench-learn bench-instructions clean
 
 all: build
 
@@ -39,7 +40,7 @@ demo: release
 	$$($(SWIFT) build -c release --show-bin-path)/kira inspect $(DEMO_OUT)
 	@echo "demo: NIfTI files and JSON sidecars are in $(DEMO_OUT)/"
 
-bench: bench-convert bench-resample bench-features bench-qc bench-survival
+bench: bench-convert bench-resample bench-features bench-qc bench-survival bench-learn
 
 bench-convert: release peers
 	python3 Benchmarks/convert_vs_dcm2niix.py
@@ -55,6 +56,9 @@ bench-qc: release peers
 
 bench-survival: release peers
 	python3 Benchmarks/survival_vs_lifelines.py
+
+bench-learn: release peers
+	python3 Benchmarks/learn_vs_sklearn.py
 
 # kira convert against dcm2niix plus instruction counts under callgrind (stable on a busy machine).
 bench-instructions: release peers

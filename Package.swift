@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "KiraRadiomics", targets: ["KiraRadiomics"]),
         .library(name: "KiraQC", targets: ["KiraQC"]),
         .library(name: "KiraSurvival", targets: ["KiraSurvival"]),
+        .library(name: "KiraLearn", targets: ["KiraLearn"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -59,11 +60,17 @@ let package = Package(
         ),
         // Kaplan–Meier, log-rank, Cox (plain and penalised), concordance, time-dependent AUC, cut-offs.
         .target(name: "KiraSurvival", dependencies: ["KiraCore"]),
+        .target(name: "CLibSVM", linkerSettings: [.linkedLibrary("svm")]),
+        // Feature tables → leak-free selection, models, validation, metrics, explanations.
+        .target(
+            name: "KiraLearn",
+            dependencies: ["KiraCore", "CLibSVM", .product(name: "Logging", package: "swift-log")]
+        ),
         .target(name: "KiraTestSupport", dependencies: ["KiraCore"], path: "Sources/KiraTestSupport"),
         .executableTarget(
             name: "kira",
             dependencies: [
-                "KiraCore", "KiraDICOM", "KiraIO", "KiraPreprocess", "KiraRadiomics", "KiraQC", "KiraSurvival",
+                "KiraCore", "KiraDICOM", "KiraIO", "KiraPreprocess", "KiraRadiomics", "KiraQC", "KiraSurvival", "KiraLearn",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -76,5 +83,6 @@ let package = Package(
         .testTarget(name: "KiraQCTests", dependencies: ["KiraCore", "KiraPreprocess", "KiraQC", "KiraTestSupport"]),
         .testTarget(name: "KiraSurvivalTests", dependencies: ["KiraCore", "KiraSurvival", "KiraTestSupport", "kira"]),
         .testTarget(name: "KiraCLITests", dependencies: ["KiraCore", "KiraDICOM", "KiraIO", "KiraTestSupport", "kira"]),
+        .testTarget(name: "KiraLearnTests", dependencies: ["KiraCore", "KiraLearn", "KiraTestSupport"]),
     ]
 )

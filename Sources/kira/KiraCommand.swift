@@ -6,7 +6,11 @@ struct KiraCommand: ParsableCommand {
         commandName: "kira",
         abstract: "Breast-imaging archive to Ki-67 prediction: conversion, QC, radiomics, models.",
         version: KiraVersion.current,
-        subcommands: [ConvertCommand.self, InspectCommand.self, ResampleCommand.self, MaskCommand.self, FeaturesCommand.self, QCCommand.self, SurvivalCommand.self]
+        subcommands: [
+            ConvertCommand.self, InspectCommand.self, ResampleCommand.self, MaskCommand.self, QCCommand.self,
+            FeaturesCommand.self, LearnTrainCommand.self, LearnPredictCommand.self, LearnEvaluateCommand.self,
+            LearnCompareCommand.self, LearnExplainCommand.self, SurvivalCommand.self,
+        ]
     )
 }
 
