@@ -19,16 +19,9 @@ struct LearnCompareCommand: ParsableCommand {
     @Option(parsing: .upToNextOption, help: "Two predictions CSVs (id column and probability).")
     var predictions: [String]
 
-    @Option(help: "Labels CSV.")
-    var labels: String
+    @OptionGroup var outcome: LabelOptions
 
     @OptionGroup var input: LearnInputOptions
-
-    @Option(name: .customLong("label-column"), help: "The outcome column.")
-    var labelColumn: String
-
-    @Option(help: "Ki-67 cut-off in percent for a percentage label column (high = above).")
-    var threshold: Double?
 
     @Flag(help: "Print the result as JSON on stdout.")
     var json = false
@@ -37,7 +30,7 @@ struct LearnCompareCommand: ParsableCommand {
 
     func validate() throws {
         guard predictions.count == 2 else { throw ValidationError("--predictions takes exactly two files, got \(predictions.count)") }
-        for f in predictions + [labels] where !FileManager.default.fileExists(atPath: f) {
+        for f in predictions where !FileManager.default.fileExists(atPath: f) {
             throw ValidationError("'\(f)' does not exist")
         }
     }
@@ -52,7 +45,7 @@ struct LearnCompareCommand: ParsableCommand {
             if !missing.isEmpty {
                 throw KiraError.invalidData("the two predictions files score different cases: \(missing.count) id(s) in only one (\(missing.prefix(5).joined(separator: ", ")))")
             }
-            let lab = try Labels.load(URL(fileURLWithPath: labels), idColumn: input.idColumn, labelColumn: labelColumn, threshold: threshold)
+            let lab = try outcome.load(idColumn: input.idColumn)
             let y = try a.aligned(with: lab, source: predictions[0])
             let pb = a.ids.map { b.probabilities[bIndex[$0]!] }
             let t = try DeLongPairedTest(scoresA: a.probabilities, scoresB: pb, labels: y)

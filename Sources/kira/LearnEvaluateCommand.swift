@@ -27,16 +27,9 @@ struct LearnEvaluateCommand: ParsableCommand {
     @Option(help: "Predictions CSV (id column and probability).")
     var predictions: String
 
-    @Option(help: "Labels CSV.")
-    var labels: String
+    @OptionGroup var outcome: LabelOptions
 
     @OptionGroup var input: LearnInputOptions
-
-    @Option(name: .customLong("label-column"), help: "The outcome column.")
-    var labelColumn: String
-
-    @Option(help: "Ki-67 cut-off in percent for a percentage label column (high = above).")
-    var threshold: Double?
 
     @Option(help: "Probability threshold for the class metrics (default: Youden's).")
     var cutoff: Double?
@@ -53,9 +46,7 @@ struct LearnEvaluateCommand: ParsableCommand {
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
-        for f in [predictions, labels] where !FileManager.default.fileExists(atPath: f) {
-            throw ValidationError("'\(f)' does not exist")
-        }
+        guard FileManager.default.fileExists(atPath: predictions) else { throw ValidationError("'\(predictions)' does not exist") }
         if let b = bootstrap, b < 100 { throw ValidationError("--bootstrap \(b): use at least 100 replicates") }
     }
 
@@ -63,7 +54,7 @@ struct LearnEvaluateCommand: ParsableCommand {
         _ = logging.makeLogger(label: "kira.evaluate")
         do {
             let p = try PredictionsFile(predictions, idColumn: input.idColumn)
-            let lab = try Labels.load(URL(fileURLWithPath: labels), idColumn: input.idColumn, labelColumn: labelColumn, threshold: threshold)
+            let lab = try outcome.load(idColumn: input.idColumn)
             let y = try p.aligned(with: lab, source: predictions)
             let e = try Evaluation(probabilities: p.probabilities, labels: y, threshold: cutoff,
                                    ci: bootstrap.map { .bootstrap(replicates: $0, seed: seed) } ?? .delong)

@@ -20,35 +20,18 @@ struct LearnExplainCommand: ParsableCommand {
         """
     )
 
-    @Option(help: "Model file written by kira train.")
-    var model: String
-
-    @Option(name: .customLong("features"), parsing: .upToNextOption, help: "Feature CSV files.")
-    var features: [String]
-
-    @Option(parsing: .upToNextOption, help: "Column prefixes per feature file (default: those used in training).")
-    var prefix: [String] = []
-
-    @OptionGroup var input: LearnInputOptions
+    @OptionGroup var source: ModelInputOptions
 
     @Flag(help: "Print JSON on stdout.")
     var json = false
 
     @OptionGroup var logging: LoggingOptions
 
-    func validate() throws {
-        for f in features + [model] where !FileManager.default.fileExists(atPath: f) {
-            throw ValidationError("'\(f)' does not exist")
-        }
-    }
-
     func run() throws {
         _ = logging.makeLogger(label: "kira.explain")
         do {
-            let file = try ModelFile.read(URL(fileURLWithPath: model))
-            let table = try FeatureTable.load(features.map { URL(fileURLWithPath: $0) }, idColumn: input.idColumn,
-                                              prefixes: prefix.isEmpty ? (file.training.prefixes ?? []) : prefix)
-            let x = file.pipeline.transform(try table.columns(for: file.pipeline.inputFeatures, source: features.joined(separator: " + ")))
+            let (file, table, inputs) = try source.load()
+            let x = file.pipeline.transform(inputs)
             let names = file.pipeline.selectedFeatures
             let m = file.pipeline.model
             let shap: ShapExplanation
@@ -67,7 +50,7 @@ struct LearnExplainCommand: ParsableCommand {
                 if let nomogram { doc["nomogram"] = try LearnOutput.object(nomogram) }
                 print(try LearnOutput.json(doc))
             } else {
-                var w = CSVWriter(header: [input.idColumn] + names)
+                var w = CSVWriter(header: [source.input.idColumn] + names)
                 for (i, id) in table.ids.enumerated() { w.append([id] + shap.values[i].map(CSVWriter.format)) }
                 print(w.text, terminator: "")
             }

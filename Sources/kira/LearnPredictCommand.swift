@@ -19,16 +19,7 @@ struct LearnPredictCommand: ParsableCommand {
         """
     )
 
-    @Option(help: "Model file written by kira train.")
-    var model: String
-
-    @Option(name: .customLong("features"), parsing: .upToNextOption, help: "Feature CSV files.")
-    var features: [String]
-
-    @Option(parsing: .upToNextOption, help: "Column prefixes per feature file (default: those used in training).")
-    var prefix: [String] = []
-
-    @OptionGroup var input: LearnInputOptions
+    @OptionGroup var source: ModelInputOptions
 
     @Option(name: .shortAndLong, help: "Predictions CSV to write (default: CSV on stdout).")
     var output: String?
@@ -38,21 +29,12 @@ struct LearnPredictCommand: ParsableCommand {
 
     @OptionGroup var logging: LoggingOptions
 
-    func validate() throws {
-        for f in features + [model] where !FileManager.default.fileExists(atPath: f) {
-            throw ValidationError("'\(f)' does not exist")
-        }
-    }
-
     func run() throws {
         _ = logging.makeLogger(label: "kira.predict")
         var failed: [(String, String)] = []
         var rows: [(id: String, p: Double, c: Int)] = []
         do {
-            let file = try ModelFile.read(URL(fileURLWithPath: model))
-            let table = try FeatureTable.load(features.map { URL(fileURLWithPath: $0) }, idColumn: input.idColumn,
-                                              prefixes: prefix.isEmpty ? (file.training.prefixes ?? []) : prefix)
-            let x = try table.columns(for: file.pipeline.inputFeatures, source: features.joined(separator: " + "))
+            let (file, table, x) = try source.load()
             // Case by case, so one unusable row does not stop the others.
             for i in 0..<x.rows {
                 do {
@@ -68,7 +50,7 @@ struct LearnPredictCommand: ParsableCommand {
                 if !failed.isEmpty { doc["failures"] = failed.map { ["id": $0.0, "reason": $0.1] } }
                 print(try LearnOutput.json(doc))
             }
-            var w = CSVWriter(header: [input.idColumn, "probability", "class"])
+            var w = CSVWriter(header: [source.input.idColumn, "probability", "class"])
             for r in rows { w.append([r.id, CSVWriter.format(r.p), "\(r.c)"]) }
             if let output {
                 try w.write(to: URL(fileURLWithPath: output))

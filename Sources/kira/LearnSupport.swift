@@ -9,6 +9,56 @@ struct LearnInputOptions: ParsableArguments {
     var idColumn: String = "id"
 }
 
+/// The outcome: a labels CSV, its column, and the Ki-67 cut-off for percentage labels.
+struct LabelOptions: ParsableArguments {
+    @Option(help: "Labels CSV.")
+    var labels: String
+
+    @Option(name: .customLong("label-column"), help: "The outcome column in the labels CSV.")
+    var labelColumn: String
+
+    @Option(help: "Ki-67 cut-off in percent for a percentage label column (high = above).")
+    var threshold: Double?
+
+    func validate() throws {
+        guard FileManager.default.fileExists(atPath: labels) else { throw ValidationError("'\(labels)' does not exist") }
+    }
+
+    func load(idColumn: String, splitColumn: String? = nil) throws -> Labels {
+        try Labels.load(URL(fileURLWithPath: labels), idColumn: idColumn, labelColumn: labelColumn,
+                        threshold: threshold, splitColumn: splitColumn)
+    }
+}
+
+/// A saved model applied to feature CSVs (predict, explain).
+struct ModelInputOptions: ParsableArguments {
+    @Option(help: "Model file written by kira train.")
+    var model: String
+
+    @Option(name: .customLong("features"), parsing: .upToNextOption, help: "Feature CSV files.")
+    var features: [String]
+
+    @Option(parsing: .upToNextOption, help: "Column prefixes per feature file (default: those used in training).")
+    var prefix: [String] = []
+
+    @OptionGroup var input: LearnInputOptions
+
+    func validate() throws {
+        for f in features + [model] where !FileManager.default.fileExists(atPath: f) {
+            throw ValidationError("'\(f)' does not exist")
+        }
+    }
+
+    /// The model, the joined feature table and its columns in the model's input order.
+    func load() throws -> (file: ModelFile, table: FeatureTable, x: Matrix) {
+        let file = try ModelFile.read(URL(fileURLWithPath: model))
+        let table = try FeatureTable.load(features.map { URL(fileURLWithPath: $0) }, idColumn: input.idColumn,
+                                          prefixes: prefix.isEmpty ? (file.training.prefixes ?? []) : prefix)
+        let x = try table.columns(for: file.pipeline.inputFeatures, source: features.joined(separator: " + "))
+        return (file, table, x)
+    }
+}
+
 enum LearnOutput {
     static func json(_ object: Any) throws -> String {
         let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])

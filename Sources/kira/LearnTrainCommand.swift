@@ -40,16 +40,9 @@ struct LearnTrainCommand: ParsableCommand {
     @Option(parsing: .upToNextOption, help: "A column-name prefix per feature file, e.g. us_ mg_.")
     var prefix: [String] = []
 
-    @Option(help: "Labels CSV.")
-    var labels: String
+    @OptionGroup var outcome: LabelOptions
 
     @OptionGroup var input: LearnInputOptions
-
-    @Option(name: .customLong("label-column"), help: "The outcome column in the labels CSV.")
-    var labelColumn: String
-
-    @Option(help: "Ki-67 cut-off in percent for a percentage label column (high = above).")
-    var threshold: Double?
 
     @Option(name: .customLong("split-column"), help: "Labels column with train / internal / external (or centre names).")
     var splitColumn: String?
@@ -86,7 +79,7 @@ struct LearnTrainCommand: ParsableCommand {
         }
         if cv == 1 || cv < 0 { throw ValidationError("--cv \(cv): give 0 (no cross-validation) or at least 2 folds") }
         if repeats < 1 { throw ValidationError("--repeats must be ≥ 1") }
-        for f in features + [labels] where !FileManager.default.fileExists(atPath: f) {
+        for f in features where !FileManager.default.fileExists(atPath: f) {
             throw ValidationError("'\(f)' does not exist")
         }
         do { _ = try spec() } catch let e as KiraError { throw ValidationError(e.description) }
@@ -136,8 +129,7 @@ struct LearnTrainCommand: ParsableCommand {
     private func train(logger: Logger) throws {
         let spec = try spec()
         let table = try FeatureTable.load(features.map { URL(fileURLWithPath: $0) }, idColumn: input.idColumn, prefixes: prefix)
-        let lab = try Labels.load(URL(fileURLWithPath: labels), idColumn: input.idColumn, labelColumn: labelColumn,
-                                  threshold: threshold, splitColumn: splitColumn)
+        let lab = try outcome.load(idColumn: input.idColumn, splitColumn: splitColumn)
         let y = try lab.aligned(to: table.ids, source: features[0])
         let all = LabeledData(ids: table.ids, featureNames: table.names, x: table.x, y: y)
         var trainRows = Array(0..<all.count)
@@ -164,7 +156,7 @@ struct LearnTrainCommand: ParsableCommand {
         }
         let fitted = try spec.fit(train)
         let provenance = ModelFile.Provenance(
-            featureFiles: features, labelsFile: labels, idColumn: input.idColumn, labelColumn: labelColumn,
+            featureFiles: features, labelsFile: outcome.labels, idColumn: input.idColumn, labelColumn: outcome.labelColumn,
             ki67Threshold: lab.ki67Threshold, prefixes: prefix.isEmpty ? nil : prefix, cases: train.count,
             positives: train.positives, created: ISO8601DateFormatter().string(from: Date()))
         let file = ModelFile(kiraVersion: KiraVersion.current, training: provenance, spec: spec, pipeline: fitted, trainingX: train.x)

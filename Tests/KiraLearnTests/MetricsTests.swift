@@ -1,4 +1,5 @@
 import Foundation
+import KiraCore
 import KiraLearn
 import Testing
 

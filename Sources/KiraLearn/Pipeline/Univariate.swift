@@ -1,4 +1,5 @@
 import Foundation
+import KiraCore
 
 /// Two-class univariate tests of one feature (NaN-free columns).
 public enum Univariate {

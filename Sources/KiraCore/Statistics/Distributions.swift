@@ -1,7 +1,10 @@
 import Foundation
 
-/// The normal and chi-square tail functions the tests report p-values from, accurate to
-/// a few ulps so p-values agree with scipy's to ~1e-13 relative, small p included.
+/// The normal, chi-square and Student t functions the metrics, tests and survival models
+/// report p-values and intervals from: erfc-based tails, the normal quantile by Newton on
+/// log Q(x) (so tiny tail probabilities keep their relative precision), and the incomplete
+/// gamma and beta functions from their series and continued fractions (Abramowitz & Stegun
+/// 6.5, 26.5). They agree with scipy to ~1e-13 relative, small p included.
 public enum Distributions {
     /// Φ(x).
     public static func normalCDF(_ x: Double) -> Double { 0.5 * erfc(-x / 2.0.squareRoot()) }
@@ -12,7 +15,7 @@ public enum Distributions {
     public static func normalPDF(_ x: Double) -> Double { exp(-0.5 * x * x) / (2 * Double.pi).squareRoot() }
 
     /// Two-sided p-value of a standard normal statistic.
-    public static func twoSidedNormalP(_ z: Double) -> Double { erfc(abs(z) / 2.0.squareRoot()) }
+    public static func normalTwoSidedP(_ z: Double) -> Double { erfc(abs(z) / 2.0.squareRoot()) }
 
     /// Φ⁻¹(p) for 0 < p < 1. Newton on log Q(x) (the upper tail, so that tiny tail probabilities
     /// keep their relative precision) from a logistic-style start; a handful of steps reach
@@ -77,5 +80,39 @@ public enum Distributions {
             if abs(delta - 1) < 1e-17 { break }
         }
         return exp(logPrefactor) * h
+    }
+
+    /// Regularised incomplete beta I_x(a, b).
+    public static func betaI(_ x: Double, _ a: Double, _ b: Double) -> Double {
+        if x <= 0 { return 0 }
+        if x >= 1 { return 1 }
+        let lnFront = lgamma(a + b) - lgamma(a) - lgamma(b) + a * log(x) + b * log1p(-x)
+        if x > (a + 1) / (a + b + 2) { return 1 - betaI(1 - x, b, a) }
+        let tiny = 1e-300
+        var c = 1.0, d = 1 - (a + b) * x / (a + 1)
+        if abs(d) < tiny { d = tiny }
+        d = 1 / d
+        var h = d
+        for m in 1..<10_000 {
+            let m = Double(m)
+            var num = m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m))
+            d = 1 + num * d; if abs(d) < tiny { d = tiny }
+            c = 1 + num / c; if abs(c) < tiny { c = tiny }
+            d = 1 / d; h *= d * c
+            num = -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1))
+            d = 1 + num * d; if abs(d) < tiny { d = tiny }
+            c = 1 + num / c; if abs(c) < tiny { c = tiny }
+            d = 1 / d
+            let del = d * c
+            h *= del
+            if abs(del - 1) < 1e-16 { break }
+        }
+        return exp(lnFront) * h / a
+    }
+
+    /// Two-sided p-value of Student's t with `df` degrees of freedom.
+    public static func studentTwoSidedP(_ t: Double, df: Double) -> Double {
+        guard t.isFinite else { return t.isNaN ? .nan : 0 }
+        return betaI(df / (df + t * t), df / 2, 0.5)
     }
 }
