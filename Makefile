@@ -12,7 +12,7 @@ PY_PEERS := pingouin:pingouin SimpleITK:SimpleITK scikit-learn:sklearn lifelines
 DEMO_OUT ?= demo-output
 
 .PHONY: all deps peers build release test demo bench bench-convert bench-resample bench-features \
-        bench-qc bench-survival bench-learn bench-instructions clean
+        bench-qc bench-survival bench-learn bench-instructions man clean
 
 all: build
 
@@ -63,6 +63,10 @@ bench-learn: release peers
 # kira convert against dcm2niix plus instruction counts under callgrind (stable on a busy machine).
 bench-instructions: release peers
 	CALLGRIND=1 python3 Benchmarks/convert_vs_dcm2niix.py
+
+# Pages of the nested subcommands (kira-survival-km.1, …) come from their --help.
+man: build
+	python3 Scripts/help_to_man.py $$($(SWIFT) build --show-bin-path)/kira man
 
 clean:
 	rm -rf .build $(DEMO_OUT)
