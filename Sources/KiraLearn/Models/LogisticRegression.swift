@@ -96,7 +96,8 @@ public struct LogisticRegression: Sendable, Codable, Equatable {
             }
             for j in 0..<p { g[j] += l2 * w[j]; h[j * d + j] += l2 }
             for j in 0..<d { for k in 0..<j { h[k * d + j] = h[j * d + k] } }
-            guard let step = Cholesky.solve(h, g, n: d) else {
+            // Any positive pivot still gives a Newton direction; step halving guards the rest.
+            guard let step = Cholesky(h, n: d, relativePivotTolerance: 0)?.solve(g) else {
                 throw KiraError.invalidData("logistic regression: singular Hessian (constant or duplicated features without a penalty)")
             }
             var alpha = 1.0, accepted = false
@@ -232,35 +233,4 @@ public struct LogisticModel: Sendable, Codable, Equatable {
     }
 
     public func probabilities(_ x: Matrix) -> [Double] { decision(x).map(sigmoid) }
-}
-
-/// Dense symmetric positive-definite solve.
-enum Cholesky {
-    static func solve(_ a: [Double], _ b: [Double], n: Int) -> [Double]? {
-        var l = [Double](repeating: 0, count: n * n)
-        for i in 0..<n {
-            for j in 0...i {
-                var s = a[i * n + j]
-                for k in 0..<j { s -= l[i * n + k] * l[j * n + k] }
-                if i == j {
-                    guard s > 1e-300 else { return nil }
-                    l[i * n + i] = s.squareRoot()
-                } else {
-                    l[i * n + j] = s / l[j * n + j]
-                }
-            }
-        }
-        var y = b
-        for i in 0..<n {
-            var s = y[i]
-            for k in 0..<i { s -= l[i * n + k] * y[k] }
-            y[i] = s / l[i * n + i]
-        }
-        for i in stride(from: n - 1, through: 0, by: -1) {
-            var s = y[i]
-            for k in (i + 1)..<n { s -= l[k * n + i] * y[k] }
-            y[i] = s / l[i * n + i]
-        }
-        return y
-    }
 }

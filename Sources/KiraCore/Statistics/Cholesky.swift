@@ -1,15 +1,16 @@
 import Foundation
 
 /// A dense symmetric positive-definite matrix (row-major), factorised once by Cholesky.
-/// Information matrices and log-rank covariances are all of this kind; a failed
+/// Information matrices, Hessians and log-rank covariances are all of this kind; a failed
 /// factorisation means the data cannot identify the parameters, which callers report.
-struct Cholesky {
-    let n: Int
+public struct Cholesky: Sendable {
+    public let n: Int
     /// Lower triangle L with A = L Lᵀ, row-major n×n.
     private var l: [Double]
 
-    /// Nil when `a` is not numerically positive definite.
-    init?(_ a: [Double], n: Int) {
+    /// Nil when `a` is not numerically positive definite: a pivot at or below
+    /// `relativePivotTolerance` times its diagonal entry, or not finite.
+    public init?(_ a: [Double], n: Int, relativePivotTolerance: Double = 1e-13) {
         self.n = n
         var l = [Double](repeating: 0, count: n * n)
         let ok: Bool = l.withUnsafeMutableBufferPointer { lp in
@@ -18,7 +19,7 @@ struct Cholesky {
                     var s = ap[j * n + j]
                     for k in 0..<j { s -= lp[j * n + k] * lp[j * n + k] }
                     // Relative to the diagonal, so badly scaled but valid matrices still pass.
-                    guard s > 1e-13 * max(abs(ap[j * n + j]), 1e-300), s.isFinite else { return false }
+                    guard s > relativePivotTolerance * max(abs(ap[j * n + j]), 1e-300), s.isFinite else { return false }
                     let d = s.squareRoot()
                     lp[j * n + j] = d
                     for i in (j + 1)..<max(n, j + 1) {
@@ -34,7 +35,7 @@ struct Cholesky {
         self.l = l
     }
 
-    func solve(_ b: [Double]) -> [Double] {
+    public func solve(_ b: [Double]) -> [Double] {
         var y = b
         for i in 0..<n {
             var s = y[i]
@@ -50,7 +51,7 @@ struct Cholesky {
     }
 
     /// A⁻¹, row-major.
-    func inverse() -> [Double] {
+    public func inverse() -> [Double] {
         var inv = [Double](repeating: 0, count: n * n)
         var e = [Double](repeating: 0, count: n)
         for j in 0..<n {
@@ -63,7 +64,7 @@ struct Cholesky {
     }
 
     /// bᵀ A⁻¹ b.
-    func quadraticForm(_ b: [Double]) -> Double {
+    public func quadraticForm(_ b: [Double]) -> Double {
         let x = solve(b)
         var s = 0.0
         for i in 0..<n { s += b[i] * x[i] }
