@@ -52,7 +52,7 @@ let package = Package(
             dependencies: ["KiraCore", .product(name: "Logging", package: "swift-log")]
         ),
         // IBSI feature engine: discretisation, matrices (the counting) and features (the formulas).
-        .target(name: "KiraRadiomics", dependencies: ["KiraCore", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "KiraRadiomics", dependencies: ["KiraCore", "KiraPreprocess", .product(name: "Logging", package: "swift-log")]),
         // Reliability (ICC, feature stability), mask overlap and segmentation QC.
         .target(
             name: "KiraQC",

@@ -43,7 +43,7 @@ struct FeaturesCommand: ParsableCommand {
     @Option(help: "Mask label to use (default: every non-zero voxel).")
     var label: Int?
 
-    @Option(help: "Settings preset: \((["default"] + RadiomicsSettings.presetNames).joined(separator: ", ")).")
+    @Option(help: "Settings preset: \(ExtractionSettings.presetNames.joined(separator: ", ")).")
     var preset: String = "default"
 
     @Flag(help: "Write one JSON document instead of CSV.")
@@ -54,15 +54,11 @@ struct FeaturesCommand: ParsableCommand {
 
     @OptionGroup var logging: LoggingOptions
 
-    static let defaultSettings = RadiomicsSettings(discretisation: .fixedBinSize(25), textureDimensions: [.threeD])
-
-    var settings: RadiomicsSettings? {
-        preset == "default" ? Self.defaultSettings : RadiomicsSettings.preset(preset)
-    }
+    var settings: ExtractionSettings? { ExtractionSettings.preset(preset) }
 
     func validate() throws {
         guard settings != nil else {
-            throw ValidationError("unknown preset '\(preset)'; known presets: \((["default"] + RadiomicsSettings.presetNames).joined(separator: ", "))")
+            throw ValidationError("unknown preset '\(preset)'; known presets: \(ExtractionSettings.presetNames.joined(separator: ", "))")
         }
         for (flag, path) in [("--image", image), ("--mask", mask)] where !FileManager.default.fileExists(atPath: path) {
             throw ValidationError("\(flag) '\(path)' does not exist")
@@ -78,25 +74,8 @@ struct FeaturesCommand: ParsableCommand {
             let volume = try ImageFileReader.read(imageURL)
             let maskVolume = try MaskReader.read(maskURL, label: label, matching: volume.geometry, imagePath: imageURL.path)
             let started = Date()
-            var set: FeatureSet
-            // IBSI configurations B–E include interpolation and re-segmentation (IBSI's order).
-            if preset.hasPrefix("ibsi-"), preset != "ibsi-a", let c = preset.uppercased().last,
-               let pre = PreprocessSettings.ibsi(c) {
-                let p = try Preprocessing.run(image: volume, mask: maskVolume, settings: pre)
-                let g = p.image.geometry
-                set = try RadiomicsExtractor(settings: settings, logger: logger).extract(
-                    image: p.image, morphologicalMask: try Volume(geometry: g, voxels: .uint8(p.masks.morphological)),
-                    intensityMask: try Volume(geometry: g, voxels: .uint8(p.masks.intensity)))
-                set.diagnostics["preprocessing"] = .object([
-                    "interpolated_size": .array(p.interpolatedImage.size.map { .integer($0) }),
-                    "interpolated_spacing_mm": .array(p.interpolatedImage.spacing.map { .number($0) }),
-                    "interpolated_roi_voxels": .integer(p.interpolatedROI.morphologicalVoxels),
-                    "resegmented_roi_voxels": .integer(p.resegmentedROI.intensityVoxels),
-                ])
-            } else {
-                set = try RadiomicsExtractor(settings: settings, logger: logger).extract(image: volume, morphologicalMask: maskVolume)
-            }
-            let provenance = try FeatureOutput.settingsProvenance(settings)
+            var set = try FeatureExtraction.run(image: volume, mask: maskVolume, settings: settings, logger: logger)
+            let provenance = try FeatureOutput.settingsProvenance(settings.features)
             set.diagnostics["kira_version"] = .string(KiraVersion.current)
             set.diagnostics["preset"] = .string(preset)
             set.diagnostics["settings"] = provenance.value

@@ -1,0 +1,47 @@
+import KiraCore
+import KiraPreprocess
+import Logging
+
+/// From a raw image and mask to feature rows: preprocessing, each image type's response
+/// maps, and the features of each, named with the response map's prefix.
+public enum FeatureExtraction {
+    public static func run(image: Volume, mask: Volume, settings: ExtractionSettings,
+                           logger: Logger = Logger(label: "kira.radiomics")) throws -> FeatureSet {
+        let p = try Preprocessing.run(image: image, mask: mask, settings: settings.preprocess)
+        let g = p.image.geometry
+        let morphological = try Volume(geometry: g, voxels: .uint8(p.masks.morphological))
+        let intensity = try Volume(geometry: g, voxels: .uint8(p.masks.intensity))
+        var rows: [FeatureRow] = []
+        var diagnostics: [String: MetaValue] = [:]
+        for spec in settings.imageTypes {
+            for filtered in try ImageFilters.apply(spec, to: p.image, mask: morphological) {
+                var features = settings.features
+                // Shape belongs to the mask, not to a response map (IBSI-2, pyradiomics).
+                if filtered.prefix != "original" { features.families.removeAll { $0 == .morphology } }
+                let set = try RadiomicsExtractor(settings: features, logger: logger)
+                    .extract(image: filtered.image, morphologicalMask: morphological, intensityMask: intensity)
+                rows += set.rows.map { $0.withPrefix(filtered.prefix) }
+                if filtered.prefix == "original" { diagnostics = set.diagnostics }
+            }
+        }
+        diagnostics["preprocessing"] = .object([
+            "initial_size": .array(p.initialImage.size.map { .integer($0) }),
+            "initial_spacing_mm": .array(p.initialImage.spacing.map { .number($0) }),
+            "interpolated_size": .array(p.interpolatedImage.size.map { .integer($0) }),
+            "interpolated_spacing_mm": .array(p.interpolatedImage.spacing.map { .number($0) }),
+            "initial_roi_voxels": .integer(p.initialROI.morphologicalVoxels),
+            "interpolated_roi_voxels": .integer(p.interpolatedROI.morphologicalVoxels),
+            "resegmented_roi_voxels": .integer(p.resegmentedROI.intensityVoxels),
+        ])
+        return FeatureSet(rows: rows, diagnostics: diagnostics)
+    }
+}
+
+extension FeatureRow {
+    /// The same row for a response map: `original_…` becomes `<prefix>_…`.
+    func withPrefix(_ prefix: String) -> FeatureRow {
+        guard prefix != "original", name.hasPrefix("original_") else { return self }
+        return FeatureRow(name: prefix + name.dropFirst("original".count), tag: tag, ibsiCode: ibsiCode,
+                          family: family, aggregation: aggregation, value: value)
+    }
+}
