@@ -1,4 +1,5 @@
 import Foundation
+import KiraCore
 
 /// Siemens' private CSA image header (0029,1010), format "SV10": named elements whose
 /// values are strings. Only the mosaic geometry needs it.
@@ -26,7 +27,7 @@ enum CSAHeader {
                 pos += 16
                 guard pos + len <= b.count else { return nil }
                 let text = String(decoding: b[pos..<pos + len].prefix { $0 != 0 }, as: UTF8.self)
-                if let v = Double(text.trimmingCharacters(in: .whitespaces)) { values.append(v) }
+                if let v = Double(text.trimmingBlanks) { values.append(v) }
                 pos += (len + 3) & ~3
             }
             if tagName == name { return values }

@@ -114,8 +114,8 @@ enum DICOMValue {
 
     /// DICOM TM (HHMMSS.frac) to seconds since midnight.
     static func seconds(time s: String?) -> Double? {
-        guard var s = s?.trimmingCharacters(in: .whitespaces), !s.isEmpty else { return nil }
-        s = s.replacingOccurrences(of: ":", with: "")
+        guard var s = s?.trimmingBlanks, !s.isEmpty else { return nil }
+        s.removeAll { $0 == ":" }
         let (main, frac) = s.split(separator: ".", maxSplits: 1).map(String.init).splitPair()
         let digits = Array(main)
         guard digits.count >= 2 else { return nil }
@@ -128,7 +128,7 @@ enum DICOMValue {
     /// DICOM DT (YYYYMMDDHHMMSS.frac…) to seconds since midnight (the date part is ignored
     /// unless frames span midnight, which ordering tolerates).
     static func seconds(dateTime s: String?) -> Double? {
-        guard let s = s?.trimmingCharacters(in: .whitespaces), s.count >= 10 else { return nil }
+        guard let s = s?.trimmingBlanks, s.count >= 10 else { return nil }
         let day = Double(String(s.prefix(8))) ?? 0
         let rest = String(s.dropFirst(8)).split(separator: "+")[0].split(separator: "-")[0]
         return (seconds(time: String(rest)) ?? 0) + day * 86400

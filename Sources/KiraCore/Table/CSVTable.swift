@@ -37,7 +37,7 @@ public struct CSVTable: Sendable {
         guard let head = records.first else {
             throw KiraError.invalidData("\(source): empty table (no header row)")
         }
-        let header = head.map { $0.trimmingCharacters(in: .whitespaces) }
+        let header = head.map { $0.trimmingBlanks }
         var seen: Set<String> = []
         for name in header {
             if !seen.insert(name).inserted {
@@ -129,7 +129,7 @@ public struct CSVTable: Sendable {
 
     public func strings(_ column: String) throws -> [String] {
         let i = try columnIndex(column)
-        return rows.map { $0[i].trimmingCharacters(in: .whitespaces) }
+        return rows.map { $0[i].trimmingBlanks }
     }
 
     /// A numeric column; missing cells (see `missingTokens`) are nil, anything else that is
@@ -153,7 +153,7 @@ public struct CSVTable: Sendable {
     public static func number(_ cell: String, source: String, row: Int, column: String) throws -> Double? {
         // Plain numbers (the common case) parse without Foundation's trimming.
         if let v = Double(cell), v.isFinite { return v }
-        let s = cell.trimmingCharacters(in: .whitespaces)
+        let s = cell.trimmingBlanks
         if missingTokens.contains(s) { return nil }
         guard let v = Double(s), v.isFinite else {
             throw KiraError.invalidData("\(source): row \(row), column \"\(column)\": \"\(cell)\" is not a number")

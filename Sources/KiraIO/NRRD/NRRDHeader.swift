@@ -121,7 +121,7 @@ struct NRRDHeader {
         while index < lines.count {
             let line = lines[index]
             index += 1
-            if line.hasPrefix("#") || line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
+            if line.hasPrefix("#") || line.trimmingBlanks.isEmpty { continue }
             let fieldSep = line.range(of: ": ")
             let kvSep = line.range(of: ":=")
             if let kv = kvSep, fieldSep == nil || kv.lowerBound < fieldSep!.lowerBound {
@@ -131,14 +131,14 @@ struct NRRDHeader {
             guard let sep = fieldSep else {
                 throw KiraError.unsupportedFormat(path: path, reason: "NRRD header line \(index + 1) is not a field: \"\(line)\"")
             }
-            let key = line[..<sep.lowerBound].trimmingCharacters(in: .whitespaces).lowercased()
-            let value = line[sep.upperBound...].trimmingCharacters(in: .whitespaces)
+            let key = line[..<sep.lowerBound].trimmingBlanks.lowercased()
+            let value = line[sep.upperBound...].trimmingBlanks
             fields[key] = value
             if key == "data file" || key == "datafile" {
                 let parts = value.split(whereSeparator: \.isWhitespace)
                 if parts.first == "LIST" {
                     // Every remaining header line names one data file.
-                    listedFiles = lines[index...].map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                    listedFiles = lines[index...].map { $0.trimmingBlanks }.filter { !$0.isEmpty }
                     break
                 }
             }
@@ -256,7 +256,7 @@ struct NRRDHeader {
 
     private func parseVector(_ token: Substring, field name: String) throws -> [Double] {
         let inner = token.trimmingCharacters(in: CharacterSet(charactersIn: "() "))
-        let parts = inner.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let parts = inner.split(separator: ",").map { $0.trimmingBlanks }
         let values = parts.compactMap { Double($0) }
         guard values.count == parts.count, !values.isEmpty else {
             throw KiraError.unsupportedFormat(path: path, reason: "field \(name): cannot read vector \"\(token)\"")
