@@ -61,44 +61,47 @@ struct CubicLattice: Sendable {
     static func fit(size: SIMD3<Int>, axes: (Axis, Axis, Axis), grid: SIMD3<Int>,
                     points: [Int32], values: [Double]) -> CubicLattice {
         let count = size.x * size.y * size.z
-        let chunks = max(1, min(16, points.count / 2048))
+        let chunks = max(1, min(16, points.count / 4096))
         var accumulators = [Double](repeating: 0, count: 2 * count * chunks)
         let per = (points.count + chunks - 1) / chunks
-        accumulators.withUnsafeMutableBufferPointer { acc in
-            let accPointer = UncheckedDoublePointer(acc.baseAddress!)
-            points.withUnsafeBufferPointer { pts in
-                values.withUnsafeBufferPointer { vals in
-                    let p = UncheckedInt32Pointer(pts.baseAddress!), v = UncheckedConstPointer(vals.baseAddress!)
-                    DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-                        let delta = accPointer.p + 2 * count * chunk, omega = delta + count
-                        var w = [Double](repeating: 0, count: 64)
-                        let lo = chunk * per, hi = min(points.count, lo + per)
-                        guard lo < hi else { return }
-                        for m in lo..<hi {
-                            let index = Int(p.p[m])
-                            let x = index % grid.x, y = (index / grid.x) % grid.y, z = index / (grid.x * grid.y)
-                            let sx = axes.0.start[x], sy = axes.1.start[y], sz = axes.2.start[z]
-                            var w2 = 0.0
-                            for c in 0..<4 {
-                                let wz = axes.2.weights[4 * z + c]
-                                for b in 0..<4 {
-                                    let wzy = wz * axes.1.weights[4 * y + b]
-                                    for a in 0..<4 {
-                                        let ww = wzy * axes.0.weights[4 * x + a]
-                                        w[(c * 4 + b) * 4 + a] = ww
-                                        w2 += ww * ww
+        withAxisPointers(axes) { ax, ay, az in
+            accumulators.withUnsafeMutableBufferPointer { acc in
+                let accPointer = UncheckedDoublePointer(acc.baseAddress!)
+                points.withUnsafeBufferPointer { pts in
+                    values.withUnsafeBufferPointer { vals in
+                        let p = UncheckedInt32Pointer(pts.baseAddress!), v = UncheckedConstPointer(vals.baseAddress!)
+                        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                            let lo = chunk * per, hi = min(points.count, lo + per)
+                            guard lo < hi else { return }
+                            let delta = accPointer.p + 2 * count * chunk, omega = delta + count
+                            withUnsafeTemporaryAllocation(of: Double.self, capacity: 64) { w in
+                                for m in lo..<hi {
+                                    let index = Int(p.p[m])
+                                    let x = index % grid.x, y = (index / grid.x) % grid.y, z = index / (grid.x * grid.y)
+                                    let wx = ax.weights + 4 * x, wy = ay.weights + 4 * y, wz = az.weights + 4 * z
+                                    var w2 = 0.0
+                                    for c in 0..<4 {
+                                        for b in 0..<4 {
+                                            let wzy = wz[c] * wy[b]
+                                            for a in 0..<4 {
+                                                let ww = wzy * wx[a]
+                                                w[(c &* 4 &+ b) &* 4 &+ a] = ww
+                                                w2 += ww * ww
+                                            }
+                                        }
                                     }
+                                    let scale = v.p[m] / w2
+                                    let sx = ax.start[x], sy = ay.start[y], sz = az.start[z]
+                                    for c in 0..<4 { for b in 0..<4 {
+                                        let row = ((sz &+ c) &* size.y &+ sy &+ b) &* size.x &+ sx
+                                        for a in 0..<4 {
+                                            let ww = w[(c &* 4 &+ b) &* 4 &+ a], ww2 = ww * ww
+                                            omega[row &+ a] += ww2
+                                            delta[row &+ a] += ww2 * ww * scale
+                                        }
+                                    } }
                                 }
                             }
-                            let scale = v.p[m] / w2
-                            for c in 0..<4 { for b in 0..<4 {
-                                let row = ((sz + c) * size.y + sy + b) * size.x + sx
-                                for a in 0..<4 {
-                                    let ww = w[(c * 4 + b) * 4 + a], ww2 = ww * ww
-                                    omega[row + a] += ww2
-                                    delta[row + a] += ww2 * ww * scale
-                                }
-                            } }
                         }
                     }
                 }
@@ -120,34 +123,53 @@ struct CubicLattice: Sendable {
     func evaluate(axes: (Axis, Axis, Axis), grid: SIMD3<Int>, points: [Int32]) -> [Double] {
         var out = [Double](repeating: 0, count: points.count)
         let size = self.size
-        out.withUnsafeMutableBufferPointer { o in
-            let result = UncheckedDoublePointer(o.baseAddress!)
-            values.withUnsafeBufferPointer { lv in
-                points.withUnsafeBufferPointer { pts in
-                    let l = UncheckedConstPointer(lv.baseAddress!), p = UncheckedInt32Pointer(pts.baseAddress!)
-                    parallelChunks(points.count) { range in
-                        for m in range {
-                            let index = Int(p.p[m])
-                            let x = index % grid.x, y = (index / grid.x) % grid.y, z = index / (grid.x * grid.y)
-                            let sx = axes.0.start[x], sy = axes.1.start[y], sz = axes.2.start[z]
-                            var sum = 0.0
-                            for c in 0..<4 {
-                                var plane = 0.0
-                                for b in 0..<4 {
-                                    let row = ((sz + c) * size.y + sy + b) * size.x + sx
-                                    var line = 0.0
-                                    for a in 0..<4 { line += axes.0.weights[4 * x + a] * l.p[row + a] }
-                                    plane += axes.1.weights[4 * y + b] * line
+        Self.withAxisPointers(axes) { ax, ay, az in
+            out.withUnsafeMutableBufferPointer { o in
+                let result = UncheckedDoublePointer(o.baseAddress!)
+                values.withUnsafeBufferPointer { lv in
+                    points.withUnsafeBufferPointer { pts in
+                        let l = UncheckedConstPointer(lv.baseAddress!), p = UncheckedInt32Pointer(pts.baseAddress!)
+                        parallelChunks(points.count, chunks: max(1, min(64, points.count / 1024))) { range in
+                            for m in range {
+                                let index = Int(p.p[m])
+                                let x = index % grid.x, y = (index / grid.x) % grid.y, z = index / (grid.x * grid.y)
+                                let wx = ax.weights + 4 * x, wy = ay.weights + 4 * y, wz = az.weights + 4 * z
+                                let sx = ax.start[x], sy = ay.start[y], sz = az.start[z]
+                                var sum = 0.0
+                                for c in 0..<4 {
+                                    var plane = 0.0
+                                    for b in 0..<4 {
+                                        let row = l.p + (((sz &+ c) &* size.y &+ sy &+ b) &* size.x &+ sx)
+                                        plane += wy[b] * (wx[0] * row[0] + wx[1] * row[1] + wx[2] * row[2] + wx[3] * row[3])
+                                    }
+                                    sum += wz[c] * plane
                                 }
-                                sum += axes.2.weights[4 * z + c] * plane
+                                result.p[m] = sum
                             }
-                            result.p[m] = sum
                         }
                     }
                 }
             }
         }
         return out
+    }
+
+    struct AxisPointers: @unchecked Sendable {
+        let start: UnsafePointer<Int>
+        let weights: UnsafePointer<Double>
+    }
+
+    /// Raw views of the three axis tables for the hot loops (valid inside `body` only).
+    static func withAxisPointers<R>(_ axes: (Axis, Axis, Axis), _ body: (AxisPointers, AxisPointers, AxisPointers) -> R) -> R {
+        axes.0.start.withUnsafeBufferPointer { s0 in axes.0.weights.withUnsafeBufferPointer { w0 in
+            axes.1.start.withUnsafeBufferPointer { s1 in axes.1.weights.withUnsafeBufferPointer { w1 in
+                axes.2.start.withUnsafeBufferPointer { s2 in axes.2.weights.withUnsafeBufferPointer { w2 in
+                    body(AxisPointers(start: s0.baseAddress!, weights: w0.baseAddress!),
+                         AxisPointers(start: s1.baseAddress!, weights: w1.baseAddress!),
+                         AxisPointers(start: s2.baseAddress!, weights: w2.baseAddress!))
+                } }
+            } }
+        } }
     }
 
     /// The spline on every voxel of `grid`, collapsing the lattice one axis at a time
@@ -157,33 +179,33 @@ struct CubicLattice: Sendable {
                     Axis(voxels: grid.z, controlPoints: size.z))
         var out = [Float](repeating: 0, count: grid.x * grid.y * grid.z)
         let size = self.size
-        out.withUnsafeMutableBufferPointer { o in
-            let result = UncheckedFloatPointer(o.baseAddress!)
-            values.withUnsafeBufferPointer { lv in
-                let l = UncheckedConstPointer(lv.baseAddress!)
-                parallelChunks(grid.z, chunks: grid.z) { zs in
-                    var plane = [Double](repeating: 0, count: size.x * size.y)
-                    var line = [Double](repeating: 0, count: size.x)
-                    for z in zs {
-                        let sz = axes.2.start[z]
-                        for i in plane.indices {
-                            var s = 0.0
-                            for c in 0..<4 { s += axes.2.weights[4 * z + c] * l.p[(sz + c) * size.x * size.y + i] }
-                            plane[i] = s
-                        }
-                        for y in 0..<grid.y {
-                            let sy = axes.1.start[y]
-                            for i in 0..<size.x {
-                                var s = 0.0
-                                for b in 0..<4 { s += axes.1.weights[4 * y + b] * plane[(sy + b) * size.x + i] }
-                                line[i] = s
-                            }
-                            let row = (z * grid.y + y) * grid.x
-                            for x in 0..<grid.x {
-                                let sx = axes.0.start[x]
-                                var s = 0.0
-                                for a in 0..<4 { s += axes.0.weights[4 * x + a] * line[sx + a] }
-                                result.p[row + x] = Float(s)
+        Self.withAxisPointers(axes) { ax, ay, az in
+            out.withUnsafeMutableBufferPointer { o in
+                let result = UncheckedFloatPointer(o.baseAddress!)
+                values.withUnsafeBufferPointer { lv in
+                    let l = UncheckedConstPointer(lv.baseAddress!)
+                    parallelChunks(grid.z, chunks: grid.z) { zs in
+                        withUnsafeTemporaryAllocation(of: Double.self, capacity: size.x * size.y + size.x) { scratch in
+                            let plane = scratch.baseAddress!, line = plane + size.x * size.y
+                            for z in zs {
+                                let wz = az.weights + 4 * z, sz = az.start[z]
+                                for i in 0..<(size.x * size.y) {
+                                    let base = l.p + sz * size.x * size.y + i
+                                    plane[i] = wz[0] * base[0] + wz[1] * base[size.x * size.y]
+                                        + wz[2] * base[2 * size.x * size.y] + wz[3] * base[3 * size.x * size.y]
+                                }
+                                for y in 0..<grid.y {
+                                    let wy = ay.weights + 4 * y, sy = ay.start[y]
+                                    for i in 0..<size.x {
+                                        let base = plane + sy * size.x + i
+                                        line[i] = wy[0] * base[0] + wy[1] * base[size.x] + wy[2] * base[2 * size.x] + wy[3] * base[3 * size.x]
+                                    }
+                                    let row = result.p + (z * grid.y + y) * grid.x
+                                    for x in 0..<grid.x {
+                                        let wx = ax.weights + 4 * x, b = line + ax.start[x]
+                                        row[x] = Float(wx[0] * b[0] + wx[1] * b[1] + wx[2] * b[2] + wx[3] * b[3])
+                                    }
+                                }
                             }
                         }
                     }
