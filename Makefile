@@ -11,7 +11,7 @@ PY_PEERS := pingouin:pingouin SimpleITK:SimpleITK scikit-learn:sklearn lifelines
             statsmodels:statsmodels scikit-survival:sksurv shap:shap
 DEMO_OUT ?= demo-output
 
-.PHONY: all deps peers build release test demo bench bench-convert bench-resample bench-features \
+.PHONY: all deps peers build release test demo bench bench-convert bench-resample bench-n4 bench-features \
         bench-qc bench-survival bench-learn bench-instructions man clean
 
 all: build
@@ -40,13 +40,16 @@ demo: release
 	$$($(SWIFT) build -c release --show-bin-path)/kira inspect $(DEMO_OUT)
 	@echo "demo: NIfTI files and JSON sidecars are in $(DEMO_OUT)/"
 
-bench: bench-convert bench-resample bench-features bench-qc bench-survival bench-learn
+bench: bench-convert bench-resample bench-n4 bench-features bench-qc bench-survival bench-learn
 
 bench-convert: release peers
 	python3 Benchmarks/convert_vs_dcm2niix.py
 
 bench-resample: release peers
 	python3 Benchmarks/resample_vs_simpleitk.py
+
+bench-n4: release peers
+	python3 Benchmarks/n4_vs_simpleitk.py
 
 bench-features: release peers
 	python3 Benchmarks/features_vs_pyradiomics.py

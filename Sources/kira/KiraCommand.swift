@@ -7,7 +7,7 @@ struct KiraCommand: ParsableCommand {
         abstract: "Breast-imaging archive to Ki-67 prediction: conversion, QC, radiomics, models.",
         version: KiraVersion.current,
         subcommands: [
-            ConvertCommand.self, InspectCommand.self, ResampleCommand.self, MaskCommand.self, QCCommand.self,
+            ConvertCommand.self, InspectCommand.self, ResampleCommand.self, PreprocessCommand.self, MaskCommand.self, QCCommand.self,
             FeaturesCommand.self, LearnTrainCommand.self, LearnPredictCommand.self, LearnEvaluateCommand.self,
             LearnCompareCommand.self, LearnExplainCommand.self, SurvivalCommand.self,
         ]
