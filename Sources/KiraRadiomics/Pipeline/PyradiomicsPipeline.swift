@@ -25,32 +25,9 @@ public enum PyradiomicsPipeline {
         guard image.components == 1, image.timepoints == 1 else {
             throw KiraError.invalidArgument("radiomics needs a 3D grey-level image; this one has \(image.timepoints) time points and \(image.components) components")
         }
-        var diagnostics: [String: MetaValue] = [:]
-        var image = image
-        var mask = try maskOnImageGrid(mask, image: image, settings: s)
-        diagnostics["original_image_size"] = .array([image.geometry.size.x, image.geometry.size.y, image.geometry.size.z].map { .integer($0) })
-        diagnostics["original_image_spacing_mm"] = .array([image.geometry.spacing.x, image.geometry.spacing.y, image.geometry.spacing.z].map { .number($0) })
-        if s.normalize { image = try normalized(image, scale: s.normalizeScale, outliers: s.removeOutliers) }
-        if let spacing = s.resampledPixelSpacing, let interpolator = s.interpolator {
-            (image, mask) = try resampled(image, mask, spacing: spacing, interpolator: interpolator, padDistance: s.padDistance)
-            diagnostics["interpolated_image_size"] = .array([image.geometry.size.x, image.geometry.size.y, image.geometry.size.z].map { .integer($0) })
-            diagnostics["interpolated_image_spacing_mm"] = .array([image.geometry.spacing.x, image.geometry.spacing.y, image.geometry.spacing.z].map { .number($0) })
-        } else if s.preCrop {
-            let box = try checkedBox(inside(mask), mask.geometry.size, s)
-            image = try crop(image, box, pad: s.padDistance)
-            mask = try crop(mask, box, pad: s.padDistance)
-        }
-        let original = inside(mask)
-        var box = try checkedBox(original, mask.geometry.size, s)
-        diagnostics["roi_voxels"] = .integer(original.reduce(0) { $0 + ($1 ? 1 : 0) })
-        var featureMask = original
-        if let range = s.resegmentRange {
-            featureMask = try resegmented(image, original, range: range, mode: s.resegmentMode)
-            box = try checkedBox(featureMask, mask.geometry.size, s)
-            diagnostics["resegmented_roi_voxels"] = .integer(featureMask.reduce(0) { $0 + ($1 ? 1 : 0) })
-        }
-        diagnostics["bounding_box_xyz"] = .array([box.lo.x, box.lo.y, box.lo.z, box.size.x, box.size.y, box.size.z].map { .integer($0) })
-
+        let p = try prepare(image: image, mask: mask, settings: s)
+        var diagnostics = p.diagnostics
+        let (image, original, featureMask, box) = (p.image, p.originalMask, p.featureMask, p.box)
         let enabled = s.enabledFeatures ?? Dictionary(uniqueKeysWithValues: SettingsFile.pyradiomicsClasses.filter { $0 != "shape2D" }.map { ($0, [String]()) })
         var rows: [FeatureRow] = []
         let shapeMask = s.resegmentShape ? featureMask : original
@@ -85,6 +62,52 @@ public enum PyradiomicsPipeline {
         diagnostics["features_defined"] = .integer(rows.filter { $0.value.number != nil }.count)
         diagnostics["features_undefined"] = .integer(rows.filter { $0.value.number == nil }.count)
         return FeatureSet(rows: rows, diagnostics: diagnostics)
+    }
+
+    /// What preprocessing leaves for the feature classes.
+    struct Prepared {
+        var image: Volume
+        var originalMask: [Bool]
+        var featureMask: [Bool]
+        var box: Box
+        var diagnostics: [String: MetaValue]
+    }
+
+    /// The ROI the texture and first-order classes see for the original image type: pyradiomics'
+    /// preprocessing, re-segmentation and crop to the bounding box.
+    public static func featureROI(image: Volume, mask: Volume, settings s: ExtractionSettings) throws -> CroppedROI {
+        let p = try prepare(image: image, mask: mask, settings: s)
+        return cropped(p.image, p.featureMask, p.box)
+    }
+
+    static func prepare(image: Volume, mask: Volume, settings s: ExtractionSettings) throws -> Prepared {
+        var diagnostics: [String: MetaValue] = [:]
+        var image = image
+        var mask = try maskOnImageGrid(mask, image: image, settings: s)
+        diagnostics["original_image_size"] = .array([image.geometry.size.x, image.geometry.size.y, image.geometry.size.z].map { .integer($0) })
+        diagnostics["original_image_spacing_mm"] = .array([image.geometry.spacing.x, image.geometry.spacing.y, image.geometry.spacing.z].map { .number($0) })
+        if s.normalize { image = try normalized(image, scale: s.normalizeScale, outliers: s.removeOutliers) }
+        if let spacing = s.resampledPixelSpacing, let interpolator = s.interpolator {
+            (image, mask) = try resampled(image, mask, spacing: spacing, interpolator: interpolator, padDistance: s.padDistance)
+            diagnostics["interpolated_image_size"] = .array([image.geometry.size.x, image.geometry.size.y, image.geometry.size.z].map { .integer($0) })
+            diagnostics["interpolated_image_spacing_mm"] = .array([image.geometry.spacing.x, image.geometry.spacing.y, image.geometry.spacing.z].map { .number($0) })
+        } else if s.preCrop {
+            let box = try checkedBox(inside(mask), mask.geometry.size, s)
+            image = try crop(image, box, pad: s.padDistance)
+            mask = try crop(mask, box, pad: s.padDistance)
+        }
+        let original = inside(mask)
+        var box = try checkedBox(original, mask.geometry.size, s)
+        diagnostics["roi_voxels"] = .integer(original.reduce(0) { $0 + ($1 ? 1 : 0) })
+        var featureMask = original
+        if let range = s.resegmentRange {
+            featureMask = try resegmented(image, original, range: range, mode: s.resegmentMode)
+            box = try checkedBox(featureMask, mask.geometry.size, s)
+            diagnostics["resegmented_roi_voxels"] = .integer(featureMask.reduce(0) { $0 + ($1 ? 1 : 0) })
+        }
+        diagnostics["bounding_box_xyz"] = .array([box.lo.x, box.lo.y, box.lo.z, box.size.x, box.size.y, box.size.z].map { .integer($0) })
+
+        return Prepared(image: image, originalMask: original, featureMask: featureMask, box: box, diagnostics: diagnostics)
     }
 
     /// Per-image-type settings pyradiomics lets an `imageType:` entry override.

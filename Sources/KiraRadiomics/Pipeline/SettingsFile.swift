@@ -206,7 +206,7 @@ struct SettingsReader {
             s.enabledFeatures = try featureClasses(try map(classes, "featureClass"))
         }
         try applyIBSI(ibsiSection, to: &s)
-        if chosen == .ibsi { try mapPyradiomicsOntoIBSI(&s) }
+        if chosen == .ibsi && entry["setting"] != nil { try mapPyradiomicsOntoIBSI(&s) }
         s.mode = chosen
         let errors = s.features.validationErrors()
         if !errors.isEmpty { throw KiraError.invalidArgument("\(source): " + errors.joined(separator: "; ")) }
