@@ -139,6 +139,8 @@ public enum PyradiomicsPipeline {
 
     /// Every non-shape class on one cropped response map, computed concurrently.
     static func classFeatures(_ roi: CroppedROI, classes: [String], settings s: ExtractionSettings) throws -> ([String: [String: Double]], Int) {
+        let bad = roi.roiValues.filter { !$0.isFinite }.count
+        if bad > 0 { throw KiraError.invalidData("the image has \(bad) non-finite (NaN or infinite) voxel(s) inside the region of interest") }
         let g = levels(roi, s.features.discretisation)
         let o = textureOptions(s, spacing: roi.spacing)
         let jobs: [(String, @Sendable () -> [String: Double])] = classes.map { c in
