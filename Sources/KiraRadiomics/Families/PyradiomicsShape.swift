@@ -154,7 +154,74 @@ public enum PyradiomicsShape {
         ]
     }
 
-    /// shape2D is not computed yet (pyradiomics' own shape2D baseline uses a single-slice mask
-    /// that is not among the reference data); nil makes the pipeline skip it with a warning.
-    public static func features2D(_ roi: PyradiomicsPipeline.CroppedROI, dimension: Int) -> [String: Double]? { nil }
+    /// pyradiomics' shape2D of an ROI one voxel thick along numpy axis `dimension` (0 z, 1 y,
+    /// 2 x): marching squares on the padded slice (perimeter, signed mesh surface), vertex
+    /// diameter, PCA of the pixel centres. nil when the ROI is thicker than one voxel.
+    public static func features2D(_ roi: PyradiomicsPipeline.CroppedROI, dimension: Int) -> [String: Double]? {
+        let shape = [roi.nz, roi.ny, roi.nx]
+        let spacingZYX = [roi.spacing.z, roi.spacing.y, roi.spacing.x]
+        guard shape[dimension] == 1 else { return nil }
+        let axes = [0, 1, 2].filter { $0 != dimension }
+        let n0 = shape[axes[0]], n1 = shape[axes[1]]
+        let s0 = spacingZYX[axes[0]], s1 = spacingZYX[axes[1]]
+        // The slice, padded by one pixel.
+        let p0 = n0 + 2, p1 = n1 + 2
+        var m = [Bool](repeating: false, count: p0 * p1)
+        var pixels: [SIMD2<Double>] = []
+        for z in 0..<roi.nz { for y in 0..<roi.ny { for x in 0..<roi.nx where roi.mask[(z * roi.ny + y) * roi.nx + x] {
+            let idx = [z, y, x]
+            let a = idx[axes[0]] + 1, b = idx[axes[1]] + 1
+            m[a * p1 + b] = true
+        } } }
+        for a in 0..<p0 { for b in 0..<p1 where m[a * p1 + b] { pixels.append(SIMD2(Double(a) * s0, Double(b) * s1)) } }
+        let corners: [(Int, Int)] = [(0, 0), (0, 1), (1, 1), (1, 0)]
+        let edgeMid: [SIMD2<Double>] = [[0, 0.5], [0.5, 1], [1, 0.5], [0.5, 0]]
+        let lines: [[Int]] = [[], [3, 0], [0, 1], [3, 1], [1, 2], [1, 2, 3, 0], [0, 2], [3, 2],
+                              [2, 3], [2, 0], [0, 1, 2, 3], [2, 1], [1, 3], [1, 0], [0, 3], []]
+        let sp = SIMD2(s0, s1)
+        var perimeter = 0.0, surface = 0.0
+        var vertices: [SIMD2<Double>] = []
+        for iy in 0..<(p0 - 1) { for ix in 0..<(p1 - 1) {
+            var square = 0
+            for (k, c) in corners.enumerated() where m[(iy + c.0) * p1 + ix + c.1] { square |= 1 << k }
+            if square == 0 || square == 0xF { continue }
+            let origin = SIMD2(Double(iy), Double(ix))
+            let l = lines[square]
+            var t = 0
+            while t < l.count {
+                let a = (origin + edgeMid[l[t]]) * sp, b = (origin + edgeMid[l[t + 1]]) * sp
+                surface += a.x * b.y - b.x * a.y
+                let d = a - b
+                perimeter += (d * d).sum().squareRoot()
+                t += 2
+            }
+            if square > 7 { square ^= 0xF }
+            for (corner, edge) in [(0, 3), (2, 2)] where square & (1 << corner) != 0 {
+                vertices.append((origin + edgeMid[edge]) * sp)
+            }
+        } }
+        surface /= 2
+        var diameter = 0.0
+        for i in stride(from: vertices.count - 1, through: 1, by: -1) {
+            for j in 0..<i { let d = vertices[i] - vertices[j]; diameter = max(diameter, (d * d).sum()) }
+        }
+        diameter = diameter.squareRoot()
+        let np = Double(pixels.count)
+        let mean = pixels.reduce(SIMD2<Double>.zero, +) / np
+        var c = [0.0, 0.0, 0.0, 0.0]
+        for p in pixels {
+            let d = (p - mean) / np.squareRoot()
+            c[0] += d.x * d.x; c[1] += d.x * d.y; c[2] += d.y * d.x; c[3] += d.y * d.y
+        }
+        let e = SymmetricEigen.eigenvalues(c, n: 2).map { $0 < 0 && $0 > -1e-10 ? 0 : $0 }.sorted()
+        let sphericity = 2 * (Double.pi * surface).squareRoot() / perimeter
+        return [
+            "MeshSurface": surface, "PixelSurface": np * s0 * s1, "Perimeter": perimeter,
+            "PerimeterSurfaceRatio": perimeter / surface, "Sphericity": sphericity,
+            "SphericalDisproportion": 1 / sphericity, "MaximumDiameter": diameter,
+            "MajorAxisLength": e[1] < 0 ? .nan : e[1].squareRoot() * 4,
+            "MinorAxisLength": e[0] < 0 ? .nan : e[0].squareRoot() * 4,
+            "Elongation": e[0] < 0 || e[1] < 0 ? .nan : (e[0] / e[1]).squareRoot(),
+        ]
+    }
 }

@@ -36,14 +36,20 @@ public enum PyradiomicsPipeline {
             rows += output("original", "shape", PyradiomicsShape.features(roi), names, s)
         }
         if let names = enabled["shape2D"] {
+            // pyradiomics' gate reads the (x, y, z) bounding box at index force2Ddimension.
             if !s.force2D {
                 logger.warning("shape2D needs force2D: true; skipped")
+            } else if box.size[s.force2DDimension] <= 1 {
+                logger.warning("shape2D: the ROI is one voxel wide along bounding-box axis \(s.force2DDimension); skipped")
             } else {
                 let roi = cropped(image, shapeMask, box)
                 if let f = PyradiomicsShape.features2D(roi, dimension: s.force2DDimension) {
                     rows += output("original", "shape2D", f, names, s)
                 } else {
-                    logger.warning("shape2D is not available in this build; skipped")
+                    let reason = "shape2D needs an ROI one voxel thick along force2Ddimension \(s.force2DDimension)"
+                    rows += (names.isEmpty ? PyradiomicsNames.shape2D : names).map {
+                        FeatureRow(name: "original_shape2D_\($0)", tag: "", ibsiCode: "", family: .morphology, aggregation: nil, value: .undefined(reason))
+                    }
                 }
             }
         }
