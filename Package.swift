@@ -24,6 +24,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
         .target(name: "KiraCore"),
@@ -52,7 +53,10 @@ let package = Package(
             dependencies: ["KiraCore", .product(name: "Logging", package: "swift-log")]
         ),
         // IBSI feature engine: discretisation, matrices (the counting) and features (the formulas).
-        .target(name: "KiraRadiomics", dependencies: ["KiraCore", "KiraPreprocess", .product(name: "Logging", package: "swift-log")]),
+        .target(
+            name: "KiraRadiomics",
+            dependencies: ["KiraCore", "KiraPreprocess", .product(name: "Logging", package: "swift-log"), .product(name: "Yams", package: "Yams")]
+        ),
         // Reliability (ICC, feature stability), mask overlap and segmentation QC.
         .target(
             name: "KiraQC",

@@ -47,7 +47,7 @@ public enum FeatureOutput {
     }
 
     /// Settings as a JSON value and their hash (of the sorted-key JSON text).
-    public static func settingsProvenance(_ s: RadiomicsSettings) throws -> (value: MetaValue, hash: String) {
+    public static func settingsProvenance<S: Encodable>(_ s: S) throws -> (value: MetaValue, hash: String) {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let data = try encoder.encode(s)

@@ -8,6 +8,22 @@ public enum ComplianceMode: String, Sendable, Codable, CaseIterable {
     case pyradiomics
 }
 
+/// How pyradiomics' `resegmentRange` is read.
+public enum ResegmentMode: String, Sendable, Codable, CaseIterable {
+    /// Thresholds are intensities.
+    case absolute
+    /// Thresholds are fractions of the ROI maximum.
+    case relative
+    /// Thresholds are multiples of the ROI standard deviation around its mean.
+    case sigma
+}
+
+/// pyradiomics' GLCM/GLRLM angle weighting (`weightingNorm`).
+public enum WeightingNorm: String, Sendable, Codable, CaseIterable {
+    case manhattan, euclidean, infinity
+    case noWeighting = "no_weighting"
+}
+
 /// Everything a settings file or preset decides, from the raw image to the feature rows:
 /// preprocessing, image types (filters) and the feature settings.
 public struct ExtractionSettings: Sendable, Equatable, Codable {
@@ -32,6 +48,25 @@ public struct ExtractionSettings: Sendable, Equatable, Codable {
     public var minimumROIDimensions = 2
     public var minimumROISize: Int?
     public var preCrop = false
+    /// pyradiomics resampling: target spacing (0 keeps an axis) and the image interpolator;
+    /// both must be set for resampling to happen, as in pyradiomics.
+    public var resampledPixelSpacing: [Double]?
+    public var interpolator: Interpolator? = .bspline
+    /// pyradiomics re-segmentation: one threshold (lower bound) or two (closed range).
+    public var resegmentRange: [Double]?
+    public var resegmentMode: ResegmentMode = .absolute
+    /// Shape on the re-segmented mask too (PET-style), instead of the original mask.
+    public var resegmentShape = false
+    /// Chebyshev distances for GLCM, GLDM and NGTDM (pyradiomics `distances`).
+    public var distances: [Int] = [1]
+    public var symmetricalGLCM = true
+    /// GLCM/GLRLM angle weighting; set, it merges the angles into one matrix.
+    public var weightingNorm: WeightingNorm?
+    /// GLDM coarseness α (pyradiomics `gldm_a`).
+    public var gldmAlpha = 0
+    public var correctMask = false
+    public var geometryTolerance: Double?
+    public var additionalInfo = true
 
     public init(features: RadiomicsSettings, preprocess: PreprocessSettings = PreprocessSettings(), mode: ComplianceMode = .ibsi) {
         self.features = features

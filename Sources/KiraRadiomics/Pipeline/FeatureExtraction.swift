@@ -7,6 +7,9 @@ import Logging
 public enum FeatureExtraction {
     public static func run(image: Volume, mask: Volume, settings: ExtractionSettings,
                            logger: Logger = Logger(label: "kira.radiomics")) throws -> FeatureSet {
+        if settings.mode == .pyradiomics {
+            return try PyradiomicsPipeline.run(image: image, mask: mask, settings: settings, logger: logger)
+        }
         let p = try Preprocessing.run(image: image, mask: mask, settings: settings.preprocess)
         let g = p.image.geometry
         let morphological = try Volume(geometry: g, voxels: .uint8(p.masks.morphological))

@@ -1,0 +1,388 @@
+import Foundation
+import KiraCore
+import KiraPreprocess
+import Logging
+
+/// The pyradiomics-compatible path (pyradiomics 3.x `RadiomicsFeatureExtractor.execute`):
+/// normalise → resample onto pyradiomics' grid (or pre-crop) → mask checks → re-segmentation →
+/// shape on the cropped mask → each image type, cropped to the ROI's bounding box → the enabled
+/// feature classes, named `<imageType>_<class>_<Feature>`.
+public enum PyradiomicsPipeline {
+    /// The ROI cut to its bounding box: intensities, mask and discretised levels, numpy order.
+    public struct CroppedROI: Sendable {
+        public var nx: Int, ny: Int, nz: Int
+        public var spacing: SIMD3<Double>
+        public var values: [Double]
+        public var mask: [Bool]
+        public var roiValues: [Double] { zip(values, mask).compactMap { $1 ? $0 : nil } }
+    }
+
+    /// Inclusive bounding box of the mask, voxel indices (x, y, z).
+    struct Box { var lo: SIMD3<Int>; var hi: SIMD3<Int>; var size: SIMD3<Int> { hi &- lo &+ 1 } }
+
+    public static func run(image: Volume, mask: Volume, settings s: ExtractionSettings,
+                           logger: Logger = Logger(label: "kira.radiomics")) throws -> FeatureSet {
+        guard image.components == 1, image.timepoints == 1 else {
+            throw KiraError.invalidArgument("radiomics needs a 3D grey-level image; this one has \(image.timepoints) time points and \(image.components) components")
+        }
+        let p = try prepare(image: image, mask: mask, settings: s)
+        var diagnostics = p.diagnostics
+        let (image, original, featureMask, box) = (p.image, p.originalMask, p.featureMask, p.box)
+        let enabled = s.enabledFeatures ?? Dictionary(uniqueKeysWithValues: SettingsFile.pyradiomicsClasses.filter { $0 != "shape2D" }.map { ($0, [String]()) })
+        var rows: [FeatureRow] = []
+        let shapeMask = s.resegmentShape ? featureMask : original
+        if let names = enabled["shape"] {
+            let roi = cropped(image, shapeMask, box)
+            rows += output("original", "shape", PyradiomicsShape.features(roi), names, s)
+        }
+        if let names = enabled["shape2D"] {
+            // pyradiomics' gate reads the (x, y, z) bounding box at index force2Ddimension.
+            if !s.force2D {
+                logger.warning("shape2D needs force2D: true; skipped")
+            } else if box.size[s.force2DDimension] <= 1 {
+                logger.warning("shape2D: the ROI is one voxel wide along bounding-box axis \(s.force2DDimension); skipped")
+            } else {
+                let roi = cropped(image, shapeMask, box)
+                if let f = PyradiomicsShape.features2D(roi, dimension: s.force2DDimension) {
+                    rows += output("original", "shape2D", f, names, s)
+                } else {
+                    let reason = "shape2D needs an ROI one voxel thick along force2Ddimension \(s.force2DDimension)"
+                    rows += (names.isEmpty ? PyradiomicsNames.shape2D : names).map {
+                        FeatureRow(name: "original_shape2D_\($0)", tag: "", ibsiCode: "", family: .morphology, aggregation: nil, value: .undefined(reason))
+                    }
+                }
+            }
+        }
+        let maskVolume = try Volume(geometry: image.geometry, voxels: .uint8(featureMask.map { $0 ? 1 : 0 }))
+        let classes = ["firstorder", "glcm", "glrlm", "glszm", "gldm", "ngtdm"].filter { enabled[$0] != nil }
+        for spec in s.imageTypes {
+            for filtered in try ImageFilters.apply(spec, to: image, mask: maskVolume) {
+                var local = s
+                applyOverrides(spec.parameters, to: &local)
+                let roi = cropped(filtered.image, featureMask, box)
+                let (values, greyLevels) = try classFeatures(roi, classes: classes, settings: local)
+                for c in classes { rows += output(filtered.prefix, c, values[c] ?? [:], enabled[c] ?? [], local) }
+                if filtered.prefix == "original" { diagnostics["grey_levels"] = .integer(greyLevels) }
+            }
+        }
+        diagnostics["features_defined"] = .integer(rows.filter { $0.value.number != nil }.count)
+        diagnostics["features_undefined"] = .integer(rows.filter { $0.value.number == nil }.count)
+        return FeatureSet(rows: rows, diagnostics: diagnostics)
+    }
+
+    /// What preprocessing leaves for the feature classes.
+    struct Prepared {
+        var image: Volume
+        var originalMask: [Bool]
+        var featureMask: [Bool]
+        var box: Box
+        var diagnostics: [String: MetaValue]
+    }
+
+    /// The ROI the texture and first-order classes see for the original image type: pyradiomics'
+    /// preprocessing, re-segmentation and crop to the bounding box.
+    public static func featureROI(image: Volume, mask: Volume, settings s: ExtractionSettings) throws -> CroppedROI {
+        let p = try prepare(image: image, mask: mask, settings: s)
+        return cropped(p.image, p.featureMask, p.box)
+    }
+
+    static func prepare(image: Volume, mask: Volume, settings s: ExtractionSettings) throws -> Prepared {
+        var diagnostics: [String: MetaValue] = [:]
+        var image = image
+        var mask = try maskOnImageGrid(mask, image: image, settings: s)
+        diagnostics["original_image_size"] = .array([image.geometry.size.x, image.geometry.size.y, image.geometry.size.z].map { .integer($0) })
+        diagnostics["original_image_spacing_mm"] = .array([image.geometry.spacing.x, image.geometry.spacing.y, image.geometry.spacing.z].map { .number($0) })
+        if s.normalize { image = try normalized(image, scale: s.normalizeScale, outliers: s.removeOutliers) }
+        if let spacing = s.resampledPixelSpacing, let interpolator = s.interpolator {
+            (image, mask) = try resampled(image, mask, spacing: spacing, interpolator: interpolator, padDistance: s.padDistance)
+            diagnostics["interpolated_image_size"] = .array([image.geometry.size.x, image.geometry.size.y, image.geometry.size.z].map { .integer($0) })
+            diagnostics["interpolated_image_spacing_mm"] = .array([image.geometry.spacing.x, image.geometry.spacing.y, image.geometry.spacing.z].map { .number($0) })
+        } else if s.preCrop {
+            let box = try checkedBox(inside(mask), mask.geometry.size, s)
+            image = try crop(image, box, pad: s.padDistance)
+            mask = try crop(mask, box, pad: s.padDistance)
+        }
+        let original = inside(mask)
+        var box = try checkedBox(original, mask.geometry.size, s)
+        diagnostics["roi_voxels"] = .integer(original.reduce(0) { $0 + ($1 ? 1 : 0) })
+        var featureMask = original
+        if let range = s.resegmentRange {
+            featureMask = try resegmented(image, original, range: range, mode: s.resegmentMode)
+            box = try checkedBox(featureMask, mask.geometry.size, s)
+            diagnostics["resegmented_roi_voxels"] = .integer(featureMask.reduce(0) { $0 + ($1 ? 1 : 0) })
+        }
+        diagnostics["bounding_box_xyz"] = .array([box.lo.x, box.lo.y, box.lo.z, box.size.x, box.size.y, box.size.z].map { .integer($0) })
+
+        return Prepared(image: image, originalMask: original, featureMask: featureMask, box: box, diagnostics: diagnostics)
+    }
+
+    /// Per-image-type settings pyradiomics lets an `imageType:` entry override.
+    static func applyOverrides(_ p: [String: MetaValue], to s: inout ExtractionSettings) {
+        if let c = p["binCount"]?.doubleValue { s.features.discretisation = .fixedBinNumber(Int(c)) }
+        else if let w = p["binWidth"]?.doubleValue { s.features.discretisation = .fixedBinSize(w) }
+        if let v = p["voxelArrayShift"]?.doubleValue { s.voxelArrayShift = v }
+    }
+
+    /// Discretised levels of a cropped ROI under pyradiomics' binning.
+    public static func levels(_ roi: CroppedROI, _ method: Discretisation) -> PyradiomicsLevels {
+        let edges = PyradiomicsBinning.edges(roi.roiValues, method: method)
+        var lv = [Int32](repeating: 0, count: roi.values.count)
+        for i in lv.indices where roi.mask[i] { lv[i] = Int32(PyradiomicsBinning.digitize(roi.values[i], edges)) }
+        return PyradiomicsLevels(nx: roi.nx, ny: roi.ny, nz: roi.nz, levels: lv)
+    }
+
+    public static func textureOptions(_ s: ExtractionSettings, spacing: SIMD3<Double>) -> PyradiomicsTexture.Options {
+        var o = PyradiomicsTexture.Options()
+        o.distances = s.distances
+        o.force2D = s.force2D
+        o.force2DDimension = s.force2DDimension
+        o.symmetricalGLCM = s.symmetricalGLCM
+        o.weightingNorm = s.weightingNorm
+        o.gldmAlpha = s.gldmAlpha
+        o.spacingZYX = SIMD3(spacing.z, spacing.y, spacing.x)
+        return o
+    }
+
+    /// Every non-shape class on one cropped response map, computed concurrently.
+    static func classFeatures(_ roi: CroppedROI, classes: [String], settings s: ExtractionSettings) throws -> ([String: [String: Double]], Int) {
+        let bad = roi.roiValues.filter { !$0.isFinite }.count
+        if bad > 0 { throw KiraError.invalidData("the image has \(bad) non-finite (NaN or infinite) voxel(s) inside the region of interest") }
+        let g = levels(roi, s.features.discretisation)
+        let o = textureOptions(s, spacing: roi.spacing)
+        let jobs: [(String, @Sendable () -> [String: Double])] = classes.map { c in
+            switch c {
+            case "firstorder":
+                return (c, {
+                    let lv = zip(g.levels, roi.mask).compactMap { $1 ? $0 : nil }
+                    return PyradiomicsFirstOrder.features(values: roi.roiValues, levels: lv, shift: s.voxelArrayShift,
+                                                          voxelVolume: roi.spacing.x * roi.spacing.y * roi.spacing.z)
+                })
+            case "glcm": return (c, { PyradiomicsTexture.glcmFeatures(PyradiomicsTexture.glcm(g, o), ng: g.ng) })
+            case "glrlm": return (c, { PyradiomicsTexture.runFeatures(PyradiomicsTexture.glrlm(g, o), names: .glrlm) })
+            case "glszm": return (c, { PyradiomicsTexture.runFeatures(PyradiomicsTexture.glszm(g, o), names: .glszm) })
+            case "gldm": return (c, { PyradiomicsTexture.runFeatures(PyradiomicsTexture.gldm(g, o), names: .gldm) })
+            default: return (c, { PyradiomicsTexture.ngtdmFeatures(PyradiomicsTexture.ngtdm(g, o)) })
+            }
+        }
+        let results = ConcurrentResults<[String: Double]>(count: jobs.count)
+        DispatchQueue.concurrentPerform(iterations: jobs.count) { results.set($0, jobs[$0].1()) }
+        var out: [String: [String: Double]] = [:]
+        for (k, r) in zip(jobs, results.values) { out[k.0] = r ?? [:] }
+        return (out, g.ng)
+    }
+
+    // MARK: Output rows
+
+    static func output(_ prefix: String, _ featureClass: String, _ values: [String: Double], _ names: [String],
+                       _ s: ExtractionSettings) -> [FeatureRow] {
+        let wanted = names.isEmpty ? PyradiomicsNames.defaults(featureClass) : names
+        return wanted.compactMap { name in
+            guard let x = values[name] else { return nil }
+            let id = PyradiomicsIdentity.ibsi(featureClass, name, s)
+            let value: FeatureValue = x.isFinite ? .value(x) : .undefined("pyradiomics' formula gives \(x.isNaN ? "NaN" : "an infinite value") for this ROI")
+            return FeatureRow(name: "\(prefix)_\(featureClass)_\(name)", tag: id.tag, ibsiCode: id.code,
+                              family: PyradiomicsIdentity.family(featureClass, name), aggregation: id.aggregation, value: value)
+        }
+    }
+
+    // MARK: Preprocessing steps
+
+    static func inside(_ mask: Volume) -> [Bool] { mask.voxels.toDoubles().map { $0 != 0 } }
+
+    static func maskOnImageGrid(_ mask: Volume, image: Volume, settings s: ExtractionSettings) throws -> Volume {
+        var tolerance = GeometryTolerance.standard
+        if let t = s.geometryTolerance { tolerance.origin = t; tolerance.relativeSpacing = t }
+        if mask.geometry.size == image.geometry.size && mask.geometry.matches(image.geometry, tolerance: tolerance) { return mask }
+        guard s.correctMask else {
+            throw KiraError.invalidArgument("the mask grid does not match the image grid (size \(mask.geometry.size) vs \(image.geometry.size)); set correctMask: true to resample the mask onto the image")
+        }
+        return try Resampler.resampleMask(mask, onto: image.geometry, method: .nearest)
+    }
+
+    /// sitk.Normalize (mean and sample standard deviation of the whole image), outliers clipped
+    /// at ±n, then scaled.
+    static func normalized(_ image: Volume, scale: Double, outliers: Double?) throws -> Volume {
+        var v = image.voxels.toDoubles()
+        let n = Double(v.count)
+        let mean = v.reduce(0, +) / n
+        let sd = (v.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (n - 1)).squareRoot()
+        guard sd > 0 else { throw KiraError.invalidData("normalize: the image is constant (standard deviation 0)") }
+        for i in v.indices {
+            var x = (v[i] - mean) / sd
+            if let k = outliers { x = min(max(x, -k), k) }
+            v[i] = x * scale
+        }
+        return try Volume(geometry: image.geometry, voxels: .float64(v), metadata: image.metadata)
+    }
+
+    static func boundingBox(_ m: [Bool], _ size: SIMD3<Int>) -> Box? {
+        var lo = SIMD3(Int.max, Int.max, Int.max), hi = SIMD3(-1, -1, -1)
+        var i = 0
+        for z in 0..<size.z { for y in 0..<size.y { for x in 0..<size.x {
+            if m[i] { let p = SIMD3(x, y, z); lo = pointwiseMin(lo, p); hi = pointwiseMax(hi, p) }
+            i += 1
+        } } }
+        return hi.x < 0 ? nil : Box(lo: lo, hi: hi)
+    }
+
+    /// pyradiomics' checkMask: a non-empty ROI spanning enough dimensions and voxels.
+    static func checkedBox(_ m: [Bool], _ size: SIMD3<Int>, _ s: ExtractionSettings) throws -> Box {
+        guard let box = boundingBox(m, size) else { throw KiraError.invalidArgument("the mask is empty: no voxel inside the region of interest") }
+        let dims = (0..<3).filter { box.size[$0] > 1 }.count
+        if dims == 0 { throw KiraError.invalidArgument("the mask holds a single voxel; features need at least two") }
+        if dims < s.minimumROIDimensions {
+            throw KiraError.invalidArgument("the ROI spans \(dims) dimension(s); minimumROIDimensions is \(s.minimumROIDimensions)")
+        }
+        if let minSize = s.minimumROISize {
+            let count = m.reduce(0) { $0 + ($1 ? 1 : 0) }
+            if count <= minSize { throw KiraError.invalidArgument("the ROI has \(count) voxels; minimumROISize is \(minSize)") }
+        }
+        return box
+    }
+
+    static func resegmented(_ image: Volume, _ m: [Bool], range: [Double], mode: ResegmentMode) throws -> [Bool] {
+        let v = image.voxels.toDoubles()
+        let roi = zip(v, m).compactMap { $1 ? $0 : nil }
+        let sorted = range.sorted()
+        let thresholds: [Double]
+        switch mode {
+        case .absolute: thresholds = sorted
+        case .relative: let top = roi.max() ?? 0; thresholds = sorted.map { top * $0 }
+        case .sigma:
+            let n = Double(roi.count)
+            let mean = roi.reduce(0, +) / n
+            let sd = (roi.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / n).squareRoot()
+            thresholds = sorted.map { mean + sd * $0 }
+        }
+        var out = m
+        for i in out.indices where out[i] {
+            if v[i] < thresholds[0] { out[i] = false }
+            if thresholds.count == 2 && v[i] > thresholds[1] { out[i] = false }
+        }
+        let kept = out.reduce(0) { $0 + ($1 ? 1 : 0) }
+        if kept <= 1 {
+            throw KiraError.invalidArgument("re-segmentation to \(thresholds) (\(mode.rawValue)) kept \(kept) voxel(s); features need at least two")
+        }
+        return out
+    }
+
+    /// The sub-volume from `box` widened by `pad` voxels, clipped to the image.
+    static func crop(_ v: Volume, _ box: Box, pad: Int) throws -> Volume {
+        let g = v.geometry
+        let lo = pointwiseMax(box.lo &- pad, .zero), hi = pointwiseMin(box.hi &+ pad, g.size &- 1)
+        let n = hi &- lo &+ 1
+        let src = v.voxels
+        var idx: [Int] = []
+        idx.reserveCapacity(n.x * n.y * n.z)
+        for z in lo.z...hi.z { for y in lo.y...hi.y { for x in lo.x...hi.x { idx.append((z * g.size.y + y) * g.size.x + x) } } }
+        let voxels: VoxelBuffer
+        switch src {
+        case let .uint8(a): voxels = .uint8(idx.map { a[$0] })
+        case let .int16(a): voxels = .int16(idx.map { a[$0] })
+        case let .uint16(a): voxels = .uint16(idx.map { a[$0] })
+        case let .int32(a): voxels = .int32(idx.map { a[$0] })
+        case let .float32(a): voxels = .float32(idx.map { a[$0] })
+        case let .float64(a): voxels = .float64(idx.map { a[$0] })
+        }
+        var geometry = g
+        geometry.size = n
+        geometry.origin = g.physicalPoint(index: lo)
+        return try Volume(geometry: geometry, voxels: voxels, metadata: v.metadata)
+    }
+
+    static func cropped(_ image: Volume, _ m: [Bool], _ box: Box) -> CroppedROI {
+        let g = image.geometry
+        let n = box.size
+        let src = image.voxels.toDoubles()
+        var values: [Double] = [], mask: [Bool] = []
+        values.reserveCapacity(n.x * n.y * n.z); mask.reserveCapacity(n.x * n.y * n.z)
+        for z in box.lo.z...box.hi.z { for y in box.lo.y...box.hi.y {
+            let row = (z * g.size.y + y) * g.size.x
+            for x in box.lo.x...box.hi.x { values.append(src[row + x]); mask.append(m[row + x]) }
+        } }
+        return CroppedROI(nx: n.x, ny: n.y, nz: n.z, spacing: g.spacing, values: values, mask: mask)
+    }
+
+    /// pyradiomics' resampleImage: a grid aligned to the mask's voxel corners, covering the ROI
+    /// bounding box plus `padDistance` new voxels, clipped to the image; the image keeps its
+    /// pixel type (integers truncated as ITK casts), the mask is resampled nearest-neighbour.
+    static func resampled(_ image: Volume, _ mask: Volume, spacing requested: [Double], interpolator: Interpolator,
+                          padDistance: Int) throws -> (Volume, Volume) {
+        let mg = mask.geometry
+        let maskSpacing = mg.spacing
+        var spacing = SIMD3<Double>.zero
+        for a in 0..<3 { spacing[a] = requested[a] == 0 ? maskSpacing[a] : requested[a] }
+        guard let box = boundingBox(inside(mask), mg.size) else { throw KiraError.invalidArgument("the mask is empty: no voxel inside the region of interest") }
+        for a in 0..<3 where box.size[a] == 1 { spacing[a] = maskSpacing[a] }
+        let imageSpacing = image.geometry.spacing
+        if (0..<3).allSatisfy({ abs(imageSpacing[$0] - spacing[$0]) <= 1e-8 + 1e-5 * abs(spacing[$0]) }) {
+            return (try crop(image, box, pad: padDistance), try crop(mask, box, pad: padDistance))
+        }
+        let ratio = maskSpacing / spacing
+        let pad = Double(padDistance)
+        var lower = SIMD3<Double>.zero, upper = SIMD3<Double>.zero
+        for a in 0..<3 {
+            lower[a] = ((Double(box.lo[a]) - 0.5) * ratio[a] - pad).rounded(.down)
+            upper[a] = ((Double(box.lo[a] + box.size[a]) - 0.5) * ratio[a] + pad).rounded(.up)
+            let maxUpper = (Double(mg.size[a]) * ratio[a]).rounded(.up) - 1
+            lower[a] = max(lower[a], 0)
+            upper[a] = min(upper[a], maxUpper)
+        }
+        var size = SIMD3<Int>.zero
+        for a in 0..<3 { size[a] = Int(upper[a] - lower[a] + 1) }
+        let originIndex = 0.5 * (spacing - maskSpacing) / maskSpacing + lower / ratio
+        let target = Geometry(size: size, spacing: spacing, origin: mg.physicalPoint(index: originIndex), direction: mg.direction)
+        var out = try Resampler.resample(image, onto: target, interpolator: interpolator, outside: .constant(0))
+        out = try castBack(out, to: image.voxels.scalarType)
+        return (out, try nearestMask(mask, onto: target))
+    }
+
+    /// ITK's nearest-neighbour resampling of a mask: each output centre mapped to a continuous
+    /// input index as ITK computes it (physical point, then the inverse index matrix), rounded
+    /// half up; outside [−0.5, n − 0.5) it is 0. Grids aligned at half voxels (2.1 mm → 2 mm)
+    /// put centres exactly on ties, so the arithmetic and the rounding must be ITK's.
+    static func nearestMask(_ mask: Volume, onto target: Geometry) throws -> Volume {
+        let src = mask.geometry
+        guard src.spacing.x > 0, src.spacing.y > 0, src.spacing.z > 0 else {
+            throw KiraError.invalidGeometry(path: "mask", reason: "its spacing is not positive")
+        }
+        // Spacing⁻¹ · directionᵀ, with reciprocals as ITK's inverse gives them for axis-aligned grids.
+        let d = src.direction
+        let inv = Matrix3(columns: d.c0 * (1 / src.spacing.x), d.c1 * (1 / src.spacing.y), d.c2 * (1 / src.spacing.z)).transposed
+        let m = target.indexToPhysicalMatrix
+        let values = mask.voxels.toDoubles()
+        var out = [UInt8](repeating: 0, count: target.voxelCount)
+        var i = 0
+        for z in 0..<target.size.z { for y in 0..<target.size.y { for x in 0..<target.size.x {
+            let p = target.origin + m * SIMD3(Double(x), Double(y), Double(z))
+            let c = inv * (p - src.origin)
+            var inside = true
+            var idx = SIMD3<Int>.zero
+            for a in 0..<3 {
+                if !(c[a] >= -0.5 && c[a] < Double(src.size[a]) - 0.5) { inside = false; break }
+                idx[a] = Int((c[a] + 0.5).rounded(.down))
+            }
+            if inside, values[(idx.z * src.size.y + idx.y) * src.size.x + idx.x] != 0 { out[i] = 1 }
+            i += 1
+        } } }
+        return try Volume(geometry: target, voxels: .uint8(out))
+    }
+
+    /// ITK's cast of an interpolated value to an integer pixel type: clamp, then truncate.
+    static func castBack(_ v: Volume, to type: ScalarType) throws -> Volume {
+        let d = v.voxels.toDoubles()
+        func conv<T: FixedWidthInteger>(_: T.Type) -> [T] {
+            d.map { x in x <= Double(T.min) ? T.min : x >= Double(T.max) ? T.max : T(x.rounded(.towardZero)) }
+        }
+        let voxels: VoxelBuffer
+        switch type {
+        case .uint8: voxels = .uint8(conv(UInt8.self))
+        case .int16: voxels = .int16(conv(Int16.self))
+        case .uint16: voxels = .uint16(conv(UInt16.self))
+        case .int32: voxels = .int32(conv(Int32.self))
+        case .float32: return v
+        case .float64: voxels = .float64(d)
+        }
+        return try Volume(geometry: v.geometry, voxels: voxels, metadata: v.metadata)
+    }
+}
