@@ -17,7 +17,7 @@ struct MorphologyStats: Sendable {
 
     init(_ roi: ROIGrid) {
         let nx = roi.nx, ny = roi.ny, nz = roi.nz, sp = roi.spacing
-        let mesh = MarchingCubes.mesh(roi.morphologicalMask, nx: nx, ny: ny, nz: nz, spacing: sp)
+        let mesh = MarchingCubes.mesh(roi.morphologicalMask, nx: nx, ny: ny, nz: nz, spacing: sp, origin: roi.offset)
         meshVolume = mesh.volume
         meshArea = mesh.area
         let morphCount = roi.morphologicalVoxelCount
