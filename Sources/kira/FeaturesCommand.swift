@@ -9,7 +9,7 @@ import Logging
 struct FeaturesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "features",
-        abstract: "Compute IBSI radiomics features of one image inside a mask.",
+        abstract: "Compute IBSI radiomics features of one image inside a mask, or of a cohort.",
         discussion: """
         The image (NIfTI or NRRD) must already be preprocessed (resampled, filtered); the mask
         must lie on the image grid. Features are computed on the mask as the morphological mask
@@ -41,15 +41,49 @@ struct FeaturesCommand: ParsableCommand {
         Diagnostics hold the Kira version, settings and their hash, input file hashes
         (64-bit FNV-1a), the image grid and the voxel counts of both masks.
 
+        COHORT MODE: --manifest cases.csv -o features.csv [--jobs N]. The manifest has columns
+        id,image,mask and optionally label and habitats (paths relative to the manifest's
+        folder). The output is one row per case: id, then one column per feature (an
+        undefined feature is an empty cell). Beside it: features.csv.provenance.json (settings,
+        their hash, each case's diagnostics), features.csv.failures.csv (id,status,reason:
+        failed cases, and cases in the table with warnings such as constant intensity; removed
+        when there are none) and, while running, features.csv.journal. A rerun skips cases
+        already in the table or journal (resume after an interruption) and retries failed
+        ones; it refuses an output made with other settings. Progress goes to stderr (a bar
+        on a terminal, periodic lines otherwise).
+
+        REGIONS: --region (repeatable) tumour | ring:<d>mm | ring:<n>vox | tumour+ring:<d>mm |
+        habitat:K. A ring is the dilation by d (Euclidean, between voxel centres) minus the
+        tumour, clipped to the image; tumour+ring is the dilation; habitat:K is label K of the
+        habitat map (--habitats or a manifest column habitats). With --region every feature
+        name is prefixed by the region: ':' dropped, '+' written '_and_', a decimal point 'p'
+        (ring:5mm -> ring5mm_original_glcm_Contrast, tumour+ring:2.5mm -> tumour_and_ring2p5mm_...).
+
+        BAD INPUT: a case that cannot be read, has an empty mask, a missing label, a single-voxel
+        region, NaN voxels in the region or a mask off the image grid fails with its reason;
+        in cohort mode the other cases go on.
+
         \(KiraExit.helpText)
         """
     )
 
     @Option(help: "The image (.nii, .nii.gz, .nrrd, .nhdr).")
-    var image: String
+    var image: String?
 
     @Option(help: "The mask on the image grid.")
-    var mask: String
+    var mask: String?
+
+    @Option(help: "Cohort mode: CSV with columns id,image,mask[,label][,habitats]; needs -o.")
+    var manifest: String?
+
+    @Option(help: "Cohort mode: cases computed in parallel.")
+    var jobs: Int = 1
+
+    @Option(help: "Region (repeatable): tumour, ring:5mm, ring:10vox, tumour+ring:5mm, habitat:K.")
+    var region: [String] = []
+
+    @Option(help: "Habitat label map on the image grid, for habitat:K regions.")
+    var habitats: String?
 
     @Option(help: "Mask label to use (default: every non-zero voxel).")
     var label: Int?
@@ -76,45 +110,69 @@ struct FeaturesCommand: ParsableCommand {
         if let params, !FileManager.default.fileExists(atPath: params) {
             throw ValidationError("--params '\(params)' does not exist")
         }
-        for (flag, path) in [("--image", image), ("--mask", mask)] where !FileManager.default.fileExists(atPath: path) {
-            throw ValidationError("\(flag) '\(path)' does not exist")
+        do { _ = try regions() } catch { throw ValidationError(Converter.describe(error)) }
+        if let manifest {
+            guard image == nil, mask == nil else { throw ValidationError("give either --manifest or --image and --mask, not both") }
+            guard output != nil else { throw ValidationError("--manifest needs -o OUTPUT.csv") }
+            guard !json else { throw ValidationError("--json is for one case; cohort mode writes a CSV table") }
+            guard FileManager.default.fileExists(atPath: manifest) else { throw ValidationError("--manifest '\(manifest)' does not exist") }
+        } else {
+            guard let image, let mask else { throw ValidationError("give --image and --mask, or --manifest") }
+            for (flag, path) in [("--image", image), ("--mask", mask)] where !FileManager.default.fileExists(atPath: path) {
+                throw ValidationError("\(flag) '\(path)' does not exist")
+            }
         }
+        if let habitats, !FileManager.default.fileExists(atPath: habitats) { throw ValidationError("--habitats '\(habitats)' does not exist") }
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
         if let label, label <= 0 { throw ValidationError("--label \(label) must be a positive mask label") }
+    }
+
+    func regions() throws -> [FeatureRegion] {
+        let parsed = try region.map(FeatureRegion.init(parsing:))
+        if let twice = parsed.first(where: { r in parsed.filter { $0 == r }.count > 1 }) {
+            throw KiraError.invalidArgument("region \(twice) is given twice")
+        }
+        return parsed
     }
 
     func run() throws {
         let logger = logging.makeLogger(label: "kira.features")
-        let imageURL = URL(fileURLWithPath: image), maskURL = URL(fileURLWithPath: mask)
+        let settings: ExtractionSettings
         do {
-            let settings: ExtractionSettings
-            if let params {
-                settings = try SettingsFile.load(URL(fileURLWithPath: params))
-            } else {
-                settings = ExtractionSettings.preset(preset ?? "default")!
+            settings = try params.map { try SettingsFile.load(URL(fileURLWithPath: $0)) } ?? ExtractionSettings.preset(preset ?? "default")!
+        } catch {
+            FileHandle.standardError.write(Data("kira features: \(Converter.describe(error))\n".utf8))
+            throw ExitCode(KiraExit.failure.rawValue)
+        }
+        // What chose the settings, for every case's diagnostics.
+        var origin: [String: MetaValue] = ["mode": .string(settings.mode.rawValue)]
+        if let params {
+            origin["params"] = .string(params)
+            origin["params_hash"] = .string((try? FeatureOutput.fileHash(URL(fileURLWithPath: params))) ?? "")
+        } else {
+            origin["preset"] = .string(preset ?? "default")
+        }
+        if let manifest {
+            let cohort = FeaturesCohort(manifest: URL(fileURLWithPath: manifest), output: URL(fileURLWithPath: output!), jobs: jobs,
+                                        label: label, habitats: habitats.map { URL(fileURLWithPath: $0) }, regions: try regions(),
+                                        settings: settings, origin: origin, quiet: logging.quiet)
+            let status: KiraExit
+            do { status = try cohort.run(logger: logger) } catch {
+                FileHandle.standardError.write(Data("kira features: \(manifest): \(Converter.describe(error))\n".utf8))
+                throw ExitCode(KiraExit.failure.rawValue)
             }
-            let volume = try ImageFileReader.read(imageURL)
-            // pyradiomics' correctMask resamples a mask on another grid instead of refusing it.
-            let maskVolume = try MaskReader.read(maskURL, label: label ?? settings.label,
-                                                 matching: settings.correctMask ? nil : volume.geometry, imagePath: imageURL.path)
+            if status != .success { throw ExitCode(status.rawValue) }
+            return
+        }
+        let imageURL = URL(fileURLWithPath: image!), maskURL = URL(fileURLWithPath: mask!)
+        do {
             let started = Date()
-            var set = try FeatureExtraction.run(image: volume, mask: maskVolume, settings: settings, logger: logger)
-            let provenance = try FeatureOutput.settingsProvenance(settings)
-            set.diagnostics["kira_version"] = .string(KiraVersion.current)
-            if let params {
-                set.diagnostics["params"] = .string(params)
-                set.diagnostics["params_hash"] = .string(try FeatureOutput.fileHash(URL(fileURLWithPath: params)))
-            } else {
-                set.diagnostics["preset"] = .string(preset ?? "default")
-            }
-            set.diagnostics["mode"] = .string(settings.mode.rawValue)
-            set.diagnostics["settings"] = provenance.value
-            set.diagnostics["settings_hash"] = .string(provenance.hash)
-            set.diagnostics["image"] = .string(imageURL.path)
-            set.diagnostics["mask"] = .string(maskURL.path)
-            set.diagnostics["image_hash"] = .string(try FeatureOutput.fileHash(imageURL))
-            set.diagnostics["mask_hash"] = .string(try FeatureOutput.fileHash(maskURL))
-            set.diagnostics["mask_label"] = (label ?? settings.label).map { .integer($0) } ?? .string("non-zero")
+            let one = FeaturesCase(image: imageURL, mask: maskURL, label: label, habitats: habitats.map { URL(fileURLWithPath: $0) })
+            let result = try one.run(regions: try regions(), settings: settings, settingsProvenance: try CaseProvenance.settings(settings, regions: try regions()),
+                                     origin: origin, logger: logger)
+            var set = result.set
             set.diagnostics["seconds"] = .number(Date().timeIntervalSince(started))
+            for w in result.warnings { logger.warning("\(w)") }
             let data = json ? try FeatureOutput.json(set) + Data("\n".utf8) : Data(FeatureOutput.csv(set).text.utf8)
             if let output {
                 try AtomicOutput.write(data, to: URL(fileURLWithPath: output))
@@ -123,7 +181,7 @@ struct FeaturesCommand: ParsableCommand {
             }
             logger.info("\(set.rows.count) features, \(set.rows.filter { $0.value.number == nil }.count) undefined")
         } catch {
-            FileHandle.standardError.write(Data("kira features: \(image): \(Converter.describe(error))\n".utf8))
+            FileHandle.standardError.write(Data("kira features: \(image!): \(Converter.describe(error))\n".utf8))
             throw ExitCode(KiraExit.failure.rawValue)
         }
     }

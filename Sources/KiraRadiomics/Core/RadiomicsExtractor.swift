@@ -47,6 +47,7 @@ public struct RadiomicsExtractor: Sendable {
         var set = extract(roi)
         set.diagnostics["image_size"] = .array([image.geometry.size.x, image.geometry.size.y, image.geometry.size.z].map { .integer($0) })
         set.diagnostics["image_spacing_mm"] = .array([image.geometry.spacing.x, image.geometry.spacing.y, image.geometry.spacing.z].map { .number($0) })
+        set.diagnostics["image_geometry"] = CaseProvenance.geometry(image.geometry)
         return set
     }
 

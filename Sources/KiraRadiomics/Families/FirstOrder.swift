@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 
 /// Sorted values and their moments, shared by intensity statistics (on intensities) and the
@@ -165,30 +166,39 @@ enum LocalIntensity {
 
     static func peaks(_ roi: ROIGrid) -> (local: Double, global: Double) {
         let m = margin(spacing: roi.spacing)
-        var offsets: [SIMD3<Int>] = []
+        var offsetList: [SIMD3<Int>] = []
         for z in -m.z...m.z { for y in -m.y...m.y { for x in -m.x...m.x {
             let d = SIMD3(Double(x), Double(y), Double(z)) * roi.spacing
-            if (d * d).sum() <= radius * radius + 1e-9 { offsets.append([x, y, z]) }
+            if (d * d).sum() <= radius * radius + 1e-9 { offsetList.append([x, y, z]) }
         } } }
         let nx = roi.nx, ny = roi.ny, nz = roi.nz
-        var maxIntensity = -Double.infinity
-        for i in 0..<roi.count where roi.intensityMask[i] { maxIntensity = max(maxIntensity, roi.intensities[i]) }
-        var local = -Double.infinity, global = -Double.infinity
-        roi.intensities.withUnsafeBufferPointer { v in
-            for z in 0..<nz { for y in 0..<ny { for x in 0..<nx {
-                let i = (z * ny + y) * nx + x
-                guard roi.intensityMask[i] else { continue }
-                var s = 0.0, c = 0
-                for o in offsets {
-                    let ax = x + o.x, ay = y + o.y, az = z + o.z
-                    guard ax >= 0, ax < nx, ay >= 0, ay < ny, az >= 0, az < nz else { continue }
-                    s += v[(az * ny + ay) * nx + ax]; c += 1
-                }
-                let mean = s / Double(c)
-                global = max(global, mean)
-                if v[i] == maxIntensity { local = max(local, mean) }
+        var peak = -Double.infinity
+        for i in 0..<roi.count where roi.intensityMask[i] { peak = max(peak, roi.intensities[i]) }
+        let offsets = offsetList, maxIntensity = peak
+        // Slabs of slices run on all cores; each keeps its own maxima.
+        let slabs = min(nz, 4 * max(1, ProcessInfo.processInfo.activeProcessorCount))
+        let results = ConcurrentResults<SIMD2<Double>>(count: slabs)
+        DispatchQueue.concurrentPerform(iterations: slabs) { slab in
+            var local = -Double.infinity, global = -Double.infinity
+            roi.intensities.withUnsafeBufferPointer { v in roi.intensityMask.withUnsafeBufferPointer { inside in offsets.withUnsafeBufferPointer { offs in
+                for z in (nz * slab / slabs)..<(nz * (slab + 1) / slabs) { for y in 0..<ny { for x in 0..<nx {
+                    let i = (z * ny + y) * nx + x
+                    guard inside[i] else { continue }
+                    var s = 0.0, c = 0
+                    for o in offs {
+                        let ax = x + o.x, ay = y + o.y, az = z + o.z
+                        guard ax >= 0, ax < nx, ay >= 0, ay < ny, az >= 0, az < nz else { continue }
+                        s += v[(az * ny + ay) * nx + ax]; c += 1
+                    }
+                    let mean = s / Double(c)
+                    global = max(global, mean)
+                    if v[i] == maxIntensity { local = max(local, mean) }
+                } } }
             } } }
+            results.set(slab, SIMD2(local, global))
         }
+        var local = -Double.infinity, global = -Double.infinity
+        for r in results.values { if let r { local = max(local, r.x); global = max(global, r.y) } }
         return (local, global)
     }
 }

@@ -1,17 +1,77 @@
-/// Marching-cubes surface of a binary mask at iso-level 0.5 (IBSI 3.1 mesh representation).
+/// Marching-cubes surface of a binary mask at iso-level 0.5 (IBSI 3.1 mesh representation),
+/// with the classic triangle table of Lorensen and Cline as tabulated by Bourke
+/// ("Polygonising a scalar field", 1994) — the table pyradiomics uses, so that mesh volume and
+/// area equal pyradiomics' and the IBSI consensus built largely on it.
 ///
-/// The 256-case triangle table is generated here rather than typed in: on each cube face the
-/// iso-line segments are found from the four corner states (an ambiguous face, with diagonal
-/// corners inside, keeps the inside corners apart), oriented so that the outside lies to a
-/// fixed side, and the segments of all six faces are chained into closed polygons that are
-/// fanned into triangles (see `fan`). Adjacent cubes see a shared face with opposite normals, so the
-/// resulting mesh is closed and consistently oriented. With 0/1 voxels every vertex is an
-/// edge midpoint.
+/// Conventions that decide the numbers (all three follow pyradiomics' `cshape.c`):
+/// - The classic cube's axes are the image's index axes (x fastest). The table is not
+///   symmetric under mirroring, so the axis assignment decides some triangulations.
+/// - Only the 128 configurations with classic corner 7 outside are tabulated; a configuration
+///   with corner 7 inside uses its complement's triangles, reversed. On a cube face with
+///   diagonal corners inside, the complement keeps the inside corners joined where the
+///   tabulated half keeps them apart, so the mesh can have small holes there: its signed volume
+///   then depends on the origin, which is the image's voxel grid padded by one voxel (index
+///   −1), as in pyradiomics' shape class on the uncropped mask.
+/// - With 0/1 voxels every vertex is an edge midpoint.
 enum MarchingCubes {
-    /// Cube corner c sits at offset (c & 1, c >> 1 & 1, c >> 2 & 1).
+    /// Classic corner v at (x, y, z) offsets in the classic cube's own axes.
+    static let classicCorners: [SIMD3<Int>] = [[0, 0, 0], [1, 0, 0], [1, 1, 0], [0, 1, 0], [0, 0, 1], [1, 0, 1], [1, 1, 1], [0, 1, 1]]
+    /// Classic edges as corner pairs.
+    static let classicEdges: [(Int, Int)] = [(0, 1), (1, 2), (2, 3), (3, 0), (4, 5), (5, 6), (6, 7), (7, 4), (0, 4), (1, 5), (2, 6), (3, 7)]
+    /// Triangles (classic edge triples) for classic configurations 0…127 (bit v: corner v inside).
+    static let classicTriangles: [[Int]] = [
+        [], [0, 8, 3], [1, 9, 0], [1, 8, 3, 1, 9, 8], [1, 2, 10], [0, 8, 3, 1, 2, 10], [9, 2, 10, 0, 2, 9],
+        [2, 8, 3, 2, 10, 8, 10, 9, 8], [11, 2, 3], [11, 2, 0, 0, 8, 11], [1, 9, 0, 11, 2, 3],
+        [11, 2, 1, 1, 9, 11, 9, 8, 11], [3, 10, 1, 11, 10, 3], [10, 1, 0, 0, 8, 10, 8, 11, 10],
+        [9, 0, 3, 3, 11, 9, 11, 10, 9], [9, 8, 10, 11, 10, 8], [4, 7, 8], [0, 4, 3, 4, 7, 3], [1, 9, 0, 4, 7, 8],
+        [1, 9, 4, 1, 4, 7, 1, 7, 3], [1, 2, 10, 4, 7, 8], [3, 4, 7, 3, 0, 4, 1, 2, 10], [9, 2, 10, 9, 0, 2, 4, 7, 8],
+        [2, 10, 9, 2, 9, 7, 2, 7, 3, 4, 7, 9], [4, 7, 8, 11, 2, 3], [11, 4, 7, 11, 2, 4, 2, 0, 4],
+        [1, 9, 0, 4, 7, 8, 11, 2, 3], [4, 7, 11, 9, 4, 11, 11, 2, 9, 1, 9, 2], [3, 10, 1, 11, 10, 3, 4, 7, 8],
+        [11, 10, 1, 1, 4, 11, 1, 0, 4, 4, 7, 11], [4, 7, 8, 9, 0, 3, 3, 11, 9, 11, 10, 9],
+        [4, 7, 11, 4, 11, 9, 9, 11, 10], [9, 5, 4], [9, 5, 4, 0, 8, 3], [0, 5, 4, 0, 1, 5],
+        [8, 5, 4, 8, 3, 5, 3, 1, 5], [1, 2, 10, 9, 5, 4], [0, 8, 3, 1, 2, 10, 9, 5, 4], [2, 10, 5, 5, 4, 2, 2, 4, 0],
+        [2, 10, 5, 3, 2, 5, 3, 5, 4, 8, 3, 4], [9, 5, 4, 11, 2, 3], [11, 2, 0, 0, 8, 11, 9, 5, 4],
+        [0, 5, 4, 0, 1, 5, 11, 2, 3], [2, 1, 5, 2, 5, 8, 11, 2, 8, 5, 4, 8], [3, 10, 1, 11, 10, 3, 9, 5, 4],
+        [5, 4, 9, 10, 1, 0, 0, 8, 10, 8, 11, 10], [5, 4, 0, 5, 0, 11, 10, 5, 11, 11, 0, 3],
+        [5, 4, 8, 10, 5, 8, 11, 10, 8], [7, 8, 9, 5, 7, 9], [3, 0, 9, 5, 3, 9, 3, 5, 7], [7, 8, 0, 0, 1, 7, 7, 1, 5],
+        [1, 5, 7, 1, 7, 3], [7, 8, 9, 5, 7, 9, 1, 2, 10], [1, 2, 10, 3, 0, 9, 3, 9, 5, 3, 5, 7],
+        [0, 2, 8, 8, 2, 5, 8, 5, 7, 2, 10, 5], [2, 10, 5, 2, 5, 3, 3, 5, 7], [5, 7, 9, 7, 8, 9, 11, 2, 3],
+        [5, 7, 9, 9, 7, 2, 2, 0, 9, 11, 2, 7], [11, 2, 3, 0, 1, 8, 1, 7, 8, 1, 5, 7], [2, 1, 11, 1, 7, 11, 1, 5, 7],
+        [7, 8, 9, 5, 7, 9, 3, 10, 1, 11, 10, 3], [5, 7, 0, 5, 0, 9, 7, 11, 0, 10, 1, 0, 11, 10, 0],
+        [11, 10, 0, 0, 3, 11, 10, 5, 0, 0, 7, 8, 5, 7, 0], [11, 10, 5, 5, 7, 11], [6, 5, 10], [0, 8, 3, 6, 5, 10],
+        [1, 9, 0, 6, 5, 10], [1, 8, 3, 1, 9, 8, 6, 5, 10], [1, 6, 5, 1, 2, 6], [1, 6, 5, 1, 2, 6, 0, 8, 3],
+        [9, 6, 5, 9, 0, 6, 0, 2, 6], [5, 9, 8, 5, 8, 2, 5, 2, 6, 8, 3, 2], [11, 2, 3, 6, 5, 10],
+        [11, 2, 0, 0, 8, 11, 6, 5, 10], [1, 9, 0, 11, 2, 3, 6, 5, 10], [11, 2, 1, 1, 9, 11, 9, 8, 11, 6, 5, 10],
+        [6, 3, 11, 6, 5, 3, 5, 1, 3], [0, 8, 11, 0, 11, 5, 0, 5, 1, 5, 11, 6], [6, 3, 11, 0, 3, 6, 0, 6, 5, 0, 5, 9],
+        [6, 5, 9, 6, 9, 11, 11, 9, 8], [4, 7, 8, 6, 5, 10], [0, 4, 3, 4, 7, 3, 6, 5, 10],
+        [1, 9, 0, 4, 7, 8, 6, 5, 10], [1, 9, 4, 1, 4, 7, 1, 7, 3, 6, 5, 10], [4, 7, 8, 1, 6, 5, 1, 2, 6],
+        [0, 4, 3, 4, 7, 3, 1, 6, 5, 1, 2, 6], [4, 7, 8, 9, 6, 5, 9, 0, 6, 0, 2, 6],
+        [7, 3, 9, 4, 7, 9, 3, 2, 9, 5, 9, 6, 2, 6, 9], [11, 2, 3, 4, 7, 8, 6, 5, 10],
+        [11, 4, 7, 11, 2, 4, 2, 0, 4, 6, 5, 10], [1, 9, 0, 11, 2, 3, 4, 7, 8, 6, 5, 10],
+        [4, 7, 11, 9, 4, 11, 11, 2, 9, 1, 9, 2, 6, 5, 10], [4, 7, 8, 6, 3, 11, 6, 5, 3, 5, 1, 3],
+        [5, 1, 11, 5, 11, 6, 1, 0, 11, 4, 7, 11, 0, 4, 11], [4, 7, 8, 6, 3, 11, 0, 3, 6, 0, 6, 5, 0, 5, 9],
+        [6, 5, 9, 6, 9, 11, 4, 7, 9, 7, 11, 9], [10, 4, 9, 6, 4, 10], [10, 4, 9, 6, 4, 10, 0, 8, 3],
+        [0, 1, 10, 10, 6, 0, 6, 4, 0], [1, 8, 3, 1, 6, 8, 8, 6, 4, 6, 1, 10], [1, 4, 9, 1, 2, 4, 2, 6, 4],
+        [1, 4, 9, 1, 2, 4, 2, 6, 4, 0, 8, 3], [0, 2, 4, 4, 2, 6], [8, 3, 2, 8, 2, 4, 4, 2, 6],
+        [11, 2, 3, 10, 4, 9, 6, 4, 10], [11, 2, 0, 0, 8, 11, 10, 4, 9, 6, 4, 10],
+        [11, 2, 3, 0, 1, 10, 10, 6, 0, 6, 4, 0], [6, 4, 1, 6, 1, 10, 1, 4, 8, 11, 2, 1, 1, 8, 11],
+        [9, 6, 4, 3, 6, 9, 1, 3, 9, 11, 6, 3], [1, 8, 11, 0, 8, 1, 11, 6, 1, 1, 4, 9, 6, 4, 1],
+        [6, 3, 11, 0, 3, 6, 6, 4, 0], [8, 6, 4, 6, 8, 11], [6, 7, 10, 7, 8, 10, 8, 9, 10],
+        [6, 7, 10, 0, 10, 7, 0, 9, 10, 0, 7, 3], [6, 7, 10, 1, 10, 7, 1, 7, 8, 0, 1, 8],
+        [6, 7, 10, 1, 10, 7, 1, 7, 3], [1, 2, 6, 1, 6, 8, 1, 8, 9, 6, 7, 8],
+        [2, 6, 9, 1, 2, 9, 6, 7, 9, 3, 0, 9, 7, 3, 9], [0, 7, 8, 7, 0, 6, 6, 0, 2], [2, 7, 3, 2, 6, 7],
+        [11, 2, 3, 6, 7, 10, 7, 8, 10, 8, 9, 10], [2, 0, 7, 11, 2, 7, 0, 9, 7, 6, 7, 10, 9, 10, 7],
+        [6, 7, 10, 1, 10, 7, 1, 7, 8, 0, 1, 8, 11, 2, 3], [11, 2, 1, 1, 7, 11, 10, 6, 1, 1, 6, 7],
+        [8, 9, 6, 6, 7, 8, 1, 6, 9, 11, 6, 3, 1, 3, 6], [0, 9, 1, 6, 7, 11], [0, 7, 8, 7, 0, 6, 0, 3, 11, 11, 6, 0],
+        [6, 7, 11]    ]
+
+    /// Kira's corner c sits at offset (c & 1, c >> 1 & 1, c >> 2 & 1) in image (x, y, z).
     static func corner(_ c: Int) -> SIMD3<Double> { SIMD3(Double(c & 1), Double(c >> 1 & 1), Double(c >> 2 & 1)) }
 
-    /// The 12 edges as corner pairs; edge e runs along axis e / 4.
+    /// Kira's corner for a classic corner.
+    static func kiraCorner(_ v: Int) -> Int { let p = classicCorners[v]; return p.x + 2 * p.y + 4 * p.z }
+
+    /// Kira's 12 edges as corner pairs; edge e runs along image axis e / 4.
     static let edges: [(Int, Int)] = {
         var out: [(Int, Int)] = []
         for axis in 0..<3 {
@@ -26,81 +86,22 @@ enum MarchingCubes {
 
     static func edgeMidpoint(_ e: Int) -> SIMD3<Double> { (corner(edges[e].0) + corner(edges[e].1)) / 2 }
 
-    /// Triangles (as edge-index triples) for each of the 256 corner configurations.
-    static let table: [[Int]] = (0..<256).map(triangles(for:))
+    /// Triangles (as Kira edge-index triples) for each of the 256 corner configurations.
+    static let table: [[Int]] = (0..<256).map { triangles(for: $0) }
     /// The distinct edges each configuration's triangles use.
     static let usedEdges: [[Int]] = table.map { Array(Set($0)).sorted() }
 
     static func triangles(for config: Int) -> [Int] {
-        let inside = { (c: Int) in config & (1 << c) != 0 }
-        var next = [Int](repeating: -1, count: 12)
-        for axis in 0..<3 {
-            let (b, c) = ((axis + 1) % 3, (axis + 2) % 3)
-            for side in 0..<2 {
-                var normal = SIMD3<Double>(0, 0, 0)
-                normal[axis] = side == 0 ? -1 : 1
-                // Corners in cyclic order around the face.
-                let base = side << axis
-                let ring: [Int] = [base, base | (1 << b), base | (1 << b) | (1 << c), base | (1 << c)]
-                let states = ring.map(inside)
-                let crossed = (0..<4).filter { states[$0] != states[($0 + 1) % 4] }
-                var segments: [(Int, Int, SIMD3<Double>)] = []  // edge, edge, direction towards outside
-                let ringEdge = { (k: Int) in edgeIndex(ring[k], ring[(k + 1) % 4]) }
-                if crossed.count == 2 {
-                    var inSum = SIMD3<Double>(0, 0, 0), outSum = SIMD3<Double>(0, 0, 0)
-                    var inCount = 0.0, outCount = 0.0
-                    for k in 0..<4 {
-                        if states[k] { inSum += corner(ring[k]); inCount += 1 } else { outSum += corner(ring[k]); outCount += 1 }
-                    }
-                    let away: SIMD3<Double> = outSum / outCount - inSum / inCount
-                    segments.append((ringEdge(crossed[0]), ringEdge(crossed[1]), away))
-                } else if crossed.count == 4 {
-                    // Cut off each inside corner on its own.
-                    for k in 0..<4 where states[k] {
-                        let e1 = ringEdge((k + 3) % 4), e2 = ringEdge(k)
-                        let mid = (edgeMidpoint(e1) + edgeMidpoint(e2)) / 2
-                        segments.append((e1, e2, mid - corner(ring[k])))
-                    }
-                }
-                for (e1, e2, away) in segments {
-                    let d = edgeMidpoint(e2) - edgeMidpoint(e1)
-                    let turn = cross(d, away)
-                    let forward = (turn * normal).sum() > 0
-                    if forward { next[e1] = e2 } else { next[e2] = e1 }
-                }
-            }
-        }
+        var classic = 0
+        for v in 0..<8 where config & (1 << kiraCorner(v)) != 0 { classic |= 1 << v }
+        let complement = classic & 0x80 != 0
+        let t = classicTriangles[complement ? classic ^ 0xFF : classic]
+        let edge = classicEdges.map { edgeIndex(kiraCorner($0.0), kiraCorner($0.1)) }
         var out: [Int] = []
-        var used = [Bool](repeating: false, count: 12)
-        for start in 0..<12 where next[start] >= 0 && !used[start] {
-            var loop: [Int] = []
-            var e = start
-            while !used[e] { used[e] = true; loop.append(e); e = next[e] }
-            out += fan(loop)
+        for k in stride(from: 0, to: t.count, by: 3) {
+            out += complement ? [edge[t[k]], edge[t[k + 2]], edge[t[k + 1]]] : [edge[t[k]], edge[t[k + 1]], edge[t[k + 2]]]
         }
         return out
-    }
-
-    /// Fan triangulation of a polygon loop. A non-planar loop (5 or 6 edge midpoints) can be
-    /// fanned from any of its vertices; the fan enclosing the most volume is the one classic
-    /// marching-cubes tables use: with it the mesh volume and area equal pyradiomics'.
-    static func fan(_ loop: [Int]) -> [Int] {
-        func tris(_ s: Int) -> [Int] {
-            var out: [Int] = []
-            for k in 1..<(loop.count - 1) { out += [loop[s], loop[(s + k) % loop.count], loop[(s + k + 1) % loop.count]] }
-            return out
-        }
-        if loop.count <= 3 { return tris(0) }
-        let c = SIMD3<Double>(0.5, 0.5, 0.5)
-        func vol(_ t: [Int]) -> Double {
-            var v = 0.0
-            for k in stride(from: 0, to: t.count, by: 3) {
-                v += dot(edgeMidpoint(t[k]) - c, cross(edgeMidpoint(t[k + 1]) - c, edgeMidpoint(t[k + 2]) - c))
-            }
-            return v
-        }
-        let options = loop.indices.map { tris($0) }
-        return options.max { vol($0) < vol($1) }!
     }
 
     struct Mesh: Sendable {
@@ -111,7 +112,9 @@ enum MarchingCubes {
     }
 
     /// Mesh of `mask` (nx × ny × nz, x fastest) with voxel `spacing`; outside the grid is 0.
-    static func mesh(_ mask: [Bool], nx: Int, ny: Int, nz: Int, spacing: SIMD3<Double>) -> Mesh {
+    /// `origin` is the grid's first voxel in the image's index space (the volume's frame, see
+    /// the type's note on holes).
+    static func mesh(_ mask: [Bool], nx: Int, ny: Int, nz: Int, spacing: SIMD3<Double>, origin: SIMD3<Int> = .zero) -> Mesh {
         let t = table, used = usedEdges
         @inline(__always) func at(_ x: Int, _ y: Int, _ z: Int) -> Bool {
             x >= 0 && x < nx && y >= 0 && y < ny && z >= 0 && z < nz && mask[(z * ny + y) * nx + x]
@@ -123,6 +126,7 @@ enum MarchingCubes {
         var volume = 0.0, area = 0.0
         let offsets = (0..<12).map { edgeMidpoint($0) }
         let lower = edges.map { corner($0.0) }
+        let shift = SIMD3<Double>(Double(origin.x + 1), Double(origin.y + 1), Double(origin.z + 1))
         for z in -1..<nz {
             for y in -1..<ny {
                 for x in -1..<nx {
@@ -130,12 +134,13 @@ enum MarchingCubes {
                     for c in 0..<8 where at(x + (c & 1), y + (c >> 1 & 1), z + (c >> 2 & 1)) { config |= 1 << c }
                     guard config != 0 && config != 255 else { continue }
                     let base = SIMD3(Double(x), Double(y), Double(z))
+                    let frame = base + shift
                     let tri = t[config]
                     var k = 0
                     while k < tri.count {
-                        let a = (base + offsets[tri[k]]) * spacing
-                        let b = (base + offsets[tri[k + 1]]) * spacing
-                        let c = (base + offsets[tri[k + 2]]) * spacing
+                        let a = (frame + offsets[tri[k]]) * spacing
+                        let b = (frame + offsets[tri[k + 1]]) * spacing
+                        let c = (frame + offsets[tri[k + 2]]) * spacing
                         volume += (a * cross(b, c)).sum() / 6
                         let n = cross(b - a, c - a)
                         area += (n * n).sum().squareRoot() / 2

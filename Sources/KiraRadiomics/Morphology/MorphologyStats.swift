@@ -17,7 +17,7 @@ struct MorphologyStats: Sendable {
 
     init(_ roi: ROIGrid) {
         let nx = roi.nx, ny = roi.ny, nz = roi.nz, sp = roi.spacing
-        let mesh = MarchingCubes.mesh(roi.morphologicalMask, nx: nx, ny: ny, nz: nz, spacing: sp)
+        let mesh = MarchingCubes.mesh(roi.morphologicalMask, nx: nx, ny: ny, nz: nz, spacing: sp, origin: roi.offset)
         meshVolume = mesh.volume
         meshArea = mesh.area
         let morphCount = roi.morphologicalVoxelCount
@@ -84,18 +84,44 @@ struct MorphologyStats: Sendable {
             for i in 0..<hv.count { for j in (i + 1)..<hv.count { let d = hv[i] - hv[j]; best = max(best, dot(d, d)) } }
             maxDiameter = best.squareRoot()
         }
-        (moranI, gearyC) = intValues.count <= Self.directPairLimit
-            ? Self.autocorrelation(intPositions, intValues)
-            : Self.autocorrelationFFT(roi)
+        (moranI, gearyC) = Self.prefersFFT(roi, voxels: intValues.count)
+            ? Self.autocorrelationFFT(roi)
+            : Self.autocorrelation(intPositions, intValues)
     }
 
-    /// Above this many voxels the pair sums go through FFT correlation instead of a pair loop.
-    static let directPairLimit = 4000
+    /// The pair loop costs ~n²/2 distance evaluations; the FFT route three transforms of the
+    /// doubled bounding box. The factor is the measured ratio of the two inner loops' costs
+    /// (release build, brain1/breast1-sized ROIs).
+    static func prefersFFT(_ roi: ROIGrid, voxels n: Int) -> Bool {
+        guard n > 1, let box = intensityBox(roi) else { return false }
+        let m = Double(fftSize(box).reduce(1, *))
+        return Double(n) * Double(n) / 2 > fftCostFactor * m * log2(m)
+    }
 
-    /// Moran's I and Geary's C as `autocorrelation`, but with the pair sums written as
-    /// correlations of the masked deviations (d), their squares (q) and the mask (m):
-    /// Σ_{i≠j} w_ij d_i d_j = Σ_{o≠0} w(o) (d⋆d)(o), and likewise for Σw and Geary's
-    /// Σ w (d_i − d_j)² = 2 Σ w (q⋆m) − 2 Σ w (d⋆d). Exact up to FFT rounding (~1e-12 relative).
+    static let fftCostFactor = 4.5
+
+    /// Bounding box of the intensity mask in grid indices.
+    static func intensityBox(_ roi: ROIGrid) -> (lo: SIMD3<Int>, hi: SIMD3<Int>)? {
+        var lo = SIMD3(Int.max, Int.max, Int.max), hi = SIMD3(-1, -1, -1)
+        for z in 0..<roi.nz { for y in 0..<roi.ny { for x in 0..<roi.nx where roi.intensityMask[roi.index(x, y, z)] {
+            lo = pointwiseMin(lo, SIMD3(x, y, z)); hi = pointwiseMax(hi, SIMD3(x, y, z))
+        } } }
+        return hi.x >= 0 ? (lo, hi) : nil
+    }
+
+    /// FFT grid for the linear (not circular) correlation of a box: ≥ 2·extent − 1 per axis.
+    static func fftSize(_ box: (lo: SIMD3<Int>, hi: SIMD3<Int>)) -> [Int] {
+        let e = box.hi &- box.lo &+ 1
+        return [FFT3D.powerOfTwo(atLeast: 2 * e.x - 1), FFT3D.powerOfTwo(atLeast: 2 * e.y - 1), FFT3D.powerOfTwo(atLeast: 2 * e.z - 1)]
+    }
+
+    /// Moran's I and Geary's C as `autocorrelation`, with the pair sums written as
+    /// convolutions with the inverse-distance kernel w (w(0) = 0) of the mask m, the masked
+    /// deviations d and their squares q: Σ_{i≠j} w_ij m_i m_j = m·(w∗m), Σ w_ij d_i d_j = d·(w∗d),
+    /// Σ w_ij (d_i − d_j)² = 2 q·(w∗m) − 2 d·(w∗d). w is even, so its transform is real and
+    /// one inverse transform of W·FFT(m + i d) yields w∗m and w∗d together: three transforms
+    /// of the intensity mask's box, doubled for a linear (not circular) convolution. Exact up to
+    /// FFT rounding (~1e-12 relative).
     static func autocorrelationFFT(_ roi: ROIGrid) -> (Double?, Double?) {
         let values = roi.roiIntensities
         let n = values.count
@@ -104,49 +130,39 @@ struct MorphologyStats: Sendable {
         var ss = 0.0
         for v in values { ss += (v - mean) * (v - mean) }
         guard ss > 0 else { return (nil, nil) }
-        let fx = FFT3D.powerOfTwo(atLeast: 2 * roi.nx - 1), fy = FFT3D.powerOfTwo(atLeast: 2 * roi.ny - 1)
-        let fz = FFT3D.powerOfTwo(atLeast: 2 * roi.nz - 1)
+        // Only the intensity mask's bounding box matters, not the grid's local-intensity margin.
+        guard let box = intensityBox(roi) else { return (nil, nil) }
+        let size = fftSize(box)
+        let fx = size[0], fy = size[1], fz = size[2]
         let fft = FFT3D(nx: fx, ny: fy, nz: fz)
         let total = fx * fy * fz
-        // Pack the mask (real part) and deviations (imaginary part) into one transform.
-        var mr = [Double](repeating: 0, count: total), di = mr
-        var qr = mr, qi = mr
+        var pr = [Double](repeating: 0, count: total), pi = pr
         for z in 0..<roi.nz { for y in 0..<roi.ny { for x in 0..<roi.nx {
             let i = roi.index(x, y, z)
             guard roi.intensityMask[i] else { continue }
-            let j = (z * fy + y) * fx + x
-            let d = roi.intensities[i] - mean
-            mr[j] = 1; di[j] = d; qr[j] = d * d
+            let j = ((z - box.lo.z) * fy + (y - box.lo.y)) * fx + (x - box.lo.x)
+            pr[j] = 1; pi[j] = roi.intensities[i] - mean
         } } }
-        fft.transform(&mr, &di, inverse: false)
-        fft.transform(&qr, &qi, inverse: false)
-        // Unpack M and D from the packed spectrum P = M + iD: M_k = (P_k + conj P_-k)/2, D_k = (P_k − conj P_-k)/(2i).
-        var ar = [Double](repeating: 0, count: total), ai = ar  // |D|² + i|M|²
-        var cr = ar, ci = ar                                   // Q·conj(M)
-        for z in 0..<fz { for y in 0..<fy { for x in 0..<fx {
-            let k = (z * fy + y) * fx + x
-            let nk = (((fz - z) % fz) * fy + (fy - y) % fy) * fx + (fx - x) % fx
-            let pr = mr[k], pi = di[k], qr2 = mr[nk], qi2 = -di[nk]
-            let mRe = (pr + qr2) / 2, mIm = (pi + qi2) / 2
-            let dRe = (pi - qi2) / 2, dIm = -(pr - qr2) / 2
-            ar[k] = dRe * dRe + dIm * dIm
-            ai[k] = mRe * mRe + mIm * mIm
-            cr[k] = qr[k] * mRe + qi[k] * mIm
-            ci[k] = qi[k] * mRe - qr[k] * mIm
-        } } }
-        mr = []; di = []; qr = []; qi = []
-        fft.transform(&ar, &ai, inverse: true)
-        fft.transform(&cr, &ci, inverse: true)
-        var sw = 0.0, sdd = 0.0, sqm = 0.0
+        let mr = pr, di = pi
+        // The kernel at every offset the box can hold, wrapped to the FFT grid.
+        let e = box.hi &- box.lo
+        var wr = [Double](repeating: 0, count: total), wi = wr
         let sp = roi.spacing
-        for z in 0..<fz { for y in 0..<fy { for x in 0..<fx {
-            let ox = x < fx / 2 ? x : x - fx, oy = y < fy / 2 ? y : y - fy, oz = z < fz / 2 ? z : z - fz
-            guard ox != 0 || oy != 0 || oz != 0 else { continue }
-            let k = (z * fy + y) * fx + x
+        for oz in -e.z...e.z { for oy in -e.y...e.y { for ox in -e.x...e.x where ox != 0 || oy != 0 || oz != 0 {
             let d = SIMD3(Double(ox), Double(oy), Double(oz)) * sp
-            let w = 1 / (d * d).sum().squareRoot()
-            sdd += w * ar[k]; sw += w * ai[k]; sqm += w * cr[k]
+            wr[(((oz + fz) % fz) * fy + (oy + fy) % fy) * fx + (ox + fx) % fx] = 1 / (d * d).sum().squareRoot()
         } } }
+        let extent = e &+ 1
+        fft.transform(&pr, &pi, inverse: false, support: extent)
+        fft.transform(&wr, &wi, inverse: false)
+        for k in 0..<total { pr[k] *= wr[k]; pi[k] *= wr[k] }
+        wr = []; wi = []
+        fft.transform(&pr, &pi, inverse: true, support: extent)
+        var sw = 0.0, sdd = 0.0, sqm = 0.0
+        for k in 0..<total where mr[k] != 0 {
+            let d = di[k]
+            sw += pr[k]; sdd += d * pi[k]; sqm += d * d * pr[k]
+        }
         let moran = Double(n) / sw * sdd / ss
         let geary = Double(n - 1) / (2 * sw) * (2 * sqm - 2 * sdd) / ss
         return (moran, geary)

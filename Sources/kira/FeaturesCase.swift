@@ -1,0 +1,86 @@
+import Foundation
+import KiraCore
+import KiraIO
+import KiraPreprocess
+import KiraRadiomics
+import Logging
+
+/// One case of `kira features`: inputs read and checked, each region's features computed,
+/// provenance attached. Shared by single-case and cohort mode.
+struct FeaturesCase {
+    var image: URL
+    var mask: URL
+    var label: Int?
+    var habitats: URL?
+
+    struct Result {
+        var set: FeatureSet
+        /// Case-level problems that do not stop it (e.g. constant intensity).
+        var warnings: [String]
+    }
+
+    /// `regions` empty: the tumour, features unprefixed, diagnostics flat. Otherwise every
+    /// region's features prefixed with its `prefix` and its diagnostics under `regions`.
+    func run(regions: [FeatureRegion], settings: ExtractionSettings, settingsProvenance: (value: MetaValue, hash: String),
+             origin: [String: MetaValue], logger: Logger) throws -> Result {
+        let volume = try ImageFileReader.read(image)
+        // pyradiomics' correctMask resamples a mask on another grid instead of refusing it.
+        let tumour = try MaskReader.read(mask, label: label ?? settings.label,
+                                         matching: settings.correctMask ? nil : volume.geometry, imagePath: image.path)
+        var habitatMap: Volume?
+        if regions.contains(where: \.needsHabitats) {
+            guard let habitats else {
+                throw KiraError.invalidArgument("a habitat:K region needs a habitat map (--habitats or a manifest column 'habitats')")
+            }
+            let map = try ImageFileReader.read(habitats)
+            let differences = map.geometry.differences(from: volume.geometry, tolerance: .standard)
+            if !differences.isEmpty { throw KiraError.gridMismatch(mask: habitats.path, image: image.path, differences: differences) }
+            habitatMap = map
+        }
+        var rows: [FeatureRow] = []
+        var diagnostics: [String: MetaValue] = [:]
+        var regionDiagnostics: [String: MetaValue] = [:]
+        var warnings: [String] = []
+        for region in regions.isEmpty ? [.tumour] : regions {
+            let regionMask = try region.mask(tumour: tumour, habitats: habitatMap)
+            let voxels = regionMask.voxels.toDoubles().reduce(0) { $0 + ($1 != 0 ? 1 : 0) }
+            if voxels == 1 {
+                throw KiraError.invalidArgument("region \(region): the ROI is a single voxel; shape, texture and dispersion features need at least 2 voxels")
+            }
+            let set: FeatureSet
+            do {
+                set = try FeatureExtraction.run(image: volume, mask: regionMask, settings: settings, logger: logger)
+            } catch let error as KiraError where !regions.isEmpty {
+                throw KiraError.invalidArgument("region \(region): \(error.description)")
+            }
+            if let w = CaseProvenance.constantIntensityWarning(set, region: "region \(region)") { warnings.append(w) }
+            if regions.isEmpty {
+                rows = set.rows
+                diagnostics = set.diagnostics
+            } else {
+                rows += set.rows.map { $0.withRegion(region.prefix) }
+                var d = set.diagnostics
+                d["region_voxels_before_preprocessing"] = .integer(Int(voxels))
+                regionDiagnostics[region.description] = .object(d)
+            }
+        }
+        if !regions.isEmpty { diagnostics["regions"] = .object(regionDiagnostics) }
+        diagnostics["kira_version"] = .string(KiraVersion.current)
+        diagnostics.merge(origin) { _, new in new }
+        diagnostics["settings"] = settingsProvenance.value
+        diagnostics["settings_hash"] = .string(settingsProvenance.hash)
+        diagnostics["image"] = .string(image.path)
+        diagnostics["mask"] = .string(mask.path)
+        diagnostics["image_hash"] = .string(try FeatureOutput.fileHash(image))
+        diagnostics["mask_hash"] = .string(try FeatureOutput.fileHash(mask))
+        if let habitats, habitatMap != nil {
+            diagnostics["habitats"] = .string(habitats.path)
+            diagnostics["habitats_hash"] = .string(try FeatureOutput.fileHash(habitats))
+        }
+        diagnostics["mask_label"] = (label ?? settings.label).map { .integer($0) } ?? .string("non-zero")
+        diagnostics["input_geometry"] = CaseProvenance.geometry(volume.geometry)
+        diagnostics["input_mask_voxels"] = tumour.metadata["MaskVoxelCount"] ?? .null
+        if !warnings.isEmpty { diagnostics["warnings"] = .array(warnings.map { .string($0) }) }
+        return Result(set: .combined(rows: rows, diagnostics: diagnostics), warnings: warnings)
+    }
+}
