@@ -77,6 +77,27 @@ struct LearnCommandTests {
         #expect(leftoverTemporaries(in: dir).isEmpty)
     }
 
+    @Test("Explain an SVM by KernelSHAP: base + Σφ equals kira predict's probability for every case")
+    func explainSVM() throws {
+        let dir = try TestPaths.temporaryDirectory("kira-learn")
+        let s = try writeStudy(dir, n: 60)
+        let model = dir.appendingPathComponent("model.json").path
+        let t = try KiraRun.run(["train", "--features", s.us, s.mg, "--labels", s.labels, "--label-column", "ki67",
+                                 "--select", "zscore", "--model", "svm", "-o", model])
+        #expect(t.status == 0, "\(t.stderr)")
+        let p = try KiraRun.run(["predict", "--model", model, "--features", s.us, s.mg, "--json"])
+        let probs = (p.json["predictions"] as? [[String: Any]] ?? []).map { $0["probability"] as? Double ?? .nan }
+        for extra in [[String](), ["--background", s.us, s.mg, "--background-size", "20"]] {
+            let ex = try KiraRun.run(["explain", "--model", model, "--features", s.us, s.mg, "--json"] + extra)
+            #expect(ex.status == 0, "\(ex.stderr)")
+            #expect((ex.json["method"] as? String)?.hasPrefix("KernelSHAP") == true)
+            let base = ex.json["base_value"] as? Double ?? .nan
+            let values = ex.json["values"] as? [[Double]] ?? []
+            #expect(values.count == 60 && probs.count == 60)
+            for (phi, prob) in zip(values, probs) { #expect(abs(base + phi.reduce(0, +) - prob) < 1e-12) }
+        }
+    }
+
     @Test("Predict names missing and extra feature columns")
     func columnMismatch() throws {
         let dir = try TestPaths.temporaryDirectory("kira-learn")

@@ -24,29 +24,23 @@ struct L1LogisticPath {
         t = y.map { $0 ? 1 : 0 }
     }
 
-    /// The smallest λ at which every coefficient is zero: max_j |x_j · (y − ȳ)| / n.
-    var lambdaMax: Double {
-        let ybar = t.reduce(0, +) / Double(n)
-        var best = 0.0
-        xt.withUnsafeBufferPointer { x in
-            for j in 0..<p {
-                var s = 0.0
-                let base = j * n
-                for i in 0..<n { s += x[base + i] * (t[i] - ybar) }
-                best = max(best, abs(s) / Double(n))
-            }
-        }
-        return best
+    /// The smallest λ at which every coefficient is zero: the largest |gradient| at the
+    /// intercept-only fit, max_j |x_j · (ȳ − y)| / n (computed as the path's own gradient, so
+    /// the first λ gives exactly zero coefficients).
+    var lambdaMax: Double { gradient(nullPredictor.z).map(abs).max() ?? 0 }
+
+    private var nullPredictor: (b: Double, z: [Double]) {
+        let ybar = max(1e-12, min(1 - 1e-12, t.reduce(0, +) / Double(n)))
+        let b = log(ybar / (1 - ybar))
+        return (b, [Double](repeating: b, count: n))
     }
 
     /// One model per λ (given largest first).
     func path(lambdas: [Double]) -> [LogisticModel] {
         var w = [Double](repeating: 0, count: p)
-        let ybar = max(1e-12, min(1 - 1e-12, t.reduce(0, +) / Double(n)))
-        var b = log(ybar / (1 - ybar))
-        var z = [Double](repeating: b, count: n)
+        var (b, z) = nullPredictor
         var g = gradient(z)
-        var previous = lambdaMax
+        var previous = g.map(abs).max() ?? 0
         var models: [LogisticModel] = []
         for l in lambdas {
             var inSet = (0..<p).map { w[$0] != 0 || abs(g[$0]) >= 2 * l - previous }
@@ -73,12 +67,7 @@ struct L1LogisticPath {
         var g = [Double](repeating: 0, count: p)
         xt.withUnsafeBufferPointer { x in
             r.withUnsafeBufferPointer { r in
-                for j in 0..<p {
-                    var s = 0.0
-                    let base = j * n
-                    for i in 0..<n { s += x[base + i] * r[i] }
-                    g[j] = s
-                }
+                for j in 0..<p { g[j] = dot(x.baseAddress! + j * n, r.baseAddress!, n) }
             }
         }
         return g
@@ -108,7 +97,6 @@ struct L1LogisticPath {
                 let mu = sigmoid(z[i])
                 v[i] = max(mu * (1 - mu), 1e-5) * invN
                 r[i] = (t[i] - mu) * invN
-                dz[i] = 0
                 vSum += v[i]
             }
             xt.withUnsafeBufferPointer { x in
@@ -121,52 +109,23 @@ struct L1LogisticPath {
             }
             let w0 = set.map { w[$0] }, b0 = b
             var db = 0.0
-            // Coordinate descent: full sweeps find the active coordinates, then sweeps over the
-            // non-zero ones until they settle, then a full sweep to confirm.
-            var full = true
-            var active = Array(set.indices)
-            for _ in 0..<maxSweeps {
-                var maxDelta = 0.0
-                var rs = 0.0
-                for i in 0..<n { rs += r[i] }
-                let dIntercept = rs / vSum
-                if dIntercept != 0 {
-                    db += dIntercept
-                    for i in 0..<n { r[i] -= v[i] * dIntercept; dz[i] += dIntercept }
-                    maxDelta = abs(dIntercept)
-                }
-                xt.withUnsafeBufferPointer { x in
-                    v.withUnsafeBufferPointer { v in
-                        r.withUnsafeMutableBufferPointer { r in
-                            dz.withUnsafeMutableBufferPointer { dz in
-                                for k in (full ? Array(set.indices) : active) {
-                                    let j = set[k], base = j * n
-                                    guard a[k] > 0 else { continue }
-                                    var gj = 0.0
-                                    for i in 0..<n { gj += x[base + i] * r[i] }
-                                    let u = w[j], raw = a[k] * u + gj
-                                    let nu = raw > l ? (raw - l) / a[k] : (raw < -l ? (raw + l) / a[k] : 0)
-                                    let delta = nu - u
-                                    if delta != 0 {
-                                        w[j] = nu
-                                        for i in 0..<n {
-                                            let xd = x[base + i] * delta
-                                            r[i] -= v[i] * xd
-                                            dz[i] += xd
-                                        }
-                                        maxDelta = max(maxDelta, abs(delta))
-                                    }
-                                }
-                            }
+            xt.withUnsafeBufferPointer { xb in
+                v.withUnsafeBufferPointer { vb in
+                    r.withUnsafeMutableBufferPointer { rb in
+                        w.withUnsafeMutableBufferPointer { wb in
+                            db = Self.coordinateDescent(x: xb.baseAddress!, n: n, v: vb.baseAddress!, vSum: vSum, r: rb.baseAddress!,
+                                                        w: wb.baseAddress!, a: a, set: set, lambda: l, tolerance: tolerance,
+                                                        maxSweeps: maxSweeps)
                         }
                     }
                 }
-                if maxDelta < tolerance {
-                    if full { break }
-                    full = true
-                } else if full {
-                    active = set.indices.filter { w[set[$0]] != 0 }
-                    full = active.count == set.count
+            }
+            // The step in the linear predictor, from the coefficients that moved.
+            for i in 0..<n { dz[i] = db }
+            xt.withUnsafeBufferPointer { x in
+                for (k, j) in set.enumerated() where w[j] != w0[k] {
+                    let d = w[j] - w0[k], base = j * n
+                    for i in 0..<n { dz[i] += x[base + i] * d }
                 }
             }
             // Step halving between the old and the new point if the full step does not descend.
@@ -187,4 +146,61 @@ struct L1LogisticPath {
             if change < tolerance { return }
         }
     }
+
+    /// Minimises the quadratic model  ½ Σ vᵢ (rᵢ/vᵢ − Δzᵢ)² + λ‖w‖₁  over the intercept step and the
+    /// coefficients in `set`, updating the weighted residual r in place; returns the intercept
+    /// step. Full sweeps find the active coordinates, then sweeps over the non-zero ones until
+    /// they settle, then a full sweep confirms.
+    private static func coordinateDescent(x: UnsafePointer<Double>, n: Int, v: UnsafePointer<Double>, vSum: Double,
+                                          r: UnsafeMutablePointer<Double>, w: UnsafeMutablePointer<Double>, a: [Double],
+                                          set: [Int], lambda l: Double, tolerance: Double, maxSweeps: Int) -> Double {
+        var db = 0.0
+        var full = true
+        let all = Array(set.indices)
+        var active = all
+        for _ in 0..<maxSweeps {
+            var maxDelta = 0.0
+            var rs = 0.0
+            for i in 0..<n { rs += r[i] }
+            let dIntercept = rs / vSum
+            if dIntercept != 0 {
+                db += dIntercept
+                for i in 0..<n { r[i] -= v[i] * dIntercept }
+                maxDelta = abs(dIntercept)
+            }
+            for k in full ? all : active {
+                let ak = a[k]
+                guard ak > 0 else { continue }
+                let j = set[k], col = x + j * n
+                let u = w[j], raw = ak * u + dot(col, UnsafePointer(r), n)
+                let nu = raw > l ? (raw - l) / ak : (raw < -l ? (raw + l) / ak : 0)
+                let delta = nu - u
+                if delta != 0 {
+                    w[j] = nu
+                    for i in 0..<n { r[i] -= v[i] * col[i] * delta }
+                    maxDelta = max(maxDelta, abs(delta))
+                }
+            }
+            if maxDelta < tolerance {
+                if full { break }
+                full = true
+            } else if full {
+                active = all.filter { w[set[$0]] != 0 }
+                full = active.count == set.count
+            }
+        }
+        return db
+    }
+}
+
+/// x · y with four partial sums (the reduction is the inner loop of coordinate descent).
+@inline(__always) private func dot(_ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>, _ n: Int) -> Double {
+    var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+    var i = 0
+    while i + 4 <= n {
+        s0 += x[i] * y[i]; s1 += x[i + 1] * y[i + 1]; s2 += x[i + 2] * y[i + 2]; s3 += x[i + 3] * y[i + 3]
+        i += 4
+    }
+    while i < n { s0 += x[i] * y[i]; i += 1 }
+    return (s0 + s1) + (s2 + s3)
 }
