@@ -19,7 +19,8 @@ struct LearnExplainCommand: ParsableCommand {
         stored in the model file (one row).
         Without --json a CSV with one row per case (id, then one column per feature) is
         printed; the JSON has method, output, features, base_value, values, mean_abs,
-        ids and, for logistic models, nomogram {axes, intercept, points_to_log_odds, case_points}.
+        ids and, for logistic models, nomogram {axes, intercept, points_to_log_odds, case_points,
+        case_probability, total_points_max, probability_axis, points_for_probability}.
 
         \(KiraExit.helpText)
         """
