@@ -98,6 +98,34 @@ struct LearnCommandTests {
         }
     }
 
+    @Test("More bad input: header-only file, unlabelled ids, duplicate ids, a non-number cell: message names the file, exit 1",
+          arguments: ["empty", "unlabelled", "duplicate", "text"])
+    func moreBadInput(kind: String) throws {
+        let dir = try TestPaths.temporaryDirectory("kira-learn")
+        let s = try writeStudy(dir, n: 40)
+        let f = dir.appendingPathComponent("bad.csv")
+        var lines = try String(contentsOfFile: s.us, encoding: .utf8).split(separator: "\n").map(String.init)
+        var labels = s.labels
+        switch kind {
+        case "empty": lines = [lines[0]]
+        case "unlabelled":
+            let l = dir.appendingPathComponent("short.csv")
+            try (try String(contentsOfFile: s.labels, encoding: .utf8).split(separator: "\n").prefix(31).joined(separator: "\n") + "\n")
+                .write(to: l, atomically: true, encoding: .utf8)
+            labels = l.path
+        case "duplicate": lines[5] = lines[4]
+        default: lines[7] = "p6,big,0.5"
+        }
+        try (lines.joined(separator: "\n") + "\n").write(to: f, atomically: true, encoding: .utf8)
+        let model = dir.appendingPathComponent("model.json").path
+        let r = try KiraRun.run(["train", "--features", f.path, "--labels", labels, "--label-column", "ki67", "-o", model])
+        #expect(r.status == 1, "\(kind): \(r.status) \(r.stderr)")
+        let expected = ["empty": "bad.csv: no cases", "unlabelled": "10 id(s) of", "duplicate": "appears twice",
+                        "text": "\"big\" is not a number"][kind]!
+        #expect(r.stderr.contains(expected), "\(kind): \(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: model))
+    }
+
     @Test("Predict names missing and extra feature columns")
     func columnMismatch() throws {
         let dir = try TestPaths.temporaryDirectory("kira-learn")
