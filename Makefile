@@ -5,14 +5,14 @@ SWIFT ?= swift
 DEB_BUILD := libdcmtk-dev libnifti2-dev libniftiio-dev libtiff-dev libopenjp2-7-dev \
              libpng-dev libjpeg-dev zlib1g-dev pkg-config libsvm-dev
 # Peer tools: tests compare against them where present; benchmarks need them.
-DEB_PEERS := dcmtk dcm2niix valgrind
+DEB_PEERS := dcmtk dcm2niix valgrind r-base-core r-cran-proc r-cran-rms
 PY_PEERS := pingouin:pingouin SimpleITK:SimpleITK scikit-learn:sklearn lifelines:lifelines \
             pyradiomics-bhklab:radiomics nibabel:nibabel pydicom:pydicom \
-            statsmodels:statsmodels scikit-survival:sksurv shap:shap
+            statsmodels:statsmodels scikit-survival:sksurv shap:shap xgboost:xgboost
 DEMO_OUT ?= demo-output
 
 .PHONY: all deps peers build release test demo bench bench-convert bench-resample bench-n4 bench-features \
-        bench-qc bench-survival bench-learn bench-instructions man clean
+        bench-qc bench-survival bench-learn bench-gbm bench-instructions man clean
 
 all: build
 
@@ -40,7 +40,7 @@ demo: release
 	$$($(SWIFT) build -c release --show-bin-path)/kira inspect $(DEMO_OUT)
 	@echo "demo: NIfTI files and JSON sidecars are in $(DEMO_OUT)/"
 
-bench: bench-convert bench-resample bench-n4 bench-features bench-qc bench-survival bench-learn
+bench: bench-convert bench-resample bench-n4 bench-features bench-qc bench-survival bench-learn bench-gbm
 
 bench-convert: release peers
 	python3 Benchmarks/convert_vs_dcm2niix.py
@@ -62,6 +62,10 @@ bench-survival: release peers
 
 bench-learn: release peers
 	python3 Benchmarks/learn_vs_sklearn.py
+
+# Kira's gradient boosting against XGBoost and scikit-learn's two boosters (AUC, time).
+bench-gbm: release peers
+	python3 Benchmarks/gbm_vs_xgboost.py
 
 # kira convert against dcm2niix plus instruction counts under callgrind (stable on a busy machine).
 bench-instructions: release peers

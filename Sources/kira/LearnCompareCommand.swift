@@ -10,7 +10,8 @@ struct LearnCompareCommand: ParsableCommand {
         discussion: """
         Both predictions CSVs must score the same ids (order may differ). Prints the two AUCs,
         DeLong's Z for their difference and its two-sided p-value (pROC's roc.test(method =
-        "delong")). JSON keys: auc_a, auc_b, auc_ci95_a, auc_ci95_b, z, p, n.
+        "delong")). JSON keys: auc_a, auc_b, auc_ci95_a, auc_ci95_b, z, p, diff_ci95 (95% CI of
+        AUC A − AUC B), n.
 
         \(KiraExit.helpText)
         """
@@ -52,7 +53,8 @@ struct LearnCompareCommand: ParsableCommand {
             let ca = try DeLongAUC(scores: a.probabilities, labels: y), cb = try DeLongAUC(scores: pb, labels: y)
             if json {
                 print(try LearnOutput.json(["auc_a": t.aucA, "auc_b": t.aucB, "z": t.z, "p": t.p, "n": y.count,
-                                            "auc_ci95_a": ca.ci95, "auc_ci95_b": cb.ci95]))
+                                            "auc_ci95_a": ca.ci95, "auc_ci95_b": cb.ci95,
+                                            "diff_ci95": t.differenceCI95]))
             } else {
                 print(String(format: "AUC A %.4f, AUC B %.4f, DeLong Z = %.4f, p = %.4g", t.aucA, t.aucB, t.z, t.p))
             }

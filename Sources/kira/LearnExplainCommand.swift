@@ -11,10 +11,16 @@ struct LearnExplainCommand: ParsableCommand {
         SHAP values are computed on the model's inputs (the features left after selection,
         or the principal components): exact for logistic regression (φ = w·(x − training
         mean), in log-odds), TreeSHAP for forests (probability), gradient boosting and
-        AdaBoost trees (log-odds). SVM and KNN models are not explained yet (exit 1).
+        AdaBoost trees (log-odds), KernelSHAP for SVM and KNN (probability): every coalition
+        of the model's inputs when there are at most 12, otherwise 2M + 2048 coalitions
+        sampled with --seed; Σφ = f(x) − E f holds exactly either way. KernelSHAP's
+        background is a seeded sample of at most --background-size rows of the --background
+        CSVs (for example the training table), or, without --background, the training means
+        stored in the model file (one row).
         Without --json a CSV with one row per case (id, then one column per feature) is
         printed; the JSON has method, output, features, base_value, values, mean_abs,
-        ids and, for logistic models, nomogram {axes, intercept, points_to_log_odds, case_points}.
+        ids and, for logistic models, nomogram {axes, intercept, points_to_log_odds, case_points,
+        case_probability, total_points_max, probability_axis, points_for_probability}.
 
         \(KiraExit.helpText)
         """
@@ -22,10 +28,26 @@ struct LearnExplainCommand: ParsableCommand {
 
     @OptionGroup var source: ModelInputOptions
 
+    @Option(parsing: .upToNextOption, help: "Feature CSVs whose rows are KernelSHAP's background (SVM, KNN); default: the training means.")
+    var background: [String] = []
+
+    @Option(name: .customLong("background-size"), help: "At most this many background rows (a seeded sample).")
+    var backgroundSize = 100
+
+    @Option(help: "Seed for the background sample and for sampled coalitions.")
+    var seed: UInt64 = 0
+
     @Flag(help: "Print JSON on stdout.")
     var json = false
 
     @OptionGroup var logging: LoggingOptions
+
+    func validate() throws {
+        for f in background where !FileManager.default.fileExists(atPath: f) {
+            throw ValidationError("'\(f)' does not exist")
+        }
+        guard backgroundSize >= 1 else { throw ValidationError("--background-size must be at least 1") }
+    }
 
     func run() throws {
         _ = logging.makeLogger(label: "kira.explain")
@@ -42,7 +64,8 @@ struct LearnExplainCommand: ParsableCommand {
             } else if let trees = m.trees {
                 shap = ShapExplanation.trees(trees, x: x, features: names)
             } else {
-                throw KiraError.invalidArgument("explain: \(m.kind.rawValue) models have no SHAP explainer yet (lr, rf, et, gbm, ada do)")
+                let bg = try backgroundRows(file)
+                shap = try KernelSHAP(seed: seed).explain(m.probabilities, x: x, background: bg, features: names, output: "probability")
             }
             if json {
                 var doc = try LearnOutput.object(shap) as! [String: Any]
@@ -57,5 +80,26 @@ struct LearnExplainCommand: ParsableCommand {
         } catch {
             throw LearnOutput.fail("explain", error)
         }
+    }
+
+    /// The background in the model's input space.
+    private func backgroundRows(_ file: ModelFile) throws -> Matrix {
+        guard !background.isEmpty else {
+            return Matrix(rows: 1, cols: file.inputMean.count, values: file.inputMean)
+        }
+        let prefixes = source.prefix.isEmpty ? (file.training.prefixes ?? []) : source.prefix
+        let table = try FeatureTable.load(background.map { URL(fileURLWithPath: $0) }, idColumn: source.input.idColumn, prefixes: prefixes)
+        let raw = try table.columns(for: file.pipeline.inputFeatures, source: background.joined(separator: " + "))
+        var rows = Array(0..<raw.rows)
+        if rows.count > backgroundSize {
+            var rng = SeededGenerator(seed: seed)
+            rows.shuffle(using: &rng)
+            rows = Array(rows.prefix(backgroundSize)).sorted()
+        }
+        let t = file.pipeline.transform(raw.selecting(rows: rows))
+        if let j = (0..<t.cols).first(where: { c in (0..<t.rows).contains { !t[$0, c].isFinite } }) {
+            throw KiraError.invalidData("--background: feature \"\(file.pipeline.selectedFeatures[j])\" has missing values and the model has no imputation step")
+        }
+        return t
     }
 }

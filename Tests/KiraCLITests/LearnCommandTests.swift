@@ -77,6 +77,55 @@ struct LearnCommandTests {
         #expect(leftoverTemporaries(in: dir).isEmpty)
     }
 
+    @Test("Explain an SVM by KernelSHAP: base + Σφ equals kira predict's probability for every case")
+    func explainSVM() throws {
+        let dir = try TestPaths.temporaryDirectory("kira-learn")
+        let s = try writeStudy(dir, n: 60)
+        let model = dir.appendingPathComponent("model.json").path
+        let t = try KiraRun.run(["train", "--features", s.us, s.mg, "--labels", s.labels, "--label-column", "ki67",
+                                 "--select", "zscore", "--model", "svm", "-o", model])
+        #expect(t.status == 0, "\(t.stderr)")
+        let p = try KiraRun.run(["predict", "--model", model, "--features", s.us, s.mg, "--json"])
+        let probs = (p.json["predictions"] as? [[String: Any]] ?? []).map { $0["probability"] as? Double ?? .nan }
+        for extra in [[String](), ["--background", s.us, s.mg, "--background-size", "20"]] {
+            let ex = try KiraRun.run(["explain", "--model", model, "--features", s.us, s.mg, "--json"] + extra)
+            #expect(ex.status == 0, "\(ex.stderr)")
+            #expect((ex.json["method"] as? String)?.hasPrefix("KernelSHAP") == true)
+            let base = ex.json["base_value"] as? Double ?? .nan
+            let values = ex.json["values"] as? [[Double]] ?? []
+            #expect(values.count == 60 && probs.count == 60)
+            for (phi, prob) in zip(values, probs) { #expect(abs(base + phi.reduce(0, +) - prob) < 1e-12) }
+        }
+    }
+
+    @Test("More bad input: header-only file, unlabelled ids, duplicate ids, a non-number cell: message names the file, exit 1",
+          arguments: ["empty", "unlabelled", "duplicate", "text"])
+    func moreBadInput(kind: String) throws {
+        let dir = try TestPaths.temporaryDirectory("kira-learn")
+        let s = try writeStudy(dir, n: 40)
+        let f = dir.appendingPathComponent("bad.csv")
+        var lines = try String(contentsOfFile: s.us, encoding: .utf8).split(separator: "\n").map(String.init)
+        var labels = s.labels
+        switch kind {
+        case "empty": lines = [lines[0]]
+        case "unlabelled":
+            let l = dir.appendingPathComponent("short.csv")
+            try (try String(contentsOfFile: s.labels, encoding: .utf8).split(separator: "\n").prefix(31).joined(separator: "\n") + "\n")
+                .write(to: l, atomically: true, encoding: .utf8)
+            labels = l.path
+        case "duplicate": lines[5] = lines[4]
+        default: lines[7] = "p6,big,0.5"
+        }
+        try (lines.joined(separator: "\n") + "\n").write(to: f, atomically: true, encoding: .utf8)
+        let model = dir.appendingPathComponent("model.json").path
+        let r = try KiraRun.run(["train", "--features", f.path, "--labels", labels, "--label-column", "ki67", "-o", model])
+        #expect(r.status == 1, "\(kind): \(r.status) \(r.stderr)")
+        let expected = ["empty": "bad.csv: no cases", "unlabelled": "10 id(s) of", "duplicate": "appears twice",
+                        "text": "\"big\" is not a number"][kind]!
+        #expect(r.stderr.contains(expected), "\(kind): \(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: model))
+    }
+
     @Test("Predict names missing and extra feature columns")
     func columnMismatch() throws {
         let dir = try TestPaths.temporaryDirectory("kira-learn")

@@ -61,6 +61,19 @@ struct ExplainTests {
         for i in 0..<3 {
             let fromPoints: Double = n.intercept + n.pointsToLogOdds * n.casePoints[i]
             #expect(abs(fromPoints - lp[i]) < 1e-12)
+            #expect(abs(n.caseProbability[i] - 1 / (1 + exp(-lp[i]))) < 1e-14)
         }
+        // By hand: spans 4, 3, 3 log-odds → 100, 75, 75 points (0.04 log-odds per point), 250 in
+        // all; zero points = every contribution at its low end: 0.3 + 2·0 − 1·2 + 0.5·(−2) = −2.7.
+        #expect(abs(n.totalPointsMax - 250) < 1e-12)
+        #expect(abs(n.pointsToLogOdds - 0.04) < 1e-15 && abs(n.intercept + 2.7) < 1e-14)
+        #expect(n.probabilityAxis.count == 26 && n.probabilityAxis.first!.points == 0 && n.probabilityAxis.last!.points == 250)
+        #expect(abs(n.probabilityAxis[0].probability - 1 / (1 + exp(2.7))) < 1e-15)
+        #expect(abs(n.probabilityAxis[25].probability - 1 / (1 + exp(-7.3))) < 1e-15)
+        let half = n.pointsForProbability.first { $0.probability == 0.5 }!
+        #expect(abs(half.points - 67.5) < 1e-12)
+        // σ(−2.7) ≈ 0.063, σ(7.3) ≈ 0.9993: the ticks 0.1 … 0.99 are reachable, 0.01 and 0.05 are not.
+        #expect(n.pointsForProbability.map(\.probability) == [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99])
+        for tick in n.pointsForProbability { #expect(abs(n.probability(totalPoints: tick.points) - tick.probability) < 1e-14) }
     }
 }

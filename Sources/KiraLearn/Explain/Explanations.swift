@@ -50,7 +50,8 @@ public struct ShapExplanation: Sendable, Codable {
 }
 
 /// Nomogram of a logistic model: each input's contribution wⱼxⱼ mapped to 0–100 points
-/// over its training range, the widest-ranging contribution spanning 100.
+/// over its training range, the widest-ranging contribution spanning 100; the total points
+/// map to the probability through σ(intercept + pointsToLogOdds · total), as rms::nomogram.
 public struct Nomogram: Sendable, Codable {
     public struct Axis: Sendable, Codable {
         public var feature: String
@@ -65,8 +66,28 @@ public struct Nomogram: Sendable, Codable {
     public var intercept: Double
     public var pointsToLogOdds: Double
     public var casePoints: [Double]
+    /// The largest possible total: the sum of every axis's span in points.
+    public var totalPointsMax: Double
+    /// Total points → probability, every 10 points from 0 to the largest total.
+    public var probabilityAxis: [ScalePoint]
+    /// Total points at which the predicted probability is 0.01, 0.05, 0.1, 0.2, …, 0.9, 0.95,
+    /// 0.99 (those reachable within 0…totalPointsMax), the ticks of the probability axis.
+    public var pointsForProbability: [ScalePoint]
+    public var caseProbability: [Double]
 
-    enum CodingKeys: String, CodingKey { case axes, intercept, pointsToLogOdds = "points_to_log_odds", casePoints = "case_points" }
+    public struct ScalePoint: Sendable, Codable, Equatable {
+        public var points: Double
+        public var probability: Double
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case axes, intercept, pointsToLogOdds = "points_to_log_odds", casePoints = "case_points",
+             totalPointsMax = "total_points_max", probabilityAxis = "probability_axis",
+             pointsForProbability = "points_for_probability", caseProbability = "case_probability"
+    }
+
+    /// P(positive) for a total of points: σ(intercept + pointsToLogOdds · points).
+    public func probability(totalPoints: Double) -> Double { sigmoid(intercept + pointsToLogOdds * totalPoints) }
 
     public init(_ m: LogisticModel, features: [String], min lo: [Double], max hi: [Double], x: Matrix) throws {
         let spans = m.coefficients.indices.map { abs(m.coefficients[$0]) * (hi[$0] - lo[$0]) }
@@ -89,5 +110,16 @@ public struct Nomogram: Sendable, Codable {
                 return s + abs(m.coefficients[j]) * abs(x[i, j] - origin) / perPoint * ((x[i, j] - origin) * m.coefficients[j] >= 0 ? 1 : -1)
             }
         }
+        let total = spans.reduce(0, +) / perPoint
+        totalPointsMax = total
+        let b0 = b, scale = perPoint
+        func p(_ points: Double) -> Double { sigmoid(b0 + scale * points) }
+        let top = (total / 10).rounded(.up) * 10
+        probabilityAxis = stride(from: 0.0, through: top, by: 10).map { ScalePoint(points: $0, probability: p($0)) }
+        pointsForProbability = [0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99].compactMap { q in
+            let points = (log(q / (1 - q)) - b0) / scale
+            return points >= 0 && points <= total ? ScalePoint(points: points, probability: q) : nil
+        }
+        caseProbability = casePoints.map(p)
     }
 }

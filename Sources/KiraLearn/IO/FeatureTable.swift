@@ -20,10 +20,12 @@ public struct FeatureTable: Sendable {
         }
         var ids: [String] = []
         var names: [String] = []
+        var seenNames = Set<String>()
         var columns: [[Double]] = []
         for (fi, url) in files.enumerated() {
             let t = try CSVTable(contentsOf: url)
             let fileIds = try t.strings(idColumn)
+            guard !fileIds.isEmpty else { throw KiraError.invalidData("\(t.source): no cases (only a header row)") }
             try checkUnique(fileIds, source: t.source)
             let prefix = prefixes.isEmpty ? "" : prefixes[fi]
             var order: [Int]
@@ -44,7 +46,7 @@ public struct FeatureTable: Sendable {
             }
             for name in t.header where name != idColumn {
                 let full = prefix + name
-                if names.contains(full) {
+                if !seenNames.insert(full).inserted {
                     throw KiraError.invalidData("\(t.source): column \"\(full)\" is also in an earlier feature file; give each file a --prefix")
                 }
                 let values = try t.numbers(name)

@@ -63,6 +63,8 @@ public struct DeLongPairedTest: Sendable, Codable, Equatable {
     public var covariance: Double
     public var varianceA: Double
     public var varianceB: Double
+    /// 95% CI of AUC A − AUC B from the same variance (pROC prints it with the test).
+    public var differenceCI95: [Double]
 
     public init(scoresA: [Double], scoresB: [Double], labels: [Bool]) throws {
         guard scoresA.count == scoresB.count else {
@@ -82,6 +84,8 @@ public struct DeLongPairedTest: Sendable, Codable, Equatable {
         varianceA = a.variance
         varianceB = b.variance
         let v = a.variance + b.variance - 2 * covariance
+        let zq = Distributions.normalQuantile(0.975), half = zq * max(v, 0).squareRoot()
+        differenceCI95 = [aucA - aucB - half, aucA - aucB + half]
         if v <= 0 {
             // Identical rankings: no difference can be shown (pROC reports Z = NaN here; a
             // number is more useful to scripts).
