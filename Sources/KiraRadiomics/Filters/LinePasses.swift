@@ -1,0 +1,76 @@
+import KiraCore
+import KiraPreprocess
+
+/// A raw pointer that the parallel passes share; each chunk writes disjoint lines.
+struct SharedBuffer<T>: @unchecked Sendable {
+    let p: UnsafeMutablePointer<T>
+}
+
+/// A 3D grid of doubles (x fastest), the working format of every filter.
+struct FilterGrid {
+    var size: SIMD3<Int>
+    var values: [Double]
+
+    init(size: SIMD3<Int>, values: [Double]) {
+        self.size = size
+        self.values = values
+    }
+
+    init(_ v: Volume) throws {
+        guard v.timepoints == 1, v.components == 1 else {
+            throw KiraError.invalidArgument("image filters need a scalar 3D image; this one has \(v.timepoints) time points and \(v.components) components")
+        }
+        size = v.geometry.size
+        values = v.voxels.toDoubles()
+    }
+
+    var count: Int { values.count }
+
+    /// Runs `body` on every line along `axis`, in parallel. `body` gets the line's values in
+    /// `line` and writes its result back into `line`; `scratch` is per-thread space of
+    /// `scratchCount` values.
+    mutating func alongAxis(_ axis: Int, scratchCount: Int = 0,
+                            _ body: @Sendable (_ line: UnsafeMutableBufferPointer<Double>, _ scratch: UnsafeMutableBufferPointer<Double>) -> Void) {
+        let s = size
+        let n = s[axis]
+        guard n > 0, count > 0 else { return }
+        let lines = count / n
+        let stride = axis == 0 ? 1 : axis == 1 ? s.x : s.x * s.y
+        let width = max(scratchCount, 1)
+        values.withUnsafeMutableBufferPointer { buf in
+            let shared = SharedBuffer(p: buf.baseAddress!)
+            parallelChunks(lines, chunks: 128) { range in
+                let line = UnsafeMutableBufferPointer<Double>.allocate(capacity: n)
+                let scratch = UnsafeMutableBufferPointer<Double>.allocate(capacity: width)
+                defer { line.deallocate(); scratch.deallocate() }
+                for l in range {
+                    let base: Int
+                    switch axis {
+                    case 0: base = l * n
+                    case 1: base = (l / s.x) * s.x * s.y + l % s.x
+                    default: base = l
+                    }
+                    for i in 0..<n { line[i] = shared.p[base + i * stride] }
+                    body(line, scratch)
+                    for i in 0..<n { shared.p[base + i * stride] = line[i] }
+                }
+            }
+        }
+    }
+
+    /// Applies `f` to every value, in parallel.
+    mutating func map(_ f: @Sendable (Double) -> Double) {
+        let n = count
+        values.withUnsafeMutableBufferPointer { buf in
+            let shared = SharedBuffer(p: buf.baseAddress!)
+            parallelChunks(n) { range in
+                for i in range { shared.p[i] = f(shared.p[i]) }
+            }
+        }
+    }
+
+    func volume(like v: Volume, float32: Bool = false) throws -> Volume {
+        let voxels: VoxelBuffer = float32 ? .float32(values.map { Float($0) }) : .float64(values)
+        return try Volume(geometry: v.geometry, voxels: voxels, metadata: v.metadata)
+    }
+}

@@ -1,0 +1,67 @@
+import KiraCore
+
+/// pyradiomics' LoG image type: SimpleITK's LaplacianRecursiveGaussian with
+/// normalizeAcrossScale, i.e. σ² ∑_d ∂²/∂x_d² of the Deriche-smoothed image, σ in mm.
+/// ITK keeps its intermediate images in single precision; the same roundings are applied
+/// here so the maps agree with pyradiomics to float precision, not just to the recursion's
+/// approximation error.
+enum RecursiveLoG {
+    static func apply(_ image: Volume, sigma: Double) throws -> Volume {
+        let input = try FilterGrid(image)
+        let s = input.size
+        let spacing = image.geometry.spacing
+        guard s.x >= 4, s.y >= 4, s.z >= 4 else {
+            throw KiraError.invalidArgument("imageType LoG: the image (\(s.x)×\(s.y)×\(s.z)) needs at least 4 voxels along every axis")
+        }
+        for a in 0..<3 where Double(s[a]) < (sigma / spacing[a]).rounded(.up) + 1 {
+            throw KiraError.invalidArgument("imageType LoG: parameter 'sigma' \(sigma) mm is too large for the image (axis \(a): \(s[a]) voxels of \(spacing[a]) mm)")
+        }
+        var cumulative = [Double](repeating: 0, count: input.count)
+        for d in 0..<3 {
+            var work = input
+            let derivative = RecursiveGaussian(sigma: sigma, spacing: spacing[d], order: .second, normalizeAcrossScale: true)
+            work.alongAxis(d, scratchCount: 2 * s[d]) { line, scratch in
+                derivative.apply(line, scratch: scratch)
+                roundToFloat(line)
+            }
+            for a in 0..<3 where a != d {
+                let smoothing = RecursiveGaussian(sigma: sigma, spacing: spacing[a], order: .zero, normalizeAcrossScale: true)
+                work.alongAxis(a, scratchCount: 2 * s[a]) { line, scratch in
+                    smoothing.apply(line, scratch: scratch)
+                    roundToFloat(line)
+                }
+            }
+            let scale = 1.0 / (spacing[d] * spacing[d])
+            work.values.withUnsafeBufferPointer { w in
+                cumulative.withUnsafeMutableBufferPointer { c in
+                    for i in 0..<c.count { c[i] = Double(Float(c[i] + w[i] * scale)) }
+                }
+            }
+        }
+        return try FilterGrid(size: s, values: cumulative).volume(like: image, float32: true)
+    }
+
+    @inline(__always)
+    static func roundToFloat(_ line: UnsafeMutableBufferPointer<Double>) {
+        for k in 0..<line.count { line[k] = Double(Float(line[k])) }
+    }
+
+    /// pyradiomics' name for one σ: Python's `str(sigma)` with '.' → '-', so `2.0` gives
+    /// `log-sigma-2-0-mm-3D` and an integer `2` gives `log-sigma-2-mm-3D`.
+    static func prefix(_ sigma: MetaValue) -> String {
+        let text: String
+        switch sigma {
+        case let .integer(i): text = "\(i)"
+        case let .number(d): text = pythonFloat(d)
+        default: text = "\(sigma.doubleValue ?? 0)"
+        }
+        return "log-sigma-\(text.replacingOccurrences(of: ".", with: "-"))-mm-3D"
+    }
+
+    /// Python's repr of a float for the usual settings values (2.0 → "2.0", 0.5 → "0.5").
+    static func pythonFloat(_ d: Double) -> String {
+        var s = "\(d)"
+        if s.contains("e"), !s.contains("e-") { s = s.replacingOccurrences(of: "e", with: "e+") }
+        return s
+    }
+}

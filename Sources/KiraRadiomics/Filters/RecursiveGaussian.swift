@@ -1,0 +1,120 @@
+import Foundation
+
+/// Deriche's fourth-order recursive approximation of a Gaussian (order 0) or of its second
+/// derivative (order 2), with the coefficients, normalisations and edge handling of ITK's
+/// RecursiveGaussianImageFilter (which SimpleITK's LaplacianRecursiveGaussian, and so
+/// pyradiomics' LoG, is built from). The image is taken to continue with its edge value
+/// beyond both ends.
+struct RecursiveGaussian: Sendable {
+    enum Order: Sendable { case zero, second }
+
+    private(set) var n0 = 0.0, n1 = 0.0, n2 = 0.0, n3 = 0.0
+    private(set) var d1 = 0.0, d2 = 0.0, d3 = 0.0, d4 = 0.0
+    private(set) var m1 = 0.0, m2 = 0.0, m3 = 0.0, m4 = 0.0
+    private(set) var bn1 = 0.0, bn2 = 0.0, bn3 = 0.0, bn4 = 0.0
+    private(set) var bm1 = 0.0, bm2 = 0.0, bm3 = 0.0, bm4 = 0.0
+
+    /// `sigma` and `spacing` in mm; with `normalizeAcrossScale` the second derivative is
+    /// multiplied by σ² (scale-normalised LoG).
+    init(sigma: Double, spacing: Double, order: Order, normalizeAcrossScale: Bool) {
+        let sigmad = sigma / spacing
+        // Deriche's fitted exponential-series parameters (as ITK tabulates them).
+        let w1 = 0.6681, l1 = -1.3932, w2 = 2.0787, l2 = -1.3732
+        let a1 = [1.3530, -0.6724, -1.3563], b1 = [1.8151, -3.4327, 5.2318]
+        let a2 = [-0.3531, 0.6724, 0.3446], b2 = [0.0902, 0.6100, -2.2355]
+
+        let cos1 = cos(w1 / sigmad), cos2 = cos(w2 / sigmad)
+        let exp1 = exp(l1 / sigmad), exp2 = exp(l2 / sigmad)
+        d4 = exp1 * exp1 * exp2 * exp2
+        d3 = -2 * cos1 * exp1 * exp2 * exp2
+        d3 += -2 * cos2 * exp2 * exp1 * exp1
+        d2 = 4 * cos2 * cos1 * exp1 * exp2
+        d2 += exp1 * exp1 + exp2 * exp2
+        d1 = -2 * (exp2 * cos2 + exp1 * cos1)
+        let sd = 1.0 + d1 + d2 + d3 + d4
+        let dd = d1 + 2 * d2 + 3 * d3 + 4 * d4
+        let ed = d1 + 4 * d2 + 9 * d3 + 16 * d4
+
+        func numerator(_ k: Int) -> (n: [Double], s: Double, d: Double, e: Double) {
+            let sin1 = sin(w1 / sigmad), sin2 = sin(w2 / sigmad)
+            let A1 = a1[k], B1 = b1[k], A2 = a2[k], B2 = b2[k]
+            let n0 = A1 + A2
+            var n1 = exp2 * (B2 * sin2 - (A2 + 2 * A1) * cos2)
+            n1 += exp1 * (B1 * sin1 - (A1 + 2 * A2) * cos1)
+            var n2 = (A1 + A2) * cos2 * cos1
+            n2 -= B1 * cos2 * sin1 + B2 * cos1 * sin2
+            n2 *= 2 * exp1 * exp2
+            n2 += A2 * exp1 * exp1 + A1 * exp2 * exp2
+            var n3 = exp2 * exp1 * exp1 * (B2 * sin2 - A2 * cos2)
+            n3 += exp1 * exp2 * exp2 * (B1 * sin1 - A1 * cos1)
+            return ([n0, n1, n2, n3], n0 + n1 + n2 + n3, n1 + 2 * n2 + 3 * n3, n1 + 4 * n2 + 9 * n3)
+        }
+
+        var n: [Double]
+        switch order {
+        case .zero:
+            let z = numerator(0)
+            let alpha0 = 2 * z.s / sd - z.n[0]
+            n = z.n.map { $0 * (1.0 / alpha0) }
+        case .second:
+            let scale = normalizeAcrossScale ? sigma * sigma : 1.0
+            let z = numerator(0), t = numerator(2)
+            let beta = -(2 * t.s - sd * t.n[0]) / (2 * z.s - sd * z.n[0])
+            n = (0..<4).map { t.n[$0] + beta * z.n[$0] }
+            let sn = t.s + beta * z.s, dn = t.d + beta * z.d, en = t.e + beta * z.e
+            var alpha2 = en * sd * sd - ed * sn * sd - 2 * dn * dd * sd + 2 * dd * dd * sn
+            alpha2 /= sd * sd * sd
+            n = n.map { $0 * (scale / alpha2) }
+        }
+        (n0, n1, n2, n3) = (n[0], n[1], n[2], n[3])
+        // Both orders used here are symmetric kernels.
+        m1 = n1 - d1 * n0
+        m2 = n2 - d2 * n0
+        m3 = n3 - d3 * n0
+        m4 = -d4 * n0
+        let sN = n0 + n1 + n2 + n3, sM = m1 + m2 + m3 + m4
+        bn1 = d1 * sN / sd; bn2 = d2 * sN / sd; bn3 = d3 * sN / sd; bn4 = d4 * sN / sd
+        bm1 = d1 * sM / sd; bm2 = d2 * sM / sd; bm3 = d3 * sM / sd; bm4 = d4 * sM / sd
+    }
+
+    /// Filters `x` in place (length ≥ 4); `scratch` holds at least 2 × `x.count` values.
+    func apply(_ x: UnsafeMutableBufferPointer<Double>, scratch: UnsafeMutableBufferPointer<Double>) {
+        let ln = x.count
+        guard ln >= 4 else { return }
+        let data = UnsafeMutableBufferPointer(rebasing: scratch[0..<ln])
+        let y2 = UnsafeMutableBufferPointer(rebasing: scratch[ln..<(2 * ln)])
+        for k in 0..<ln { data[k] = x[k] }
+        let y1 = x
+        let v1 = data[0]
+        y1[0] = v1 * n0 + v1 * n1 + v1 * n2 + v1 * n3
+        y1[1] = data[1] * n0 + v1 * n1 + v1 * n2 + v1 * n3
+        y1[2] = data[2] * n0 + data[1] * n1 + v1 * n2 + v1 * n3
+        y1[3] = data[3] * n0 + data[2] * n1 + data[1] * n2 + v1 * n3
+        y1[0] -= v1 * bn1 + v1 * bn2 + v1 * bn3 + v1 * bn4
+        y1[1] -= y1[0] * d1 + v1 * bn2 + v1 * bn3 + v1 * bn4
+        y1[2] -= y1[1] * d1 + y1[0] * d2 + v1 * bn3 + v1 * bn4
+        y1[3] -= y1[2] * d1 + y1[1] * d2 + y1[0] * d3 + v1 * bn4
+        if ln > 4 {
+            for i in 4..<ln {
+                y1[i] = data[i] * n0 + data[i - 1] * n1 + data[i - 2] * n2 + data[i - 3] * n3
+                y1[i] -= y1[i - 1] * d1 + y1[i - 2] * d2 + y1[i - 3] * d3 + y1[i - 4] * d4
+            }
+        }
+        let v2 = data[ln - 1]
+        y2[ln - 1] = v2 * m1 + v2 * m2 + v2 * m3 + v2 * m4
+        y2[ln - 2] = data[ln - 1] * m1 + v2 * m2 + v2 * m3 + v2 * m4
+        y2[ln - 3] = data[ln - 2] * m1 + data[ln - 1] * m2 + v2 * m3 + v2 * m4
+        y2[ln - 4] = data[ln - 3] * m1 + data[ln - 2] * m2 + data[ln - 1] * m3 + v2 * m4
+        y2[ln - 1] -= v2 * bm1 + v2 * bm2 + v2 * bm3 + v2 * bm4
+        y2[ln - 2] -= y2[ln - 1] * d1 + v2 * bm2 + v2 * bm3 + v2 * bm4
+        y2[ln - 3] -= y2[ln - 2] * d1 + y2[ln - 1] * d2 + v2 * bm3 + v2 * bm4
+        y2[ln - 4] -= y2[ln - 3] * d1 + y2[ln - 2] * d2 + y2[ln - 1] * d3 + v2 * bm4
+        var i = ln - 4
+        while i > 0 {
+            y2[i - 1] = data[i] * m1 + data[i + 1] * m2 + data[i + 2] * m3 + data[i + 3] * m4
+            y2[i - 1] -= y2[i] * d1 + y2[i + 1] * d2 + y2[i + 2] * d3 + y2[i + 3] * d4
+            i -= 1
+        }
+        for k in 0..<ln { y1[k] += y2[k] }
+    }
+}
