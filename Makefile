@@ -8,7 +8,8 @@ DEB_BUILD := libdcmtk-dev libnifti2-dev libniftiio-dev libtiff-dev libopenjp2-7-
 DEB_PEERS := dcmtk dcm2niix valgrind
 PY_PEERS := pingouin:pingouin SimpleITK:SimpleITK scikit-learn:sklearn lifelines:lifelines \
             pyradiomics-bhklab:radiomics nibabel:nibabel pydicom:pydicom \
-            statsmodels:statsmodels scikit-survival:sksurv shap:shap
+            statsmodels:statsmodels scikit-survival:sksurv shap:shap \
+            PyWavelets:pywt scipy:scipy scikit-image:skimage
 DEMO_OUT ?= demo-output
 
 .PHONY: all deps peers build release test demo bench bench-convert bench-resample bench-features \

@@ -35,6 +35,16 @@ import Testing
              peerParameters: #"{"wavelet": "db3", "force2D": true, "force2Ddimension": 0}"#),
         Case(source: "synthetic", kind: .gradient, parameters: ["gradientUseSpacing": false], peerParameters: #"{"gradientUseSpacing": false}"#),
         Case(source: "synthetic", kind: .log, parameters: ["sigma": .array([1.5, 2])], peerParameters: #"{"sigma": [1.5, 2]}"#),
+    ] + lbpCases
+
+    /// LBP2D needs scikit-image in the peer; pyradiomics yields nothing without it.
+    static let lbpCases: [Case] = !PythonPeer.has("skimage") ? [] : ["synthetic", "breast1", "brain1"].map {
+        Case(source: $0, kind: .lbp2D, parameters: [:], peerParameters: "{}")
+    } + [
+        Case(source: "synthetic", kind: .lbp2D, parameters: ["lbp2DRadius": 1.5, "lbp2DSamples": 12, "lbp2DMethod": "default", "force2Ddimension": 1],
+             peerParameters: #"{"lbp2DRadius": 1.5, "lbp2DSamples": 12, "lbp2DMethod": "default", "force2Ddimension": 1}"#),
+        Case(source: "synthetic", kind: .lbp2D, parameters: ["lbp2DRadius": 2, "lbp2DSamples": 8, "lbp2DMethod": "ror", "force2Ddimension": 2],
+             peerParameters: #"{"lbp2DRadius": 2, "lbp2DSamples": 8, "lbp2DMethod": "ror", "force2Ddimension": 2}"#),
     ]
 
     static func enabled(_ c: Case) -> Bool { peersPresent && (c.source == "synthetic" || TestPaths.referenceAvailable) }

@@ -52,6 +52,18 @@ public enum ImageFilters {
             let useSpacing = try p.bool("gradientUseSpacing", default: true)
             try p.rejectUnknown()
             return [FilteredImage(prefix: "gradient", image: try GradientMagnitude.apply(image, useSpacing: useSpacing))]
+        case .lbp2D:
+            let radius = try p.positive("lbp2DRadius", default: 1)
+            let samples = try p.int("lbp2DSamples", default: 8)
+            let method = try p.choice("lbp2DMethod", LocalBinaryPattern2D.Method.allCases.map(\.rawValue), default: "uniform")
+            let dimension = try p.int("force2Ddimension", default: 0)
+            _ = try p.bool("force2D", default: false)
+            try p.rejectUnknown()
+            guard (1...62).contains(samples) else { throw p.error("lbp2DSamples", "must be between 1 and 62, got \(samples)") }
+            guard (0...2).contains(dimension) else { throw p.error("force2Ddimension", "must be 0, 1 or 2, got \(dimension)") }
+            let map = try LocalBinaryPattern2D.apply(image, radius: radius, samples: samples,
+                                                     method: LocalBinaryPattern2D.Method(rawValue: method)!, dimension: dimension)
+            return [FilteredImage(prefix: "lbp-2D", image: map)]
         default:
             throw KiraError.invalidArgument("imageType \(spec.kind.rawValue): this filter is not available in this build")
         }
