@@ -12,7 +12,7 @@ PY_PEERS := pingouin:pingouin SimpleITK:SimpleITK scikit-learn:sklearn lifelines
             PyWavelets:pywt scipy:scipy scikit-image:skimage
 DEMO_OUT ?= demo-output
 
-.PHONY: all deps peers build release test demo bench bench-convert bench-resample bench-features \
+.PHONY: all deps peers build release test demo bench bench-convert bench-resample bench-features bench-filters \
         bench-qc bench-survival bench-learn bench-instructions man clean
 
 all: build
@@ -41,7 +41,7 @@ demo: release
 	$$($(SWIFT) build -c release --show-bin-path)/kira inspect $(DEMO_OUT)
 	@echo "demo: NIfTI files and JSON sidecars are in $(DEMO_OUT)/"
 
-bench: bench-convert bench-resample bench-features bench-qc bench-survival bench-learn
+bench: bench-convert bench-resample bench-features bench-filters bench-qc bench-survival bench-learn
 
 bench-convert: release peers
 	python3 Benchmarks/convert_vs_dcm2niix.py
@@ -51,6 +51,9 @@ bench-resample: release peers
 
 bench-features: release peers
 	python3 Benchmarks/features_vs_pyradiomics.py
+
+bench-filters: release peers
+	python3 Benchmarks/filters_vs_pyradiomics.py
 
 bench-qc: release peers
 	python3 Benchmarks/icc_stability.py

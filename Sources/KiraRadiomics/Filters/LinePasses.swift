@@ -58,6 +58,37 @@ struct FilterGrid {
         }
     }
 
+    /// Runs `body` over blocks of lines along `axis` (1 or 2) that sit side by side in memory:
+    /// value i of lane l is at `p[i * stride + l]`, l < `lanes`, i < `n`. Each call gets
+    /// `scratchPerLane × lanes` values of scratch. Lanes are contiguous, so the inner loops
+    /// over them vectorise; blocks run in parallel.
+    mutating func alongAxisLanes(_ axis: Int, scratchPerLane: Int,
+                                 _ body: @Sendable (_ p: UnsafeMutablePointer<Double>, _ lanes: Int, _ stride: Int, _ n: Int,
+                                                    _ scratch: UnsafeMutablePointer<Double>) -> Void) {
+        precondition(axis == 1 || axis == 2)
+        let s = size
+        let n = s[axis]
+        guard n > 0, count > 0 else { return }
+        let stride = axis == 1 ? s.x : s.x * s.y
+        // Lane blocks: rows of x per slice (axis 1) or pieces of the xy plane (axis 2).
+        let block = 256
+        let perGroup = (stride + block - 1) / block
+        let groups = axis == 1 ? s.z : 1
+        let width = max(scratchPerLane, 1) * block
+        values.withUnsafeMutableBufferPointer { buf in
+            let shared = SharedBuffer(p: buf.baseAddress!)
+            parallelChunks(groups * perGroup, chunks: 128) { range in
+                let scratch = UnsafeMutablePointer<Double>.allocate(capacity: width)
+                defer { scratch.deallocate() }
+                for job in range {
+                    let g = job / perGroup, b = job % perGroup
+                    let lo = b * block, lanes = min(block, stride - lo)
+                    body(shared.p + g * s.x * s.y + lo, lanes, stride, n, scratch)
+                }
+            }
+        }
+    }
+
     /// Applies `f` to every value, in parallel.
     mutating func map(_ f: @Sendable (Double) -> Double) {
         let n = count

@@ -19,17 +19,9 @@ enum RecursiveLoG {
         var cumulative = [Double](repeating: 0, count: input.count)
         for d in 0..<3 {
             var work = input
-            let derivative = RecursiveGaussian(sigma: sigma, spacing: spacing[d], order: .second, normalizeAcrossScale: true)
-            work.alongAxis(d, scratchCount: 2 * s[d]) { line, scratch in
-                derivative.apply(line, scratch: scratch)
-                roundToFloat(line)
-            }
+            pass(&work, RecursiveGaussian(sigma: sigma, spacing: spacing[d], order: .second, normalizeAcrossScale: true), axis: d)
             for a in 0..<3 where a != d {
-                let smoothing = RecursiveGaussian(sigma: sigma, spacing: spacing[a], order: .zero, normalizeAcrossScale: true)
-                work.alongAxis(a, scratchCount: 2 * s[a]) { line, scratch in
-                    smoothing.apply(line, scratch: scratch)
-                    roundToFloat(line)
-                }
+                pass(&work, RecursiveGaussian(sigma: sigma, spacing: spacing[a], order: .zero, normalizeAcrossScale: true), axis: a)
             }
             let scale = 1.0 / (spacing[d] * spacing[d])
             work.values.withUnsafeBufferPointer { w in
@@ -39,6 +31,20 @@ enum RecursiveLoG {
             }
         }
         return try FilterGrid(size: s, values: cumulative).volume(like: image, float32: true)
+    }
+
+    /// One recursive pass along `axis`, the result rounded to single precision.
+    static func pass(_ grid: inout FilterGrid, _ filter: RecursiveGaussian, axis: Int) {
+        if axis == 0 {
+            grid.alongAxis(0, scratchCount: 2 * grid.size.x) { line, scratch in
+                filter.apply(line, scratch: scratch)
+                roundToFloat(line)
+            }
+        } else {
+            grid.alongAxisLanes(axis, scratchPerLane: 2 * grid.size[axis]) { p, lanes, stride, n, scratch in
+                filter.apply(lanes: p, lanes, stride: stride, n, scratch: scratch, roundToFloat: true)
+            }
+        }
     }
 
     @inline(__always)

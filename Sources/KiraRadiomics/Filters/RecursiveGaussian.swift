@@ -117,4 +117,70 @@ struct RecursiveGaussian: Sendable {
         }
         for k in 0..<ln { y1[k] += y2[k] }
     }
+
+    /// The same filter on `lanes` lines at once (value i of lane l at `p[i * stride + l]`),
+    /// in place; `scratch` holds 2 × n × lanes values. With `roundToFloat` the result is
+    /// rounded to single precision, as ITK stores it.
+    func apply(lanes p: UnsafeMutablePointer<Double>, _ w: Int, stride: Int, _ ln: Int,
+               scratch: UnsafeMutablePointer<Double>, roundToFloat: Bool) {
+        guard ln >= 4 else { return }
+        let y1 = scratch, y2 = scratch + ln * w
+        @inline(__always) func x(_ i: Int) -> UnsafeMutablePointer<Double> { p + i * stride }
+        @inline(__always) func a(_ i: Int) -> UnsafeMutablePointer<Double> { y1 + i * w }
+        @inline(__always) func b(_ i: Int) -> UnsafeMutablePointer<Double> { y2 + i * w }
+        let x0 = x(0), x1 = x(1), x2 = x(2), x3 = x(3)
+        let a0 = a(0), a1 = a(1), a2 = a(2), a3 = a(3)
+        for l in 0..<w {
+            let v1 = x0[l]
+            a0[l] = v1 * n0 + v1 * n1 + v1 * n2 + v1 * n3
+            a1[l] = x1[l] * n0 + v1 * n1 + v1 * n2 + v1 * n3
+            a2[l] = x2[l] * n0 + x1[l] * n1 + v1 * n2 + v1 * n3
+            a3[l] = x3[l] * n0 + x2[l] * n1 + x1[l] * n2 + v1 * n3
+            a0[l] -= v1 * bn1 + v1 * bn2 + v1 * bn3 + v1 * bn4
+            a1[l] -= a0[l] * d1 + v1 * bn2 + v1 * bn3 + v1 * bn4
+            a2[l] -= a1[l] * d1 + a0[l] * d2 + v1 * bn3 + v1 * bn4
+            a3[l] -= a2[l] * d1 + a1[l] * d2 + a0[l] * d3 + v1 * bn4
+        }
+        if ln > 4 {
+            for i in 4..<ln {
+                let xi = x(i), xa = x(i - 1), xb = x(i - 2), xc = x(i - 3)
+                let yi = a(i), ya = a(i - 1), yb = a(i - 2), yc = a(i - 3), yd = a(i - 4)
+                for l in 0..<w {
+                    yi[l] = xi[l] * n0 + xa[l] * n1 + xb[l] * n2 + xc[l] * n3
+                    yi[l] -= ya[l] * d1 + yb[l] * d2 + yc[l] * d3 + yd[l] * d4
+                }
+            }
+        }
+        let e0 = x(ln - 1), e1 = x(ln - 2), e2 = x(ln - 3)
+        let b0 = b(ln - 1), b1 = b(ln - 2), b2 = b(ln - 3), b3 = b(ln - 4)
+        for l in 0..<w {
+            let v2 = e0[l]
+            b0[l] = v2 * m1 + v2 * m2 + v2 * m3 + v2 * m4
+            b1[l] = e0[l] * m1 + v2 * m2 + v2 * m3 + v2 * m4
+            b2[l] = e1[l] * m1 + e0[l] * m2 + v2 * m3 + v2 * m4
+            b3[l] = e2[l] * m1 + e1[l] * m2 + e0[l] * m3 + v2 * m4
+            b0[l] -= v2 * bm1 + v2 * bm2 + v2 * bm3 + v2 * bm4
+            b1[l] -= b0[l] * d1 + v2 * bm2 + v2 * bm3 + v2 * bm4
+            b2[l] -= b1[l] * d1 + b0[l] * d2 + v2 * bm3 + v2 * bm4
+            b3[l] -= b2[l] * d1 + b1[l] * d2 + b0[l] * d3 + v2 * bm4
+        }
+        var i = ln - 4
+        while i > 0 {
+            let xa = x(i), xb = x(i + 1), xc = x(i + 2), xd = x(i + 3)
+            let yo = b(i - 1), ya = b(i), yb = b(i + 1), yc = b(i + 2), yd = b(i + 3)
+            for l in 0..<w {
+                yo[l] = xa[l] * m1 + xb[l] * m2 + xc[l] * m3 + xd[l] * m4
+                yo[l] -= ya[l] * d1 + yb[l] * d2 + yc[l] * d3 + yd[l] * d4
+            }
+            i -= 1
+        }
+        for i in 0..<ln {
+            let xi = x(i), ya = a(i), yb = b(i)
+            if roundToFloat {
+                for l in 0..<w { xi[l] = Double(Float(ya[l] + yb[l])) }
+            } else {
+                for l in 0..<w { xi[l] = ya[l] + yb[l] }
+            }
+        }
+    }
 }

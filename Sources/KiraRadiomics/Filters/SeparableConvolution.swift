@@ -63,6 +63,25 @@ extension FilterGrid {
     mutating func apply(_ kernel: LineKernel, axis: Int, boundary: BoundaryMode) {
         let n = size[axis]
         guard n > 0 else { return }
+        if axis > 0 {
+            // Whole rows at a time: out row i = ∑_k tap_k · in row (i + offset_k).
+            alongAxisLanes(axis, scratchPerLane: n) { p, lanes, stride, n, out in
+                for i in 0..<n {
+                    let o = out + i * lanes
+                    for l in 0..<lanes { o[l] = 0 }
+                    for k in 0..<kernel.taps.count {
+                        guard let j = boundary.index(i + kernel.offsets[k], n) else { continue }
+                        let t = kernel.taps[k], src = p + j * stride
+                        for l in 0..<lanes { o[l] += t * src[l] }
+                    }
+                }
+                for i in 0..<n {
+                    let dst = p + i * stride, o = out + i * lanes
+                    for l in 0..<lanes { dst[l] = o[l] }
+                }
+            }
+            return
+        }
         let lo = min(0, kernel.offsets.min() ?? 0), hi = max(0, kernel.offsets.max() ?? 0)
         let pad0 = -lo, padded = n + pad0 + hi
         alongAxis(axis, scratchCount: padded) { line, ext in
