@@ -62,11 +62,39 @@ struct FilterGrid {
     /// value i of lane l is at `p[i * stride + l]`, l < `lanes`, i < `n`. Each call gets
     /// `scratchPerLane × lanes` values of scratch. Lanes are contiguous, so the inner loops
     /// over them vectorise; blocks run in parallel.
+    /// Along x, blocks of 16 lines are transposed into a lane-major buffer and back, so that
+    /// recursive filters, whose samples depend on the previous ones, still run lanes side by side.
     mutating func alongAxisLanes(_ axis: Int, scratchPerLane: Int,
                                  _ body: @Sendable (_ p: UnsafeMutablePointer<Double>, _ lanes: Int, _ stride: Int, _ n: Int,
                                                     _ scratch: UnsafeMutablePointer<Double>) -> Void) {
-        precondition(axis == 1 || axis == 2)
         let s = size
+        if axis == 0 {
+            let n = s.x, lines = s.y * s.z, block = 16
+            guard n > 0, lines > 0 else { return }
+            let jobs = (lines + block - 1) / block
+            let width = max(scratchPerLane, 1) * block
+            values.withUnsafeMutableBufferPointer { buf in
+                let shared = SharedBuffer(p: buf.baseAddress!)
+                parallelChunks(jobs, chunks: 128) { range in
+                    let scratch = UnsafeMutablePointer<Double>.allocate(capacity: width)
+                    let t = UnsafeMutablePointer<Double>.allocate(capacity: n * block)
+                    defer { scratch.deallocate(); t.deallocate() }
+                    for job in range {
+                        let first = job * block, lanes = min(block, lines - first)
+                        for l in 0..<lanes {
+                            let src = shared.p + (first + l) * n
+                            for i in 0..<n { t[i * lanes + l] = src[i] }
+                        }
+                        body(t, lanes, lanes, n, scratch)
+                        for l in 0..<lanes {
+                            let dst = shared.p + (first + l) * n
+                            for i in 0..<n { dst[i] = t[i * lanes + l] }
+                        }
+                    }
+                }
+            }
+            return
+        }
         let n = s[axis]
         guard n > 0, count > 0 else { return }
         let stride = axis == 1 ? s.x : s.x * s.y

@@ -35,21 +35,9 @@ enum RecursiveLoG {
 
     /// One recursive pass along `axis`, the result rounded to single precision.
     static func pass(_ grid: inout FilterGrid, _ filter: RecursiveGaussian, axis: Int) {
-        if axis == 0 {
-            grid.alongAxis(0, scratchCount: 2 * grid.size.x) { line, scratch in
-                filter.apply(line, scratch: scratch)
-                roundToFloat(line)
-            }
-        } else {
-            grid.alongAxisLanes(axis, scratchPerLane: 2 * grid.size[axis]) { p, lanes, stride, n, scratch in
-                filter.apply(lanes: p, lanes, stride: stride, n, scratch: scratch, roundToFloat: true)
-            }
+        grid.alongAxisLanes(axis, scratchPerLane: 2 * grid.size[axis]) { p, lanes, stride, n, scratch in
+            filter.apply(lanes: p, lanes, stride: stride, n, scratch: scratch, roundToFloat: true)
         }
-    }
-
-    @inline(__always)
-    static func roundToFloat(_ line: UnsafeMutableBufferPointer<Double>) {
-        for k in 0..<line.count { line[k] = Double(Float(line[k])) }
     }
 
     /// pyradiomics' name for one σ: Python's `str(sigma)` with '.' → '-', so `2.0` gives

@@ -77,48 +77,7 @@ struct RecursiveGaussian: Sendable {
         bm1 = d1 * sM / sd; bm2 = d2 * sM / sd; bm3 = d3 * sM / sd; bm4 = d4 * sM / sd
     }
 
-    /// Filters `x` in place (length ≥ 4); `scratch` holds at least 2 × `x.count` values.
-    func apply(_ x: UnsafeMutableBufferPointer<Double>, scratch: UnsafeMutableBufferPointer<Double>) {
-        let ln = x.count
-        guard ln >= 4 else { return }
-        let data = UnsafeMutableBufferPointer(rebasing: scratch[0..<ln])
-        let y2 = UnsafeMutableBufferPointer(rebasing: scratch[ln..<(2 * ln)])
-        for k in 0..<ln { data[k] = x[k] }
-        let y1 = x
-        let v1 = data[0]
-        y1[0] = v1 * n0 + v1 * n1 + v1 * n2 + v1 * n3
-        y1[1] = data[1] * n0 + v1 * n1 + v1 * n2 + v1 * n3
-        y1[2] = data[2] * n0 + data[1] * n1 + v1 * n2 + v1 * n3
-        y1[3] = data[3] * n0 + data[2] * n1 + data[1] * n2 + v1 * n3
-        y1[0] -= v1 * bn1 + v1 * bn2 + v1 * bn3 + v1 * bn4
-        y1[1] -= y1[0] * d1 + v1 * bn2 + v1 * bn3 + v1 * bn4
-        y1[2] -= y1[1] * d1 + y1[0] * d2 + v1 * bn3 + v1 * bn4
-        y1[3] -= y1[2] * d1 + y1[1] * d2 + y1[0] * d3 + v1 * bn4
-        if ln > 4 {
-            for i in 4..<ln {
-                y1[i] = data[i] * n0 + data[i - 1] * n1 + data[i - 2] * n2 + data[i - 3] * n3
-                y1[i] -= y1[i - 1] * d1 + y1[i - 2] * d2 + y1[i - 3] * d3 + y1[i - 4] * d4
-            }
-        }
-        let v2 = data[ln - 1]
-        y2[ln - 1] = v2 * m1 + v2 * m2 + v2 * m3 + v2 * m4
-        y2[ln - 2] = data[ln - 1] * m1 + v2 * m2 + v2 * m3 + v2 * m4
-        y2[ln - 3] = data[ln - 2] * m1 + data[ln - 1] * m2 + v2 * m3 + v2 * m4
-        y2[ln - 4] = data[ln - 3] * m1 + data[ln - 2] * m2 + data[ln - 1] * m3 + v2 * m4
-        y2[ln - 1] -= v2 * bm1 + v2 * bm2 + v2 * bm3 + v2 * bm4
-        y2[ln - 2] -= y2[ln - 1] * d1 + v2 * bm2 + v2 * bm3 + v2 * bm4
-        y2[ln - 3] -= y2[ln - 2] * d1 + y2[ln - 1] * d2 + v2 * bm3 + v2 * bm4
-        y2[ln - 4] -= y2[ln - 3] * d1 + y2[ln - 2] * d2 + y2[ln - 1] * d3 + v2 * bm4
-        var i = ln - 4
-        while i > 0 {
-            y2[i - 1] = data[i] * m1 + data[i + 1] * m2 + data[i + 2] * m3 + data[i + 3] * m4
-            y2[i - 1] -= y2[i] * d1 + y2[i + 1] * d2 + y2[i + 2] * d3 + y2[i + 3] * d4
-            i -= 1
-        }
-        for k in 0..<ln { y1[k] += y2[k] }
-    }
-
-    /// The same filter on `lanes` lines at once (value i of lane l at `p[i * stride + l]`),
+    /// Filters `lanes` lines at once (length ≥ 4) (value i of lane l at `p[i * stride + l]`),
     /// in place; `scratch` holds 2 × n × lanes values. With `roundToFloat` the result is
     /// rounded to single precision, as ITK stores it.
     func apply(lanes p: UnsafeMutablePointer<Double>, _ w: Int, stride: Int, _ ln: Int,
