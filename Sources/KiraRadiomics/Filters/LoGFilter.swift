@@ -6,15 +6,23 @@ import KiraCore
 /// here so the maps agree with pyradiomics to float precision, not just to the recursion's
 /// approximation error.
 enum RecursiveLoG {
+    /// pyradiomics' size conditions, on the whole image.
+    static func validate(_ image: Volume, sigma: Double) throws {
+        let s = image.geometry.size, spacing = image.geometry.spacing
+        guard s.x >= 4, s.y >= 4, s.z >= 4 else {
+            throw KiraError.invalidArgument("imageType LoG: the image (\(s.x)×\(s.y)×\(s.z)) needs at least 4 voxels along every axis")
+        }
+        for a in 0..<3 where Double(s[a]) < (sigma / spacing[a]).rounded(.up) + 1 {
+            throw KiraError.invalidArgument("imageType LoG: parameter 'sigma' \(sigma) mm is too large for the image (axis \(a): \(s[a]) voxels of \(spacing[a]) mm)")
+        }
+    }
+
     static func apply(_ image: Volume, sigma: Double) throws -> Volume {
         let input = try FilterGrid(image)
         let s = input.size
         let spacing = image.geometry.spacing
         guard s.x >= 4, s.y >= 4, s.z >= 4 else {
             throw KiraError.invalidArgument("imageType LoG: the image (\(s.x)×\(s.y)×\(s.z)) needs at least 4 voxels along every axis")
-        }
-        for a in 0..<3 where Double(s[a]) < (sigma / spacing[a]).rounded(.up) + 1 {
-            throw KiraError.invalidArgument("imageType LoG: parameter 'sigma' \(sigma) mm is too large for the image (axis \(a): \(s[a]) voxels of \(spacing[a]) mm)")
         }
         var cumulative = [Double](repeating: 0, count: input.count)
         for d in 0..<3 {
