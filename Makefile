@@ -8,10 +8,11 @@ DEB_BUILD := libdcmtk-dev libnifti2-dev libniftiio-dev libtiff-dev libopenjp2-7-
 DEB_PEERS := dcmtk dcm2niix valgrind r-base-core r-cran-proc r-cran-rms
 PY_PEERS := pingouin:pingouin SimpleITK:SimpleITK scikit-learn:sklearn lifelines:lifelines \
             pyradiomics-bhklab:radiomics nibabel:nibabel pydicom:pydicom \
-            statsmodels:statsmodels scikit-survival:sksurv shap:shap xgboost:xgboost
+            statsmodels:statsmodels scikit-survival:sksurv shap:shap xgboost:xgboost \
+            PyWavelets:pywt scipy:scipy scikit-image:skimage
 DEMO_OUT ?= demo-output
 
-.PHONY: all deps peers build release test demo bench bench-convert bench-resample bench-n4 bench-features \
+.PHONY: all deps peers build release test demo bench bench-convert bench-resample bench-n4 bench-features bench-filters \
         bench-qc bench-survival bench-learn bench-gbm bench-instructions man clean
 
 all: build
@@ -40,7 +41,7 @@ demo: release
 	$$($(SWIFT) build -c release --show-bin-path)/kira inspect $(DEMO_OUT)
 	@echo "demo: NIfTI files and JSON sidecars are in $(DEMO_OUT)/"
 
-bench: bench-convert bench-resample bench-n4 bench-features bench-qc bench-survival bench-learn bench-gbm
+bench: bench-convert bench-resample bench-n4 bench-features bench-filters bench-qc bench-survival bench-learn bench-gbm
 
 bench-convert: release peers
 	python3 Benchmarks/convert_vs_dcm2niix.py
@@ -53,6 +54,9 @@ bench-n4: release peers
 
 bench-features: release peers
 	python3 Benchmarks/features_vs_pyradiomics.py
+
+bench-filters: release peers
+	python3 Benchmarks/filters_vs_pyradiomics.py
 
 bench-qc: release peers
 	python3 Benchmarks/icc_stability.py

@@ -2,7 +2,7 @@ import Dispatch
 
 /// Splits `0..<count` into contiguous chunks run concurrently (more chunks than cores, so a
 /// slow chunk does not leave a core idle).
-func parallelChunks(_ count: Int, chunks: Int = 64, _ body: @Sendable (Range<Int>) -> Void) {
+public func parallelChunks(_ count: Int, chunks: Int = 64, _ body: @Sendable (Range<Int>) -> Void) {
     guard count > 0 else { return }
     let n = min(count, chunks)
     let per = (count + n - 1) / n

@@ -36,9 +36,19 @@ public struct ImageTypeSpec: Sendable, Equatable, Codable {
 public struct FilteredImage: Sendable {
     public var prefix: String
     public var image: Volume
+    /// Where the map's first voxel sits in the filtered image's grid when the map covers only
+    /// a box around the ROI (see `ImageFilters.apply`); nil when it covers the whole grid.
+    public var cropIndex: SIMD3<Int>?
 
-    public init(prefix: String, image: Volume) {
+    public init(prefix: String, image: Volume, cropIndex: SIMD3<Int>? = nil) {
         self.prefix = prefix
         self.image = image
+        self.cropIndex = cropIndex
+    }
+
+    /// `mask` (on the filtered image's grid) cut to this map's grid.
+    public func restrict(_ mask: Volume) throws -> Volume {
+        guard let lo = cropIndex else { return mask }
+        return try FilterRegion(lo: lo, size: image.geometry.size).crop(mask)
     }
 }

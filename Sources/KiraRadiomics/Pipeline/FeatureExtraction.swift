@@ -21,8 +21,9 @@ public enum FeatureExtraction {
                 var features = settings.features
                 // Shape belongs to the mask, not to a response map (IBSI-2, pyradiomics).
                 if filtered.prefix != "original" { features.families.removeAll { $0 == .morphology } }
+                // Bounded filters return a box around the ROI; the masks follow it.
                 let set = try RadiomicsExtractor(settings: features, logger: logger)
-                    .extract(image: filtered.image, morphologicalMask: morphological, intensityMask: intensity)
+                    .extract(image: filtered.image, morphologicalMask: try filtered.restrict(morphological), intensityMask: try filtered.restrict(intensity))
                 rows += set.rows.map { $0.withPrefix(filtered.prefix) }
                 if filtered.prefix == "original" { diagnostics = set.diagnostics }
             }

@@ -1,0 +1,135 @@
+import KiraCore
+import KiraPreprocess
+
+/// A raw pointer that the parallel passes share; each chunk writes disjoint lines.
+struct SharedBuffer<T>: @unchecked Sendable {
+    let p: UnsafeMutablePointer<T>
+}
+
+/// A 3D grid of doubles (x fastest), the working format of every filter.
+struct FilterGrid {
+    var size: SIMD3<Int>
+    var values: [Double]
+
+    init(size: SIMD3<Int>, values: [Double]) {
+        self.size = size
+        self.values = values
+    }
+
+    init(_ v: Volume) throws {
+        guard v.timepoints == 1, v.components == 1 else {
+            throw KiraError.invalidArgument("image filters need a scalar 3D image; this one has \(v.timepoints) time points and \(v.components) components")
+        }
+        size = v.geometry.size
+        values = v.voxels.toDoubles()
+    }
+
+    var count: Int { values.count }
+
+    /// Runs `body` on every line along `axis`, in parallel. `body` gets the line's values in
+    /// `line` and writes its result back into `line`; `scratch` is per-thread space of
+    /// `scratchCount` values.
+    mutating func alongAxis(_ axis: Int, scratchCount: Int = 0,
+                            _ body: @Sendable (_ line: UnsafeMutableBufferPointer<Double>, _ scratch: UnsafeMutableBufferPointer<Double>) -> Void) {
+        let s = size
+        let n = s[axis]
+        guard n > 0, count > 0 else { return }
+        let lines = count / n
+        let stride = axis == 0 ? 1 : axis == 1 ? s.x : s.x * s.y
+        let width = max(scratchCount, 1)
+        values.withUnsafeMutableBufferPointer { buf in
+            let shared = SharedBuffer(p: buf.baseAddress!)
+            parallelChunks(lines, chunks: 128) { range in
+                let line = UnsafeMutableBufferPointer<Double>.allocate(capacity: n)
+                let scratch = UnsafeMutableBufferPointer<Double>.allocate(capacity: width)
+                defer { line.deallocate(); scratch.deallocate() }
+                for l in range {
+                    let base: Int
+                    switch axis {
+                    case 0: base = l * n
+                    case 1: base = (l / s.x) * s.x * s.y + l % s.x
+                    default: base = l
+                    }
+                    for i in 0..<n { line[i] = shared.p[base + i * stride] }
+                    body(line, scratch)
+                    for i in 0..<n { shared.p[base + i * stride] = line[i] }
+                }
+            }
+        }
+    }
+
+    /// Runs `body` over blocks of lines along `axis` (1 or 2) that sit side by side in memory:
+    /// value i of lane l is at `p[i * stride + l]`, l < `lanes`, i < `n`. Each call gets
+    /// `scratchPerLane × lanes` values of scratch. Lanes are contiguous, so the inner loops
+    /// over them vectorise; blocks run in parallel.
+    /// Along x, blocks of 16 lines are transposed into a lane-major buffer and back, so that
+    /// recursive filters, whose samples depend on the previous ones, still run lanes side by side.
+    mutating func alongAxisLanes(_ axis: Int, scratchPerLane: Int,
+                                 _ body: @Sendable (_ p: UnsafeMutablePointer<Double>, _ lanes: Int, _ stride: Int, _ n: Int,
+                                                    _ scratch: UnsafeMutablePointer<Double>) -> Void) {
+        let s = size
+        if axis == 0 {
+            let n = s.x, lines = s.y * s.z, block = 16
+            guard n > 0, lines > 0 else { return }
+            let jobs = (lines + block - 1) / block
+            let width = max(scratchPerLane, 1) * block
+            values.withUnsafeMutableBufferPointer { buf in
+                let shared = SharedBuffer(p: buf.baseAddress!)
+                parallelChunks(jobs, chunks: 128) { range in
+                    let scratch = UnsafeMutablePointer<Double>.allocate(capacity: width)
+                    let t = UnsafeMutablePointer<Double>.allocate(capacity: n * block)
+                    defer { scratch.deallocate(); t.deallocate() }
+                    for job in range {
+                        let first = job * block, lanes = min(block, lines - first)
+                        for l in 0..<lanes {
+                            let src = shared.p + (first + l) * n
+                            for i in 0..<n { t[i * lanes + l] = src[i] }
+                        }
+                        body(t, lanes, lanes, n, scratch)
+                        for l in 0..<lanes {
+                            let dst = shared.p + (first + l) * n
+                            for i in 0..<n { dst[i] = t[i * lanes + l] }
+                        }
+                    }
+                }
+            }
+            return
+        }
+        let n = s[axis]
+        guard n > 0, count > 0 else { return }
+        let stride = axis == 1 ? s.x : s.x * s.y
+        // Lane blocks: rows of x per slice (axis 1) or pieces of the xy plane (axis 2).
+        let block = 256
+        let perGroup = (stride + block - 1) / block
+        let groups = axis == 1 ? s.z : 1
+        let width = max(scratchPerLane, 1) * block
+        values.withUnsafeMutableBufferPointer { buf in
+            let shared = SharedBuffer(p: buf.baseAddress!)
+            parallelChunks(groups * perGroup, chunks: 128) { range in
+                let scratch = UnsafeMutablePointer<Double>.allocate(capacity: width)
+                defer { scratch.deallocate() }
+                for job in range {
+                    let g = job / perGroup, b = job % perGroup
+                    let lo = b * block, lanes = min(block, stride - lo)
+                    body(shared.p + g * s.x * s.y + lo, lanes, stride, n, scratch)
+                }
+            }
+        }
+    }
+
+    /// Applies `f` to every value, in parallel.
+    mutating func map(_ f: @Sendable (Double) -> Double) {
+        let n = count
+        values.withUnsafeMutableBufferPointer { buf in
+            let shared = SharedBuffer(p: buf.baseAddress!)
+            parallelChunks(n) { range in
+                for i in range { shared.p[i] = f(shared.p[i]) }
+            }
+        }
+    }
+
+    func volume(like v: Volume, float32: Bool = false) throws -> Volume {
+        let voxels: VoxelBuffer = float32 ? .float32(values.map { Float($0) }) : .float64(values)
+        return try Volume(geometry: v.geometry, voxels: voxels, metadata: v.metadata)
+    }
+}

@@ -1,0 +1,103 @@
+import KiraCore
+
+/// How an image continues beyond its edge (IBSI-2's padding modes; scipy.ndimage's
+/// names in brackets): `constant` zeros ("constant", cval 0), `nearest` the edge value
+/// ("nearest"), `periodic` wraps around ("wrap"), `mirror` reflects about the edge with the
+/// edge voxel repeated, d c b a | a b c d ("reflect").
+public enum BoundaryMode: String, Sendable, CaseIterable {
+    case constant, nearest, periodic, mirror
+
+    static let names = ["constant", "zero", "nearest", "periodic", "wrap", "mirror", "reflect", "symmetric"]
+
+    static func parse(_ s: String) -> BoundaryMode? {
+        switch s.lowercased() {
+        case "constant", "zero": .constant
+        case "nearest": .nearest
+        case "periodic", "wrap": .periodic
+        case "mirror", "reflect", "symmetric": .mirror
+        default: nil
+        }
+    }
+
+    /// Index of the voxel standing at `i` on a line of `n` voxels; nil for a zero.
+    @inline(__always)
+    func index(_ i: Int, _ n: Int) -> Int? {
+        if i >= 0, i < n { return i }
+        switch self {
+        case .constant: return nil
+        case .nearest: return i < 0 ? 0 : n - 1
+        case .periodic:
+            let r = i % n
+            return r < 0 ? r + n : r
+        case .mirror:
+            let period = 2 * n
+            var r = i % period
+            if r < 0 { r += period }
+            return r < n ? r : period - 1 - r
+        }
+    }
+}
+
+/// One 1D kernel applied along an axis as y[n] = ∑_k taps[k] · x[n + offsets[k]], the image
+/// continued past its ends by `boundary`. Correlation, convolution, à-trous dilation and
+/// PyWavelets' alignment are all expressed through the offsets.
+struct LineKernel: Sendable {
+    var taps: [Double]
+    var offsets: [Int]
+
+    /// Correlation with a centred kernel of odd length (scipy.ndimage.correlate1d).
+    static func centred(_ w: [Double]) -> LineKernel {
+        let r = w.count / 2
+        return LineKernel(taps: w, offsets: (0..<w.count).map { $0 - r })
+    }
+
+    /// Convolution with a centred kernel of odd length (the kernel flipped).
+    static func convolution(_ h: [Double]) -> LineKernel {
+        let r = h.count / 2
+        return LineKernel(taps: h, offsets: (0..<h.count).map { r - $0 })
+    }
+}
+
+extension FilterGrid {
+    /// Applies `kernel` along `axis`.
+    mutating func apply(_ kernel: LineKernel, axis: Int, boundary: BoundaryMode) {
+        let n = size[axis]
+        guard n > 0 else { return }
+        if axis > 0 {
+            // Whole rows at a time: out row i = ∑_k tap_k · in row (i + offset_k).
+            alongAxisLanes(axis, scratchPerLane: n) { p, lanes, stride, n, out in
+                for i in 0..<n {
+                    let o = out + i * lanes
+                    for l in 0..<lanes { o[l] = 0 }
+                    for k in 0..<kernel.taps.count {
+                        guard let j = boundary.index(i + kernel.offsets[k], n) else { continue }
+                        let t = kernel.taps[k], src = p + j * stride
+                        for l in 0..<lanes { o[l] += t * src[l] }
+                    }
+                }
+                for i in 0..<n {
+                    let dst = p + i * stride, o = out + i * lanes
+                    for l in 0..<lanes { dst[l] = o[l] }
+                }
+            }
+            return
+        }
+        let lo = min(0, kernel.offsets.min() ?? 0), hi = max(0, kernel.offsets.max() ?? 0)
+        let pad0 = -lo, padded = n + pad0 + hi
+        alongAxis(axis, scratchCount: padded) { line, ext in
+            for i in 0..<padded {
+                if let j = boundary.index(i - pad0, n) { ext[i] = line[j] } else { ext[i] = 0 }
+            }
+            kernel.taps.withUnsafeBufferPointer { taps in
+                kernel.offsets.withUnsafeBufferPointer { offs in
+                    for i in 0..<n {
+                        var acc = 0.0
+                        let c = i + pad0
+                        for k in 0..<taps.count { acc += taps[k] * ext[c + offs[k]] }
+                        line[i] = acc
+                    }
+                }
+            }
+        }
+    }
+}
