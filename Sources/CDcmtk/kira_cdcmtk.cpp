@@ -60,6 +60,13 @@ int fail(char *msg, size_t msgLen, int code, const std::string &text) {
     return code;
 }
 
+// Absent attributes are the common answer of header reads (per-frame groups are tried
+// before shared ones), so their message is written without building a std::string.
+int notPresent(char *msg, size_t msgLen, const char *path) {
+    if (msg && msgLen) snprintf(msg, msgLen, "%s not present", path);
+    return KIRA_DCM_NOT_FOUND;
+}
+
 int fromCondition(const OFCondition &c, char *msg, size_t msgLen, const std::string &what) {
     if (c.good()) return KIRA_DCM_OK;
     int code = KIRA_DCM_ERROR;
@@ -174,7 +181,7 @@ int kira_dcm_get_string(kira_dcm_file *file, const char *path, char *buf, size_t
     try {
         OFCondition c;
         DcmObject *obj = findPath(file, path, c);
-        if (!obj) return fail(msg, msgLen, KIRA_DCM_NOT_FOUND, std::string(path) + " not present");
+        if (!obj) return notPresent(msg, msgLen, path);
         if (!obj->isLeaf()) return fail(msg, msgLen, KIRA_DCM_ERROR, std::string(path) + " is a sequence or item");
         OFString value;
         c = static_cast<DcmElement *>(obj)->getOFStringArray(value);
@@ -184,7 +191,8 @@ int kira_dcm_get_string(kira_dcm_file *file, const char *path, char *buf, size_t
         }
         if (needed) *needed = value.length() + 1;
         if (value.length() + 1 > bufLen) return fail(msg, msgLen, KIRA_DCM_TOO_SMALL, "buffer too small");
-        put(buf, bufLen, std::string(value.c_str(), value.length()));
+        memcpy(buf, value.data(), value.length());
+        buf[value.length()] = 0;
         return KIRA_DCM_OK;
     } catch (...) {
         return fail(msg, msgLen, KIRA_DCM_ERROR, "unexpected C++ exception");
@@ -211,7 +219,7 @@ int kira_dcm_get_uint16_array(kira_dcm_file *file, const char *path, uint16_t *b
         *count = 0;
         OFCondition c;
         DcmObject *obj = findPath(file, path, c);
-        if (!obj || !obj->isLeaf()) return fail(msg, msgLen, KIRA_DCM_NOT_FOUND, std::string(path) + " not present");
+        if (!obj || !obj->isLeaf()) return notPresent(msg, msgLen, path);
         DcmElement *e = static_cast<DcmElement *>(obj);
         // US and SS elements both hold 16-bit words; the caller knows their sign.
         auto copyWords = [&](const void *words) {
