@@ -31,6 +31,11 @@ struct kira_dcm_file {
     long lastFrame = -2;
     AttributeLookup lookup;
     FragmentTable fragments;
+    // The Pixel Data element and the size of one decoded frame, found on the first decode:
+    // dcmtk finds each by a linear search through the top-level attributes (five of them
+    // for the size), which for a multi-frame file with a long header was repeated per frame.
+    DcmPixelData *pixels = nullptr;
+    Uint32 frameSize = 0;
 };
 
 namespace {
@@ -262,11 +267,18 @@ int kira_dcm_decode_frame(kira_dcm_file *file, uint32_t frame, void *dest, size_
             return KIRA_DCM_OK;
         }
         DcmDataset *ds = file->format.getDataset();
-        DcmPixelData *pd = pixelData(ds);
-        if (!pd) return fail(msg, msgLen, KIRA_DCM_NOT_FOUND, "no Pixel Data (7FE0,0010)");
-        Uint32 frameSize = 0;
-        OFCondition c = pd->getUncompressedFrameSize(ds, frameSize);
-        if (c.bad()) return fromCondition(c, msg, msgLen, "cannot size a frame");
+        if (!file->pixels) {
+            DcmPixelData *found = pixelData(ds);
+            if (!found) return fail(msg, msgLen, KIRA_DCM_NOT_FOUND, "no Pixel Data (7FE0,0010)");
+            Uint32 size = 0;
+            OFCondition c = found->getUncompressedFrameSize(ds, size);
+            if (c.bad()) return fromCondition(c, msg, msgLen, "cannot size a frame");
+            file->pixels = found;
+            file->frameSize = size;
+        }
+        DcmPixelData *pd = file->pixels;
+        Uint32 frameSize = file->frameSize;
+        OFCondition c;
         if (frameSize > destLen) return fail(msg, msgLen, KIRA_DCM_TOO_SMALL, "frame buffer too small");
         Uint32 start = (long)frame == file->lastFrame + 1 ? file->nextFragment : 0;
         OFString model;
