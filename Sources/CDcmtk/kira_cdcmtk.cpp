@@ -31,6 +31,11 @@ struct kira_dcm_file {
     long lastFrame = -2;
     AttributeLookup lookup;
     FragmentTable fragments;
+    // The Pixel Data element and the size of one decoded frame, found on the first decode:
+    // dcmtk finds each by a linear search through the top-level attributes (five of them
+    // for the size), which for a multi-frame file with a long header was repeated per frame.
+    DcmPixelData *pixels = nullptr;
+    Uint32 frameSize = 0;
 };
 
 namespace {
@@ -58,6 +63,13 @@ void put(char *buf, size_t len, const std::string &s) {
 int fail(char *msg, size_t msgLen, int code, const std::string &text) {
     put(msg, msgLen, text);
     return code;
+}
+
+// Absent attributes are the common answer of header reads (per-frame groups are tried
+// before shared ones), so their message is written without building a std::string.
+int notPresent(char *msg, size_t msgLen, const char *path) {
+    if (msg && msgLen) snprintf(msg, msgLen, "%s not present", path);
+    return KIRA_DCM_NOT_FOUND;
 }
 
 int fromCondition(const OFCondition &c, char *msg, size_t msgLen, const std::string &what) {
@@ -174,7 +186,7 @@ int kira_dcm_get_string(kira_dcm_file *file, const char *path, char *buf, size_t
     try {
         OFCondition c;
         DcmObject *obj = findPath(file, path, c);
-        if (!obj) return fail(msg, msgLen, KIRA_DCM_NOT_FOUND, std::string(path) + " not present");
+        if (!obj) return notPresent(msg, msgLen, path);
         if (!obj->isLeaf()) return fail(msg, msgLen, KIRA_DCM_ERROR, std::string(path) + " is a sequence or item");
         OFString value;
         c = static_cast<DcmElement *>(obj)->getOFStringArray(value);
@@ -184,7 +196,8 @@ int kira_dcm_get_string(kira_dcm_file *file, const char *path, char *buf, size_t
         }
         if (needed) *needed = value.length() + 1;
         if (value.length() + 1 > bufLen) return fail(msg, msgLen, KIRA_DCM_TOO_SMALL, "buffer too small");
-        put(buf, bufLen, std::string(value.c_str(), value.length()));
+        memcpy(buf, value.data(), value.length());
+        buf[value.length()] = 0;
         return KIRA_DCM_OK;
     } catch (...) {
         return fail(msg, msgLen, KIRA_DCM_ERROR, "unexpected C++ exception");
@@ -211,7 +224,7 @@ int kira_dcm_get_uint16_array(kira_dcm_file *file, const char *path, uint16_t *b
         *count = 0;
         OFCondition c;
         DcmObject *obj = findPath(file, path, c);
-        if (!obj || !obj->isLeaf()) return fail(msg, msgLen, KIRA_DCM_NOT_FOUND, std::string(path) + " not present");
+        if (!obj || !obj->isLeaf()) return notPresent(msg, msgLen, path);
         DcmElement *e = static_cast<DcmElement *>(obj);
         // US and SS elements both hold 16-bit words; the caller knows their sign.
         auto copyWords = [&](const void *words) {
@@ -254,11 +267,18 @@ int kira_dcm_decode_frame(kira_dcm_file *file, uint32_t frame, void *dest, size_
             return KIRA_DCM_OK;
         }
         DcmDataset *ds = file->format.getDataset();
-        DcmPixelData *pd = pixelData(ds);
-        if (!pd) return fail(msg, msgLen, KIRA_DCM_NOT_FOUND, "no Pixel Data (7FE0,0010)");
-        Uint32 frameSize = 0;
-        OFCondition c = pd->getUncompressedFrameSize(ds, frameSize);
-        if (c.bad()) return fromCondition(c, msg, msgLen, "cannot size a frame");
+        if (!file->pixels) {
+            DcmPixelData *found = pixelData(ds);
+            if (!found) return fail(msg, msgLen, KIRA_DCM_NOT_FOUND, "no Pixel Data (7FE0,0010)");
+            Uint32 size = 0;
+            OFCondition c = found->getUncompressedFrameSize(ds, size);
+            if (c.bad()) return fromCondition(c, msg, msgLen, "cannot size a frame");
+            file->pixels = found;
+            file->frameSize = size;
+        }
+        DcmPixelData *pd = file->pixels;
+        Uint32 frameSize = file->frameSize;
+        OFCondition c;
         if (frameSize > destLen) return fail(msg, msgLen, KIRA_DCM_TOO_SMALL, "frame buffer too small");
         Uint32 start = (long)frame == file->lastFrame + 1 ? file->nextFragment : 0;
         OFString model;

@@ -114,6 +114,22 @@ enum DICOMValue {
 
     /// DICOM TM (HHMMSS.frac) to seconds since midnight.
     static func seconds(time s: String?) -> Double? {
+        guard let s else { return nil }
+        if let fast = DICOMTime.seconds(time: s) { return fast.value }
+        return secondsByCharacters(time: s)
+    }
+
+    /// DICOM DT (YYYYMMDDHHMMSS.frac…) to seconds since midnight (the date part is ignored
+    /// unless frames span midnight, which ordering tolerates).
+    static func seconds(dateTime s: String?) -> Double? {
+        guard let s else { return nil }
+        if let fast = DICOMTime.seconds(dateTime: s) { return fast.value }
+        return secondsByCharacters(dateTime: s)
+    }
+
+    /// `seconds(time:)` by Swift characters: the definition `DICOMTime` follows byte by
+    /// byte for ASCII values, and what non-ASCII values still go through.
+    static func secondsByCharacters(time s: String?) -> Double? {
         guard var s = s?.trimmingBlanks, !s.isEmpty else { return nil }
         s.removeAll { $0 == ":" }
         let (main, frac) = s.split(separator: ".", maxSplits: 1).map(String.init).splitPair()
@@ -125,13 +141,13 @@ enum DICOMValue {
         return t
     }
 
-    /// DICOM DT (YYYYMMDDHHMMSS.frac…) to seconds since midnight (the date part is ignored
-    /// unless frames span midnight, which ordering tolerates).
-    static func seconds(dateTime s: String?) -> Double? {
+    /// `seconds(dateTime:)` by Swift characters (see `secondsByCharacters(time:)`).
+    static func secondsByCharacters(dateTime s: String?) -> Double? {
         guard let s = s?.trimmingBlanks, s.count >= 10 else { return nil }
         let day = Double(String(s.prefix(8))) ?? 0
-        let rest = String(s.dropFirst(8)).split(separator: "+")[0].split(separator: "-")[0]
-        return (seconds(time: String(rest)) ?? 0) + day * 86400
+        // Only separators after the date ("++") leave no time part: no seconds.
+        let rest = String(s.dropFirst(8)).split(separator: "+").first?.split(separator: "-").first ?? ""
+        return (secondsByCharacters(time: String(rest)) ?? 0) + day * 86400
     }
 }
 

@@ -52,58 +52,15 @@ struct ConvertCommand: ParsableCommand {
 
     @OptionGroup var logging: LoggingOptions
 
-    var parsedSpacing: SIMD2<Double>? {
-        guard let spacing else { return nil }
-        let parts = spacing.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
-        switch parts.count {
-        case 1: return SIMD2(parts[0], parts[0])
-        case 2: return SIMD2(parts[0], parts[1])
-        default: return nil
-        }
+    /// The plain values the parsed options stand for; `ConvertFastPath` builds the same
+    /// value without ArgumentParser.
+    var job: ConvertJob {
+        ConvertJob(inputs: inputs, output: output, template: template, keepPhi: keepPhi, keepRgb: keepRgb,
+                   gzip: gzip, overwrite: overwrite, spacing: spacing, json: json,
+                   verbose: logging.verbose, quiet: logging.quiet)
     }
 
-    func validate() throws {
-        do { _ = try OutputTemplate(template) } catch let e as KiraError {
-            throw ValidationError(e.description)
-        }
-        if spacing != nil {
-            guard let s = parsedSpacing, s.x > 0, s.y > 0, s.x.isFinite, s.y.isFinite else {
-                throw ValidationError("--spacing '\(spacing!)' must be one or two positive numbers in mm, e.g. 0.1 or 0.1,0.12")
-            }
-        }
-        for input in inputs where !FileManager.default.fileExists(atPath: input) {
-            throw ValidationError("input '\(input)' does not exist")
-        }
-    }
+    func validate() throws { try job.validate() }
 
-    func run() throws {
-        let logger = logging.makeLogger(label: "kira.convert")
-        let outDir = URL(fileURLWithPath: output)
-        do {
-            try FileManager.default.createDirectory(at: outDir, withIntermediateDirectories: true)
-        } catch {
-            throw ValidationError("cannot create output folder '\(output)': \(error.localizedDescription)")
-        }
-        var converter = Converter(
-            outputFolder: outDir,
-            template: try OutputTemplate(template),
-            options: .init(keepPHI: keepPhi, keepRGB: keepRgb, gzip: gzip, overwrite: overwrite,
-                           rasterSpacing: parsedSpacing),
-            logger: logger)
-        let report = converter.convert(inputs.map { URL(fileURLWithPath: $0) })
-        if json {
-            print(String(decoding: try report.jsonData(), as: UTF8.self))
-        } else {
-            for o in report.outputs { print(o.path) }
-        }
-        for f in report.failures { logger.error("\(f.file): \(f.reason)") }
-        if !report.skipped.isEmpty { logger.info("skipped \(report.skipped.count) non-DICOM file(s)") }
-        if report.outputs.isEmpty {
-            if report.failures.isEmpty && !json {
-                FileHandle.standardError.write(Data("kira convert: no image found in the inputs\n".utf8))
-            }
-            throw ExitCode(KiraExit.failure.rawValue)
-        }
-        if !report.failures.isEmpty { throw ExitCode(KiraExit.partial.rawValue) }
-    }
+    func run() throws { try job.run() }
 }

@@ -10,16 +10,21 @@ struct LoggingOptions: ParsableArguments {
     var quiet = false
 
     func makeLogger(label: String) -> Logger {
-        let level: Logger.Level = verbose ? .debug : (quiet ? .error : .warning)
-        LoggingBootstrap.once(level: level)
-        var logger = Logger(label: label)
-        logger.logLevel = level
-        return logger
+        LoggingBootstrap.logger(label: label, verbose: verbose, quiet: quiet)
     }
 }
 
 enum LoggingBootstrap {
     nonisolated(unsafe) private static var done = false
+
+    static func logger(label: String, verbose: Bool, quiet: Bool) -> Logger {
+        let level: Logger.Level = verbose ? .debug : (quiet ? .error : .warning)
+        once(level: level)
+        var logger = Logger(label: label)
+        logger.logLevel = level
+        return logger
+    }
+
     static func once(level: Logger.Level) {
         guard !done else { return }
         done = true

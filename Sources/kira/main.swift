@@ -3,14 +3,29 @@ import Foundation
 
 // argument-parser exits with 64 on a usage error; Kira documents 1 for bad usage, so the
 // entry point maps the codes itself.
-do {
-    var command = try KiraCommand.parseAsRoot()
-    try command.run()
-} catch {
+func exitAfter(_ error: Error) -> Never {
     let code = KiraCommand.exitCode(for: error)
     let message = KiraCommand.fullMessage(for: error)
     if !message.isEmpty {
         if code == .success { print(message) } else { FileHandle.standardError.write(Data((message + "\n").utf8)) }
     }
     exit(code == .validationFailure ? KiraExit.failure.rawValue : code.rawValue)
+}
+
+// A plain `kira convert` line skips ArgumentParser (see ConvertFastPath); when its values do
+// not validate, ArgumentParser parses the line again and reports the error as usual.
+if let job = ConvertFastPath.parse(Array(CommandLine.arguments.dropFirst())), (try? job.validate()) != nil {
+    var code = KiraExit.success.rawValue
+    do { try job.run() } catch let e as ExitCode { code = e.rawValue } catch { exitAfter(error) }
+    // Every output is written and closed by now; what exit handlers would add is dcmtk
+    // freeing its 7,800 dictionary entries one by one. Flush stdio and leave without them.
+    fflush(nil)
+    _exit(code)
+}
+
+do {
+    var command = try KiraCommand.parseAsRoot()
+    try command.run()
+} catch {
+    exitAfter(error)
 }
