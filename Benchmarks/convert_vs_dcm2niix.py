@@ -10,6 +10,9 @@ geometric mean. Timing is a benchmark, never a test: run it with `make bench`.
 
 Wall time on a shared machine is noisy; CALLGRIND=1 also counts each tool's instructions
 once under valgrind (all threads, stable from run to run) and prints that ratio too.
+KIRA_BASELINE=/path/to/older/kira runs that build too, interleaved with the others in
+every repeat, and prints its CPU ratio beside the current one (before/after comparisons
+on a machine whose load changes from minute to minute).
 """
 import json, os, re, shutil, statistics, subprocess, sys, tempfile, time
 
@@ -18,6 +21,7 @@ REF = os.environ.get("KIRA_REFERENCE", os.path.join(os.path.dirname(ROOT), "shar
 KIRA = os.environ.get("KIRA", os.path.join(ROOT, ".build", "release", "kira"))
 REPEATS = int(os.environ.get("REPEATS", "5"))
 CALLGRIND = os.environ.get("CALLGRIND", "") not in ("", "0")
+BASELINE = os.environ.get("KIRA_BASELINE", "")
 
 CASES = [
     ("synthetic DCE, 3 phases (TestData)", os.path.join(ROOT, "TestData", "dicom", "dce")),
@@ -130,13 +134,15 @@ def main():
     header = f"{'input':42} {'kira s':>7} {'d2n s':>7} {'ratio':>6} {'cpu ratio':>9} {'kira MiB':>8} {'d2n MiB':>7} {'vol MiB':>7} {'peak/vol':>8} {'(peak-idle)/vol':>15}"
     if counted:
         header += f" {'kira Minstr':>11} {'d2n Minstr':>10} {'instr ratio':>11}"
+    if BASELINE:
+        header += f" {'baseline cpu ratio':>18}"
     print(header)
-    ratios, iratios, cratios = [], [], []
+    ratios, iratios, cratios, bratios = [], [], [], []
     for label, path in CASES:
         if not os.path.isdir(path):
             print(f"{label:42} skipped: {path} is absent")
             continue
-        kt, km, dt, dm, kc, dc = [], [], [], [], [], []
+        kt, km, dt, dm, kc, dc, bc = [], [], [], [], [], [], []
         vol = 0.0
         for _ in range(REPEATS):
             with tempfile.TemporaryDirectory() as ko, tempfile.TemporaryDirectory() as do:
@@ -148,6 +154,9 @@ def main():
                 vol = max(vol, largest_volume_mib(ko))
                 s, m, _, c = run([dcm2niix, "-z", "n", "-b", "y", "-o", do, path])
                 dt.append(s); dm.append(m); dc.append(c)
+            if BASELINE:
+                with tempfile.TemporaryDirectory() as bo:
+                    bc.append(run([BASELINE, "convert", path, "-o", bo, "-q"])[3])
         if not kt:
             continue
         k, d = statistics.median(kt), statistics.median(dt)
@@ -164,11 +173,17 @@ def main():
             if ki and di:
                 iratios.append(ki / di)
                 line += f" {ki / 1e6:11.1f} {di / 1e6:10.1f} {ki / di:11.2f}"
+        if bc:
+            br = statistics.median(bc) / max(statistics.median(dc), 1e-9)
+            bratios.append(br)
+            line += f" {br:18.2f}"
         print(line)
     shutil.rmtree(work, ignore_errors=True)
     if ratios:
         print(f"geometric-mean time ratio kira/dcm2niix: {statistics.geometric_mean(ratios):.2f} (goal <= 1.0); "
               f"CPU time: {statistics.geometric_mean(cratios):.2f}")
+    if bratios:
+        print(f"baseline geometric-mean CPU ratio: {statistics.geometric_mean(bratios):.2f}")
     if iratios:
         print(f"geometric-mean instruction ratio kira/dcm2niix: {statistics.geometric_mean(iratios):.2f}")
 
