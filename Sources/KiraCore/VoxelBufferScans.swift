@@ -40,6 +40,26 @@ extension VoxelBuffer {
         }
     }
 
+    /// Non-zero voxels as true.
+    public func nonZeroFlags() -> [Bool] {
+        func map<T: Numeric>(_ a: [T]) -> [Bool] {
+            [Bool](unsafeUninitializedCapacity: a.count) { out, n in
+                a.withUnsafeBufferPointer { p in
+                    for i in 0..<p.count { out[i] = p[i] != 0 }
+                }
+                n = a.count
+            }
+        }
+        return switch self {
+        case let .uint8(a): map(a)
+        case let .int16(a): map(a)
+        case let .uint16(a): map(a)
+        case let .int32(a): map(a)
+        case let .float32(a): map(a)
+        case let .float64(a): map(a)
+        }
+    }
+
     /// NaN and infinite voxels where `mask` is non-zero (same length as the buffer). Integer
     /// buffers have none.
     public func nonFiniteCounts(inside mask: [UInt8]) -> (nan: Int, infinite: Int) {
