@@ -1,4 +1,5 @@
 #include "kira_nifti.h"
+#include <stdlib.h>
 #include <string.h>
 
 int kira_nifti_get_affine(const nifti_image *nim, double out[12]) {
@@ -40,4 +41,32 @@ void kira_nifti_set_affine(nifti_image *nim, const double m[12]) {
 nifti_image *kira_nifti_read(const char *path, int read_data) {
     nifti_set_debug_level(0);
     return nifti_image_read(path, read_data);
+}
+
+nifti_image *kira_nifti_read_raw(const char *path) {
+    nifti_set_debug_level(0);
+    nifti_image *nim = NULL;
+    /* Parses the header and opens the data file (at its start, not at the voxels). */
+    znzFile fp = nifti_image_open(path, "rb", &nim);
+    if (nim == NULL) {
+        if (!znz_isnull(fp)) znzclose(fp);
+        return NULL;
+    }
+    if (znz_isnull(fp)) { nifti_image_free(nim); return NULL; }
+    if (nim->iname_offset < 0 || znzseek(fp, (long)nim->iname_offset, SEEK_SET) < 0) { /* gzseek returns the offset */
+        znzclose(fp);
+        nifti_image_free(nim);
+        return NULL;
+    }
+    size_t ntot = nifti_get_volsize(nim);
+    nim->data = malloc(ntot > 0 ? ntot : 1);
+    if (nim->data == NULL || znzread(nim->data, 1, ntot, fp) != ntot) {
+        znzclose(fp);
+        nifti_image_free(nim); /* frees data too */
+        return NULL;
+    }
+    znzclose(fp);
+    if (nim->swapsize > 1 && nim->byteorder != nifti_short_order())
+        nifti_swap_Nbytes(ntot / (size_t)nim->swapsize, nim->swapsize, nim->data);
+    return nim;
 }

@@ -43,10 +43,11 @@ struct FeaturesCase {
         var warnings: [String] = []
         for region in regions.isEmpty ? [.tumour] : regions {
             let regionMask = try region.mask(tumour: tumour, habitats: habitatMap)
-            let voxels = regionMask.voxels.toDoubles().reduce(0) { $0 + ($1 != 0 ? 1 : 0) }
+            let voxels = regionMask.voxels.nonZeroCount()
             if voxels == 1 {
                 throw KiraError.invalidArgument("region \(region): the ROI is a single voxel; shape, texture and dispersion features need at least 2 voxels")
             }
+            try Self.refuseNonFinite(volume, regionMask, image: image, region: regions.isEmpty ? nil : region)
             let set: FeatureSet
             do {
                 set = try FeatureExtraction.run(image: volume, mask: regionMask, settings: settings, logger: logger)
@@ -82,5 +83,19 @@ struct FeaturesCase {
         diagnostics["input_mask_voxels"] = tumour.metadata["MaskVoxelCount"] ?? .null
         if !warnings.isEmpty { diagnostics["warnings"] = .array(warnings.map { .string($0) }) }
         return Result(set: .combined(rows: rows, diagnostics: diagnostics), warnings: warnings)
+    }
+
+    /// A NaN or infinite voxel in the ROI fails the case, naming the image and the count: no
+    /// feature can be computed from it honestly, and skipping it would change the ROI.
+    static func refuseNonFinite(_ volume: Volume, _ mask: Volume, image: URL, region: FeatureRegion?) throws {
+        guard volume.voxels.scalarType == .float32 || volume.voxels.scalarType == .float64,
+              volume.voxels.count == mask.voxels.count else { return }
+        let inside: [UInt8]
+        if case let .uint8(a) = mask.voxels { inside = a } else { inside = mask.voxels.nonZeroMask() }
+        let (nan, infinite) = volume.voxels.nonFiniteCounts(inside: inside)
+        guard nan + infinite > 0 else { return }
+        let kinds = [nan > 0 ? "\(nan) NaN" : nil, infinite > 0 ? "\(infinite) infinite" : nil].compactMap { $0 }.joined(separator: " and ")
+        let place = region.map { "region \($0)" } ?? "the region of interest"
+        throw KiraError.invalidData("image \(image.path) has \(kinds) voxel(s) inside \(place) (non-finite values; fix or mask them first)")
     }
 }

@@ -47,8 +47,7 @@ enum SyntheticCases {
         return name
     }
 
-    /// A float image as raw NRRD: NIfTI cannot carry NaN voxels here, as niftilib zeroes
-    /// non-finite floats on reading.
+    /// A float image as raw NRRD.
     static func writeNRRD(_ v: Volume, _ dir: URL, _ name: String) throws -> String {
         let g = v.geometry
         let header = """
@@ -101,7 +100,7 @@ struct FeaturesCohortTests {
         let empty = try SyntheticCases.write(SyntheticCases.sphere(radius: 0.1, centre: [-9, -9, -9]), dir, "empty.nii.gz")
         let single = try SyntheticCases.write(SyntheticCases.sphere(radius: 0.5, centre: [10, 10, 10]), dir, "single.nii.gz")
         let constant = try SyntheticCases.write(SyntheticCases.image(constant: 42), dir, "constant.nii.gz")
-        let nan = try SyntheticCases.writeNRRD(SyntheticCases.image(nanAt: [15, 15, 15]), dir, "nan.nrrd")
+        let nan = try SyntheticCases.write(SyntheticCases.image(nanAt: [15, 15, 15]), dir, "nan.nii.gz")
         let offGrid = try SyntheticCases.write(SyntheticCases.sphere(size: [30, 32, 32]), dir, "offgrid.nii.gz")
         let m = try Self.manifest(dir, [
             ["good1", image, sphere, ""], ["empty", image, empty, ""], ["single", image, single, ""],
@@ -117,7 +116,7 @@ struct FeaturesCohortTests {
         let reasons = Dictionary(uniqueKeysWithValues: zip(try failures.strings("id"), zip(try failures.strings("status"), try failures.strings("reason")).map { $0 }))
         let expected: [(String, String, String)] = [
             ("empty", "failed", "has no non-zero voxels"), ("single", "failed", "single voxel"),
-            ("absent", "failed", "no voxel with label 7"), ("nan", "failed", "non-finite"),
+            ("absent", "failed", "no voxel with label 7"), ("nan", "failed", "nan.nii.gz has 1 NaN voxel(s) inside the region of interest"),
             ("grid", "failed", "not on the grid"), ("constant", "warning", "constant intensity 42"),
         ]
         for (id, status, text) in expected {

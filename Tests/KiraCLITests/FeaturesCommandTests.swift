@@ -1,4 +1,6 @@
 import Foundation
+import KiraCore
+import KiraIO
 import KiraTestSupport
 import Testing
 
@@ -53,5 +55,36 @@ import Testing
         let missing = try KiraRun.run(["features", "--image", "/nonexistent.nii", "--mask", Self.mask])
         #expect(missing.status == 1)
         #expect(missing.stderr.contains("does not exist"))
+    }
+}
+
+/// NaN voxels in a NIfTI image reach `kira features`, which fails the case naming the file
+/// and how many NaN voxels lie in the ROI (niftilib alone would have read them as 0).
+@Suite struct FeaturesNaNTests {
+    @Test func nanVoxelsInTheROIFailTheCaseWithTheirCount() throws {
+        let dir = try TestPaths.temporaryDirectory("kira-features-nan")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // Three NaN voxels inside the sphere, one infinite, one NaN outside it.
+        let image = try SyntheticCases.image(nanAt: nil)
+        var v = image.voxels.toFloats()
+        let g = image.geometry
+        func at(_ x: Int, _ y: Int, _ z: Int) -> Int { (z * g.size.y + y) * g.size.x + x }
+        for p in [at(15, 15, 15), at(16, 15, 15), at(15, 17, 14)] { v[p] = .nan }
+        v[at(14, 15, 16)] = .infinity
+        v[at(0, 0, 0)] = .nan
+        let nan = try SyntheticCases.write(try Volume(geometry: g, voxels: .float32(v)), dir, "nan.nii")
+        let sphere = try SyntheticCases.write(SyntheticCases.sphere(), dir, "sphere.nii.gz")
+        let run = try KiraRun.run(["features", "--image", dir.appendingPathComponent(nan).path,
+                                   "--mask", dir.appendingPathComponent(sphere).path, "-q"])
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("nan.nii has 3 NaN and 1 infinite voxel(s) inside the region of interest"), Comment(rawValue: run.stderr))
+        #expect(run.stdout.isEmpty)
+        // The NaN outside the ROI alone does not stop the case.
+        v = image.voxels.toFloats()
+        v[at(0, 0, 0)] = .nan
+        let outside = try SyntheticCases.write(try Volume(geometry: g, voxels: .float32(v)), dir, "outside.nii.gz")
+        let ok = try KiraRun.run(["features", "--image", dir.appendingPathComponent(outside).path,
+                                  "--mask", dir.appendingPathComponent(sphere).path, "-q"])
+        #expect(ok.status == 0, Comment(rawValue: ok.stderr))
     }
 }

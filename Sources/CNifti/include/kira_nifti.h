@@ -16,4 +16,10 @@ void kira_nifti_set_affine(nifti_image *nim, const double m[12]);
 /* Reads header and data quietly; NULL when the file cannot be read. */
 nifti_image *kira_nifti_read(const char *path, int read_data);
 
+/* Reads header and voxel bytes as stored, byte-swapped to the CPU's order. Unlike
+   nifti_image_read, it keeps non-finite floats (niftilib's reader turns NaN and infinities
+   into 0, so a NaN voxel would pass for a real zero). NULL when the file cannot be read or is
+   shorter than the header declares. */
+nifti_image *kira_nifti_read_raw(const char *path);
+
 #endif

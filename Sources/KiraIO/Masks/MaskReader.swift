@@ -53,34 +53,45 @@ public enum MaskReader {
         return try Volume(geometry: source.geometry, voxels: .uint8(mask), metadata: meta)
     }
 
-    /// Number of voxels per integer value; throws on a non-integer value.
+    /// Number of voxels per integer value; throws on a non-integer value. Counted in an array
+    /// indexed by value (or, for a very wide range, by sorting), not by hashing every voxel.
     static func labelCounts(_ v: VoxelBuffer, path: String) throws -> [Int: Int] {
-        func small<T: BinaryInteger>(_ a: [T], offset: Int, range: Int) -> [Int: Int] {
-            var c = [Int](repeating: 0, count: range)
-            for x in a { c[Int(x) + offset] += 1 }
+        func tally<T>(_ a: [T], _ value: (T) -> Int) -> [Int: Int] {
+            var lo = Int.max, hi = Int.min
+            a.withUnsafeBufferPointer { p in
+                for x in p { let k = value(x); lo = min(lo, k); hi = max(hi, k) }
+            }
+            guard lo <= hi else { return [:] }
             var out: [Int: Int] = [:]
-            for (i, n) in c.enumerated() where n > 0 { out[i - offset] = n }
-            return out
-        }
-        func floats<T: BinaryFloatingPoint>(_ a: [T]) throws -> [Int: Int] {
-            var out: [Int: Int] = [:]
-            for (i, x) in a.enumerated() {
-                if x == 0 { out[0, default: 0] += 1; continue }
-                guard x.isFinite, x.rounded() == x, abs(Double(x)) < 1e15 else {
-                    throw KiraError.unsupportedFormat(path: path, reason: "a label map must hold whole numbers; voxel \(i) is \(x)")
+            if hi - lo < 1 << 22 {
+                var c = [Int](repeating: 0, count: hi - lo + 1)
+                c.withUnsafeMutableBufferPointer { c in
+                    a.withUnsafeBufferPointer { p in for x in p { c[value(x) - lo] += 1 } }
                 }
-                out[Int(x), default: 0] += 1
+                for (i, n) in c.enumerated() where n > 0 { out[i + lo] = n }
+            } else {
+                let sorted = a.map(value).sorted()
+                var i = 0
+                while i < sorted.count {
+                    var j = i
+                    while j < sorted.count && sorted[j] == sorted[i] { j += 1 }
+                    out[sorted[i]] = j - i
+                    i = j
+                }
             }
             return out
         }
+        func floats<T: BinaryFloatingPoint>(_ a: [T]) throws -> [Int: Int] {
+            if let i = a.firstIndex(where: { !($0.isFinite && $0.rounded() == $0 && abs(Double($0)) < 1e15) }) {
+                throw KiraError.unsupportedFormat(path: path, reason: "a label map must hold whole numbers; voxel \(i) is \(a[i])")
+            }
+            return tally(a) { Int($0) }
+        }
         switch v {
-        case let .uint8(a): return small(a, offset: 0, range: 256)
-        case let .int16(a): return small(a, offset: 32768, range: 65536)
-        case let .uint16(a): return small(a, offset: 0, range: 65536)
-        case let .int32(a):
-            var out: [Int: Int] = [:]
-            for x in a { out[Int(x), default: 0] += 1 }
-            return out
+        case let .uint8(a): return tally(a) { Int($0) }
+        case let .int16(a): return tally(a) { Int($0) }
+        case let .uint16(a): return tally(a) { Int($0) }
+        case let .int32(a): return tally(a) { Int($0) }
         case let .float32(a): return try floats(a)
         case let .float64(a): return try floats(a)
         }

@@ -13,6 +13,12 @@ final class NIfTIImageHandle {
         pointer = p
     }
 
+    /// Header and voxel bytes as stored: non-finite floats kept (niftilib's own reader zeroes them).
+    init?(readingRaw path: String) {
+        guard let p = kira_nifti_read_raw(path) else { return nil }
+        pointer = p
+    }
+
     init?(dims: [Int32], datatype: Int32) {
         var d = [Int32](repeating: 1, count: 8)
         d[0] = Int32(dims.count)

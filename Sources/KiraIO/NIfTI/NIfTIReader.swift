@@ -7,13 +7,9 @@ public enum NIfTIReader {
     public static func read(_ url: URL) throws -> Volume {
         let path = url.path
         try checkReadable(path)
-        // niftilib zero-fills the voxels missing from a short uncompressed file; refuse it first.
-        if !path.hasSuffix(".gz"), let header = NIfTIImageHandle(reading: path, withData: false) {
-            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-            let need = Int(header.nim.iname_offset) + Int(header.nim.nvox) * Int(header.nim.nbyper)
-            if size < need { throw KiraError.truncated(path: path, reason: "\(size) bytes, header declares \(need)") }
-        }
-        guard let h = NIfTIImageHandle(reading: path, withData: true) else {
+        // Not nifti_image_read: it zero-fills the voxels missing from a short file and turns
+        // NaN voxels into 0, both made-up values; a short file reads as nil here.
+        guard let h = NIfTIImageHandle(readingRaw: path) else {
             throw diagnose(path)
         }
         let geometry = try geometry(of: h, path: path)

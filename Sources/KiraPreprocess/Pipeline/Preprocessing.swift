@@ -44,6 +44,8 @@ public struct PreprocessSettings: Sendable, Equatable, Codable {
 
 /// What preprocessing produced, with IBSI diagnostics after each step.
 public struct PreprocessResult: Sendable {
+    /// The preprocessed image; without interpolation and with a crop margin, only the box
+    /// around the ROI (see `cropOffset`).
     public var image: Volume
     public var masks: ROIMasks
     public var initialImage: ImageDiagnostics
@@ -52,34 +54,80 @@ public struct PreprocessResult: Sendable {
     public var interpolatedROI: ROIDiagnostics
     public var resegmentedROI: ROIDiagnostics
     public var outlierBounds: ClosedRange<Double>?
+    /// Index of `image`'s first voxel in the uncropped preprocessed grid (zero: not cropped).
+    public var cropOffset: SIMD3<Int> = .zero
+    /// The grid of the preprocessed image before any crop.
+    public var fullGeometry: Geometry
 }
 
 public enum Preprocessing {
-    public static func run(image: Volume, mask: Volume, settings: PreprocessSettings) throws -> PreprocessResult {
+    /// - cropMargin: when no interpolation is requested, work on the mask's bounding box
+    ///   widened by this many voxels per axis (clipped to the image) instead of the whole image;
+    ///   every diagnostic still describes the whole image. nil: never crop.
+    public static func run(image: Volume, mask: Volume, settings: PreprocessSettings,
+                           cropMargin: SIMD3<Int>? = nil) throws -> PreprocessResult {
         guard image.timepoints == 1, image.components == 1 else {
             throw KiraError.invalidArgument("preprocessing needs one 3D grey-level image; this one has \(image.timepoints) time points and \(image.components) components")
         }
         let initialImage = ImageDiagnostics(image)
-        let initialMasks = ROIMasks(mask)
-        let initialROI = ROIDiagnostics(image: image, masks: initialMasks)
-        var current = image
+        let fullSize = image.geometry.size
+        var source = image, sourceMask = mask
+        var offset = SIMD3<Int>.zero
+        if settings.spacing == nil, let margin = cropMargin, let box = try cropBox(mask, image: image, margin: margin) {
+            source = try crop(image, box)
+            sourceMask = try crop(mask, box)
+            offset = box.lo
+        }
+        let initialMasks = ROIMasks(sourceMask)
+        var initialROI = ROIDiagnostics(image: source, masks: initialMasks)
+        initialROI.size = [fullSize.x, fullSize.y, fullSize.z]
+        var current = source
         var masks = initialMasks
+        var fullGeometry = image.geometry
+        var interpolatedImage = initialImage
         if let spacing = settings.spacing {
             let target = ResampleGrid.make(from: image.geometry, spacing: spacing, policy: settings.grid)
             current = try Resampler.resample(image, onto: target, interpolator: settings.interpolator,
                                              outside: settings.outside, roundIntensities: settings.roundIntensities)
             let m = try Resampler.resampleMask(mask, onto: target, method: settings.maskInterpolation)
             masks = ROIMasks(m)
+            fullGeometry = target
+            interpolatedImage = ImageDiagnostics(current)
         }
-        let interpolatedImage = ImageDiagnostics(current)
-        let interpolatedROI = ROIDiagnostics(image: current, masks: masks)
+        let gridSize = [fullGeometry.size.x, fullGeometry.size.y, fullGeometry.size.z]
+        var interpolatedROI = ROIDiagnostics(image: current, masks: masks)
+        interpolatedROI.size = gridSize
         if settings.rangeLower != nil || settings.rangeUpper != nil {
             Resegmentation.range(current, &masks, lower: settings.rangeLower, upper: settings.rangeUpper)
         }
         var bounds: ClosedRange<Double>?
         if let k = settings.outlierSigmas { bounds = Resegmentation.outliers(current, &masks, sigmas: k) }
+        var resegmentedROI = ROIDiagnostics(image: current, masks: masks)
+        resegmentedROI.size = gridSize
         return PreprocessResult(image: current, masks: masks, initialImage: initialImage, interpolatedImage: interpolatedImage,
                                 initialROI: initialROI, interpolatedROI: interpolatedROI,
-                                resegmentedROI: ROIDiagnostics(image: current, masks: masks), outlierBounds: bounds)
+                                resegmentedROI: resegmentedROI, outlierBounds: bounds,
+                                cropOffset: offset, fullGeometry: fullGeometry)
+    }
+
+    /// The mask's bounding box widened by `margin`, clipped to the image; nil when it is the
+    /// whole image, the mask is empty or not on the image grid (later steps report those).
+    static func cropBox(_ mask: Volume, image: Volume, margin: SIMD3<Int>) throws -> (lo: SIMD3<Int>, size: SIMD3<Int>)? {
+        let size = image.geometry.size
+        guard mask.geometry.size == size, mask.voxels.count == image.voxels.count else { return nil }
+        let inside: [UInt8]
+        if case let .uint8(a) = mask.voxels { inside = a } else { inside = mask.voxels.nonZeroMask() }
+        guard let box = nonZeroBoundingBox(inside, size: size) else { return nil }
+        let lo = pointwiseMax(box.lo &- margin, .zero), hi = pointwiseMin(box.hi &+ margin, size &- 1)
+        let n = hi &- lo &+ 1
+        return n == size ? nil : (lo, n)
+    }
+
+    static func crop(_ v: Volume, _ box: (lo: SIMD3<Int>, size: SIMD3<Int>)) throws -> Volume {
+        var g = v.geometry
+        g.origin = v.geometry.physicalPoint(index: box.lo)
+        g.size = box.size
+        return try Volume(geometry: g, voxels: v.voxels.cropped(box: box.lo, size: box.size, gridSize: v.geometry.size),
+                          metadata: v.metadata)
     }
 }

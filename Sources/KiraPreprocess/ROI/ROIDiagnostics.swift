@@ -13,13 +13,8 @@ public struct ImageDiagnostics: Sendable, Codable, Equatable {
         let g = image.geometry
         size = [g.size.x, g.size.y, g.size.z]
         spacing = [g.spacing.x, g.spacing.y, g.spacing.z]
-        var s = 0.0, lo = Double.infinity, hi = -Double.infinity
-        let n = g.voxelCount
-        for i in 0..<n {
-            let v = image.voxels[i]
-            s += v; lo = Swift.min(lo, v); hi = Swift.max(hi, v)
-        }
-        mean = s / Double(n); min = lo; max = hi
+        let (s, lo, hi) = image.voxels.sumMinMax()
+        mean = s / Double(g.voxelCount); min = lo; max = hi
     }
 }
 
@@ -53,15 +48,7 @@ public struct ROIDiagnostics: Sendable, Codable, Equatable {
 
     /// Extent in voxels along x, y, z of the non-zero voxels; zeros for an empty mask.
     public static func boundingBox(_ mask: [UInt8], _ size: SIMD3<Int>) -> [Int] {
-        var lo = SIMD3<Int>(repeating: .max), hi = SIMD3<Int>(repeating: .min)
-        var i = 0
-        for z in 0..<size.z { for y in 0..<size.y { for x in 0..<size.x {
-            if mask[i] != 0 {
-                lo = pointwiseMin(lo, SIMD3(x, y, z)); hi = pointwiseMax(hi, SIMD3(x, y, z))
-            }
-            i += 1
-        } } }
-        guard lo.x <= hi.x else { return [0, 0, 0] }
+        guard let (lo, hi) = nonZeroBoundingBox(mask, size: size) else { return [0, 0, 0] }
         return [hi.x - lo.x + 1, hi.y - lo.y + 1, hi.z - lo.z + 1]
     }
 }

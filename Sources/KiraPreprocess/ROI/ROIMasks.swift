@@ -15,8 +15,8 @@ public struct ROIMasks: Sendable {
     }
 
     public init(_ mask: Volume) {
-        var m = [UInt8](repeating: 0, count: mask.geometry.voxelCount)
-        for i in m.indices where mask.voxels[i] != 0 { m[i] = 1 }
-        self.init(geometry: mask.geometry, mask: m)
+        self.geometry = mask.geometry
+        morphological = mask.voxels.nonZeroMask()
+        intensity = morphological
     }
 }

@@ -93,7 +93,7 @@ public enum FeatureRegion: Sendable, Equatable, CustomStringConvertible {
                 throw KiraError.invalidArgument("region \(description): habitat map: \(m)")
             }
         }
-        guard out.voxels.toDoubles().contains(where: { $0 != 0 }) else {
+        guard out.voxels.nonZeroCount() > 0 else {
             throw KiraError.invalidArgument("region \(description) is empty")
         }
         return out

@@ -50,9 +50,11 @@ public struct ROIGrid: Sendable {
     /// - `intensityMask`: non-zero inside, or nil to derive it from the morphological mask by
     ///   the re-segmentation range `[lower, upper]` (either bound may be nil).
     /// - `margin`: voxels kept around the masks' bounding box, per axis.
+    /// - `gridOffset`: index of `image`'s first voxel in the grid it was cut from, so that
+    ///   `offset` (and the mesh's coordinates) do not depend on an earlier crop.
     public static func extract(image: Volume, morphologicalMask: Volume, intensityMask: Volume? = nil,
                                resegmentation: (lower: Double?, upper: Double?) = (nil, nil),
-                               margin: SIMD3<Int> = .zero) throws -> ROIGrid {
+                               margin: SIMD3<Int> = .zero, gridOffset: SIMD3<Int> = .zero) throws -> ROIGrid {
         guard image.components == 1, image.timepoints == 1 else {
             throw KiraError.invalidArgument("radiomics needs a 3D grey-level image; this one has \(image.timepoints) time points and \(image.components) components")
         }
@@ -62,29 +64,24 @@ public struct ROIGrid: Sendable {
                 throw KiraError.invalidArgument("the \(name) grid \(mask.geometry.size) does not match the image grid \(g.size)")
             }
         }
-        // One conversion up front keeps the loops below on plain arrays.
-        let morph = morphologicalMask.voxels.toDoubles()
-        let inten = intensityMask?.voxels.toDoubles()
-        let source = image.voxels.toDoubles()
-        var lo = SIMD3<Int>(Int.max, Int.max, Int.max), hi = SIMD3<Int>(-1, -1, -1)
-        var i = 0
-        for z in 0..<g.size.z {
-            for y in 0..<g.size.y {
-                for x in 0..<g.size.x {
-                    if morph[i] != 0 || (inten.map { $0[i] != 0 } ?? false) {
-                        let p = SIMD3(x, y, z)
-                        lo = pointwiseMin(lo, p); hi = pointwiseMax(hi, p)
-                    }
-                    i += 1
-                }
-            }
+        // Masks as bytes and the image only over the box: the passes over the whole grid
+        // touch one byte per voxel, never a converted copy of the image.
+        func bytes(_ v: Volume) -> [UInt8] {
+            if case let .uint8(a) = v.voxels { return a }
+            return v.voxels.nonZeroMask()
         }
-        guard hi.x >= 0 else { throw KiraError.invalidArgument("the mask is empty: no voxel inside the region of interest") }
-        lo = pointwiseMax(lo &- margin, .zero)
-        hi = pointwiseMin(hi &+ margin, g.size &- 1)
+        let morph = bytes(morphologicalMask)
+        let inten = intensityMask.map(bytes)
+        var union = morph
+        if let inten { for k in union.indices where inten[k] != 0 { union[k] = 1 } }
+        guard let box = nonZeroBoundingBox(union, size: g.size) else {
+            throw KiraError.invalidArgument("the mask is empty: no voxel inside the region of interest")
+        }
+        let lo = pointwiseMax(box.lo &- margin, .zero)
+        let hi = pointwiseMin(box.hi &+ margin, g.size &- 1)
         let n = hi &- lo &+ 1
         let count = n.x * n.y * n.z
-        var values = [Double](repeating: 0, count: count)
+        let values = image.voxels.doubles(box: lo, size: n, gridSize: g.size)
         var m = [Bool](repeating: false, count: count)
         var im = [Bool](repeating: false, count: count)
         var nanCount = 0
@@ -93,8 +90,7 @@ public struct ROIGrid: Sendable {
             for y in lo.y...hi.y {
                 var src = (z * g.size.y + y) * g.size.x + lo.x
                 for _ in 0..<n.x {
-                    let v = source[src]
-                    values[j] = v
+                    let v = values[j]
                     let inMorph = morph[src] != 0
                     m[j] = inMorph
                     var inInt = inten.map { $0[src] != 0 } ?? inMorph
@@ -111,7 +107,7 @@ public struct ROIGrid: Sendable {
         if nanCount > 0 {
             throw KiraError.invalidData("the image has \(nanCount) non-finite (NaN or infinite) voxel(s) inside the region of interest")
         }
-        let roi = ROIGrid(nx: n.x, ny: n.y, nz: n.z, spacing: g.spacing, offset: lo,
+        let roi = ROIGrid(nx: n.x, ny: n.y, nz: n.z, spacing: g.spacing, offset: gridOffset &+ lo,
                           intensities: values, morphologicalMask: m, intensityMask: im)
         if roi.intensityVoxelCount == 0 {
             throw KiraError.invalidArgument("no voxel of the region of interest is left after re-segmentation to [\(resegmentation.lower.map { "\($0)" } ?? "-inf"), \(resegmentation.upper.map { "\($0)" } ?? "inf")]")

@@ -39,11 +39,13 @@ public struct RadiomicsExtractor: Sendable {
 
     /// Features of `image` inside the masks (non-zero voxels). Without `intensityMask` the
     /// intensity mask is the morphological mask re-segmented to the settings' range.
-    public func extract(image: Volume, morphologicalMask: Volume, intensityMask: Volume? = nil) throws -> FeatureSet {
+    /// `gridOffset`: where `image` was cut from a larger grid (see `ROIGrid.extract`).
+    public func extract(image: Volume, morphologicalMask: Volume, intensityMask: Volume? = nil,
+                        gridOffset: SIMD3<Int> = .zero) throws -> FeatureSet {
         let roi = try ROIGrid.extract(
             image: image, morphologicalMask: morphologicalMask, intensityMask: intensityMask,
             resegmentation: (settings.resegmentationLower, settings.resegmentationUpper),
-            margin: LocalIntensity.margin(spacing: image.geometry.spacing))
+            margin: LocalIntensity.margin(spacing: image.geometry.spacing), gridOffset: gridOffset)
         var set = extract(roi)
         set.diagnostics["image_size"] = .array([image.geometry.size.x, image.geometry.size.y, image.geometry.size.z].map { .integer($0) })
         set.diagnostics["image_spacing_mm"] = .array([image.geometry.spacing.x, image.geometry.spacing.y, image.geometry.spacing.z].map { .number($0) })

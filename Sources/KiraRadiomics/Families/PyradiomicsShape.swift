@@ -1,54 +1,11 @@
 import Foundation
 
 /// pyradiomics' shape class (pyradiomics 3.x `shape.py` and its C mesh code): marching cubes
-/// on the mask padded by one voxel, with vertices at edge midpoints and pyradiomics' own
-/// triangle table (the first half of the classic table; a cube with its eighth corner set is
-/// read inverted, its tetrahedra volumes negated). Diameters are between mesh vertices; the
-/// PCA axes use the population covariance of the voxel centres.
+/// on the bounding-box mask padded by one voxel (Kira's one `MarchingCubes`, which follows
+/// pyradiomics' table and conventions, with the padded box as its frame), vertices at edge
+/// midpoints. Diameters are between mesh vertices; the PCA axes use the population covariance
+/// of the voxel centres.
 public enum PyradiomicsShape {
-    /// Corners of a cube, (dz, dy, dx).
-    static let corners: [SIMD3<Int>] = [[0, 0, 0], [0, 0, 1], [0, 1, 1], [0, 1, 0], [1, 0, 0], [1, 0, 1], [1, 1, 1], [1, 1, 0]]
-    /// Edge midpoints, (z, y, x) within the cube.
-    static let edgeMidpoints: [SIMD3<Double>] = [
-        [0, 0, 0.5], [0, 0.5, 1], [0, 1, 0.5], [0, 0.5, 0], [1, 0, 0.5], [1, 0.5, 1],
-        [1, 1, 0.5], [1, 0.5, 0], [0.5, 0, 0], [0.5, 0, 1], [0.5, 1, 1], [0.5, 1, 0],
-    ]
-    /// Triangles (edge triplets) per cube configuration 0…127.
-    static let triangles: [[Int]] = [
-        [], [0, 8, 3], [1, 9, 0], [1, 8, 3, 1, 9, 8],
-        [1, 2, 10], [0, 8, 3, 1, 2, 10], [9, 2, 10, 0, 2, 9], [2, 8, 3, 2, 10, 8, 10, 9, 8],
-        [11, 2, 3], [11, 2, 0, 0, 8, 11], [1, 9, 0, 11, 2, 3], [11, 2, 1, 1, 9, 11, 9, 8, 11],
-        [3, 10, 1, 11, 10, 3], [10, 1, 0, 0, 8, 10, 8, 11, 10], [9, 0, 3, 3, 11, 9, 11, 10, 9], [9, 8, 10, 11, 10, 8],
-        [4, 7, 8], [0, 4, 3, 4, 7, 3], [1, 9, 0, 4, 7, 8], [1, 9, 4, 1, 4, 7, 1, 7, 3],
-        [1, 2, 10, 4, 7, 8], [3, 4, 7, 3, 0, 4, 1, 2, 10], [9, 2, 10, 9, 0, 2, 4, 7, 8], [2, 10, 9, 2, 9, 7, 2, 7, 3, 4, 7, 9],
-        [4, 7, 8, 11, 2, 3], [11, 4, 7, 11, 2, 4, 2, 0, 4], [1, 9, 0, 4, 7, 8, 11, 2, 3], [4, 7, 11, 9, 4, 11, 11, 2, 9, 1, 9, 2],
-        [3, 10, 1, 11, 10, 3, 4, 7, 8], [11, 10, 1, 1, 4, 11, 1, 0, 4, 4, 7, 11], [4, 7, 8, 9, 0, 3, 3, 11, 9, 11, 10, 9], [4, 7, 11, 4, 11, 9, 9, 11, 10],
-        [9, 5, 4], [9, 5, 4, 0, 8, 3], [0, 5, 4, 0, 1, 5], [8, 5, 4, 8, 3, 5, 3, 1, 5],
-        [1, 2, 10, 9, 5, 4], [0, 8, 3, 1, 2, 10, 9, 5, 4], [2, 10, 5, 5, 4, 2, 2, 4, 0], [2, 10, 5, 3, 2, 5, 3, 5, 4, 8, 3, 4],
-        [9, 5, 4, 11, 2, 3], [11, 2, 0, 0, 8, 11, 9, 5, 4], [0, 5, 4, 0, 1, 5, 11, 2, 3], [2, 1, 5, 2, 5, 8, 11, 2, 8, 5, 4, 8],
-        [3, 10, 1, 11, 10, 3, 9, 5, 4], [5, 4, 9, 10, 1, 0, 0, 8, 10, 8, 11, 10], [5, 4, 0, 5, 0, 11, 10, 5, 11, 11, 0, 3], [5, 4, 8, 10, 5, 8, 11, 10, 8],
-        [7, 8, 9, 5, 7, 9], [3, 0, 9, 5, 3, 9, 3, 5, 7], [7, 8, 0, 0, 1, 7, 7, 1, 5], [1, 5, 7, 1, 7, 3],
-        [7, 8, 9, 5, 7, 9, 1, 2, 10], [1, 2, 10, 3, 0, 9, 3, 9, 5, 3, 5, 7], [0, 2, 8, 8, 2, 5, 8, 5, 7, 2, 10, 5], [2, 10, 5, 2, 5, 3, 3, 5, 7],
-        [5, 7, 9, 7, 8, 9, 11, 2, 3], [5, 7, 9, 9, 7, 2, 2, 0, 9, 11, 2, 7], [11, 2, 3, 0, 1, 8, 1, 7, 8, 1, 5, 7], [2, 1, 11, 1, 7, 11, 1, 5, 7],
-        [7, 8, 9, 5, 7, 9, 3, 10, 1, 11, 10, 3], [5, 7, 0, 5, 0, 9, 7, 11, 0, 10, 1, 0, 11, 10, 0], [11, 10, 0, 0, 3, 11, 10, 5, 0, 0, 7, 8, 5, 7, 0], [11, 10, 5, 5, 7, 11],
-        [6, 5, 10], [0, 8, 3, 6, 5, 10], [1, 9, 0, 6, 5, 10], [1, 8, 3, 1, 9, 8, 6, 5, 10],
-        [1, 6, 5, 1, 2, 6], [1, 6, 5, 1, 2, 6, 0, 8, 3], [9, 6, 5, 9, 0, 6, 0, 2, 6], [5, 9, 8, 5, 8, 2, 5, 2, 6, 8, 3, 2],
-        [11, 2, 3, 6, 5, 10], [11, 2, 0, 0, 8, 11, 6, 5, 10], [1, 9, 0, 11, 2, 3, 6, 5, 10], [11, 2, 1, 1, 9, 11, 9, 8, 11, 6, 5, 10],
-        [6, 3, 11, 6, 5, 3, 5, 1, 3], [0, 8, 11, 0, 11, 5, 0, 5, 1, 5, 11, 6], [6, 3, 11, 0, 3, 6, 0, 6, 5, 0, 5, 9], [6, 5, 9, 6, 9, 11, 11, 9, 8],
-        [4, 7, 8, 6, 5, 10], [0, 4, 3, 4, 7, 3, 6, 5, 10], [1, 9, 0, 4, 7, 8, 6, 5, 10], [1, 9, 4, 1, 4, 7, 1, 7, 3, 6, 5, 10],
-        [4, 7, 8, 1, 6, 5, 1, 2, 6], [0, 4, 3, 4, 7, 3, 1, 6, 5, 1, 2, 6], [4, 7, 8, 9, 6, 5, 9, 0, 6, 0, 2, 6], [7, 3, 9, 4, 7, 9, 3, 2, 9, 5, 9, 6, 2, 6, 9],
-        [11, 2, 3, 4, 7, 8, 6, 5, 10], [11, 4, 7, 11, 2, 4, 2, 0, 4, 6, 5, 10], [1, 9, 0, 11, 2, 3, 4, 7, 8, 6, 5, 10], [4, 7, 11, 9, 4, 11, 11, 2, 9, 1, 9, 2, 6, 5, 10],
-        [4, 7, 8, 6, 3, 11, 6, 5, 3, 5, 1, 3], [5, 1, 11, 5, 11, 6, 1, 0, 11, 4, 7, 11, 0, 4, 11], [4, 7, 8, 6, 3, 11, 0, 3, 6, 0, 6, 5, 0, 5, 9], [6, 5, 9, 6, 9, 11, 4, 7, 9, 7, 11, 9],
-        [10, 4, 9, 6, 4, 10], [10, 4, 9, 6, 4, 10, 0, 8, 3], [0, 1, 10, 10, 6, 0, 6, 4, 0], [1, 8, 3, 1, 6, 8, 8, 6, 4, 6, 1, 10],
-        [1, 4, 9, 1, 2, 4, 2, 6, 4], [1, 4, 9, 1, 2, 4, 2, 6, 4, 0, 8, 3], [0, 2, 4, 4, 2, 6], [8, 3, 2, 8, 2, 4, 4, 2, 6],
-        [11, 2, 3, 10, 4, 9, 6, 4, 10], [11, 2, 0, 0, 8, 11, 10, 4, 9, 6, 4, 10], [11, 2, 3, 0, 1, 10, 10, 6, 0, 6, 4, 0], [6, 4, 1, 6, 1, 10, 1, 4, 8, 11, 2, 1, 1, 8, 11],
-        [9, 6, 4, 3, 6, 9, 1, 3, 9, 11, 6, 3], [1, 8, 11, 0, 8, 1, 11, 6, 1, 1, 4, 9, 6, 4, 1], [6, 3, 11, 0, 3, 6, 6, 4, 0], [8, 6, 4, 6, 8, 11],
-        [6, 7, 10, 7, 8, 10, 8, 9, 10], [6, 7, 10, 0, 10, 7, 0, 9, 10, 0, 7, 3], [6, 7, 10, 1, 10, 7, 1, 7, 8, 0, 1, 8], [6, 7, 10, 1, 10, 7, 1, 7, 3],
-        [1, 2, 6, 1, 6, 8, 1, 8, 9, 6, 7, 8], [2, 6, 9, 1, 2, 9, 6, 7, 9, 3, 0, 9, 7, 3, 9], [0, 7, 8, 7, 0, 6, 6, 0, 2], [2, 7, 3, 2, 6, 7],
-        [11, 2, 3, 6, 7, 10, 7, 8, 10, 8, 9, 10], [2, 0, 7, 11, 2, 7, 0, 9, 7, 6, 7, 10, 9, 10, 7], [6, 7, 10, 1, 10, 7, 1, 7, 8, 0, 1, 8, 11, 2, 3], [11, 2, 1, 1, 7, 11, 10, 6, 1, 1, 6, 7],
-        [8, 9, 6, 6, 7, 8, 1, 6, 9, 11, 6, 3, 1, 3, 6], [0, 9, 1, 6, 7, 11], [0, 7, 8, 7, 0, 6, 0, 3, 11, 11, 6, 0], [6, 7, 11],
-    ]
-
     public struct Mesh: Sendable {
         public var volume: Double
         public var area: Double
@@ -58,63 +15,62 @@ public enum PyradiomicsShape {
 
     /// Mesh volume, area and vertex diameters of a mask (numpy order, x fastest), spacing (x, y, z).
     public static func mesh(mask: [Bool], nx: Int, ny: Int, nz: Int, spacing: SIMD3<Double>) -> Mesh {
-        // Padded by one voxel on every side.
-        let px = nx + 2, py = ny + 2, pz = nz + 2
-        var m = [Bool](repeating: false, count: px * py * pz)
-        for z in 0..<nz { for y in 0..<ny { for x in 0..<nx where mask[(z * ny + y) * nx + x] {
-            m[((z + 1) * py + y + 1) * px + x + 1] = true
-        } } }
-        let s = SIMD3(spacing.z, spacing.y, spacing.x)
-        var volume = 0.0, area = 0.0
-        var vertices: [SIMD3<Double>] = []
-        let cornerOffsets = corners.map { ($0[0] * py + $0[1]) * px + $0[2] }
-        for z in 0..<(pz - 1) { for y in 0..<(py - 1) { for x in 0..<(px - 1) {
-            let base = (z * py + y) * px + x
-            var cube = 0
-            for (k, o) in cornerOffsets.enumerated() where m[base + o] { cube |= 1 << k }
-            var sign = 1.0
-            if cube & 0x80 != 0 { cube ^= 0xff; sign = -1 }
-            let origin = SIMD3(Double(z), Double(y), Double(x))
-            // Each vertex once: those on the three edges at the cube's last corner.
-            for (corner, edge) in [(6, 6), (4, 7), (3, 11)] where cube & (1 << corner) != 0 {
-                vertices.append((origin + edgeMidpoints[edge]) * s)
-            }
-            if cube == 0 { continue }
-            let t = triangles[cube]
-            var k = 0
-            while k < t.count {
-                let a = (origin + edgeMidpoints[t[k]]) * s
-                let b = (origin + edgeMidpoints[t[k + 1]]) * s
-                let c = (origin + edgeMidpoints[t[k + 2]]) * s
-                volume += sign * dot(cross(a, b), c)
-                area += 0.5 * (cross(a - c, b - c) * cross(a - c, b - c)).sum().squareRoot()
-                k += 3
-            }
-        } } }
-        var d = (0.0, 0.0, 0.0, 0.0)
-        vertices.withUnsafeBufferPointer { v in
-            for i in stride(from: v.count - 1, through: 1, by: -1) {
-                let a = v[i]
-                for j in 0..<i {
-                    let b = v[j]
-                    let ab = a - b
-                    let dist = (ab * ab).sum()
-                    if a.x == b.x && dist > d.0 { d.0 = dist }
-                    if a.y == b.y && dist > d.1 { d.1 = dist }
-                    if a.z == b.z && dist > d.2 { d.2 = dist }
-                    if dist > d.3 { d.3 = dist }
+        // Origin zero: the frame is the padded box, as pyradiomics meshes its cropped mask.
+        let m = MarchingCubes.mesh(mask, nx: nx, ny: ny, nz: nz, spacing: spacing, origin: .zero)
+        return Mesh(volume: m.volume, area: m.area, diameters: diameters(m.vertices, spacing: spacing))
+    }
+
+    /// Largest vertex distances: in a plane of equal z (slice), of equal y (column), of equal x
+    /// (row), and overall. The farthest pair of a point set, in 3D or within a plane, lies on
+    /// its convex hull, whose vertices are among the two extreme points of each grid line along
+    /// an axis in that plane; only those candidates are paired (lines along x for 3D, slices
+    /// and columns, along y for rows).
+    static func diameters(_ vertices: [SIMD3<Double>], spacing: SIMD3<Double>) -> (Double, Double, Double, Double) {
+        // Vertices sit on a half-voxel lattice: twice the index is an exact key.
+        func half(_ v: SIMD3<Double>) -> SIMD3<Int64> {
+            SIMD3(Int64((v.x / spacing.x * 2).rounded()), Int64((v.y / spacing.y * 2).rounded()), Int64((v.z / spacing.z * 2).rounded()))
+        }
+        let keys = vertices.map(half)
+        /// Extremes of the lines along `axis`, grouped by the lattice coordinate `plane`.
+        func lineExtremes(along axis: Int) -> [(key: SIMD3<Int64>, point: SIMD3<Double>)] {
+            var ends: [SIMD3<Int64>: (lo: Int, hi: Int)] = [:]
+            for (i, k) in keys.enumerated() {
+                var line = k
+                line[axis] = 0
+                if let e = ends[line] {
+                    ends[line] = (keys[e.lo][axis] <= k[axis] ? e.lo : i, keys[e.hi][axis] >= k[axis] ? e.hi : i)
+                } else {
+                    ends[line] = (i, i)
                 }
             }
+            var out: [(key: SIMD3<Int64>, point: SIMD3<Double>)] = []
+            for (_, e) in ends.sorted(by: { ($0.key.z, $0.key.y, $0.key.x) < ($1.key.z, $1.key.y, $1.key.x) }) {
+                out.append((keys[e.lo], vertices[e.lo]))
+                if e.hi != e.lo { out.append((keys[e.hi], vertices[e.hi])) }
+            }
+            return out
         }
-        return Mesh(volume: volume / 6, area: area,
-                    diameters: (d.0.squareRoot(), d.1.squareRoot(), d.2.squareRoot(), d.3.squareRoot()))
+        func farthest(_ points: [SIMD3<Double>]) -> Double {
+            var best = 0.0
+            points.withUnsafeBufferPointer { v in
+                for i in 0..<v.count {
+                    let a = v[i]
+                    for j in (i + 1)..<max(v.count, i + 1) {
+                        let ab = a - v[j]
+                        best = max(best, (ab * ab).sum())
+                    }
+                }
+            }
+            return best.squareRoot()
+        }
+        /// Farthest pair within each plane of equal lattice coordinate `axis`.
+        func perPlane(_ candidates: [(key: SIMD3<Int64>, point: SIMD3<Double>)], axis: Int) -> Double {
+            Dictionary(grouping: candidates, by: { $0.key[axis] }).values.reduce(0.0) { max($0, farthest($1.map(\.point))) }
+        }
+        let alongX = lineExtremes(along: 0)
+        let alongY = lineExtremes(along: 1)
+        return (perPlane(alongX, axis: 2), perPlane(alongX, axis: 1), perPlane(alongY, axis: 0), farthest(alongX.map(\.point)))
     }
-
-    @inline(__always) static func cross(_ a: SIMD3<Double>, _ b: SIMD3<Double>) -> SIMD3<Double> {
-        SIMD3(a.y * b.z - b.y * a.z, a.z * b.x - b.z * a.x, a.x * b.y - b.x * a.y)
-    }
-
-    @inline(__always) static func dot(_ a: SIMD3<Double>, _ b: SIMD3<Double>) -> Double { (a * b).sum() }
 
     /// Eigenvalues (ascending) of the population covariance of the voxel centres in mm.
     static func principalMoments(_ roi: PyradiomicsPipeline.CroppedROI) -> [Double] {

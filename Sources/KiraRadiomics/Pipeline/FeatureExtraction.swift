@@ -10,7 +10,11 @@ public enum FeatureExtraction {
         if settings.mode == .pyradiomics {
             return try PyradiomicsPipeline.run(image: image, mask: mask, settings: settings, logger: logger)
         }
-        let p = try Preprocessing.run(image: image, mask: mask, settings: settings.preprocess)
+        // Only the ROI's box (plus the local-intensity reach) matters when no filter needs the
+        // image around it and nothing is interpolated: skip the rest of the image early.
+        let onlyOriginal = settings.imageTypes.allSatisfy { $0.kind == .original }
+        let p = try Preprocessing.run(image: image, mask: mask, settings: settings.preprocess,
+                                      cropMargin: onlyOriginal ? LocalIntensity.margin(spacing: image.geometry.spacing) : nil)
         let g = p.image.geometry
         let morphological = try Volume(geometry: g, voxels: .uint8(p.masks.morphological))
         let intensity = try Volume(geometry: g, voxels: .uint8(p.masks.intensity))
@@ -23,11 +27,17 @@ public enum FeatureExtraction {
                 if filtered.prefix != "original" { features.families.removeAll { $0 == .morphology } }
                 // Bounded filters return a box around the ROI; the masks follow it.
                 let set = try RadiomicsExtractor(settings: features, logger: logger)
-                    .extract(image: filtered.image, morphologicalMask: try filtered.restrict(morphological), intensityMask: try filtered.restrict(intensity))
+                    .extract(image: filtered.image, morphologicalMask: try filtered.restrict(morphological),
+                             intensityMask: try filtered.restrict(intensity),
+                             gridOffset: p.cropOffset &+ (filtered.cropIndex ?? .zero))
                 rows += set.rows.map { $0.withPrefix(filtered.prefix) }
                 if filtered.prefix == "original" { diagnostics = set.diagnostics }
             }
         }
+        // The image after preprocessing, not the box the extraction was cut from.
+        let full = p.fullGeometry
+        diagnostics["image_size"] = .array([full.size.x, full.size.y, full.size.z].map { .integer($0) })
+        diagnostics["image_geometry"] = CaseProvenance.geometry(full)
         diagnostics["preprocessing"] = .object([
             "initial_size": .array(p.initialImage.size.map { .integer($0) }),
             "initial_spacing_mm": .array(p.initialImage.spacing.map { .number($0) }),

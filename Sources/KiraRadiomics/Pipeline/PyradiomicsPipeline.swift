@@ -187,7 +187,7 @@ public enum PyradiomicsPipeline {
 
     // MARK: Preprocessing steps
 
-    static func inside(_ mask: Volume) -> [Bool] { mask.voxels.toDoubles().map { $0 != 0 } }
+    static func inside(_ mask: Volume) -> [Bool] { mask.voxels.nonZeroFlags() }
 
     static func maskOnImageGrid(_ mask: Volume, image: Volume, settings s: ExtractionSettings) throws -> Volume {
         var tolerance = GeometryTolerance.standard
@@ -241,8 +241,9 @@ public enum PyradiomicsPipeline {
     }
 
     static func resegmented(_ image: Volume, _ m: [Bool], range: [Double], mode: ResegmentMode) throws -> [Bool] {
-        let v = image.voxels.toDoubles()
-        let roi = zip(v, m).compactMap { $1 ? $0 : nil }
+        // Only the ROI's voxels are read.
+        let v = image.voxels
+        let roi = m.indices.compactMap { m[$0] ? v[$0] : nil }
         let sorted = range.sorted()
         let thresholds: [Double]
         switch mode {
@@ -293,12 +294,13 @@ public enum PyradiomicsPipeline {
     static func cropped(_ image: Volume, _ m: [Bool], _ box: Box) -> CroppedROI {
         let g = image.geometry
         let n = box.size
-        let src = image.voxels.toDoubles()
-        var values: [Double] = [], mask: [Bool] = []
-        values.reserveCapacity(n.x * n.y * n.z); mask.reserveCapacity(n.x * n.y * n.z)
+        // The box's voxels only: the rest of the image is never converted.
+        let values = image.voxels.doubles(box: box.lo, size: n, gridSize: g.size)
+        var mask: [Bool] = []
+        mask.reserveCapacity(n.x * n.y * n.z)
         for z in box.lo.z...box.hi.z { for y in box.lo.y...box.hi.y {
             let row = (z * g.size.y + y) * g.size.x
-            for x in box.lo.x...box.hi.x { values.append(src[row + x]); mask.append(m[row + x]) }
+            mask.append(contentsOf: m[(row + box.lo.x)...(row + box.hi.x)])
         } }
         return CroppedROI(nx: n.x, ny: n.y, nz: n.z, spacing: g.spacing, values: values, mask: mask)
     }

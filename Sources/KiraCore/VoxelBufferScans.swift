@@ -1,0 +1,180 @@
+/// Whole-buffer passes on the stored type: no conversion of the image to doubles first,
+/// and no per-voxel switch over the storage case (the subscript's cost in a hot loop).
+extension VoxelBuffer {
+    /// Number of non-zero voxels.
+    public func nonZeroCount() -> Int {
+        func count<T: Numeric>(_ a: [T]) -> Int {
+            a.withUnsafeBufferPointer { p in
+                var n = 0
+                for x in p where x != 0 { n += 1 }
+                return n
+            }
+        }
+        return switch self {
+        case let .uint8(a): count(a)
+        case let .int16(a): count(a)
+        case let .uint16(a): count(a)
+        case let .int32(a): count(a)
+        case let .float32(a): count(a)
+        case let .float64(a): count(a)
+        }
+    }
+
+    /// Non-zero voxels as 1, others 0 (NaN counts as non-zero, as `x != 0` says).
+    public func nonZeroMask() -> [UInt8] {
+        func map<T: Numeric>(_ a: [T]) -> [UInt8] {
+            [UInt8](unsafeUninitializedCapacity: a.count) { out, n in
+                a.withUnsafeBufferPointer { p in
+                    for i in 0..<p.count { out[i] = p[i] != 0 ? 1 : 0 }
+                }
+                n = a.count
+            }
+        }
+        return switch self {
+        case let .uint8(a): map(a)
+        case let .int16(a): map(a)
+        case let .uint16(a): map(a)
+        case let .int32(a): map(a)
+        case let .float32(a): map(a)
+        case let .float64(a): map(a)
+        }
+    }
+
+    /// Non-zero voxels as true.
+    public func nonZeroFlags() -> [Bool] {
+        func map<T: Numeric>(_ a: [T]) -> [Bool] {
+            [Bool](unsafeUninitializedCapacity: a.count) { out, n in
+                a.withUnsafeBufferPointer { p in
+                    for i in 0..<p.count { out[i] = p[i] != 0 }
+                }
+                n = a.count
+            }
+        }
+        return switch self {
+        case let .uint8(a): map(a)
+        case let .int16(a): map(a)
+        case let .uint16(a): map(a)
+        case let .int32(a): map(a)
+        case let .float32(a): map(a)
+        case let .float64(a): map(a)
+        }
+    }
+
+    /// NaN and infinite voxels where `mask` is non-zero (same length as the buffer). Integer
+    /// buffers have none.
+    public func nonFiniteCounts(inside mask: [UInt8]) -> (nan: Int, infinite: Int) {
+        func scan<T: BinaryFloatingPoint>(_ a: [T]) -> (Int, Int) {
+            precondition(a.count == mask.count)
+            var nan = 0, inf = 0
+            a.withUnsafeBufferPointer { p in
+                mask.withUnsafeBufferPointer { m in
+                    for i in 0..<p.count where m[i] != 0 && !p[i].isFinite {
+                        if p[i].isNaN { nan += 1 } else { inf += 1 }
+                    }
+                }
+            }
+            return (nan, inf)
+        }
+        return switch self {
+        case let .float32(a): scan(a)
+        case let .float64(a): scan(a)
+        default: (0, 0)
+        }
+    }
+
+    /// Sum (in voxel order, as a Double accumulator), minimum and maximum of all voxels.
+    /// NaN voxels make the sum NaN and are skipped by min/max, as `Swift.min`/`Swift.max` do.
+    public func sumMinMax() -> (sum: Double, min: Double, max: Double) {
+        func scan<T>(_ a: [T], _ d: (T) -> Double) -> (Double, Double, Double) {
+            var s = 0.0, lo = Double.infinity, hi = -Double.infinity
+            a.withUnsafeBufferPointer { p in
+                for x in p {
+                    let v = d(x)
+                    s += v; lo = Swift.min(lo, v); hi = Swift.max(hi, v)
+                }
+            }
+            return (s, lo, hi)
+        }
+        return switch self {
+        case let .uint8(a): scan(a) { Double($0) }
+        case let .int16(a): scan(a) { Double($0) }
+        case let .uint16(a): scan(a) { Double($0) }
+        case let .int32(a): scan(a) { Double($0) }
+        case let .float32(a): scan(a) { Double($0) }
+        case let .float64(a): scan(a) { $0 }
+        }
+    }
+
+    /// The voxels of the box `lo ..< lo + size` of a grid of `gridSize` (x fastest), as doubles.
+    public func doubles(box lo: SIMD3<Int>, size: SIMD3<Int>, gridSize: SIMD3<Int>) -> [Double] {
+        func pick<T>(_ a: [T], _ d: (T) -> Double) -> [Double] {
+            let n = size.x * size.y * size.z
+            return [Double](unsafeUninitializedCapacity: n) { out, count in
+                a.withUnsafeBufferPointer { p in
+                    var j = 0
+                    for z in lo.z..<(lo.z + size.z) {
+                        for y in lo.y..<(lo.y + size.y) {
+                            let row = (z * gridSize.y + y) * gridSize.x + lo.x
+                            for x in 0..<size.x { out[j] = d(p[row + x]); j += 1 }
+                        }
+                    }
+                }
+                count = n
+            }
+        }
+        return switch self {
+        case let .uint8(a): pick(a) { Double($0) }
+        case let .int16(a): pick(a) { Double($0) }
+        case let .uint16(a): pick(a) { Double($0) }
+        case let .int32(a): pick(a) { Double($0) }
+        case let .float32(a): pick(a) { Double($0) }
+        case let .float64(a): pick(a) { $0 }
+        }
+    }
+
+    /// The same box as a buffer of the stored type.
+    public func cropped(box lo: SIMD3<Int>, size: SIMD3<Int>, gridSize: SIMD3<Int>) -> VoxelBuffer {
+        func pick<T>(_ a: [T]) -> [T] {
+            var out: [T] = []
+            out.reserveCapacity(size.x * size.y * size.z)
+            for z in lo.z..<(lo.z + size.z) {
+                for y in lo.y..<(lo.y + size.y) {
+                    let row = (z * gridSize.y + y) * gridSize.x + lo.x
+                    out.append(contentsOf: a[row..<(row + size.x)])
+                }
+            }
+            return out
+        }
+        return switch self {
+        case let .uint8(a): .uint8(pick(a))
+        case let .int16(a): .int16(pick(a))
+        case let .uint16(a): .uint16(pick(a))
+        case let .int32(a): .int32(pick(a))
+        case let .float32(a): .float32(pick(a))
+        case let .float64(a): .float64(pick(a))
+        }
+    }
+}
+
+/// Inclusive bounding box of the non-zero voxels of a mask on a grid of `size` (x fastest);
+/// nil for an empty mask. Scans whole rows with a fast skip of empty ones.
+public func nonZeroBoundingBox(_ mask: [UInt8], size: SIMD3<Int>) -> (lo: SIMD3<Int>, hi: SIMD3<Int>)? {
+    var lo = SIMD3(Int.max, Int.max, Int.max), hi = SIMD3(-1, -1, -1)
+    mask.withUnsafeBufferPointer { p in
+        var row = 0
+        for z in 0..<size.z {
+            for y in 0..<size.y {
+                var first = -1, last = -1
+                for x in 0..<size.x where p[row + x] != 0 {
+                    if first < 0 { first = x }
+                    last = x
+                }
+                if first >= 0 {
+                    lo = pointwiseMin(lo, SIMD3(first, y, z)); hi = pointwiseMax(hi, SIMD3(last, y, z))
+                }
+                row += size.x
+            }
+        }
+    }
+    return hi.x < 0 ? nil : (lo, hi)
+}
