@@ -289,14 +289,8 @@ struct PreprocessCommand: ParsableCommand {
         }
     }
 
-    /// Writes the NIfTI and its sidecar; returns the NIfTI path.
     private func write(_ v: Volume, to path: String, source: String) throws -> String {
-        let url = URL(fileURLWithPath: path)
-        try NIfTIWriter.write(v, to: url)
-        var doc = Sidecar.document(for: v, sources: [source], keepPHI: false)
-        doc["ConversionSoftware"] = "Kira preprocess"
-        try Sidecar.write(doc, to: ResampleCommand.sidecarURL(for: url))
-        return url.path
+        try ResampleCommand.writeWithSidecar(v, to: path, source: source, software: "Kira preprocess")
     }
 }
 

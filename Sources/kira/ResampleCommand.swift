@@ -137,13 +137,17 @@ struct ResampleCommand: ParsableCommand {
         }
     }
 
-    /// Writes the NIfTI and its sidecar; returns the NIfTI path.
     private func write(_ v: Volume, to path: String, source: String) throws -> String {
+        try Self.writeWithSidecar(v, to: path, source: source, software: "Kira resample")
+    }
+
+    /// Writes the NIfTI and its sidecar (no patient fields); returns the NIfTI path.
+    static func writeWithSidecar(_ v: Volume, to path: String, source: String, software: String) throws -> String {
         let url = URL(fileURLWithPath: path)
         try NIfTIWriter.write(v, to: url)
         var doc = Sidecar.document(for: v, sources: [source], keepPHI: false)
-        doc["ConversionSoftware"] = "Kira resample"
-        try Sidecar.write(doc, to: Self.sidecarURL(for: url))
+        doc["ConversionSoftware"] = .string(software)
+        try Sidecar.write(doc, to: sidecarURL(for: url))
         return url.path
     }
 
