@@ -53,10 +53,11 @@ public enum PyradiomicsPipeline {
                 }
             }
         }
-        let maskVolume = try Volume(geometry: image.geometry, voxels: .uint8(featureMask.map { $0 ? 1 : 0 }))
         let classes = ["firstorder", "glcm", "glrlm", "glszm", "gldm", "ngtdm"].filter { enabled[$0] != nil }
         for spec in s.imageTypes {
-            for filtered in try ImageFilters.apply(spec, to: image, mask: maskVolume) {
+            // pyradiomics filters the whole (preprocessed) image; the maps must share its grid
+            // because the ROI box below indexes them, so no ROI crop is requested.
+            for filtered in try ImageFilters.apply(spec, to: image, mask: nil) {
                 var local = s
                 applyOverrides(spec.parameters, to: &local)
                 let roi = cropped(filtered.image, featureMask, box)
