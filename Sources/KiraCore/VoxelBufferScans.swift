@@ -132,15 +132,19 @@ extension VoxelBuffer {
         }
     }
 
-    /// The same box as a buffer of the stored type.
-    public func cropped(box lo: SIMD3<Int>, size: SIMD3<Int>, gridSize: SIMD3<Int>) -> VoxelBuffer {
+    /// The same box as a buffer of the stored type; every time point and component of a
+    /// voxel is kept (interleaved components, time slowest).
+    public func cropped(box lo: SIMD3<Int>, size: SIMD3<Int>, gridSize: SIMD3<Int>,
+                        timepoints: Int = 1, components c: Int = 1) -> VoxelBuffer {
         func pick<T>(_ a: [T]) -> [T] {
             var out: [T] = []
-            out.reserveCapacity(size.x * size.y * size.z)
-            for z in lo.z..<(lo.z + size.z) {
-                for y in lo.y..<(lo.y + size.y) {
-                    let row = (z * gridSize.y + y) * gridSize.x + lo.x
-                    out.append(contentsOf: a[row..<(row + size.x)])
+            out.reserveCapacity(size.x * size.y * size.z * timepoints * c)
+            for t in 0..<timepoints {
+                for z in lo.z..<(lo.z + size.z) {
+                    for y in lo.y..<(lo.y + size.y) {
+                        let row = (((t * gridSize.z + z) * gridSize.y + y) * gridSize.x + lo.x) * c
+                        out.append(contentsOf: a[row..<(row + size.x * c)])
+                    }
                 }
             }
             return out
@@ -153,6 +157,19 @@ extension VoxelBuffer {
         case let .float32(a): .float32(pick(a))
         case let .float64(a): .float64(pick(a))
         }
+    }
+}
+
+extension Volume {
+    /// The box `lo ..< lo + size` as a volume of the same type, placed where it was.
+    public func cropped(lo: SIMD3<Int>, size: SIMD3<Int>) throws -> Volume {
+        var g = geometry
+        g.origin = geometry.physicalPoint(index: lo)
+        g.size = size
+        return try Volume(geometry: g, timepoints: timepoints, components: components,
+                          voxels: voxels.cropped(box: lo, size: size, gridSize: geometry.size,
+                                                 timepoints: timepoints, components: components),
+                          metadata: metadata)
     }
 }
 

@@ -124,10 +124,6 @@ public enum Preprocessing {
     }
 
     static func crop(_ v: Volume, _ box: (lo: SIMD3<Int>, size: SIMD3<Int>)) throws -> Volume {
-        var g = v.geometry
-        g.origin = v.geometry.physicalPoint(index: box.lo)
-        g.size = box.size
-        return try Volume(geometry: g, voxels: v.voxels.cropped(box: box.lo, size: box.size, gridSize: v.geometry.size),
-                          metadata: v.metadata)
+        try v.cropped(lo: box.lo, size: box.size)
     }
 }
