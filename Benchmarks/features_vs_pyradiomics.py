@@ -6,14 +6,16 @@ pyradiomics-like settings: fixed bin width 25, 3D texture, distance 1, label 1. 
 computes what pyradiomics lacks (GLDZM, IVH, local intensity, Moran's I, convex hull...), so
 the comparison favours pyradiomics. Prints median wall time, the ratio pyradiomics/kira
 (goal >= 20), peak resident memory, CPU time / wall time (cores used within one case), and
-Kira's peak against the cropped ROI volume. Timing is a benchmark, never a test:
-run it with `make bench-features`.
+Kira's peak against the cropped ROI volume. With KIRA_BASELINE=/path/to/another/kira, that
+binary is timed in the same run too (before/after a change, same machine load). Timing is a
+benchmark, never a test: run it with `make bench-features`.
 """
 import os, statistics, subprocess, sys, tempfile, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REF = os.environ.get("KIRA_REFERENCE", os.path.join(os.path.dirname(ROOT), "shared", "reference"))
 KIRA = os.environ.get("KIRA", os.path.join(ROOT, ".build", "release", "kira"))
+BASELINE = os.environ.get("KIRA_BASELINE")
 REPEATS = int(os.environ.get("REPEATS", "3"))
 DATA = os.path.join(REF, "pyradiomics", "data")
 CASES = [("breast1", "breast1_image.nrrd", "breast1_label.nrrd"),
@@ -60,8 +62,12 @@ def main():
         if not (os.path.exists(image) and os.path.exists(mask)):
             print(f"{label:16} skipped: inputs absent")
             continue
-        kt, km, kc, pt, pm = [], [], [], [], []
+        kt, km, kc, pt, pm, bt, bm = [], [], [], [], [], [], []
         for _ in range(REPEATS):
+            if BASELINE:
+                s, m, _, code = run([BASELINE, "features", "--image", image, "--mask", mask, "--label", "1", "-q", "-o", os.devnull])
+                if code == 0:
+                    bt.append(s); bm.append(m)
             s, m, c, code = run([KIRA, "features", "--image", image, "--mask", mask, "--label", "1", "-q", "-o", os.devnull])
             if code != 0:
                 print(f"{label:16} kira failed with exit code {code}")
@@ -78,6 +84,9 @@ def main():
         roi = roi_mib(KIRA, image, mask)
         ups.append(p / k)
         print(f"{label:16} {k:8.3f} {p:8.3f} {p / k:8.1f} {max(km):9.1f} {max(pm):9.1f} {statistics.median(kc) / k:13.2f} {roi:8.2f} {max(km) / roi:8.1f}")
+        if bt:
+            b = statistics.median(bt)
+            print(f"{'  baseline':16} {b:8.3f} {p:8.3f} {p / b:8.1f} {max(bm):9.1f} {'':9} {'':13} {'':8} {max(bm) / roi:8.1f}   (kira is {b / k:.2f}x faster than the baseline)")
     if ups:
         print(f"geometric-mean speed-up pyradiomics/kira: {statistics.geometric_mean(ups):.1f}x (goal >= 20x)")
 

@@ -5,6 +5,15 @@ import KiraPreprocess
 import KiraRadiomics
 import Logging
 
+/// Volumes read by concurrent workers, one slot each.
+private final class ConcurrentFiles: @unchecked Sendable {
+    private var slots: [Result<Volume, Error>?]
+    private let lock = NSLock()
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+    func set(_ k: Int, _ r: Result<Volume, Error>) { lock.lock(); slots[k] = r; lock.unlock() }
+    func get(_ k: Int) throws -> Volume { lock.lock(); let r = slots[k]!; lock.unlock(); return try r.get() }
+}
+
 /// One case of `kira features`: inputs read and checked, each region's features computed,
 /// provenance attached. Shared by single-case and cohort mode.
 struct FeaturesCase {
@@ -23,9 +32,14 @@ struct FeaturesCase {
     /// region's features prefixed with its `prefix` and its diagnostics under `regions`.
     func run(regions: [FeatureRegion], settings: ExtractionSettings, settingsProvenance: (value: MetaValue, hash: String),
              origin: [String: MetaValue], logger: Logger) throws -> Result {
-        let volume = try ImageFileReader.read(image)
+        // The image and the label map are read (decompressed, converted) on two cores.
+        let files = ConcurrentFiles(count: 2)
+        DispatchQueue.concurrentPerform(iterations: 2) { k in
+            files.set(k, Swift.Result { try ImageFileReader.read(k == 0 ? image : mask) })
+        }
+        let volume = try files.get(0)
         // pyradiomics' correctMask resamples a mask on another grid instead of refusing it.
-        let tumour = try MaskReader.read(mask, label: label ?? settings.label,
+        let tumour = try MaskReader.mask(from: try files.get(1), url: mask, label: label ?? settings.label,
                                          matching: settings.correctMask ? nil : volume.geometry, imagePath: image.path)
         var habitatMap: Volume?
         if regions.contains(where: \.needsHabitats) {

@@ -19,7 +19,15 @@ public enum MaskReader {
         if let label, label == 0 {
             throw KiraError.invalidArgument("mask label 0 is the background; choose a non-zero label for \(path)")
         }
-        let source = try ImageFileReader.read(url)
+        return try mask(from: try ImageFileReader.read(url), url: url, label: label, matching: image, imagePath: imagePath)
+    }
+
+    /// `read` on a label map already read from `url` (e.g. read while the image is read too).
+    public static func mask(from source: Volume, url: URL, label: Int?, matching image: Geometry?, imagePath: String?) throws -> Volume {
+        let path = url.path
+        if let label, label == 0 {
+            throw KiraError.invalidArgument("mask label 0 is the background; choose a non-zero label for \(path)")
+        }
         guard source.components == 1 else {
             throw KiraError.unsupportedFormat(path: path, reason: "a mask must have one value per voxel; this file has \(source.components) components")
         }

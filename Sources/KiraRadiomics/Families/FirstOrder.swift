@@ -166,35 +166,46 @@ enum LocalIntensity {
 
     static func peaks(_ roi: ROIGrid) -> (local: Double, global: Double) {
         let m = margin(spacing: roi.spacing)
-        var offsetList: [SIMD3<Int>] = []
-        for z in -m.z...m.z { for y in -m.y...m.y { for x in -m.x...m.x {
-            let d = SIMD3(Double(x), Double(y), Double(z)) * roi.spacing
-            if (d * d).sum() <= radius * radius + 1e-9 { offsetList.append([x, y, z]) }
-        } } }
+        // The sphere as runs along x (one per (y, z) offset), in the order the offsets were
+        // summed one by one before (z, then y, then x): the sums keep their rounding while each
+        // run costs one bounds check and a contiguous loop.
+        var runList: [(y: Int, z: Int, x0: Int, x1: Int)] = []
+        for z in -m.z...m.z { for y in -m.y...m.y {
+            var first: Int?, last = 0
+            for x in -m.x...m.x {
+                let d = SIMD3(Double(x), Double(y), Double(z)) * roi.spacing
+                if (d * d).sum() <= radius * radius + 1e-9 { if first == nil { first = x }; last = x }
+            }
+            if let first { runList.append((y, z, first, last)) }
+        } }
         let nx = roi.nx, ny = roi.ny, nz = roi.nz
         var peak = -Double.infinity
         for i in 0..<roi.count where roi.intensityMask[i] { peak = max(peak, roi.intensities[i]) }
-        let offsets = offsetList, maxIntensity = peak
+        let runs = runList, maxIntensity = peak
         // Slabs of slices run on all cores; each keeps its own maxima.
         let slabs = min(nz, 4 * max(1, ProcessInfo.processInfo.activeProcessorCount))
         let results = ConcurrentResults<SIMD2<Double>>(count: slabs)
         DispatchQueue.concurrentPerform(iterations: slabs) { slab in
             var local = -Double.infinity, global = -Double.infinity
-            roi.intensities.withUnsafeBufferPointer { v in roi.intensityMask.withUnsafeBufferPointer { inside in offsets.withUnsafeBufferPointer { offs in
+            roi.intensities.withUnsafeBufferPointer { v in roi.intensityMask.withUnsafeBufferPointer { inside in
                 for z in (nz * slab / slabs)..<(nz * (slab + 1) / slabs) { for y in 0..<ny { for x in 0..<nx {
                     let i = (z * ny + y) * nx + x
                     guard inside[i] else { continue }
                     var s = 0.0, c = 0
-                    for o in offs {
-                        let ax = x + o.x, ay = y + o.y, az = z + o.z
-                        guard ax >= 0, ax < nx, ay >= 0, ay < ny, az >= 0, az < nz else { continue }
-                        s += v[(az * ny + ay) * nx + ax]; c += 1
+                    for r in runs {
+                        let ay = y + r.y, az = z + r.z
+                        guard ay >= 0, ay < ny, az >= 0, az < nz else { continue }
+                        let lo = max(x + r.x0, 0), hi = min(x + r.x1, nx - 1)
+                        guard lo <= hi else { continue }
+                        let row = (az * ny + ay) * nx
+                        for ax in lo...hi { s += v[row + ax] }
+                        c += hi - lo + 1
                     }
                     let mean = s / Double(c)
                     global = max(global, mean)
                     if v[i] == maxIntensity { local = max(local, mean) }
                 } } }
-            } } }
+            } }
             results.set(slab, SIMD2(local, global))
         }
         var local = -Double.infinity, global = -Double.infinity

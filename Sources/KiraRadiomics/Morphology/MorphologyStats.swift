@@ -177,26 +177,45 @@ struct MorphologyStats: Sendable {
         let dev = v.map { $0 - mean }
         let ss = dev.reduce(0) { $0 + $1 * $1 }
         guard ss > 0 else { return (nil, nil) }
+        // Coordinates as separate arrays so four pairs are evaluated per vector step.
+        let xs = p.map(\.x), ys = p.map(\.y), zs = p.map(\.z)
         let chunks = min(n, 64)
         let results = ConcurrentResults<SIMD3<Double>>(count: chunks)  // Σw, Σw·di·dj, Σw·(vi−vj)²
         DispatchQueue.concurrentPerform(iterations: chunks) { c in
             var w = 0.0, m = 0.0, g = 0.0
-            p.withUnsafeBufferPointer { pp in dev.withUnsafeBufferPointer { dd in
+            xs.withUnsafeBufferPointer { xp in ys.withUnsafeBufferPointer { yp in zs.withUnsafeBufferPointer { zp in
+            dev.withUnsafeBufferPointer { dd in
+                @inline(__always) func load(_ b: UnsafeBufferPointer<Double>, _ j: Int) -> SIMD4<Double> {
+                    UnsafeRawPointer(b.baseAddress! + j).loadUnaligned(as: SIMD4<Double>.self)
+                }
                 // Interleaved rows balance the triangular loop across chunks.
                 var i = c
                 while i < n {
-                    let pi = pp[i], di = dd[i]
-                    for j in (i + 1)..<n {
-                        let d = pi - pp[j]
-                        let wij = 1 / (d * d).sum().squareRoot()
+                    let xi = xp[i], yi = yp[i], zi = zp[i], di = dd[i]
+                    var wv = SIMD4<Double>(), mv = SIMD4<Double>(), gv = SIMD4<Double>()
+                    var j = i + 1
+                    while j + 4 <= n {
+                        let dx = xi - load(xp, j), dy = yi - load(yp, j), dz = zi - load(zp, j)
+                        let wij = 1 / (dx * dx + dy * dy + dz * dz).squareRoot()
+                        let dj = load(dd, j)
+                        wv += wij; mv += wij * dj
+                        let diff = di - dj
+                        gv += wij * diff * diff
+                        j += 4
+                    }
+                    w += wv.sum(); m += di * mv.sum(); g += gv.sum()
+                    while j < n {
+                        let dx = xi - xp[j], dy = yi - yp[j], dz = zi - zp[j]
+                        let wij = 1 / (dx * dx + dy * dy + dz * dz).squareRoot()
                         let dj = dd[j]
                         w += wij; m += wij * di * dj
                         let diff = di - dj
                         g += wij * diff * diff
+                        j += 1
                     }
                     i += chunks
                 }
-            } }
+            } } } }
             results.set(c, SIMD3(w, m, g))
         }
         let partial = results.values.map { $0! }
