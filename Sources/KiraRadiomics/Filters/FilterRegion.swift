@@ -2,9 +2,14 @@ import KiraCore
 
 /// A box of voxels in an image grid: the part of the image a bounded filter needs around
 /// the ROI.
-struct FilterRegion: Equatable {
-    var lo: SIMD3<Int>
-    var size: SIMD3<Int>
+public struct FilterRegion: Equatable, Sendable {
+    public var lo: SIMD3<Int>
+    public var size: SIMD3<Int>
+
+    public init(lo: SIMD3<Int>, size: SIMD3<Int>) {
+        self.lo = lo
+        self.size = size
+    }
 
     /// The mask's bounding box grown by `reach` voxels plus 10 mm (IBSI's local intensity
     /// peak looks 6.2 mm around ROI voxels). An axis whose box would leave the image, or

@@ -37,8 +37,14 @@ public enum ImageFilters {
     /// carry `cropIndex`. Inside the ROI and its 10 mm neighbourhood they equal the whole-image
     /// maps (recursive LoG: within 1e-12 of the map's scale, its tails cut at 20σ). The
     /// intensity transforms, scaled by the whole image's maximum, and Original are never cropped.
-    public static func apply(_ spec: ImageTypeSpec, to image: Volume, mask: Volume?) throws -> [FilteredImage] {
+    /// With `output` (pyradiomics mode, which filters the whole image), filters that can
+    /// compute any box of the whole-image map exactly (Original, pyradiomics' LoG and
+    /// wavelets) return just that box, with `cropIndex`; the others return whole maps.
+    public static func apply(_ spec: ImageTypeSpec, to image: Volume, mask: Volume?, output: FilterRegion? = nil) throws -> [FilteredImage] {
         let plan = try plan(spec, image)
+        if let output, output.size != image.geometry.size, let inBox = plan.inBox {
+            return try inBox(image, output)
+        }
         guard let mask, let reach = plan.reach, let region = try FilterRegion.around(mask, in: image, reach: reach) else {
             return try plan.run(image)
         }
@@ -55,6 +61,8 @@ public enum ImageFilters {
     struct Plan {
         var reach: SIMD3<Int>?
         var run: (Volume) throws -> [FilteredImage]
+        /// The maps' voxels in a box only, equal to the whole-image maps there.
+        var inBox: ((Volume, FilterRegion) throws -> [FilteredImage])? = nil
     }
 
     static func voxels(_ mm: Double, _ h: SIMD3<Double>) -> SIMD3<Int> {
@@ -67,7 +75,8 @@ public enum ImageFilters {
         switch spec.kind {
         case .original:
             try p.rejectUnknown()
-            return Plan(reach: nil) { image in [FilteredImage(prefix: "original", image: image)] }
+            return Plan(reach: nil, run: { image in [FilteredImage(prefix: "original", image: image)] },
+                        inBox: { image, box in [FilteredImage(prefix: "original", image: try box.crop(image), cropIndex: box.lo)] })
         case .log:
             return try logMaps(&p, spec: spec, image: image)
         case .wavelet:
@@ -168,12 +177,18 @@ public enum ImageFilters {
         if !ibsi { for sigma in sigmas { try RecursiveLoG.validate(image, sigma: sigma) } }
         // The recursive filters' tails fall below 1e-12 of their peak within 20σ.
         let reach = ibsi ? SIMD3((0..<3).map { Int(truncate * largest / h[$0] + 0.5) }) : voxels(20 * largest, h)
-        return Plan(reach: reach) { image in
+        let run: (Volume) throws -> [FilteredImage] = { image in
             try zip(sigmas, raw).map { sigma, value in
                 ibsi ? FilteredImage(prefix: GaussianLoG.prefix(value), image: try GaussianLoG.apply(image, sigma: sigma, truncate: truncate, boundary: boundary))
                      : FilteredImage(prefix: RecursiveLoG.prefix(value), image: try RecursiveLoG.apply(image, sigma: sigma))
             }
         }
+        if ibsi { return Plan(reach: reach, run: run) }
+        return Plan(reach: reach, run: run, inBox: { image, box in
+            try zip(sigmas, raw).map { sigma, value in
+                FilteredImage(prefix: RecursiveLoG.prefix(value), image: try RecursiveLoG.apply(image, sigma: sigma, output: box), cropIndex: box.lo)
+            }
+        })
     }
 
     private static func waveletMaps(_ p: inout FilterParameters, spec: ImageTypeSpec, image: Volume) throws -> Plan {
@@ -209,8 +224,10 @@ public enum ImageFilters {
         var axes = [0, 1, 2]
         if force2D { axes.removeAll { $0 == 2 - dimension } }
         let r = (WaveletFilters.bank(name)?.lo.count ?? 0) / 2 * (start + levels)
-        return Plan(reach: SIMD3((0..<3).map { axes.contains($0) ? r : 0 })) { image in
+        return Plan(reach: SIMD3((0..<3).map { axes.contains($0) ? r : 0 }), run: { image in
             try PyradiomicsWavelet.apply(image, wavelet: name, startLevel: start, levels: levels, axes: axes)
-        }
+        }, inBox: { image, box in
+            try PyradiomicsWavelet.apply(image, wavelet: name, startLevel: start, levels: levels, axes: axes, output: box)
+        })
     }
 }

@@ -58,19 +58,23 @@ struct FilterGrid {
         }
     }
 
-    /// Runs `body` over blocks of lines along `axis` (1 or 2) that sit side by side in memory:
+    /// Runs `body` over blocks of lines along `axis` that sit side by side in memory:
     /// value i of lane l is at `p[i * stride + l]`, l < `lanes`, i < `n`. Each call gets
     /// `scratchPerLane × lanes` values of scratch. Lanes are contiguous, so the inner loops
     /// over them vectorise; blocks run in parallel.
     /// Along x, blocks of 16 lines are transposed into a lane-major buffer and back, so that
     /// recursive filters, whose samples depend on the previous ones, still run lanes side by side.
-    mutating func alongAxisLanes(_ axis: Int, scratchPerLane: Int,
+    /// With `region`, only the lines through it are filtered (whole lines: the region must
+    /// span the full grid along `axis`); the rest of the grid is left as it was.
+    mutating func alongAxisLanes(_ axis: Int, region: FilterRegion? = nil, scratchPerLane: Int,
                                  _ body: @Sendable (_ p: UnsafeMutablePointer<Double>, _ lanes: Int, _ stride: Int, _ n: Int,
                                                     _ scratch: UnsafeMutablePointer<Double>) -> Void) {
         let s = size
+        let r = region ?? FilterRegion(lo: .zero, size: s)
+        precondition(r.lo[axis] == 0 && r.size[axis] == s[axis], "a line pass needs whole lines")
+        guard count > 0, r.size.x > 0, r.size.y > 0, r.size.z > 0 else { return }
         if axis == 0 {
-            let n = s.x, lines = s.y * s.z, block = 16
-            guard n > 0, lines > 0 else { return }
+            let n = s.x, ry = r.size.y, lines = ry * r.size.z, block = 16
             let jobs = (lines + block - 1) / block
             let width = max(scratchPerLane, 1) * block
             values.withUnsafeMutableBufferPointer { buf in
@@ -79,15 +83,18 @@ struct FilterGrid {
                     let scratch = UnsafeMutablePointer<Double>.allocate(capacity: width)
                     let t = UnsafeMutablePointer<Double>.allocate(capacity: n * block)
                     defer { scratch.deallocate(); t.deallocate() }
+                    @inline(__always) func row(_ k: Int) -> UnsafeMutablePointer<Double> {
+                        shared.p + ((r.lo.z + k / ry) * s.y + r.lo.y + k % ry) * n
+                    }
                     for job in range {
                         let first = job * block, lanes = min(block, lines - first)
                         for l in 0..<lanes {
-                            let src = shared.p + (first + l) * n
+                            let src = row(first + l)
                             for i in 0..<n { t[i * lanes + l] = src[i] }
                         }
                         body(t, lanes, lanes, n, scratch)
                         for l in 0..<lanes {
-                            let dst = shared.p + (first + l) * n
+                            let dst = row(first + l)
                             for i in 0..<n { dst[i] = t[i * lanes + l] }
                         }
                     }
@@ -96,23 +103,32 @@ struct FilterGrid {
             return
         }
         let n = s[axis]
-        guard n > 0, count > 0 else { return }
         let stride = axis == 1 ? s.x : s.x * s.y
-        // Lane blocks: rows of x per slice (axis 1) or pieces of the xy plane (axis 2).
+        // Runs of lanes contiguous in memory: x-segments per slice (axis 1) or per row
+        // (axis 2), merged into whole rows or planes when the region spans x (and y).
+        var segments: [(base: Int, length: Int)] = []
+        let wholeX = r.lo.x == 0 && r.size.x == s.x
+        if axis == 1 {
+            for z in r.lo.z..<(r.lo.z + r.size.z) { segments.append((z * s.x * s.y + r.lo.x, r.size.x)) }
+        } else if wholeX {
+            segments.append((r.lo.y * s.x, r.size.y * s.x))
+        } else {
+            for y in r.lo.y..<(r.lo.y + r.size.y) { segments.append((y * s.x + r.lo.x, r.size.x)) }
+        }
         let block = 256
-        let perGroup = (stride + block - 1) / block
-        let groups = axis == 1 ? s.z : 1
+        var jobs: [(base: Int, lanes: Int)] = []
+        for g in segments {
+            var lo = 0
+            while lo < g.length { jobs.append((g.base + lo, min(block, g.length - lo))); lo += block }
+        }
         let width = max(scratchPerLane, 1) * block
+        let list = jobs
         values.withUnsafeMutableBufferPointer { buf in
             let shared = SharedBuffer(p: buf.baseAddress!)
-            parallelChunks(groups * perGroup, chunks: 128) { range in
+            parallelChunks(list.count, chunks: 128) { range in
                 let scratch = UnsafeMutablePointer<Double>.allocate(capacity: width)
                 defer { scratch.deallocate() }
-                for job in range {
-                    let g = job / perGroup, b = job % perGroup
-                    let lo = b * block, lanes = min(block, stride - lo)
-                    body(shared.p + g * s.x * s.y + lo, lanes, stride, n, scratch)
-                }
+                for job in range { body(shared.p + list[job].base, list[job].lanes, stride, n, scratch) }
             }
         }
     }

@@ -17,33 +17,52 @@ enum RecursiveLoG {
         }
     }
 
-    static func apply(_ image: Volume, sigma: Double) throws -> Volume {
+    /// With `output`, only that box of the map is computed and returned (its voxels equal
+    /// the whole-image map's bit for bit): each term's first pass still filters every line,
+    /// but a later pass only needs the lines through the box along the axes already filtered.
+    static func apply(_ image: Volume, sigma: Double, output: FilterRegion? = nil) throws -> Volume {
         let input = try FilterGrid(image)
         let s = input.size
         let spacing = image.geometry.spacing
         guard s.x >= 4, s.y >= 4, s.z >= 4 else {
             throw KiraError.invalidArgument("imageType LoG: the image (\(s.x)×\(s.y)×\(s.z)) needs at least 4 voxels along every axis")
         }
-        var cumulative = [Double](repeating: 0, count: input.count)
+        let box = output ?? FilterRegion(lo: .zero, size: s)
+        var cumulative = [Double](repeating: 0, count: box.size.x * box.size.y * box.size.z)
         for d in 0..<3 {
             var work = input
-            pass(&work, RecursiveGaussian(sigma: sigma, spacing: spacing[d], order: .second, normalizeAcrossScale: true), axis: d)
-            for a in 0..<3 where a != d {
-                pass(&work, RecursiveGaussian(sigma: sigma, spacing: spacing[a], order: .zero, normalizeAcrossScale: true), axis: a)
+            // ITK's order: the second derivative along d, then the other axes ascending.
+            var region = FilterRegion(lo: .zero, size: s)
+            for (k, a) in ([d] + (0..<3).filter { $0 != d }).enumerated() {
+                let order: RecursiveGaussian.Order = k == 0 ? .second : .zero
+                pass(&work, RecursiveGaussian(sigma: sigma, spacing: spacing[a], order: order, normalizeAcrossScale: true), axis: a, region: region)
+                region.lo[a] = box.lo[a]
+                region.size[a] = box.size[a]
             }
             let scale = 1.0 / (spacing[d] * spacing[d])
             work.values.withUnsafeBufferPointer { w in
                 cumulative.withUnsafeMutableBufferPointer { c in
-                    for i in 0..<c.count { c[i] = Double(Float(c[i] + w[i] * scale)) }
+                    var i = 0
+                    for z in box.lo.z..<(box.lo.z + box.size.z) {
+                        for y in box.lo.y..<(box.lo.y + box.size.y) {
+                            let row = (z * s.y + y) * s.x + box.lo.x
+                            for x in 0..<box.size.x {
+                                c[i] = Double(Float(c[i] + w[row + x] * scale))
+                                i += 1
+                            }
+                        }
+                    }
                 }
             }
         }
-        return try FilterGrid(size: s, values: cumulative).volume(like: image, float32: true)
+        let like = output == nil ? image : try image.cropped(lo: box.lo, size: box.size)
+        return try FilterGrid(size: box.size, values: cumulative).volume(like: like, float32: true)
     }
 
-    /// One recursive pass along `axis`, the result rounded to single precision.
-    static func pass(_ grid: inout FilterGrid, _ filter: RecursiveGaussian, axis: Int) {
-        grid.alongAxisLanes(axis, scratchPerLane: 2 * grid.size[axis]) { p, lanes, stride, n, scratch in
+    /// One recursive pass along `axis` over the lines through `region`, the result rounded
+    /// to single precision.
+    static func pass(_ grid: inout FilterGrid, _ filter: RecursiveGaussian, axis: Int, region: FilterRegion? = nil) {
+        grid.alongAxisLanes(axis, region: region, scratchPerLane: 2 * grid.size[axis]) { p, lanes, stride, n, scratch in
             filter.apply(lanes: p, lanes, stride: stride, n, scratch: scratch, roundToFloat: true)
         }
     }

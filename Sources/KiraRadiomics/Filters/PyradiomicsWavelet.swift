@@ -37,6 +37,76 @@ enum PyradiomicsWavelet {
         return out
     }
 
+    /// Only the `output` box of every band, computed on a block of the padded image around
+    /// it (the box grown by the filters' reach, read with the padded image's periodicity, an
+    /// axis kept whole when the block would cover it). Each output voxel sums the same taps
+    /// over the same voxels as on the whole image, so the box equals the whole-image bands
+    /// bit for bit; the maps carry `cropIndex` = the box's corner.
+    static func apply(_ image: Volume, wavelet: String, startLevel: Int, levels: Int, axes: [Int],
+                      output box: FilterRegion) throws -> [FilteredImage] {
+        guard let bank = WaveletFilters.bank(wavelet) else {
+            throw KiraError.invalidArgument("imageType Wavelet: parameter 'wavelet' '\(wavelet)' is not a known wavelet (known: \(WaveletFilters.names.joined(separator: ", ")))")
+        }
+        guard image.timepoints == 1, image.components == 1 else { return try apply(image, wavelet: wavelet, startLevel: startLevel, levels: levels, axes: axes) }
+        let s = image.geometry.size
+        let period = SIMD3(s.x + s.x % 2, s.y + s.y % 2, s.z + s.z % 2)
+        let reach = bank.lo.count * (startLevel + levels)
+        var block = FilterRegion(lo: .zero, size: period)
+        for a in axes where box.size[a] + 2 * reach < period[a] {
+            block.lo[a] = box.lo[a] - reach
+            block.size[a] = box.size[a] + 2 * reach
+        }
+        // The block's voxels: padded index q (periodic over `period`) holds original q mod size.
+        var values: [Double]
+        if (0..<3).allSatisfy({ block.lo[$0] >= 0 && block.lo[$0] + block.size[$0] <= s[$0] }) {
+            values = image.voxels.doubles(box: block.lo, size: block.size, gridSize: s)
+        } else {
+            func source(_ i: Int, _ a: Int) -> Int {
+                var q = (block.lo[a] + i) % period[a]
+                if q < 0 { q += period[a] }
+                return q % s[a]
+            }
+            let all = image.voxels.toDoubles()
+            let xs = (0..<block.size.x).map { source($0, 0) }
+            values = []
+            values.reserveCapacity(block.size.x * block.size.y * block.size.z)
+            for z in 0..<block.size.z {
+                let sz = source(z, 2)
+                for y in 0..<block.size.y {
+                    let row = (sz * s.y + source(y, 1)) * s.x
+                    for x in xs { values.append(all[row + x]) }
+                }
+            }
+        }
+        var data = FilterGrid(size: block.size, values: values)
+        let lo = kernel(bank.lo), hi = kernel(bank.hi)
+        for _ in 0..<startLevel { data = approximation(data, lo: lo, axes: axes) }
+        let like = try image.cropped(lo: box.lo, size: box.size)
+        let offset = box.lo &- block.lo
+        func cut(_ g: FilterGrid) throws -> Volume {
+            var out = [Double](repeating: 0, count: box.size.x * box.size.y * box.size.z)
+            var k = 0
+            for z in 0..<box.size.z { for y in 0..<box.size.y {
+                let row = ((offset.z + z) * g.size.y + offset.y + y) * g.size.x + offset.x
+                for x in 0..<box.size.x { out[k] = g.values[row + x]; k += 1 }
+            } }
+            return try FilterGrid(size: box.size, values: out).volume(like: like)
+        }
+        var out: [FilteredImage] = []
+        for idx in 1...levels {
+            let bands = decompose(data, lo: lo, hi: hi, axes: axes)
+            for band in bands.dropFirst() {
+                let prefix = idx == 1 ? "wavelet-\(band.name)" : "wavelet\(idx)-\(band.name)"
+                out.append(FilteredImage(prefix: prefix, image: try cut(band.grid), cropIndex: box.lo))
+            }
+            data = bands[0].grid
+        }
+        let approx = String(repeating: "L", count: axes.count)
+        let prefix = levels == 1 ? "wavelet-\(approx)" : "wavelet\(levels)-\(approx)"
+        out.append(FilteredImage(prefix: prefix, image: try cut(data), cropIndex: box.lo))
+        return out
+    }
+
     static func kernel(_ f: [Double]) -> LineKernel {
         LineKernel(taps: f, offsets: (0..<f.count).map { f.count / 2 - $0 })
     }

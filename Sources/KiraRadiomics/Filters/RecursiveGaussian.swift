@@ -79,67 +79,144 @@ struct RecursiveGaussian: Sendable {
 
     /// Filters `lanes` lines at once (length ≥ 4) (value i of lane l at `p[i * stride + l]`),
     /// in place; `scratch` holds 2 × n × lanes values. With `roundToFloat` the result is
-    /// rounded to single precision, as ITK stores it.
+    /// rounded to single precision, as ITK stores it. Lanes go two at a time through SIMD2
+    /// (the pointers may alias as far as the compiler knows, so it would not pair them
+    /// itself); every lane sees the same operations in the same order as a scalar loop.
     func apply(lanes p: UnsafeMutablePointer<Double>, _ w: Int, stride: Int, _ ln: Int,
                scratch: UnsafeMutablePointer<Double>, roundToFloat: Bool) {
-        guard ln >= 4 else { return }
+        guard ln >= 4, w > 0 else { return }
+        let pairs = w / 2
         let y1 = scratch, y2 = scratch + ln * w
         @inline(__always) func x(_ i: Int) -> UnsafeMutablePointer<Double> { p + i * stride }
         @inline(__always) func a(_ i: Int) -> UnsafeMutablePointer<Double> { y1 + i * w }
         @inline(__always) func b(_ i: Int) -> UnsafeMutablePointer<Double> { y2 + i * w }
-        let x0 = x(0), x1 = x(1), x2 = x(2), x3 = x(3)
-        let a0 = a(0), a1 = a(1), a2 = a(2), a3 = a(3)
-        for l in 0..<w {
-            let v1 = x0[l]
-            a0[l] = v1 * n0 + v1 * n1 + v1 * n2 + v1 * n3
-            a1[l] = x1[l] * n0 + v1 * n1 + v1 * n2 + v1 * n3
-            a2[l] = x2[l] * n0 + x1[l] * n1 + v1 * n2 + v1 * n3
-            a3[l] = x3[l] * n0 + x2[l] * n1 + x1[l] * n2 + v1 * n3
-            a0[l] -= v1 * bn1 + v1 * bn2 + v1 * bn3 + v1 * bn4
-            a1[l] -= a0[l] * d1 + v1 * bn2 + v1 * bn3 + v1 * bn4
-            a2[l] -= a1[l] * d1 + a0[l] * d2 + v1 * bn3 + v1 * bn4
-            a3[l] -= a2[l] * d1 + a1[l] * d2 + a0[l] * d3 + v1 * bn4
+        // Each step runs once on SIMD2 pairs and once on Double for an odd last lane.
+        @inline(__always) func lanes(_ body: (Int, Bool) -> Void) {
+            for k in 0..<pairs { body(2 * k, true) }
+            if w % 2 == 1 { body(w - 1, false) }
+        }
+        lanes { l, pair in
+            if pair { causalHead(SIMD2<Double>.self, x, a, l) } else { causalHead(Double.self, x, a, l) }
         }
         if ln > 4 {
             for i in 4..<ln {
                 let xi = x(i), xa = x(i - 1), xb = x(i - 2), xc = x(i - 3)
                 let yi = a(i), ya = a(i - 1), yb = a(i - 2), yc = a(i - 3), yd = a(i - 4)
-                for l in 0..<w {
-                    yi[l] = xi[l] * n0 + xa[l] * n1 + xb[l] * n2 + xc[l] * n3
-                    yi[l] -= ya[l] * d1 + yb[l] * d2 + yc[l] * d3 + yd[l] * d4
+                for k in 0..<pairs {
+                    let l = 2 * k
+                    step(SIMD2<Double>.self, out: yi + l, xs: (xi + l, xa + l, xb + l, xc + l), ys: (ya + l, yb + l, yc + l, yd + l),
+                         n: (n0, n1, n2, n3))
+                }
+                if w % 2 == 1 {
+                    let l = w - 1
+                    step(Double.self, out: yi + l, xs: (xi + l, xa + l, xb + l, xc + l), ys: (ya + l, yb + l, yc + l, yd + l),
+                         n: (n0, n1, n2, n3))
                 }
             }
         }
-        let e0 = x(ln - 1), e1 = x(ln - 2), e2 = x(ln - 3)
-        let b0 = b(ln - 1), b1 = b(ln - 2), b2 = b(ln - 3), b3 = b(ln - 4)
-        for l in 0..<w {
-            let v2 = e0[l]
-            b0[l] = v2 * m1 + v2 * m2 + v2 * m3 + v2 * m4
-            b1[l] = e0[l] * m1 + v2 * m2 + v2 * m3 + v2 * m4
-            b2[l] = e1[l] * m1 + e0[l] * m2 + v2 * m3 + v2 * m4
-            b3[l] = e2[l] * m1 + e1[l] * m2 + e0[l] * m3 + v2 * m4
-            b0[l] -= v2 * bm1 + v2 * bm2 + v2 * bm3 + v2 * bm4
-            b1[l] -= b0[l] * d1 + v2 * bm2 + v2 * bm3 + v2 * bm4
-            b2[l] -= b1[l] * d1 + b0[l] * d2 + v2 * bm3 + v2 * bm4
-            b3[l] -= b2[l] * d1 + b1[l] * d2 + b0[l] * d3 + v2 * bm4
+        lanes { l, pair in
+            if pair { anticausalHead(SIMD2<Double>.self, x, b, ln, l) } else { anticausalHead(Double.self, x, b, ln, l) }
         }
         var i = ln - 4
         while i > 0 {
             let xa = x(i), xb = x(i + 1), xc = x(i + 2), xd = x(i + 3)
             let yo = b(i - 1), ya = b(i), yb = b(i + 1), yc = b(i + 2), yd = b(i + 3)
-            for l in 0..<w {
-                yo[l] = xa[l] * m1 + xb[l] * m2 + xc[l] * m3 + xd[l] * m4
-                yo[l] -= ya[l] * d1 + yb[l] * d2 + yc[l] * d3 + yd[l] * d4
+            for k in 0..<pairs {
+                let l = 2 * k
+                step(SIMD2<Double>.self, out: yo + l, xs: (xa + l, xb + l, xc + l, xd + l), ys: (ya + l, yb + l, yc + l, yd + l),
+                     n: (m1, m2, m3, m4))
+            }
+            if w % 2 == 1 {
+                let l = w - 1
+                step(Double.self, out: yo + l, xs: (xa + l, xb + l, xc + l, xd + l), ys: (ya + l, yb + l, yc + l, yd + l),
+                     n: (m1, m2, m3, m4))
             }
             i -= 1
         }
         for i in 0..<ln {
             let xi = x(i), ya = a(i), yb = b(i)
-            if roundToFloat {
-                for l in 0..<w { xi[l] = Double(Float(ya[l] + yb[l])) }
-            } else {
-                for l in 0..<w { xi[l] = ya[l] + yb[l] }
+            for k in 0..<pairs {
+                let l = 2 * k
+                let s = Lane<SIMD2<Double>>.load(ya + l) + Lane<SIMD2<Double>>.load(yb + l)
+                Lane<SIMD2<Double>>.store(roundToFloat ? SIMD2(Double(Float(s[0])), Double(Float(s[1]))) : s, xi + l)
+            }
+            if w % 2 == 1 {
+                let s = ya[w - 1] + yb[w - 1]
+                xi[w - 1] = roundToFloat ? Double(Float(s)) : s
             }
         }
+    }
+
+    /// One recursion step: out = Σ xₖ·nₖ − Σ yₖ·dₖ, summed left to right.
+    @inline(__always)
+    private func step<V: LaneValue>(_: V.Type, out: UnsafeMutablePointer<Double>,
+                                    xs: (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>),
+                                    ys: (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>),
+                                    n: (Double, Double, Double, Double)) {
+        typealias L = Lane<V>
+        let f = L.load(xs.0) * V(n.0) + L.load(xs.1) * V(n.1) + L.load(xs.2) * V(n.2) + L.load(xs.3) * V(n.3)
+        let g = L.load(ys.0) * V(d1) + L.load(ys.1) * V(d2) + L.load(ys.2) * V(d3) + L.load(ys.3) * V(d4)
+        L.store(f - g, out)
+    }
+
+    /// The first four causal outputs, the signal continued with its first value.
+    @inline(__always)
+    private func causalHead<V: LaneValue>(_: V.Type, _ x: (Int) -> UnsafeMutablePointer<Double>,
+                                          _ a: (Int) -> UnsafeMutablePointer<Double>, _ l: Int) {
+        typealias L = Lane<V>
+        let v1 = L.load(x(0) + l), x1 = L.load(x(1) + l), x2 = L.load(x(2) + l), x3 = L.load(x(3) + l)
+        let N0 = V(n0), N1 = V(n1), N2 = V(n2), N3 = V(n3)
+        let B1 = V(bn1), B2 = V(bn2), B3 = V(bn3), B4 = V(bn4), D1 = V(d1), D2 = V(d2), D3 = V(d3)
+        var a0 = v1 * N0 + v1 * N1 + v1 * N2 + v1 * N3
+        var a1 = x1 * N0 + v1 * N1 + v1 * N2 + v1 * N3
+        var a2 = x2 * N0 + x1 * N1 + v1 * N2 + v1 * N3
+        var a3 = x3 * N0 + x2 * N1 + x1 * N2 + v1 * N3
+        a0 = a0 - (v1 * B1 + v1 * B2 + v1 * B3 + v1 * B4)
+        a1 = a1 - (a0 * D1 + v1 * B2 + v1 * B3 + v1 * B4)
+        a2 = a2 - (a1 * D1 + a0 * D2 + v1 * B3 + v1 * B4)
+        a3 = a3 - (a2 * D1 + a1 * D2 + a0 * D3 + v1 * B4)
+        L.store(a0, a(0) + l); L.store(a1, a(1) + l); L.store(a2, a(2) + l); L.store(a3, a(3) + l)
+    }
+
+    /// The last four anticausal outputs, the signal continued with its last value.
+    @inline(__always)
+    private func anticausalHead<V: LaneValue>(_: V.Type, _ x: (Int) -> UnsafeMutablePointer<Double>,
+                                              _ b: (Int) -> UnsafeMutablePointer<Double>, _ ln: Int, _ l: Int) {
+        typealias L = Lane<V>
+        let v2 = L.load(x(ln - 1) + l), e1 = L.load(x(ln - 2) + l), e2 = L.load(x(ln - 3) + l)
+        let M1 = V(m1), M2 = V(m2), M3 = V(m3), M4 = V(m4)
+        let B1 = V(bm1), B2 = V(bm2), B3 = V(bm3), B4 = V(bm4), D1 = V(d1), D2 = V(d2), D3 = V(d3)
+        var b0 = v2 * M1 + v2 * M2 + v2 * M3 + v2 * M4
+        var b1 = v2 * M1 + v2 * M2 + v2 * M3 + v2 * M4
+        var b2 = e1 * M1 + v2 * M2 + v2 * M3 + v2 * M4
+        var b3 = e2 * M1 + e1 * M2 + v2 * M3 + v2 * M4
+        b0 = b0 - (v2 * B1 + v2 * B2 + v2 * B3 + v2 * B4)
+        b1 = b1 - (b0 * D1 + v2 * B2 + v2 * B3 + v2 * B4)
+        b2 = b2 - (b1 * D1 + b0 * D2 + v2 * B3 + v2 * B4)
+        b3 = b3 - (b2 * D1 + b1 * D2 + b0 * D3 + v2 * B4)
+        L.store(b0, b(ln - 1) + l); L.store(b1, b(ln - 2) + l); L.store(b2, b(ln - 3) + l); L.store(b3, b(ln - 4) + l)
+    }
+}
+
+/// A Double or a pair of Doubles, so one recursion body serves both.
+protocol LaneValue {
+    init(_ d: Double)
+    static func * (a: Self, b: Self) -> Self
+    static func + (a: Self, b: Self) -> Self
+    static func - (a: Self, b: Self) -> Self
+}
+
+extension Double: LaneValue {}
+extension SIMD2: LaneValue where Scalar == Double {
+    init(_ d: Double) { self.init(repeating: d) }
+}
+
+/// Unaligned loads and stores of a lane value from lane-major storage.
+enum Lane<V: LaneValue> {
+    @inline(__always) static func load(_ p: UnsafeMutablePointer<Double>) -> V {
+        UnsafeRawPointer(p).loadUnaligned(as: V.self)
+    }
+    @inline(__always) static func store(_ v: V, _ p: UnsafeMutablePointer<Double>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: V.self)
     }
 }

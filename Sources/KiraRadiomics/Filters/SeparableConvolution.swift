@@ -72,7 +72,14 @@ extension FilterGrid {
                     for k in 0..<kernel.taps.count {
                         guard let j = boundary.index(i + kernel.offsets[k], n) else { continue }
                         let t = kernel.taps[k], src = p + j * stride
-                        for l in 0..<lanes { o[l] += t * src[l] }
+                        // Pairs through SIMD2 (the compiler cannot rule out aliasing here).
+                        let t2 = SIMD2(repeating: t)
+                        var l = 0
+                        while l + 1 < lanes {
+                            Lane<SIMD2<Double>>.store(Lane<SIMD2<Double>>.load(o + l) + t2 * Lane<SIMD2<Double>>.load(src + l), o + l)
+                            l += 2
+                        }
+                        if l < lanes { o[l] += t * src[l] }
                     }
                 }
                 for i in 0..<n {

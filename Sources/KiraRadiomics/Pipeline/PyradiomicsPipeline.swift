@@ -54,17 +54,34 @@ public enum PyradiomicsPipeline {
             }
         }
         let classes = ["firstorder", "glcm", "glrlm", "glszm", "gldm", "ngtdm"].filter { enabled[$0] != nil }
+        // pyradiomics filters the whole (preprocessed) image; only the ROI box of each map is
+        // kept, and LoG and wavelets compute just that box (equal to the whole-image maps).
+        let region = FilterRegion(lo: box.lo, size: box.size)
+        var maps: [(prefix: String, roi: CroppedROI, settings: ExtractionSettings)] = []
         for spec in s.imageTypes {
-            // pyradiomics filters the whole (preprocessed) image; the maps must share its grid
-            // because the ROI box below indexes them, so no ROI crop is requested.
-            for filtered in try ImageFilters.apply(spec, to: image, mask: nil) {
-                var local = s
-                applyOverrides(spec.parameters, to: &local)
-                let roi = cropped(filtered.image, featureMask, box)
-                let (values, greyLevels) = try classFeatures(roi, classes: classes, settings: local)
-                for c in classes { rows += output(filtered.prefix, c, values[c] ?? [:], enabled[c] ?? [], local) }
-                if filtered.prefix == "original" { diagnostics["grey_levels"] = .integer(greyLevels) }
+            var local = s
+            applyOverrides(spec.parameters, to: &local)
+            for filtered in try ImageFilters.apply(spec, to: image, mask: nil, output: region) {
+                maps.append((filtered.prefix, cropped(filtered.image, featureMask, box, grid: image.geometry.size, mapOrigin: filtered.cropIndex ?? .zero), local))
             }
+        }
+        // Every (map, class) pair is one job, so both cores stay busy across maps.
+        var jobs: [@Sendable () -> [String: Double]] = []
+        var greyLevels: [Int] = []
+        for m in maps {
+            let (mapJobs, ng) = try classJobs(m.roi, classes: classes, settings: m.settings)
+            jobs += mapJobs
+            greyLevels.append(ng)
+        }
+        let all = jobs
+        let results = ConcurrentResults<[String: Double]>(count: all.count)
+        DispatchQueue.concurrentPerform(iterations: all.count) { results.set($0, all[$0]()) }
+        let values = results.values
+        for (k, m) in maps.enumerated() {
+            for (j, c) in classes.enumerated() {
+                rows += output(m.prefix, c, values[k * classes.count + j] ?? [:], enabled[c] ?? [], m.settings)
+            }
+            if m.prefix == "original" { diagnostics["grey_levels"] = .integer(greyLevels[k]) }
         }
         diagnostics["features_defined"] = .integer(rows.filter { $0.value.number != nil }.count)
         diagnostics["features_undefined"] = .integer(rows.filter { $0.value.number == nil }.count)
@@ -146,30 +163,37 @@ public enum PyradiomicsPipeline {
 
     /// Every non-shape class on one cropped response map, computed concurrently.
     static func classFeatures(_ roi: CroppedROI, classes: [String], settings s: ExtractionSettings) throws -> ([String: [String: Double]], Int) {
+        let (jobs, ng) = try classJobs(roi, classes: classes, settings: s)
+        let results = ConcurrentResults<[String: Double]>(count: jobs.count)
+        DispatchQueue.concurrentPerform(iterations: jobs.count) { results.set($0, jobs[$0]()) }
+        var out: [String: [String: Double]] = [:]
+        for (c, r) in zip(classes, results.values) { out[c] = r ?? [:] }
+        return (out, ng)
+    }
+
+    /// One job per class (in `classes` order) on one cropped response map, and its number of
+    /// grey levels.
+    static func classJobs(_ roi: CroppedROI, classes: [String], settings s: ExtractionSettings) throws -> ([@Sendable () -> [String: Double]], Int) {
         let bad = roi.roiValues.filter { !$0.isFinite }.count
         if bad > 0 { throw KiraError.invalidData("the image has \(bad) non-finite (NaN or infinite) voxel(s) inside the region of interest") }
         let g = levels(roi, s.features.discretisation)
         let o = textureOptions(s, spacing: roi.spacing)
-        let jobs: [(String, @Sendable () -> [String: Double])] = classes.map { c in
+        let jobs: [@Sendable () -> [String: Double]] = classes.map { c in
             switch c {
             case "firstorder":
-                return (c, {
+                return {
                     let lv = zip(g.levels, roi.mask).compactMap { $1 ? $0 : nil }
                     return PyradiomicsFirstOrder.features(values: roi.roiValues, levels: lv, shift: s.voxelArrayShift,
                                                           voxelVolume: roi.spacing.x * roi.spacing.y * roi.spacing.z)
-                })
-            case "glcm": return (c, { PyradiomicsTexture.glcmFeatures(PyradiomicsTexture.glcm(g, o), ng: g.ng) })
-            case "glrlm": return (c, { PyradiomicsTexture.runFeatures(PyradiomicsTexture.glrlm(g, o), names: .glrlm) })
-            case "glszm": return (c, { PyradiomicsTexture.runFeatures(PyradiomicsTexture.glszm(g, o), names: .glszm) })
-            case "gldm": return (c, { PyradiomicsTexture.runFeatures(PyradiomicsTexture.gldm(g, o), names: .gldm) })
-            default: return (c, { PyradiomicsTexture.ngtdmFeatures(PyradiomicsTexture.ngtdm(g, o)) })
+                }
+            case "glcm": return { PyradiomicsTexture.glcmFeatures(PyradiomicsTexture.glcm(g, o), ng: g.ng) }
+            case "glrlm": return { PyradiomicsTexture.runFeatures(PyradiomicsTexture.glrlm(g, o), names: .glrlm) }
+            case "glszm": return { PyradiomicsTexture.runFeatures(PyradiomicsTexture.glszm(g, o), names: .glszm) }
+            case "gldm": return { PyradiomicsTexture.runFeatures(PyradiomicsTexture.gldm(g, o), names: .gldm) }
+            default: return { PyradiomicsTexture.ngtdmFeatures(PyradiomicsTexture.ngtdm(g, o)) }
             }
         }
-        let results = ConcurrentResults<[String: Double]>(count: jobs.count)
-        DispatchQueue.concurrentPerform(iterations: jobs.count) { results.set($0, jobs[$0].1()) }
-        var out: [String: [String: Double]] = [:]
-        for (k, r) in zip(jobs, results.values) { out[k.0] = r ?? [:] }
-        return (out, g.ng)
+        return (jobs, g.ng)
     }
 
     // MARK: Output rows
@@ -292,15 +316,18 @@ public enum PyradiomicsPipeline {
         return try Volume(geometry: geometry, voxels: voxels, metadata: v.metadata)
     }
 
-    static func cropped(_ image: Volume, _ m: [Bool], _ box: Box) -> CroppedROI {
+    /// `image` may be a map cut to a box: it then sits at `mapOrigin` of the grid (of size
+    /// `grid`) that `m` and `box` index.
+    static func cropped(_ image: Volume, _ m: [Bool], _ box: Box, grid: SIMD3<Int>? = nil, mapOrigin: SIMD3<Int> = .zero) -> CroppedROI {
         let g = image.geometry
         let n = box.size
         // The box's voxels only: the rest of the image is never converted.
-        let values = image.voxels.doubles(box: box.lo, size: n, gridSize: g.size)
+        let values = image.voxels.doubles(box: box.lo &- mapOrigin, size: n, gridSize: g.size)
+        let full = grid ?? g.size
         var mask: [Bool] = []
         mask.reserveCapacity(n.x * n.y * n.z)
         for z in box.lo.z...box.hi.z { for y in box.lo.y...box.hi.y {
-            let row = (z * g.size.y + y) * g.size.x
+            let row = (z * full.y + y) * full.x
             mask.append(contentsOf: m[(row + box.lo.x)...(row + box.hi.x)])
         } }
         return CroppedROI(nx: n.x, ny: n.y, nz: n.z, spacing: g.spacing, values: values, mask: mask)
