@@ -185,8 +185,9 @@ public enum ImageFilters {
         }
         if ibsi { return Plan(reach: reach, run: run) }
         return Plan(reach: reach, run: run, inBox: { image, box in
-            try zip(sigmas, raw).map { sigma, value in
-                FilteredImage(prefix: RecursiveLoG.prefix(value), image: try RecursiveLoG.apply(image, sigma: sigma, output: box), cropIndex: box.lo)
+            let input = try FilterGrid(image)
+            return try zip(sigmas, raw).map { sigma, value in
+                FilteredImage(prefix: RecursiveLoG.prefix(value), image: try RecursiveLoG.apply(input, like: image, sigma: sigma, output: box), cropIndex: box.lo)
             }
         })
     }

@@ -149,3 +149,69 @@ struct FilterGrid {
         return try Volume(geometry: v.geometry, voxels: voxels, metadata: v.metadata)
     }
 }
+
+extension FilterGrid {
+    /// Filters every line along `axis` and keeps the outputs at `keep` along it: the result
+    /// is this grid with that axis cut to `keep`. `body` reads value i of lane l at
+    /// `input[i * stride + l]` (i < n) and writes output k ∈ `keep` at
+    /// `out[(k − keep.lowerBound) * outStride + l]`; it gets `scratchPerLane × lanes` values of
+    /// scratch. Lanes are contiguous (lines along x are transposed in blocks of 16), and
+    /// blocks run in parallel. A later pass along another axis then runs on the smaller grid,
+    /// which is how a separable filter computes one box of its output and nothing else.
+    func filterLines(_ axis: Int, keep: Range<Int>, scratchPerLane: Int,
+                     _ body: @Sendable (_ input: UnsafeMutablePointer<Double>, _ lanes: Int, _ stride: Int, _ n: Int,
+                                        _ out: UnsafeMutablePointer<Double>, _ outStride: Int,
+                                        _ scratch: UnsafeMutablePointer<Double>) -> Void) -> FilterGrid {
+        let s = size
+        var outSize = s
+        outSize[axis] = keep.count
+        var result = FilterGrid(size: outSize, values: [Double](repeating: 0, count: outSize.x * outSize.y * outSize.z))
+        guard count > 0, keep.count > 0 else { return result }
+        let kc = keep.count
+        values.withUnsafeBufferPointer { inBuf in
+            result.values.withUnsafeMutableBufferPointer { outBuf in
+                // `body` only reads its input (the pointer type is shared with in-place callers).
+                let src = SharedBuffer(p: UnsafeMutablePointer(mutating: inBuf.baseAddress!)), dst = SharedBuffer(p: outBuf.baseAddress!)
+                if axis == 0 {
+                    let n = s.x, lines = s.y * s.z, block = 16
+                    let jobs = (lines + block - 1) / block
+                    parallelChunks(jobs, chunks: 128) { range in
+                        let scratch = UnsafeMutablePointer<Double>.allocate(capacity: max(scratchPerLane, 1) * block)
+                        let t = UnsafeMutablePointer<Double>.allocate(capacity: n * block)
+                        let u = UnsafeMutablePointer<Double>.allocate(capacity: kc * block)
+                        defer { scratch.deallocate(); t.deallocate(); u.deallocate() }
+                        for job in range {
+                            let first = job * block, lanes = min(block, lines - first)
+                            for l in 0..<lanes {
+                                let row = src.p + (first + l) * n
+                                for i in 0..<n { t[i * lanes + l] = row[i] }
+                            }
+                            body(t, lanes, lanes, n, u, lanes, scratch)
+                            for l in 0..<lanes {
+                                let row = dst.p + (first + l) * kc
+                                for i in 0..<kc { row[i] = u[i * lanes + l] }
+                            }
+                        }
+                    }
+                    return
+                }
+                // Along y: per slice, lanes are the row's x; along z: lanes are the whole plane.
+                let n = s[axis]
+                let stride = axis == 1 ? s.x : s.x * s.y
+                let groups = axis == 1 ? s.z : 1
+                let inGroup = axis == 1 ? s.x * s.y : 0, outGroup = axis == 1 ? s.x * kc : 0
+                let block = 256, perGroup = (stride + block - 1) / block
+                parallelChunks(groups * perGroup, chunks: 128) { range in
+                    let scratch = UnsafeMutablePointer<Double>.allocate(capacity: max(scratchPerLane, 1) * block)
+                    defer { scratch.deallocate() }
+                    for job in range {
+                        let g = job / perGroup, lo = (job % perGroup) * block
+                        let lanes = min(block, stride - lo)
+                        body(src.p + g * inGroup + lo, lanes, stride, n, dst.p + g * outGroup + lo, stride, scratch)
+                    }
+                }
+            }
+        }
+        return result
+    }
+}

@@ -18,10 +18,14 @@ enum RecursiveLoG {
     }
 
     /// With `output`, only that box of the map is computed and returned (its voxels equal
-    /// the whole-image map's bit for bit): each term's first pass still filters every line,
-    /// but a later pass only needs the lines through the box along the axes already filtered.
+    /// the whole-image map's bit for bit). Every pass keeps only the box's range along its
+    /// axis, so each term's later passes run on an ever smaller grid.
     static func apply(_ image: Volume, sigma: Double, output: FilterRegion? = nil) throws -> Volume {
-        let input = try FilterGrid(image)
+        try apply(try FilterGrid(image), like: image, sigma: sigma, output: output)
+    }
+
+    /// `input` holds `image`'s voxels (converted once for several σ).
+    static func apply(_ input: FilterGrid, like image: Volume, sigma: Double, output: FilterRegion? = nil) throws -> Volume {
         let s = input.size
         let spacing = image.geometry.spacing
         guard s.x >= 4, s.y >= 4, s.z >= 4 else {
@@ -32,26 +36,14 @@ enum RecursiveLoG {
         for d in 0..<3 {
             var work = input
             // ITK's order: the second derivative along d, then the other axes ascending.
-            var region = FilterRegion(lo: .zero, size: s)
             for (k, a) in ([d] + (0..<3).filter { $0 != d }).enumerated() {
-                let order: RecursiveGaussian.Order = k == 0 ? .second : .zero
-                pass(&work, RecursiveGaussian(sigma: sigma, spacing: spacing[a], order: order, normalizeAcrossScale: true), axis: a, region: region)
-                region.lo[a] = box.lo[a]
-                region.size[a] = box.size[a]
+                let filter = RecursiveGaussian(sigma: sigma, spacing: spacing[a], order: k == 0 ? .second : .zero, normalizeAcrossScale: true)
+                work = pass(work, filter, axis: a, keep: box.lo[a]..<(box.lo[a] + box.size[a]))
             }
             let scale = 1.0 / (spacing[d] * spacing[d])
             work.values.withUnsafeBufferPointer { w in
                 cumulative.withUnsafeMutableBufferPointer { c in
-                    var i = 0
-                    for z in box.lo.z..<(box.lo.z + box.size.z) {
-                        for y in box.lo.y..<(box.lo.y + box.size.y) {
-                            let row = (z * s.y + y) * s.x + box.lo.x
-                            for x in 0..<box.size.x {
-                                c[i] = Double(Float(c[i] + w[row + x] * scale))
-                                i += 1
-                            }
-                        }
-                    }
+                    for i in 0..<c.count { c[i] = Double(Float(c[i] + w[i] * scale)) }
                 }
             }
         }
@@ -59,11 +51,11 @@ enum RecursiveLoG {
         return try FilterGrid(size: box.size, values: cumulative).volume(like: like, float32: true)
     }
 
-    /// One recursive pass along `axis` over the lines through `region`, the result rounded
-    /// to single precision.
-    static func pass(_ grid: inout FilterGrid, _ filter: RecursiveGaussian, axis: Int, region: FilterRegion? = nil) {
-        grid.alongAxisLanes(axis, region: region, scratchPerLane: 2 * grid.size[axis]) { p, lanes, stride, n, scratch in
-            filter.apply(lanes: p, lanes, stride: stride, n, scratch: scratch, roundToFloat: true)
+    /// One recursive pass along `axis`, the outputs at `keep` kept and rounded to single
+    /// precision.
+    static func pass(_ grid: FilterGrid, _ filter: RecursiveGaussian, axis: Int, keep: Range<Int>) -> FilterGrid {
+        grid.filterLines(axis, keep: keep, scratchPerLane: 2 * grid.size[axis]) { p, lanes, stride, n, out, outStride, scratch in
+            filter.apply(lanes: p, lanes, stride: stride, n, out: out, outStride: outStride, keep: keep, scratch: scratch, roundToFloat: true)
         }
     }
 

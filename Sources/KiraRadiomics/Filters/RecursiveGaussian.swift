@@ -77,12 +77,16 @@ struct RecursiveGaussian: Sendable {
         bm1 = d1 * sM / sd; bm2 = d2 * sM / sd; bm3 = d3 * sM / sd; bm4 = d4 * sM / sd
     }
 
-    /// Filters `lanes` lines at once (length ≥ 4) (value i of lane l at `p[i * stride + l]`),
-    /// in place; `scratch` holds 2 × n × lanes values. With `roundToFloat` the result is
-    /// rounded to single precision, as ITK stores it. Lanes go two at a time through SIMD2
-    /// (the pointers may alias as far as the compiler knows, so it would not pair them
-    /// itself); every lane sees the same operations in the same order as a scalar loop.
+    /// Filters `lanes` lines at once (length ≥ 4): value i of lane l is read at
+    /// `p[i * stride + l]`, and for i in `keep` the output is written at
+    /// `out[(i − keep.lowerBound) * outStride + l]` (`out` may be `p`). The causal pass stops
+    /// at the end of `keep` and the anticausal one at its start, which changes no kept value.
+    /// `scratch` holds 2 × n × lanes values. With `roundToFloat` the result is rounded to
+    /// single precision, as ITK stores it. Lanes go two at a time through SIMD2 (the pointers
+    /// may alias as far as the compiler knows, so it would not pair them itself); every lane
+    /// sees the same operations in the same order as a scalar loop.
     func apply(lanes p: UnsafeMutablePointer<Double>, _ w: Int, stride: Int, _ ln: Int,
+               out: UnsafeMutablePointer<Double>, outStride: Int, keep: Range<Int>,
                scratch: UnsafeMutablePointer<Double>, roundToFloat: Bool) {
         guard ln >= 4, w > 0 else { return }
         let pairs = w / 2
@@ -98,8 +102,9 @@ struct RecursiveGaussian: Sendable {
         lanes { l, pair in
             if pair { causalHead(SIMD2<Double>.self, x, a, l) } else { causalHead(Double.self, x, a, l) }
         }
-        if ln > 4 {
-            for i in 4..<ln {
+        let causalEnd = min(ln, keep.upperBound)
+        if causalEnd > 4 {
+            for i in 4..<causalEnd {
                 let xi = x(i), xa = x(i - 1), xb = x(i - 2), xc = x(i - 3)
                 let yi = a(i), ya = a(i - 1), yb = a(i - 2), yc = a(i - 3), yd = a(i - 4)
                 for k in 0..<pairs {
@@ -118,7 +123,7 @@ struct RecursiveGaussian: Sendable {
             if pair { anticausalHead(SIMD2<Double>.self, x, b, ln, l) } else { anticausalHead(Double.self, x, b, ln, l) }
         }
         var i = ln - 4
-        while i > 0 {
+        while i > max(0, keep.lowerBound) {
             let xa = x(i), xb = x(i + 1), xc = x(i + 2), xd = x(i + 3)
             let yo = b(i - 1), ya = b(i), yb = b(i + 1), yc = b(i + 2), yd = b(i + 3)
             for k in 0..<pairs {
@@ -133,8 +138,8 @@ struct RecursiveGaussian: Sendable {
             }
             i -= 1
         }
-        for i in 0..<ln {
-            let xi = x(i), ya = a(i), yb = b(i)
+        for i in keep {
+            let xi = out + (i - keep.lowerBound) * outStride, ya = a(i), yb = b(i)
             for k in 0..<pairs {
                 let l = 2 * k
                 let s = Lane<SIMD2<Double>>.load(ya + l) + Lane<SIMD2<Double>>.load(yb + l)
