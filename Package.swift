@@ -37,6 +37,7 @@ let package = Package(
         .target(name: "CRaster", linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg"), .linkedLibrary("z")]),
         .systemLibrary(name: "CTiff", pkgConfig: "libtiff-4", providers: [.apt(["libtiff-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CDeflate", pkgConfig: "libdeflate", providers: [.apt(["libdeflate-dev"])]),
         // DICOM files and series (dcmtk, OpenJPEG) → Volume.
         .target(
             name: "KiraDICOM",
@@ -46,7 +47,7 @@ let package = Package(
         .target(
             name: "KiraIO",
             dependencies: [
-                "KiraCore", "CNifti", "CRaster", "CTiff", "CZlib",
+                "KiraCore", "CNifti", "CRaster", "CTiff", "CZlib", "CDeflate",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

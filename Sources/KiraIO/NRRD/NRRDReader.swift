@@ -129,6 +129,29 @@ public enum NRRDReader {
             return convert(UnsafeRawBufferPointer(rebasing: region[start..<(start + bytesNeeded)]), type: h.type, count: count, bigEndian: h.bigEndian)
         case .gzip:
             let compressed = UnsafeRawBufferPointer(rebasing: region[offset...])
+            let swap = h.bigEndian != (1.bigEndian == 1)
+            if h.byteSkip == 0, !swap || h.type.byteSize == 1 {
+                // Straight into the voxel array: no zeroed byte buffer, no second copy.
+                func direct<T>(_: T.Type) throws -> [T] {
+                    try [T](unsafeUninitializedCapacity: count) { buf, initialised in
+                        do {
+                            try Zlib.inflate(compressed, into: UnsafeMutableRawBufferPointer(buf), path: dataPath)
+                        } catch let KiraError.truncated(p, reason) {
+                            throw KiraError.truncated(path: p, reason: reason + context + " (sizes \(h.sizes.map(String.init).joined(separator: " ")), type \(h.type.rawValue))")
+                        }
+                        initialised = count
+                    }
+                }
+                switch h.type {
+                case .uint8: return .uint8(try direct(UInt8.self))
+                case .int16: return .int16(try direct(Int16.self))
+                case .uint16: return .uint16(try direct(UInt16.self))
+                case .int32: return .int32(try direct(Int32.self))
+                case .float32: return .float32(try direct(Float.self))
+                case .float64: return .float64(try direct(Double.self))
+                default: break
+                }
+            }
             let bytes: [UInt8]
             do {
                 bytes = try Zlib.inflate(compressed, skip: h.byteSkip, expected: bytesNeeded, path: dataPath)

@@ -78,6 +78,18 @@ final class ZlibInflater {
 }
 
 enum Zlib {
+    /// Decompresses gzip (or zlib) `input` into `output`, which it must fill exactly: by
+    /// libdeflate when it can, else by zlib, whose errors name what is wrong.
+    static func inflate(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer, path: String) throws {
+        if let d = DeflateDecompressor(), d.inflate(input, into: output) { return }
+        let inflater = try ZlibInflater(path: path)
+        let r = try inflater.inflate(input, into: output, path: path)
+        guard r.produced == output.count else {
+            let cut = r.streamEnded ? "" : " (compressed stream cut short)"
+            throw KiraError.truncated(path: path, reason: "gzip data holds \(r.produced) bytes of voxels, header declares \(output.count)\(cut)")
+        }
+    }
+
     /// Decompresses gzip (or zlib) `input` and returns the `expected` bytes that follow the
     /// first `skip` decompressed bytes; a stream that ends early is `.truncated`.
     static func inflate(_ input: UnsafeRawBufferPointer, skip: Int, expected: Int, path: String) throws -> [UInt8] {

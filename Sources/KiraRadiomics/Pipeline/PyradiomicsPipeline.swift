@@ -29,6 +29,34 @@ public enum PyradiomicsPipeline {
         var diagnostics = p.diagnostics
         let (image, original, featureMask, box) = (p.image, p.originalMask, p.featureMask, p.box)
         let enabled = s.enabledFeatures ?? Dictionary(uniqueKeysWithValues: SettingsFile.pyradiomicsClasses.filter { $0 != "shape2D" }.map { ($0, [String]()) })
+        let classes = ["firstorder", "glcm", "glrlm", "glszm", "gldm", "ngtdm"].filter { enabled[$0] != nil }
+        // pyradiomics filters the whole (preprocessed) image; only the ROI box of each map is
+        // kept, and LoG and wavelets compute just that box (equal to the whole-image maps).
+        // Each image type is one task, and each (map, class) pair one more as soon as its map
+        // exists, so both cores stay busy while shape runs here.
+        let region = FilterRegion(lo: box.lo, size: box.size)
+        let specs = ConcurrentResults<Result<[MapOutput], any Error>>(count: s.imageTypes.count)
+        let group = DispatchGroup(), queue = DispatchQueue.global(qos: .userInitiated)
+        let settings = s
+        for (i, spec) in s.imageTypes.enumerated() {
+            queue.async(group: group) {
+                do {
+                    var local = settings
+                    applyOverrides(spec.parameters, to: &local)
+                    var outs: [MapOutput] = []
+                    for filtered in try ImageFilters.apply(spec, to: image, mask: nil, output: region) {
+                        let roi = cropped(filtered.image, featureMask, box, grid: image.geometry.size, mapOrigin: filtered.cropIndex ?? .zero)
+                        let (jobs, ng) = try classJobs(roi, classes: classes, settings: local)
+                        let m = MapOutput(prefix: filtered.prefix, settings: local, greyLevels: ng, count: jobs.count)
+                        for (j, job) in jobs.enumerated() { queue.async(group: group) { m.values.set(j, job()) } }
+                        outs.append(m)
+                    }
+                    specs.set(i, .success(outs))
+                } catch {
+                    specs.set(i, .failure(error))
+                }
+            }
+        }
         var rows: [FeatureRow] = []
         let shapeMask = s.resegmentShape ? featureMask : original
         if let names = enabled["shape"] {
@@ -53,39 +81,34 @@ public enum PyradiomicsPipeline {
                 }
             }
         }
-        let classes = ["firstorder", "glcm", "glrlm", "glszm", "gldm", "ngtdm"].filter { enabled[$0] != nil }
-        // pyradiomics filters the whole (preprocessed) image; only the ROI box of each map is
-        // kept, and LoG and wavelets compute just that box (equal to the whole-image maps).
-        let region = FilterRegion(lo: box.lo, size: box.size)
-        var maps: [(prefix: String, roi: CroppedROI, settings: ExtractionSettings)] = []
-        for spec in s.imageTypes {
-            var local = s
-            applyOverrides(spec.parameters, to: &local)
-            for filtered in try ImageFilters.apply(spec, to: image, mask: nil, output: region) {
-                maps.append((filtered.prefix, cropped(filtered.image, featureMask, box, grid: image.geometry.size, mapOrigin: filtered.cropIndex ?? .zero), local))
+        group.wait()
+        for result in specs.values {
+            guard let result else { continue }
+            for m in try result.get() {
+                let values = m.values.values
+                for (j, c) in classes.enumerated() {
+                    rows += output(m.prefix, c, values[j] ?? [:], enabled[c] ?? [], m.settings)
+                }
+                if m.prefix == "original" { diagnostics["grey_levels"] = .integer(m.greyLevels) }
             }
-        }
-        // Every (map, class) pair is one job, so both cores stay busy across maps.
-        var jobs: [@Sendable () -> [String: Double]] = []
-        var greyLevels: [Int] = []
-        for m in maps {
-            let (mapJobs, ng) = try classJobs(m.roi, classes: classes, settings: m.settings)
-            jobs += mapJobs
-            greyLevels.append(ng)
-        }
-        let all = jobs
-        let results = ConcurrentResults<[String: Double]>(count: all.count)
-        DispatchQueue.concurrentPerform(iterations: all.count) { results.set($0, all[$0]()) }
-        let values = results.values
-        for (k, m) in maps.enumerated() {
-            for (j, c) in classes.enumerated() {
-                rows += output(m.prefix, c, values[k * classes.count + j] ?? [:], enabled[c] ?? [], m.settings)
-            }
-            if m.prefix == "original" { diagnostics["grey_levels"] = .integer(greyLevels[k]) }
         }
         diagnostics["features_defined"] = .integer(rows.filter { $0.value.number != nil }.count)
         diagnostics["features_undefined"] = .integer(rows.filter { $0.value.number == nil }.count)
         return FeatureSet(rows: rows, diagnostics: diagnostics)
+    }
+
+    /// One response map's feature classes, filled in by concurrent jobs.
+    final class MapOutput: Sendable {
+        let prefix: String
+        let settings: ExtractionSettings
+        let greyLevels: Int
+        let values: ConcurrentResults<[String: Double]>
+        init(prefix: String, settings: ExtractionSettings, greyLevels: Int, count: Int) {
+            self.prefix = prefix
+            self.settings = settings
+            self.greyLevels = greyLevels
+            values = ConcurrentResults(count: count)
+        }
     }
 
     /// What preprocessing leaves for the feature classes.
