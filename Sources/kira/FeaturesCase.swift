@@ -7,11 +7,11 @@ import Logging
 
 /// Volumes read by concurrent workers, one slot each.
 private final class ConcurrentFiles: @unchecked Sendable {
-    private var slots: [Result<Volume, Error>?]
+    private var slots: [Result<(volume: Volume, hash: String), Error>?]
     private let lock = NSLock()
     init(count: Int) { slots = Array(repeating: nil, count: count) }
-    func set(_ k: Int, _ r: Result<Volume, Error>) { lock.lock(); slots[k] = r; lock.unlock() }
-    func get(_ k: Int) throws -> Volume { lock.lock(); let r = slots[k]!; lock.unlock(); return try r.get() }
+    func set(_ k: Int, _ r: Result<(volume: Volume, hash: String), Error>) { lock.lock(); slots[k] = r; lock.unlock() }
+    func get(_ k: Int) throws -> (volume: Volume, hash: String) { lock.lock(); let r = slots[k]!; lock.unlock(); return try r.get() }
 }
 
 /// One case of `kira features`: inputs read and checked, each region's features computed,
@@ -32,14 +32,17 @@ struct FeaturesCase {
     /// region's features prefixed with its `prefix` and its diagnostics under `regions`.
     func run(regions: [FeatureRegion], settings: ExtractionSettings, settingsProvenance: (value: MetaValue, hash: String),
              origin: [String: MetaValue], logger: Logger) throws -> Result {
-        // The image and the label map are read (decompressed, converted) on two cores.
+        // The image and the label map are read (decompressed, converted) and hashed for the
+        // provenance on two cores.
         let files = ConcurrentFiles(count: 2)
         DispatchQueue.concurrentPerform(iterations: 2) { k in
-            files.set(k, Swift.Result { try ImageFileReader.read(k == 0 ? image : mask) })
+            let url = k == 0 ? image : mask
+            files.set(k, Swift.Result { (try ImageFileReader.read(url), try FeatureOutput.fileHash(url)) })
         }
-        let volume = try files.get(0)
+        let (volume, imageHash) = try files.get(0)
+        let (labelMap, maskHash) = try files.get(1)
         // pyradiomics' correctMask resamples a mask on another grid instead of refusing it.
-        let tumour = try MaskReader.mask(from: try files.get(1), url: mask, label: label ?? settings.label,
+        let tumour = try MaskReader.mask(from: labelMap, url: mask, label: label ?? settings.label,
                                          matching: settings.correctMask ? nil : volume.geometry, imagePath: image.path)
         var habitatMap: Volume?
         if regions.contains(where: \.needsHabitats) {
@@ -86,8 +89,8 @@ struct FeaturesCase {
         diagnostics["settings_hash"] = .string(settingsProvenance.hash)
         diagnostics["image"] = .string(image.path)
         diagnostics["mask"] = .string(mask.path)
-        diagnostics["image_hash"] = .string(try FeatureOutput.fileHash(image))
-        diagnostics["mask_hash"] = .string(try FeatureOutput.fileHash(mask))
+        diagnostics["image_hash"] = .string(imageHash)
+        diagnostics["mask_hash"] = .string(maskHash)
         if let habitats, habitatMap != nil {
             diagnostics["habitats"] = .string(habitats.path)
             diagnostics["habitats_hash"] = .string(try FeatureOutput.fileHash(habitats))
