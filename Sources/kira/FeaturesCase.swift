@@ -12,6 +12,10 @@ private final class ConcurrentFiles: @unchecked Sendable {
     init(count: Int) { slots = Array(repeating: nil, count: count) }
     func set(_ k: Int, _ r: Result<(volume: Volume, hash: String), Error>) { lock.lock(); slots[k] = r; lock.unlock() }
     func get(_ k: Int) throws -> (volume: Volume, hash: String) { lock.lock(); let r = slots[k]!; lock.unlock(); return try r.get() }
+    /// The binary mask made from the label map (slot 1).
+    private var binary: Result<Volume, Error>?
+    func setMask(_ r: Result<Volume, Error>) { lock.lock(); binary = r; lock.unlock() }
+    func mask() throws -> Volume { lock.lock(); let r = binary!; lock.unlock(); return try r.get() }
 }
 
 /// One case of `kira features`: inputs read and checked, each region's features computed,
@@ -33,17 +37,24 @@ struct FeaturesCase {
     func run(regions: [FeatureRegion], settings: ExtractionSettings, settingsProvenance: (value: MetaValue, hash: String),
              origin: [String: MetaValue], logger: Logger) throws -> Result {
         // The image and the label map are read (decompressed, converted) and hashed for the
-        // provenance on two cores.
+        // provenance on two cores; the label map is turned into the binary mask there too.
         let files = ConcurrentFiles(count: 2)
+        let maskLabel = label ?? settings.label
         DispatchQueue.concurrentPerform(iterations: 2) { k in
             let url = k == 0 ? image : mask
             files.set(k, Swift.Result { (try ImageFileReader.read(url), try FeatureOutput.fileHash(url)) })
+            if k == 1, let (map, _) = try? files.get(1) {
+                files.setMask(Swift.Result { try MaskReader.mask(from: map, url: url, label: maskLabel, matching: nil, imagePath: image.path) })
+            }
         }
         let (volume, imageHash) = try files.get(0)
         let (labelMap, maskHash) = try files.get(1)
         // pyradiomics' correctMask resamples a mask on another grid instead of refusing it.
-        let tumour = try MaskReader.mask(from: labelMap, url: mask, label: label ?? settings.label,
-                                         matching: settings.correctMask ? nil : volume.geometry, imagePath: image.path)
+        if !settings.correctMask {
+            let differences = labelMap.geometry.differences(from: volume.geometry, tolerance: .standard)
+            if !differences.isEmpty { throw KiraError.gridMismatch(mask: mask.path, image: image.path, differences: differences) }
+        }
+        let tumour = try files.mask()
         var habitatMap: Volume?
         if regions.contains(where: \.needsHabitats) {
             guard let habitats else {
