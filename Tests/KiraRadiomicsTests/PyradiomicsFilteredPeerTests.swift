@@ -48,20 +48,7 @@ import Testing
         let image = try ImageFileReader.read(imageURL)
         let mask = try MaskReader.read(maskURL, label: settings.label, matching: image.geometry, imagePath: imageURL.path)
         let set = try FeatureExtraction.run(image: image, mask: mask, settings: settings)
-        let kira = Dictionary(set.rows.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
-
-        var misses: [String] = [], worst = 0.0
-        for (feature, value) in peer.sorted(by: { $0.key < $1.key }) {
-            guard let k = kira[feature] else { misses.append("\(feature): not computed"); continue }
-            guard let expected = value as? Double else {
-                if k.number != nil { misses.append("\(feature): pyradiomics NaN, Kira \(k)") }
-                continue
-            }
-            guard let x = k.number else { misses.append("\(feature): Kira \(k), pyradiomics \(expected)"); continue }
-            let rel = abs(x - expected) / max(abs(expected), 1e-9)
-            worst = max(worst, rel)
-            if rel > 1e-6 { misses.append("\(feature): Kira \(x), pyradiomics \(expected), relative \(rel)") }
-        }
+        let (misses, worst) = PyradiomicsComparison.compare(peer, set, tolerance: 1e-6)
         print("pyradiomics filtered \(source): \(peer.count - misses.count)/\(peer.count) within 1e-6, worst \(worst)")
         for m in misses.prefix(20) { print("  miss \(source) \(m)") }
         // 14 shape + 12 maps × (18 + 24 + 16 + 16 + 14 + 5) features.
@@ -130,3 +117,4 @@ private func simd_distance(_ a: SIMD3<Double>, _ b: SIMD3<Double>) -> Double {
     let d = a - b
     return (d * d).sum().squareRoot()
 }
+

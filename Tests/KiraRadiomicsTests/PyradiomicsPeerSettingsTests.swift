@@ -72,20 +72,7 @@ import Testing
         let readImage = try ImageFileReader.read(imageURL)
         let mask = try MaskReader.read(maskURL, label: settings.label, matching: readImage.geometry, imagePath: imageURL.path)
         let set = try FeatureExtraction.run(image: readImage, mask: mask, settings: settings)
-        let kira = Dictionary(set.rows.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
-
-        var misses: [String] = [], worst = 0.0
-        for (feature, value) in peer.sorted(by: { $0.key < $1.key }) {
-            guard let k = kira[feature] else { misses.append("\(feature): not computed"); continue }
-            guard let expected = value as? Double else {
-                if k.number != nil { misses.append("\(feature): pyradiomics NaN, Kira \(k)") }
-                continue
-            }
-            guard let x = k.number else { misses.append("\(feature): Kira \(k), pyradiomics \(expected)"); continue }
-            let rel = abs(x - expected) / max(abs(expected), 1e-9)
-            worst = max(worst, rel)
-            if rel > 1e-6 { misses.append("\(feature): Kira \(x), pyradiomics \(expected), relative \(rel)") }
-        }
+        let (misses, worst) = PyradiomicsComparison.compare(peer, set, tolerance: 1e-6)
         print("pyradiomics peer \(name): \(peer.count - misses.count)/\(peer.count) within 1e-6, worst \(worst)")
         for m in misses { print("  miss \(name) \(m)") }
         #expect(peer.count > (name == "shape2D" ? 60 : 90))

@@ -164,23 +164,34 @@ struct RecursiveGaussian: Sendable {
         L.store(f - g, out)
     }
 
+    /// The four outputs at one end of the line, the signal continued with its end value `v`;
+    /// `x1`, `x2`, `x3` are the inputs met first from that end (the anticausal pass, one
+    /// step behind, passes its end value as `x1`). `c` are the numerator coefficients, `e`
+    /// the boundary ones.
+    @inline(__always)
+    private func head<V: LaneValue>(_ v: V, _ x1: V, _ x2: V, _ x3: V,
+                                    c: (Double, Double, Double, Double), e: (Double, Double, Double, Double)) -> (V, V, V, V) {
+        let C0 = V(c.0), C1 = V(c.1), C2 = V(c.2), C3 = V(c.3)
+        let B1 = V(e.0), B2 = V(e.1), B3 = V(e.2), B4 = V(e.3), D1 = V(d1), D2 = V(d2), D3 = V(d3)
+        var h0 = v * C0 + v * C1 + v * C2 + v * C3
+        var h1 = x1 * C0 + v * C1 + v * C2 + v * C3
+        var h2 = x2 * C0 + x1 * C1 + v * C2 + v * C3
+        var h3 = x3 * C0 + x2 * C1 + x1 * C2 + v * C3
+        h0 = h0 - (v * B1 + v * B2 + v * B3 + v * B4)
+        h1 = h1 - (h0 * D1 + v * B2 + v * B3 + v * B4)
+        h2 = h2 - (h1 * D1 + h0 * D2 + v * B3 + v * B4)
+        h3 = h3 - (h2 * D1 + h1 * D2 + h0 * D3 + v * B4)
+        return (h0, h1, h2, h3)
+    }
+
     /// The first four causal outputs, the signal continued with its first value.
     @inline(__always)
     private func causalHead<V: LaneValue>(_: V.Type, _ x: (Int) -> UnsafeMutablePointer<Double>,
                                           _ a: (Int) -> UnsafeMutablePointer<Double>, _ l: Int) {
         typealias L = Lane<V>
-        let v1 = L.load(x(0) + l), x1 = L.load(x(1) + l), x2 = L.load(x(2) + l), x3 = L.load(x(3) + l)
-        let N0 = V(n0), N1 = V(n1), N2 = V(n2), N3 = V(n3)
-        let B1 = V(bn1), B2 = V(bn2), B3 = V(bn3), B4 = V(bn4), D1 = V(d1), D2 = V(d2), D3 = V(d3)
-        var a0 = v1 * N0 + v1 * N1 + v1 * N2 + v1 * N3
-        var a1 = x1 * N0 + v1 * N1 + v1 * N2 + v1 * N3
-        var a2 = x2 * N0 + x1 * N1 + v1 * N2 + v1 * N3
-        var a3 = x3 * N0 + x2 * N1 + x1 * N2 + v1 * N3
-        a0 = a0 - (v1 * B1 + v1 * B2 + v1 * B3 + v1 * B4)
-        a1 = a1 - (a0 * D1 + v1 * B2 + v1 * B3 + v1 * B4)
-        a2 = a2 - (a1 * D1 + a0 * D2 + v1 * B3 + v1 * B4)
-        a3 = a3 - (a2 * D1 + a1 * D2 + a0 * D3 + v1 * B4)
-        L.store(a0, a(0) + l); L.store(a1, a(1) + l); L.store(a2, a(2) + l); L.store(a3, a(3) + l)
+        let h: (V, V, V, V) = head(L.load(x(0) + l), L.load(x(1) + l), L.load(x(2) + l), L.load(x(3) + l),
+                                   c: (n0, n1, n2, n3), e: (bn1, bn2, bn3, bn4))
+        L.store(h.0, a(0) + l); L.store(h.1, a(1) + l); L.store(h.2, a(2) + l); L.store(h.3, a(3) + l)
     }
 
     /// The last four anticausal outputs, the signal continued with its last value.
@@ -188,18 +199,10 @@ struct RecursiveGaussian: Sendable {
     private func anticausalHead<V: LaneValue>(_: V.Type, _ x: (Int) -> UnsafeMutablePointer<Double>,
                                               _ b: (Int) -> UnsafeMutablePointer<Double>, _ ln: Int, _ l: Int) {
         typealias L = Lane<V>
-        let v2 = L.load(x(ln - 1) + l), e1 = L.load(x(ln - 2) + l), e2 = L.load(x(ln - 3) + l)
-        let M1 = V(m1), M2 = V(m2), M3 = V(m3), M4 = V(m4)
-        let B1 = V(bm1), B2 = V(bm2), B3 = V(bm3), B4 = V(bm4), D1 = V(d1), D2 = V(d2), D3 = V(d3)
-        var b0 = v2 * M1 + v2 * M2 + v2 * M3 + v2 * M4
-        var b1 = v2 * M1 + v2 * M2 + v2 * M3 + v2 * M4
-        var b2 = e1 * M1 + v2 * M2 + v2 * M3 + v2 * M4
-        var b3 = e2 * M1 + e1 * M2 + v2 * M3 + v2 * M4
-        b0 = b0 - (v2 * B1 + v2 * B2 + v2 * B3 + v2 * B4)
-        b1 = b1 - (b0 * D1 + v2 * B2 + v2 * B3 + v2 * B4)
-        b2 = b2 - (b1 * D1 + b0 * D2 + v2 * B3 + v2 * B4)
-        b3 = b3 - (b2 * D1 + b1 * D2 + b0 * D3 + v2 * B4)
-        L.store(b0, b(ln - 1) + l); L.store(b1, b(ln - 2) + l); L.store(b2, b(ln - 3) + l); L.store(b3, b(ln - 4) + l)
+        let v = L.load(x(ln - 1) + l)
+        let h: (V, V, V, V) = head(v, v, L.load(x(ln - 2) + l), L.load(x(ln - 3) + l),
+                                   c: (m1, m2, m3, m4), e: (bm1, bm2, bm3, bm4))
+        L.store(h.0, b(ln - 1) + l); L.store(h.1, b(ln - 2) + l); L.store(h.2, b(ln - 3) + l); L.store(h.3, b(ln - 4) + l)
     }
 }
 
