@@ -21,31 +21,16 @@ extension VoxelBuffer {
     }
 
     /// Non-zero voxels as 1, others 0 (NaN counts as non-zero, as `x != 0` says).
-    public func nonZeroMask() -> [UInt8] {
-        func map<T: Numeric>(_ a: [T]) -> [UInt8] {
-            [UInt8](unsafeUninitializedCapacity: a.count) { out, n in
-                a.withUnsafeBufferPointer { p in
-                    for i in 0..<p.count { out[i] = p[i] != 0 ? 1 : 0 }
-                }
-                n = a.count
-            }
-        }
-        return switch self {
-        case let .uint8(a): map(a)
-        case let .int16(a): map(a)
-        case let .uint16(a): map(a)
-        case let .int32(a): map(a)
-        case let .float32(a): map(a)
-        case let .float64(a): map(a)
-        }
-    }
+    public func nonZeroMask() -> [UInt8] { mapNonZero(one: 1, zero: 0) }
 
     /// Non-zero voxels as true.
-    public func nonZeroFlags() -> [Bool] {
-        func map<T: Numeric>(_ a: [T]) -> [Bool] {
-            [Bool](unsafeUninitializedCapacity: a.count) { out, n in
+    public func nonZeroFlags() -> [Bool] { mapNonZero(one: true, zero: false) }
+
+    private func mapNonZero<R>(one: R, zero: R) -> [R] {
+        func map<T: Numeric>(_ a: [T]) -> [R] {
+            [R](unsafeUninitializedCapacity: a.count) { out, n in
                 a.withUnsafeBufferPointer { p in
-                    for i in 0..<p.count { out[i] = p[i] != 0 }
+                    for i in 0..<p.count { out.initializeElement(at: i, to: p[i] != 0 ? one : zero) }
                 }
                 n = a.count
             }

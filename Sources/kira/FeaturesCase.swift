@@ -42,18 +42,16 @@ struct FeaturesCase {
         let maskLabel = label ?? settings.label
         DispatchQueue.concurrentPerform(iterations: 2) { k in
             let url = k == 0 ? image : mask
-            files.set(k, Swift.Result { (try ImageFileReader.read(url), try FeatureOutput.fileHash(url)) })
-            if k == 1, let (map, _) = try? files.get(1) {
+            let read = Swift.Result { try ImageFileReader.read(url) }
+            files.set(k, read.flatMap { v in Swift.Result { (v, try FeatureOutput.fileHash(url)) } })
+            if k == 1, case let .success(map) = read {
                 files.setMask(Swift.Result { try MaskReader.mask(from: map, url: url, label: maskLabel, matching: nil, imagePath: image.path) })
             }
         }
         let (volume, imageHash) = try files.get(0)
         let (labelMap, maskHash) = try files.get(1)
         // pyradiomics' correctMask resamples a mask on another grid instead of refusing it.
-        if !settings.correctMask {
-            let differences = labelMap.geometry.differences(from: volume.geometry, tolerance: .standard)
-            if !differences.isEmpty { throw KiraError.gridMismatch(mask: mask.path, image: image.path, differences: differences) }
-        }
+        if !settings.correctMask { try MaskReader.checkGrid(labelMap.geometry, of: mask.path, on: volume.geometry, imagePath: image.path) }
         let tumour = try files.mask()
         var habitatMap: Volume?
         if regions.contains(where: \.needsHabitats) {
@@ -61,8 +59,7 @@ struct FeaturesCase {
                 throw KiraError.invalidArgument("a habitat:K region needs a habitat map (--habitats or a manifest column 'habitats')")
             }
             let map = try ImageFileReader.read(habitats)
-            let differences = map.geometry.differences(from: volume.geometry, tolerance: .standard)
-            if !differences.isEmpty { throw KiraError.gridMismatch(mask: habitats.path, image: image.path, differences: differences) }
+            try MaskReader.checkGrid(map.geometry, of: habitats.path, on: volume.geometry, imagePath: image.path)
             habitatMap = map
         }
         var rows: [FeatureRow] = []

@@ -34,12 +34,7 @@ public enum MaskReader {
         guard source.timepoints == 1 else {
             throw KiraError.unsupportedFormat(path: path, reason: "a mask must be 3D; this file has \(source.timepoints) time points")
         }
-        if let image {
-            let differences = source.geometry.differences(from: image, tolerance: .standard)
-            if !differences.isEmpty {
-                throw KiraError.gridMismatch(mask: path, image: imagePath ?? "the image", differences: differences)
-            }
-        }
+        if let image { try checkGrid(source.geometry, of: path, on: image, imagePath: imagePath) }
         let counts = try labelCounts(source.voxels, path: path)
         let present = counts.keys.filter { $0 != 0 }.sorted()
         let presentText = present.isEmpty ? "none (the mask is empty)" : present.map(String.init).joined(separator: ", ")
@@ -59,6 +54,15 @@ public enum MaskReader {
             "MaskVoxelCount": .integer(inside),
         ]
         return try Volume(geometry: source.geometry, voxels: .uint8(mask), metadata: meta)
+    }
+
+    /// `.gridMismatch` naming both files and each difference when `mask` (from `path`) is not
+    /// on the image's grid within `GeometryTolerance.standard`.
+    public static func checkGrid(_ mask: Geometry, of path: String, on image: Geometry, imagePath: String?) throws {
+        let differences = mask.differences(from: image, tolerance: .standard)
+        if !differences.isEmpty {
+            throw KiraError.gridMismatch(mask: path, image: imagePath ?? "the image", differences: differences)
+        }
     }
 
     /// Number of voxels per integer value; throws on a non-integer value. Counted in an array

@@ -58,81 +58,6 @@ struct FilterGrid {
         }
     }
 
-    /// Runs `body` over blocks of lines along `axis` that sit side by side in memory:
-    /// value i of lane l is at `p[i * stride + l]`, l < `lanes`, i < `n`. Each call gets
-    /// `scratchPerLane × lanes` values of scratch. Lanes are contiguous, so the inner loops
-    /// over them vectorise; blocks run in parallel.
-    /// Along x, blocks of 16 lines are transposed into a lane-major buffer and back, so that
-    /// recursive filters, whose samples depend on the previous ones, still run lanes side by side.
-    /// With `region`, only the lines through it are filtered (whole lines: the region must
-    /// span the full grid along `axis`); the rest of the grid is left as it was.
-    mutating func alongAxisLanes(_ axis: Int, region: FilterRegion? = nil, scratchPerLane: Int,
-                                 _ body: @Sendable (_ p: UnsafeMutablePointer<Double>, _ lanes: Int, _ stride: Int, _ n: Int,
-                                                    _ scratch: UnsafeMutablePointer<Double>) -> Void) {
-        let s = size
-        let r = region ?? FilterRegion(lo: .zero, size: s)
-        precondition(r.lo[axis] == 0 && r.size[axis] == s[axis], "a line pass needs whole lines")
-        guard count > 0, r.size.x > 0, r.size.y > 0, r.size.z > 0 else { return }
-        if axis == 0 {
-            let n = s.x, ry = r.size.y, lines = ry * r.size.z, block = 16
-            let jobs = (lines + block - 1) / block
-            let width = max(scratchPerLane, 1) * block
-            values.withUnsafeMutableBufferPointer { buf in
-                let shared = SharedBuffer(p: buf.baseAddress!)
-                parallelChunks(jobs, chunks: 128) { range in
-                    let scratch = UnsafeMutablePointer<Double>.allocate(capacity: width)
-                    let t = UnsafeMutablePointer<Double>.allocate(capacity: n * block)
-                    defer { scratch.deallocate(); t.deallocate() }
-                    @inline(__always) func row(_ k: Int) -> UnsafeMutablePointer<Double> {
-                        shared.p + ((r.lo.z + k / ry) * s.y + r.lo.y + k % ry) * n
-                    }
-                    for job in range {
-                        let first = job * block, lanes = min(block, lines - first)
-                        for l in 0..<lanes {
-                            let src = row(first + l)
-                            for i in 0..<n { t[i * lanes + l] = src[i] }
-                        }
-                        body(t, lanes, lanes, n, scratch)
-                        for l in 0..<lanes {
-                            let dst = row(first + l)
-                            for i in 0..<n { dst[i] = t[i * lanes + l] }
-                        }
-                    }
-                }
-            }
-            return
-        }
-        let n = s[axis]
-        let stride = axis == 1 ? s.x : s.x * s.y
-        // Runs of lanes contiguous in memory: x-segments per slice (axis 1) or per row
-        // (axis 2), merged into whole rows or planes when the region spans x (and y).
-        var segments: [(base: Int, length: Int)] = []
-        let wholeX = r.lo.x == 0 && r.size.x == s.x
-        if axis == 1 {
-            for z in r.lo.z..<(r.lo.z + r.size.z) { segments.append((z * s.x * s.y + r.lo.x, r.size.x)) }
-        } else if wholeX {
-            segments.append((r.lo.y * s.x, r.size.y * s.x))
-        } else {
-            for y in r.lo.y..<(r.lo.y + r.size.y) { segments.append((y * s.x + r.lo.x, r.size.x)) }
-        }
-        let block = 256
-        var jobs: [(base: Int, lanes: Int)] = []
-        for g in segments {
-            var lo = 0
-            while lo < g.length { jobs.append((g.base + lo, min(block, g.length - lo))); lo += block }
-        }
-        let width = max(scratchPerLane, 1) * block
-        let list = jobs
-        values.withUnsafeMutableBufferPointer { buf in
-            let shared = SharedBuffer(p: buf.baseAddress!)
-            parallelChunks(list.count, chunks: 128) { range in
-                let scratch = UnsafeMutablePointer<Double>.allocate(capacity: width)
-                defer { scratch.deallocate() }
-                for job in range { body(shared.p + list[job].base, list[job].lanes, stride, n, scratch) }
-            }
-        }
-    }
-
     /// Applies `f` to every value, in parallel.
     mutating func map(_ f: @Sendable (Double) -> Double) {
         let n = count
@@ -165,7 +90,10 @@ extension FilterGrid {
         let s = size
         var outSize = s
         outSize[axis] = keep.count
-        var result = FilterGrid(size: outSize, values: [Double](repeating: 0, count: outSize.x * outSize.y * outSize.z))
+        // `body` writes every kept output, so the result need not be zeroed first.
+        var result = FilterGrid(size: outSize, values: [Double](unsafeUninitializedCapacity: outSize.x * outSize.y * outSize.z) { _, n in
+            n = outSize.x * outSize.y * outSize.z
+        })
         guard count > 0, keep.count > 0 else { return result }
         let kc = keep.count
         values.withUnsafeBufferPointer { inBuf in

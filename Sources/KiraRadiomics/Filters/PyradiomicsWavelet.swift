@@ -13,41 +13,21 @@ enum PyradiomicsWavelet {
     }
 
     /// `axes`: the image axes (0 = x, 1 = y, 2 = z) decomposed, in name order.
-    static func apply(_ image: Volume, wavelet: String, startLevel: Int, levels: Int, axes: [Int]) throws -> [FilteredImage] {
-        guard let bank = WaveletFilters.bank(wavelet) else {
-            throw KiraError.invalidArgument("imageType Wavelet: parameter 'wavelet' '\(wavelet)' is not a known wavelet (known: \(WaveletFilters.names.joined(separator: ", ")))")
-        }
-        let input = try FilterGrid(image)
-        let original = input.size
-        var data = pad(input)
-        let lo = kernel(bank.lo), hi = kernel(bank.hi)
-        for _ in 0..<startLevel { data = approximation(data, lo: lo, axes: axes) }
-        var out: [FilteredImage] = []
-        for idx in 1...levels {
-            let bands = decompose(data, lo: lo, hi: hi, axes: axes)
-            for band in bands.dropFirst() {
-                let prefix = idx == 1 ? "wavelet-\(band.name)" : "wavelet\(idx)-\(band.name)"
-                out.append(FilteredImage(prefix: prefix, image: try crop(band.grid, to: original).volume(like: image)))
-            }
-            data = bands[0].grid
-        }
-        let approx = String(repeating: "L", count: axes.count)
-        let prefix = levels == 1 ? "wavelet-\(approx)" : "wavelet\(levels)-\(approx)"
-        out.append(FilteredImage(prefix: prefix, image: try crop(data, to: original).volume(like: image)))
-        return out
-    }
-
-    /// Only the `output` box of every band, computed on a block of the padded image around
-    /// it (the box grown by the filters' reach, read with the padded image's periodicity, an
-    /// axis kept whole when the block would cover it). Each output voxel sums the same taps
-    /// over the same voxels as on the whole image, so the box equals the whole-image bands
-    /// bit for bit; the maps carry `cropIndex` = the box's corner.
+    ///
+    /// With `output`, only that box of every band is computed, on a block of the padded image
+    /// around it (the box grown by the filters' reach, read with the padded image's
+    /// periodicity, an axis kept whole when the block would cover it). Each output voxel sums
+    /// the same taps over the same voxels as on the whole image, so the box equals the
+    /// whole-image bands bit for bit; such maps carry `cropIndex` = the box's corner.
     static func apply(_ image: Volume, wavelet: String, startLevel: Int, levels: Int, axes: [Int],
-                      output box: FilterRegion) throws -> [FilteredImage] {
+                      output: FilterRegion? = nil) throws -> [FilteredImage] {
         guard let bank = WaveletFilters.bank(wavelet) else {
             throw KiraError.invalidArgument("imageType Wavelet: parameter 'wavelet' '\(wavelet)' is not a known wavelet (known: \(WaveletFilters.names.joined(separator: ", ")))")
         }
-        guard image.timepoints == 1, image.components == 1 else { return try apply(image, wavelet: wavelet, startLevel: startLevel, levels: levels, axes: axes) }
+        guard image.timepoints == 1, image.components == 1 else {
+            throw KiraError.invalidArgument("image filters need a scalar 3D image; this one has \(image.timepoints) time points and \(image.components) components")
+        }
+        let box = output ?? FilterRegion(lo: .zero, size: image.geometry.size)
         let s = image.geometry.size
         let period = SIMD3(s.x + s.x % 2, s.y + s.y % 2, s.z + s.z % 2)
         let reach = bank.lo.count * (startLevel + levels)
@@ -81,7 +61,8 @@ enum PyradiomicsWavelet {
         var data = FilterGrid(size: block.size, values: values)
         let lo = kernel(bank.lo), hi = kernel(bank.hi)
         for _ in 0..<startLevel { data = approximation(data, lo: lo, axes: axes) }
-        let like = try image.cropped(lo: box.lo, size: box.size)
+        let like = output == nil ? image : try image.cropped(lo: box.lo, size: box.size)
+        let cropIndex = output == nil ? nil : box.lo
         let offset = box.lo &- block.lo
         func cut(_ g: FilterGrid) throws -> Volume {
             var out = [Double](repeating: 0, count: box.size.x * box.size.y * box.size.z)
@@ -97,13 +78,13 @@ enum PyradiomicsWavelet {
             let bands = decompose(data, lo: lo, hi: hi, axes: axes)
             for band in bands.dropFirst() {
                 let prefix = idx == 1 ? "wavelet-\(band.name)" : "wavelet\(idx)-\(band.name)"
-                out.append(FilteredImage(prefix: prefix, image: try cut(band.grid), cropIndex: box.lo))
+                out.append(FilteredImage(prefix: prefix, image: try cut(band.grid), cropIndex: cropIndex))
             }
             data = bands[0].grid
         }
         let approx = String(repeating: "L", count: axes.count)
         let prefix = levels == 1 ? "wavelet-\(approx)" : "wavelet\(levels)-\(approx)"
-        out.append(FilteredImage(prefix: prefix, image: try cut(data), cropIndex: box.lo))
+        out.append(FilteredImage(prefix: prefix, image: try cut(data), cropIndex: cropIndex))
         return out
     }
 
@@ -132,30 +113,5 @@ enum PyradiomicsWavelet {
         var g = grid
         for axis in axes { g.apply(lo, axis: axis, boundary: .periodic) }
         return g
-    }
-
-    /// One wrapped voxel appended to each odd axis (numpy.pad mode "wrap").
-    static func pad(_ g: FilterGrid) -> FilterGrid {
-        let s = g.size
-        let p = SIMD3(s.x + s.x % 2, s.y + s.y % 2, s.z + s.z % 2)
-        if p == s { return g }
-        var values = [Double](repeating: 0, count: p.x * p.y * p.z)
-        for z in 0..<p.z { for y in 0..<p.y {
-            let src = ((z % s.z) * s.y + y % s.y) * s.x
-            let dst = (z * p.y + y) * p.x
-            for x in 0..<p.x { values[dst + x] = g.values[src + x % s.x] }
-        } }
-        return FilterGrid(size: p, values: values)
-    }
-
-    static func crop(_ g: FilterGrid, to s: SIMD3<Int>) -> FilterGrid {
-        if g.size == s { return g }
-        var values = [Double](repeating: 0, count: s.x * s.y * s.z)
-        for z in 0..<s.z { for y in 0..<s.y {
-            let src = (z * g.size.y + y) * g.size.x
-            let dst = (z * s.y + y) * s.x
-            for x in 0..<s.x { values[dst + x] = g.values[src + x] }
-        } }
-        return FilterGrid(size: s, values: values)
     }
 }

@@ -65,9 +65,9 @@ extension FilterGrid {
         guard n > 0 else { return }
         if axis > 0 {
             // Whole rows at a time: out row i = ∑_k tap_k · in row (i + offset_k).
-            alongAxisLanes(axis, scratchPerLane: n) { p, lanes, stride, n, out in
+            self = filterLines(axis, keep: 0..<n, scratchPerLane: 0) { p, lanes, stride, n, out, outStride, _ in
                 for i in 0..<n {
-                    let o = out + i * lanes
+                    let o = out + i * outStride
                     for l in 0..<lanes { o[l] = 0 }
                     for k in 0..<kernel.taps.count {
                         guard let j = boundary.index(i + kernel.offsets[k], n) else { continue }
@@ -81,10 +81,6 @@ extension FilterGrid {
                         }
                         if l < lanes { o[l] += t * src[l] }
                     }
-                }
-                for i in 0..<n {
-                    let dst = p + i * stride, o = out + i * lanes
-                    for l in 0..<lanes { dst[l] = o[l] }
                 }
             }
             return

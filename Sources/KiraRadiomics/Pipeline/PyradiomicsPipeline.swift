@@ -184,16 +184,6 @@ public enum PyradiomicsPipeline {
         return o
     }
 
-    /// Every non-shape class on one cropped response map, computed concurrently.
-    static func classFeatures(_ roi: CroppedROI, classes: [String], settings s: ExtractionSettings) throws -> ([String: [String: Double]], Int) {
-        let (jobs, ng) = try classJobs(roi, classes: classes, settings: s)
-        let results = ConcurrentResults<[String: Double]>(count: jobs.count)
-        DispatchQueue.concurrentPerform(iterations: jobs.count) { results.set($0, jobs[$0]()) }
-        var out: [String: [String: Double]] = [:]
-        for (c, r) in zip(classes, results.values) { out[c] = r ?? [:] }
-        return (out, ng)
-    }
-
     /// One job per class (in `classes` order) on one cropped response map, and its number of
     /// grey levels.
     static func classJobs(_ roi: CroppedROI, classes: [String], settings s: ExtractionSettings) throws -> ([@Sendable () -> [String: Double]], Int) {
