@@ -68,67 +68,85 @@ public enum MaskReader {
     /// Number of voxels per integer value; throws on a non-integer value. Counted in an array
     /// indexed by value (or, for a very wide range, by sorting), not by hashing every voxel.
     static func labelCounts(_ v: VoxelBuffer, path: String) throws -> [Int: Int] {
-        func tally<T>(_ a: [T], _ value: (T) -> Int) -> [Int: Int] {
-            var lo = Int.max, hi = Int.min
-            a.withUnsafeBufferPointer { p in
-                for x in p { let k = value(x); lo = min(lo, k); hi = max(hi, k) }
-            }
-            guard lo <= hi else { return [:] }
-            var out: [Int: Int] = [:]
-            if hi - lo < 1 << 22 {
-                var c = [Int](repeating: 0, count: hi - lo + 1)
-                c.withUnsafeMutableBufferPointer { c in
-                    a.withUnsafeBufferPointer { p in for x in p { c[value(x) - lo] += 1 } }
-                }
-                for (i, n) in c.enumerated() where n > 0 { out[i + lo] = n }
-            } else {
-                let sorted = a.map(value).sorted()
-                var i = 0
-                while i < sorted.count {
-                    var j = i
-                    while j < sorted.count && sorted[j] == sorted[i] { j += 1 }
-                    out[sorted[i]] = j - i
-                    i = j
-                }
-            }
-            return out
-        }
         func floats<T: BinaryFloatingPoint>(_ a: [T]) throws -> [Int: Int] {
             if let i = a.firstIndex(where: { !($0.isFinite && $0.rounded() == $0 && abs(Double($0)) < 1e15) }) {
                 throw KiraError.unsupportedFormat(path: path, reason: "a label map must hold whole numbers; voxel \(i) is \(a[i])")
             }
-            return tally(a) { Int($0) }
+            return tally(a.map { Int($0) })
         }
         switch v {
-        case let .uint8(a): return tally(a) { Int($0) }
-        case let .int16(a): return tally(a) { Int($0) }
-        case let .uint16(a): return tally(a) { Int($0) }
-        case let .int32(a): return tally(a) { Int($0) }
+        case let .uint8(a): return tally(a)
+        case let .int16(a): return tally(a)
+        case let .uint16(a): return tally(a)
+        case let .int32(a): return tally(a)
         case let .float32(a): return try floats(a)
         case let .float64(a): return try floats(a)
         }
     }
 
+    /// Counts per value: in an array over the values' range when it is small (one pass for
+    /// the range, one to count), otherwise by sorting.
+    @inline(__always)
+    static func tally<T: FixedWidthInteger>(_ a: [T]) -> [Int: Int] {
+        a.withUnsafeBufferPointer { p -> [Int: Int] in
+            guard var lo = p.first else { return [:] }
+            var hi = lo
+            for x in p { lo = Swift.min(lo, x); hi = Swift.max(hi, x) }
+            let base = Int(lo), span = Int(hi) - base
+            var out: [Int: Int] = [:]
+            guard span < 1 << 22 else {
+                let sorted = p.sorted()
+                var i = 0
+                while i < sorted.count {
+                    var j = i
+                    while j < sorted.count && sorted[j] == sorted[i] { j += 1 }
+                    out[Int(sorted[i])] = j - i
+                    i = j
+                }
+                return out
+            }
+            var c = [Int](repeating: 0, count: span + 1)
+            c.withUnsafeMutableBufferPointer { c in
+                let q = c.baseAddress!
+                for x in p { q[Int(x) &- base] &+= 1 }
+            }
+            for (i, n) in c.enumerated() where n > 0 { out[i + base] = n }
+            return out
+        }
+    }
+
     static func binary(_ v: VoxelBuffer, label: Int?) -> [UInt8] {
-        func map<T>(_ a: [T], _ inside: (T) -> Bool) -> [UInt8] { a.map { inside($0) ? 1 : 0 } }
-        if let label {
-            let l = Double(label)
-            switch v {
-            case let .uint8(a): return map(a) { Double($0) == l }
-            case let .int16(a): return map(a) { Double($0) == l }
-            case let .uint16(a): return map(a) { Double($0) == l }
-            case let .int32(a): return map(a) { Double($0) == l }
-            case let .float32(a): return map(a) { Double($0) == l }
-            case let .float64(a): return map(a) { $0 == l }
+        func inside<T: FixedWidthInteger>(_ a: [T], equalTo label: Int?) -> [UInt8] {
+            [UInt8](unsafeUninitializedCapacity: a.count) { out, n in
+                a.withUnsafeBufferPointer { p in
+                    if let label {
+                        // A label the type cannot hold matches no voxel.
+                        if let t = T(exactly: label) {
+                            for i in 0..<p.count { out[i] = p[i] == t ? 1 : 0 }
+                        } else {
+                            for i in 0..<p.count { out[i] = 0 }
+                        }
+                    } else {
+                        for i in 0..<p.count { out[i] = p[i] != 0 ? 1 : 0 }
+                    }
+                }
+                n = a.count
             }
         }
+        func inside<T: BinaryFloatingPoint>(_ a: [T], equalTo label: Int?) -> [UInt8] {
+            if let label {
+                let l = Double(label)
+                return a.map { Double($0) == l ? 1 : 0 }
+            }
+            return a.map { $0 != 0 ? 1 : 0 }
+        }
         switch v {
-        case let .uint8(a): return map(a) { $0 != 0 }
-        case let .int16(a): return map(a) { $0 != 0 }
-        case let .uint16(a): return map(a) { $0 != 0 }
-        case let .int32(a): return map(a) { $0 != 0 }
-        case let .float32(a): return map(a) { $0 != 0 }
-        case let .float64(a): return map(a) { $0 != 0 }
+        case let .uint8(a): return inside(a, equalTo: label)
+        case let .int16(a): return inside(a, equalTo: label)
+        case let .uint16(a): return inside(a, equalTo: label)
+        case let .int32(a): return inside(a, equalTo: label)
+        case let .float32(a): return inside(a, equalTo: label)
+        case let .float64(a): return inside(a, equalTo: label)
         }
     }
 }

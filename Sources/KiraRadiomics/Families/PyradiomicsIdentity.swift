@@ -32,11 +32,24 @@ enum PyradiomicsIdentity {
         }
     }
 
+    private struct Key: Hashable { var family: FeatureFamily; var name: String }
+
+    /// The catalog's pyradiomics entries by family and name (the first one where a name
+    /// repeats); looked up once per output row.
+    private static let catalogEntry: [Key: FeatureDefinition] = {
+        var table: [Key: FeatureDefinition] = [:]
+        for def in FeatureCatalog.all where def.inPyradiomics {
+            let key = Key(family: def.family, name: def.name)
+            if table[key] == nil { table[key] = def }
+        }
+        return table
+    }()
+
     static func ibsi(_ featureClass: String, _ name: String, _ s: ExtractionSettings) -> (tag: String, code: String, aggregation: TextureAggregation?) {
         let none = ("", "", nil as TextureAggregation?)
         if differs(featureClass, name, s) { return none }
         let fam = family(featureClass, name)
-        guard let def = FeatureCatalog.all.first(where: { $0.family == fam && $0.inPyradiomics && $0.name == name }) else { return none }
+        guard let def = catalogEntry[Key(family: fam, name: name)] else { return none }
         guard fam.isTexture else { return (def.tagStem, def.ibsiCode, nil) }
         guard s.distances.count == 1 else { return none }
         let aggregation: TextureAggregation

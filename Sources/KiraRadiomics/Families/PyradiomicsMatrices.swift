@@ -52,31 +52,59 @@ public enum PyradiomicsAngles {
     }
 }
 
-/// The raw counts, before pyradiomics' Python post-processing.
-enum PyradiomicsCounter {
-    @inline(__always) static func offset(_ a: SIMD3<Int>, _ g: PyradiomicsLevels) -> Int { (a[0] * g.ny + a[1]) * g.nx + a[2] }
+/// The levels of a `PyradiomicsLevels` inside a border of `pad` voxels marked −1 (outside
+/// the box; 0 stays "in the box, outside the ROI"). With the border no neighbour lookup
+/// needs a bounds test: a neighbour outside the box reads −1, which no level equals, and a
+/// line along an angle ends where it meets −1.
+struct PaddedLevels {
+    let px: Int, py: Int, pz: Int, pad: Int
+    var levels: [Int32]
 
-    @inline(__always) static func inside(_ z: Int, _ y: Int, _ x: Int, _ a: SIMD3<Int>, _ g: PyradiomicsLevels) -> Bool {
-        let zz = z + a[0], yy = y + a[1], xx = x + a[2]
-        return zz >= 0 && zz < g.nz && yy >= 0 && yy < g.ny && xx >= 0 && xx < g.nx
+    init(_ g: PyradiomicsLevels, angles: [SIMD3<Int>]) {
+        pad = max(1, angles.map { max(abs($0[0]), abs($0[1]), abs($0[2])) }.max() ?? 1)
+        px = g.nx + 2 * pad; py = g.ny + 2 * pad; pz = g.nz + 2 * pad
+        var out = [Int32](repeating: -1, count: px * py * pz)
+        let (nx, ny, nz, p, sx, sy) = (g.nx, g.ny, g.nz, pad, px, py)
+        out.withUnsafeMutableBufferPointer { o in
+            g.levels.withUnsafeBufferPointer { lv in
+                for z in 0..<nz { for y in 0..<ny {
+                    let from = (z * ny + y) * nx, to = ((z + p) * sy + y + p) * sx + p
+                    for x in 0..<nx { o[to + x] = lv[from + x] }
+                } }
+            }
+        }
+        levels = out
     }
 
+    /// Index step of the numpy-order offset (dz, dy, dx).
+    func offset(_ a: SIMD3<Int>) -> Int { (a[0] * py + a[1]) * px + a[2] }
+
+    /// Calls `body` with the padded index of every box voxel, x fastest.
+    @inline(__always)
+    func forEachBoxVoxel(_ g: PyradiomicsLevels, _ body: (Int) -> Void) {
+        for z in 0..<g.nz { for y in 0..<g.ny {
+            let row = ((z + pad) * py + y + pad) * px + pad
+            for x in 0..<g.nx { body(row + x) }
+        } }
+    }
+}
+
+/// The raw counts, before pyradiomics' Python post-processing.
+enum PyradiomicsCounter {
     /// GLCM per angle: counts[a][(i − 1) * ng + (j − 1)], asymmetric.
     static func glcm(_ g: PyradiomicsLevels, angles: [SIMD3<Int>]) -> [[Double]] {
         let ng = g.ng
+        let padded = PaddedLevels(g, angles: angles)
         return angles.map { a in
             var m = [Double](repeating: 0, count: ng * ng)
-            let off = offset(a, g)
-            g.levels.withUnsafeBufferPointer { lv in
-                var i = 0
-                for z in 0..<g.nz { for y in 0..<g.ny { for x in 0..<g.nx {
-                    let li = Int(lv[i])
-                    if li > 0, inside(z, y, x, a, g) {
-                        let lj = Int(lv[i + off])
-                        if lj > 0 { m[(li - 1) * ng + lj - 1] += 1 }
+            let off = padded.offset(a)
+            padded.levels.withUnsafeBufferPointer { lv in
+                m.withUnsafeMutableBufferPointer { m in
+                    padded.forEachBoxVoxel(g) { i in
+                        let li = Int(lv[i]), lj = Int(lv[i + off])
+                        if li > 0 && lj > 0 { m[(li - 1) * ng + lj - 1] += 1 }
                     }
-                    i += 1
-                } } }
+                }
             }
             return m
         }
@@ -86,35 +114,37 @@ enum PyradiomicsCounter {
     /// line holds two ROI voxels is emptied (pyradiomics drops such flat angles).
     static func glrlm(_ g: PyradiomicsLevels, angles: [SIMD3<Int>], maxRun: Int) -> [[Double]] {
         let ng = g.ng
+        let padded = PaddedLevels(g, angles: angles)
         return angles.map { a in
             var m = [Double](repeating: 0, count: ng * maxRun)
             var multiElement = false
-            let off = offset(a, g)
-            g.levels.withUnsafeBufferPointer { lv in
-                var start = 0
-                for z in 0..<g.nz { for y in 0..<g.ny { for x in 0..<g.nx {
-                    defer { start += 1 }
-                    // A line starts where the previous voxel along −a is outside the box.
-                    if inside(z, y, x, 0 &- a, g) { continue }
-                    var zz = z, yy = y, xx = x, j = start
-                    var gl: Int32 = -1, run = 0, elements = 0
-                    while zz >= 0 && zz < g.nz && yy >= 0 && yy < g.ny && xx >= 0 && xx < g.nx {
-                        let l = lv[j]
-                        if l > 0 {
-                            elements += 1
-                            if l == gl { run += 1 } else {
-                                if gl > 0 { m[(Int(gl) - 1) * maxRun + run] += 1 }
-                                gl = l; run = 0
+            let off = padded.offset(a)
+            padded.levels.withUnsafeBufferPointer { lv in
+                m.withUnsafeMutableBufferPointer { m in
+                    padded.forEachBoxVoxel(g) { start in
+                        // A line starts where the previous voxel along −a is outside the box.
+                        guard lv[start - off] < 0 else { return }
+                        var j = start
+                        var gl: Int32 = -1, run = 0, elements = 0
+                        while true {
+                            let l = lv[j]
+                            if l < 0 { break }
+                            if l > 0 {
+                                elements += 1
+                                if l == gl { run += 1 } else {
+                                    if gl > 0 { m[(Int(gl) - 1) * maxRun + run] += 1 }
+                                    gl = l; run = 0
+                                }
+                            } else if gl > 0 {
+                                m[(Int(gl) - 1) * maxRun + run] += 1
+                                gl = -1
                             }
-                        } else if gl > 0 {
-                            m[(Int(gl) - 1) * maxRun + run] += 1
-                            gl = -1
+                            j += off
                         }
-                        zz += a[0]; yy += a[1]; xx += a[2]; j += off
+                        if gl > 0 { m[(Int(gl) - 1) * maxRun + run] += 1 }
+                        if elements > 1 { multiElement = true }
                     }
-                    if gl > 0 { m[(Int(gl) - 1) * maxRun + run] += 1 }
-                    if elements > 1 { multiElement = true }
-                } } }
+                }
             }
             if !multiElement { for l in 0..<ng { m[l * maxRun] = 0 } }
             return m
@@ -124,27 +154,33 @@ enum PyradiomicsCounter {
     /// GLSZM zones: (level, size) of every connected zone of equal level, neighbours being the
     /// offsets ±a of the distance-1 angle set.
     static func zones(_ g: PyradiomicsLevels, angles: [SIMD3<Int>]) -> [(level: Int, size: Int)] {
-        var visited = [Bool](repeating: false, count: g.levels.count)
+        // Visited voxels are set to 0 in this copy, so they match no level again.
+        var padded = PaddedLevels(g, angles: angles)
         var out: [(Int, Int)] = []
-        var stack: [Int] = []
-        let n = g.nx * g.ny
-        let both = angles + angles.map { 0 &- $0 }
-        let offs = both.map { offset($0, g) }
-        g.levels.withUnsafeBufferPointer { lv in
-            for seed in 0..<lv.count where lv[seed] > 0 && !visited[seed] {
-                let gl = lv[seed]
-                visited[seed] = true
-                stack.append(seed)
-                var size = 0
-                while let c = stack.popLast() {
-                    size += 1
-                    let z = c / n, y = (c % n) / g.nx, x = c % g.nx
-                    for (k, a) in both.enumerated() where inside(z, y, x, a, g) {
-                        let j = c + offs[k]
-                        if !visited[j] && lv[j] == gl { visited[j] = true; stack.append(j) }
+        let offs = (angles + angles.map { 0 &- $0 }).map { padded.offset($0) }
+        let stack = UnsafeMutablePointer<Int>.allocate(capacity: max(1, g.nx * g.ny * g.nz))
+        defer { stack.deallocate() }
+        let box = padded
+        padded.levels.withUnsafeMutableBufferPointer { lv in
+            offs.withUnsafeBufferPointer { offs in
+                box.forEachBoxVoxel(g) { seed in
+                    let gl = lv[seed]
+                    guard gl > 0 else { return }
+                    lv[seed] = 0
+                    stack[0] = seed
+                    var top = 1, size = 0
+                    while top > 0 {
+                        top -= 1
+                        let c = stack[top]
+                        size += 1
+                        for o in offs where lv[c + o] == gl {
+                            lv[c + o] = 0
+                            stack[top] = c + o
+                            top += 1
+                        }
                     }
+                    out.append((Int(gl), size))
                 }
-                out.append((Int(gl), size))
             }
         }
         return out
@@ -155,22 +191,23 @@ enum PyradiomicsCounter {
     static func gldm(_ g: PyradiomicsLevels, angles: [SIMD3<Int>], alpha: Int) -> [Double] {
         let width = 2 * angles.count + 1
         var m = [Double](repeating: 0, count: g.ng * width)
-        let both = angles + angles.map { 0 &- $0 }
-        let offs = both.map { offset($0, g) }
-        g.levels.withUnsafeBufferPointer { lv in
-            var i = 0
-            for z in 0..<g.nz { for y in 0..<g.ny { for x in 0..<g.nx {
-                let li = Int(lv[i])
-                if li > 0 {
-                    var dep = 0
-                    for (k, a) in both.enumerated() where inside(z, y, x, a, g) {
-                        let lj = Int(lv[i + offs[k]])
-                        if lj > 0 && abs(li - lj) <= alpha { dep += 1 }
+        let padded = PaddedLevels(g, angles: angles)
+        let offs = (angles + angles.map { 0 &- $0 }).map { padded.offset($0) }
+        padded.levels.withUnsafeBufferPointer { lv in
+            offs.withUnsafeBufferPointer { offs in
+                m.withUnsafeMutableBufferPointer { m in
+                    padded.forEachBoxVoxel(g) { i in
+                        let li = Int(lv[i])
+                        guard li > 0 else { return }
+                        var dep = 0
+                        for o in offs {
+                            let lj = Int(lv[i + o])
+                            if lj > 0 && abs(li - lj) <= alpha { dep += 1 }
+                        }
+                        m[(li - 1) * width + dep] += 1
                     }
-                    m[(li - 1) * width + dep] += 1
                 }
-                i += 1
-            } } }
+            }
         }
         return m
     }
@@ -179,23 +216,26 @@ enum PyradiomicsCounter {
     /// s, the sum of |level − mean level of its ROI neighbours| (0 without neighbours).
     static func ngtdm(_ g: PyradiomicsLevels, angles: [SIMD3<Int>]) -> (n: [Double], s: [Double]) {
         var n = [Double](repeating: 0, count: g.ng), s = [Double](repeating: 0, count: g.ng)
-        let both = angles + angles.map { 0 &- $0 }
-        let offs = both.map { offset($0, g) }
-        g.levels.withUnsafeBufferPointer { lv in
-            var i = 0
-            for z in 0..<g.nz { for y in 0..<g.ny { for x in 0..<g.nx {
-                let li = Int(lv[i])
-                if li > 0 {
-                    var count = 0.0, sum = 0.0
-                    for (k, a) in both.enumerated() where inside(z, y, x, a, g) {
-                        let lj = lv[i + offs[k]]
-                        if lj > 0 { count += 1; sum += Double(lj) }
+        let padded = PaddedLevels(g, angles: angles)
+        let offs = (angles + angles.map { 0 &- $0 }).map { padded.offset($0) }
+        padded.levels.withUnsafeBufferPointer { lv in
+            offs.withUnsafeBufferPointer { offs in
+                n.withUnsafeMutableBufferPointer { n in
+                    s.withUnsafeMutableBufferPointer { s in
+                        padded.forEachBoxVoxel(g) { i in
+                            let li = Int(lv[i])
+                            guard li > 0 else { return }
+                            var count = 0.0, sum = 0.0
+                            for o in offs {
+                                let lj = lv[i + o]
+                                if lj > 0 { count += 1; sum += Double(lj) }
+                            }
+                            n[li - 1] += 1
+                            s[li - 1] += count == 0 ? 0 : abs(Double(li) - sum / count)
+                        }
                     }
-                    n[li - 1] += 1
-                    s[li - 1] += count == 0 ? 0 : abs(Double(li) - sum / count)
                 }
-                i += 1
-            } } }
+            }
         }
         return (n, s)
     }

@@ -232,11 +232,15 @@ public enum PyradiomicsTexture {
         var mm = [Double](repeating: 0, count: n * n)
         for i in 0..<n { for k in 0..<n where px[i] > 0 && py[k] > 0 { mm[i * n + k] = p[i * n + k] / (px[i] * py[k]).squareRoot() } }
         var s = [Double](repeating: 0, count: n * n)
-        for i in 0..<n { for j in i..<n {
-            var acc = 0.0
-            for k in 0..<n { acc += mm[i * n + k] * mm[j * n + k] }
-            s[i * n + j] = acc; s[j * n + i] = acc
-        } }
+        mm.withUnsafeBufferPointer { mm in
+            s.withUnsafeMutableBufferPointer { s in
+                for i in 0..<n { for j in i..<n {
+                    var acc = 0.0
+                    for k in 0..<n { acc += mm[i * n + k] * mm[j * n + k] }
+                    s[i * n + j] = acc; s[j * n + i] = acc
+                } }
+            }
+        }
         let e = SymmetricEigen.eigenvalues(s, n: n).sorted()
         return max(e[n - 2], 0).squareRoot()
     }
@@ -344,8 +348,12 @@ public enum PyradiomicsTexture {
 enum SymmetricEigen {
     static func eigenvalues(_ matrix: [Double], n: Int) -> [Double] {
         if n == 1 { return [matrix[0]] }
-        var a = matrix
-        var d = [Double](repeating: 0, count: n), e = [Double](repeating: 0, count: n)
+        var matrix = matrix
+        var dv = [Double](repeating: 0, count: n), ev = [Double](repeating: 0, count: n)
+        // Unchecked buffers: the O(n³) loops below run 13 times per GLCM.
+        matrix.withUnsafeMutableBufferPointer { a in
+        dv.withUnsafeMutableBufferPointer { d in
+        ev.withUnsafeMutableBufferPointer { e in
         // Householder: rows from the last up, each zeroing the entries left of the subdiagonal.
         for i in stride(from: n - 1, to: 0, by: -1) {
             let l = i - 1
@@ -424,6 +432,9 @@ enum SymmetricEigen {
                 d[l] -= p; e[l] = g; e[m] = 0
             }
         }
-        return d
+        }
+        }
+        }
+        return dv
     }
 }
