@@ -56,10 +56,12 @@ let package = Package(
             name: "KiraPreprocess",
             dependencies: ["KiraCore", .product(name: "Logging", package: "swift-log")]
         ),
+        // Wide-vector (AVX / AVX-512) versions of the filters' hottest loops, chosen at run time.
+        .target(name: "CKiraKernels"),
         // IBSI feature engine: discretisation, matrices (the counting) and features (the formulas).
         .target(
             name: "KiraRadiomics",
-            dependencies: ["KiraCore", "KiraPreprocess", .product(name: "Logging", package: "swift-log"), .product(name: "Yams", package: "Yams")]
+            dependencies: ["KiraCore", "KiraPreprocess", "CKiraKernels", .product(name: "Logging", package: "swift-log"), .product(name: "Yams", package: "Yams")]
         ),
         // Reliability (ICC, feature stability), mask overlap and segmentation QC.
         .target(

@@ -1,3 +1,4 @@
+import CKiraKernels
 import Foundation
 
 /// Deriche's fourth-order recursive approximation of a Gaussian (order 0) or of its second
@@ -85,10 +86,25 @@ struct RecursiveGaussian: Sendable {
     /// single precision, as ITK stores it. Lanes go two at a time through SIMD2 (the pointers
     /// may alias as far as the compiler knows, so it would not pair them itself); every lane
     /// sees the same operations in the same order as a scalar loop.
+    /// The C kernel's vector width on this CPU (8 with AVX-512, 4 with AVX), 0 when it has
+    /// neither; the kernel repeats this type's operations exactly, 4 or 8 lanes per instruction
+    /// where Swift, built for baseline x86-64, gets 2.
+    static let vectorWidth = Int(kira_recursive_vector_width())
+
+    /// With `vector` false the Swift loops run even where the C kernel could (the tests
+    /// compare the two).
     func apply(lanes p: UnsafeMutablePointer<Double>, _ w: Int, stride: Int, _ ln: Int,
                out: UnsafeMutablePointer<Double>, outStride: Int, keep: Range<Int>,
-               scratch: UnsafeMutablePointer<Double>, roundToFloat: Bool) {
+               scratch: UnsafeMutablePointer<Double>, roundToFloat: Bool, vector: Bool = true) {
         guard ln >= 4, w > 0 else { return }
+        if vector, Self.vectorWidth > 0 {
+            var c = KiraRecursiveCoefficients(n0: n0, n1: n1, n2: n2, n3: n3, d1: d1, d2: d2, d3: d3, d4: d4,
+                                              m1: m1, m2: m2, m3: m3, m4: m4, bn1: bn1, bn2: bn2, bn3: bn3, bn4: bn4,
+                                              bm1: bm1, bm2: bm2, bm3: bm3, bm4: bm4)
+            kira_recursive_lanes(Int32(Self.vectorWidth), &c, p, w, stride, ln, out, outStride,
+                                 keep.lowerBound, keep.upperBound, scratch, roundToFloat ? 1 : 0)
+            return
+        }
         let pairs = w / 2
         let y1 = scratch, y2 = scratch + ln * w
         @inline(__always) func x(_ i: Int) -> UnsafeMutablePointer<Double> { p + i * stride }

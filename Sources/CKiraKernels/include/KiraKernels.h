@@ -1,0 +1,28 @@
+#ifndef KIRA_KERNELS_H
+#define KIRA_KERNELS_H
+
+/// Coefficients of one fourth-order recursive (Deriche) line filter: numerators n (causal)
+/// and m (anticausal), denominators d, and the edge terms bn / bm.
+typedef struct {
+    double n0, n1, n2, n3;
+    double d1, d2, d3, d4;
+    double m1, m2, m3, m4;
+    double bn1, bn2, bn3, bn4;
+    double bm1, bm2, bm3, bm4;
+} KiraRecursiveCoefficients;
+
+/// The widest vector path this CPU runs: 8 (AVX-512), 4 (AVX) or 0 (none; the caller keeps
+/// its own path).
+int kira_recursive_vector_width(void);
+
+/// The recursive filter on `lanes` lines at once, with the same operations in the same order
+/// as the Swift reference (so identical results, only wider): value i of lane l is read at
+/// p[i * stride + l]; outputs at i in [keep_lo, keep_hi) go to
+/// out[(i - keep_lo) * out_stride + l]. `scratch` holds 2 * n * lanes doubles. Requires
+/// n >= 4 and a width from kira_recursive_vector_width() above 0.
+void kira_recursive_lanes(int width, const KiraRecursiveCoefficients *c,
+                          const double *p, long lanes, long stride, long n,
+                          double *out, long out_stride, long keep_lo, long keep_hi,
+                          double *scratch, int round_to_float);
+
+#endif
