@@ -56,7 +56,8 @@ let package = Package(
             name: "KiraPreprocess",
             dependencies: ["KiraCore", .product(name: "Logging", package: "swift-log")]
         ),
-        // Wide-vector (AVX / AVX-512) versions of the filters' hottest loops, chosen at run time.
+        // Wide-vector (AVX / AVX-512) versions of the filters' hottest loops, chosen at run time,
+        // and the allocator setting the executable starts with.
         .target(name: "CKiraKernels"),
         // IBSI feature engine: discretisation, matrices (the counting) and features (the formulas).
         .target(
@@ -81,7 +82,7 @@ let package = Package(
             name: "kira",
             dependencies: [
                 "KiraCore", "KiraDICOM", "KiraIO", "KiraPreprocess", "KiraRadiomics", "KiraQC", "KiraSurvival", "KiraLearn",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "CKiraKernels", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CKiraKernels
 import Foundation
 
 // argument-parser exits with 64 on a usage error; Kira documents 1 for bad usage, so the
@@ -11,6 +12,8 @@ func exitAfter(_ error: Error) -> Never {
     }
     exit(code == .validationFailure ? KiraExit.failure.rawValue : code.rawValue)
 }
+
+kira_keep_large_blocks_in_heap()
 
 // A plain `kira convert` line skips ArgumentParser (see ConvertFastPath); when its values do
 // not validate, ArgumentParser parses the line again and reports the error as usual.

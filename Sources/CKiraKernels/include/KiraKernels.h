@@ -25,4 +25,9 @@ void kira_recursive_lanes(int width, const KiraRecursiveCoefficients *c,
                           double *out, long out_stride, long keep_lo, long keep_hi,
                           double *scratch, int round_to_float);
 
+/// Makes glibc serve blocks up to 256 MiB from the heap and keep freed memory for reuse.
+/// Filters and readers allocate and free many arrays of a few MiB; above glibc's default
+/// threshold each is a fresh mmap whose pages all fault in zeroed and are unmapped on free.
+void kira_keep_large_blocks_in_heap(void);
+
 #endif

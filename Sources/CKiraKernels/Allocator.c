@@ -1,0 +1,7 @@
+#include "KiraKernels.h"
+#include <malloc.h>
+
+void kira_keep_large_blocks_in_heap(void) {
+    mallopt(M_MMAP_THRESHOLD, 256 << 20);
+    mallopt(M_TRIM_THRESHOLD, 512 << 20);
+}
