@@ -105,12 +105,25 @@ public enum MaskReader {
                 }
                 return out
             }
-            var c = [Int](repeating: 0, count: span + 1)
+            // Four interleaved tallies: a label map is mostly one value, and one counter
+            // incremented voxel after voxel waits on its own previous store each time.
+            let width = span + 1
+            var c = [Int](repeating: 0, count: 4 * width)
             c.withUnsafeMutableBufferPointer { c in
                 let q = c.baseAddress!
-                for x in p { q[Int(x) &- base] &+= 1 }
+                let n = p.count, quads = n / 4
+                for k in 0..<quads {
+                    q[Int(p[4 * k]) &- base] &+= 1
+                    q[width &+ Int(p[4 * k + 1]) &- base] &+= 1
+                    q[2 &* width &+ Int(p[4 * k + 2]) &- base] &+= 1
+                    q[3 &* width &+ Int(p[4 * k + 3]) &- base] &+= 1
+                }
+                for i in (4 * quads)..<n { q[Int(p[i]) &- base] &+= 1 }
             }
-            for (i, n) in c.enumerated() where n > 0 { out[i + base] = n }
+            for i in 0..<width {
+                let n = c[i] + c[width + i] + c[2 * width + i] + c[3 * width + i]
+                if n > 0 { out[i + base] = n }
+            }
             return out
         }
     }
