@@ -12,12 +12,28 @@ extension VoxelBuffer {
             }
         }
         return switch self {
-        case let .uint8(a): count(a)
+        case let .uint8(a): Self.nonZeroBytes(a)
         case let .int16(a): count(a)
         case let .uint16(a): count(a)
         case let .int32(a): count(a)
         case let .float32(a): count(a)
         case let .float64(a): count(a)
+        }
+    }
+
+    /// Non-zero bytes counted eight at a time (masks are uint8 and counted often): a byte's
+    /// high bit in `(w & 0x7F…) + 0x7F…) | w` is set exactly when the byte is non-zero.
+    static func nonZeroBytes(_ a: [UInt8]) -> Int {
+        a.withUnsafeBytes { raw in
+            let words = raw.count / 8
+            let low: UInt64 = 0x7F7F_7F7F_7F7F_7F7F, high: UInt64 = 0x8080_8080_8080_8080
+            var n = 0
+            for k in 0..<words {
+                let w = raw.loadUnaligned(fromByteOffset: 8 * k, as: UInt64.self)
+                n &+= ((((w & low) &+ low) | w) & high).nonzeroBitCount
+            }
+            for i in (8 * words)..<raw.count where raw[i] != 0 { n &+= 1 }
+            return n
         }
     }
 

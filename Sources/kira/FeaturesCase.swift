@@ -5,16 +5,22 @@ import KiraPreprocess
 import KiraRadiomics
 import Logging
 
-/// Volumes read by concurrent workers, one slot each.
+/// What the concurrent readers produce: the two volumes, the two file hashes and the binary
+/// mask, one slot each.
 private final class ConcurrentFiles: @unchecked Sendable {
-    private var slots: [Result<(volume: Volume, hash: String), Error>?]
-    private let lock = NSLock()
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-    func set(_ k: Int, _ r: Result<(volume: Volume, hash: String), Error>) { lock.lock(); slots[k] = r; lock.unlock() }
-    func get(_ k: Int) throws -> (volume: Volume, hash: String) { lock.lock(); let r = slots[k]!; lock.unlock(); return try r.get() }
-    /// The binary mask made from the label map (slot 1).
+    private var volumes: [Result<Volume, Error>?] = [nil, nil]
+    private var hashes: [Result<String, Error>?] = [nil, nil]
     private var binary: Result<Volume, Error>?
+    private let lock = NSLock()
+    func setVolume(_ k: Int, _ r: Result<Volume, Error>) { lock.lock(); volumes[k] = r; lock.unlock() }
+    func setHash(_ k: Int, _ r: Result<String, Error>) { lock.lock(); hashes[k] = r; lock.unlock() }
     func setMask(_ r: Result<Volume, Error>) { lock.lock(); binary = r; lock.unlock() }
+    /// The volume and the hash of file k (0 image, 1 label map).
+    func get(_ k: Int) throws -> (volume: Volume, hash: String) {
+        lock.lock(); let v = volumes[k]!, h = hashes[k]!; lock.unlock()
+        return (try v.get(), try h.get())
+    }
+    /// The binary mask made from the label map.
     func mask() throws -> Volume { lock.lock(); let r = binary!; lock.unlock(); return try r.get() }
 }
 
@@ -36,16 +42,24 @@ struct FeaturesCase {
     /// region's features prefixed with its `prefix` and its diagnostics under `regions`.
     func run(regions: [FeatureRegion], settings: ExtractionSettings, settingsProvenance: (value: MetaValue, hash: String),
              origin: [String: MetaValue], logger: Logger) throws -> Result {
-        // The image and the label map are read (decompressed, converted) and hashed for the
-        // provenance on two cores; the label map is turned into the binary mask there too.
-        let files = ConcurrentFiles(count: 2)
+        // Three jobs on two cores: the image is read (decompressed, converted); the label map
+        // is read, hashed and turned into the binary mask; the image file is hashed for the
+        // provenance by whichever core is free first (the label map's, which is smaller).
+        let files = ConcurrentFiles()
         let maskLabel = label ?? settings.label
-        DispatchQueue.concurrentPerform(iterations: 2) { k in
-            let url = k == 0 ? image : mask
-            let read = Swift.Result { try ImageFileReader.read(url) }
-            files.set(k, read.flatMap { v in Swift.Result { (v, try FeatureOutput.fileHash(url)) } })
-            if k == 1, case let .success(map) = read {
-                files.setMask(Swift.Result { try MaskReader.mask(from: map, url: url, label: maskLabel, matching: nil, imagePath: image.path) })
+        DispatchQueue.concurrentPerform(iterations: 3) { job in
+            switch job {
+            case 0:
+                files.setVolume(0, Swift.Result { try ImageFileReader.read(image) })
+            case 1:
+                let read = Swift.Result { try ImageFileReader.read(mask) }
+                files.setVolume(1, read)
+                files.setHash(1, Swift.Result { try FeatureOutput.fileHash(mask) })
+                if case let .success(map) = read {
+                    files.setMask(Swift.Result { try MaskReader.mask(from: map, url: mask, label: maskLabel, matching: nil, imagePath: image.path) })
+                }
+            default:
+                files.setHash(0, Swift.Result { try FeatureOutput.fileHash(image) })
             }
         }
         let (volume, imageHash) = try files.get(0)
