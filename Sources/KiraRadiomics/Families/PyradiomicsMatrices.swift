@@ -57,35 +57,42 @@ public enum PyradiomicsAngles {
 /// needs a bounds test: a neighbour outside the box reads −1, which no level equals, and a
 /// line along an angle ends where it meets −1.
 struct PaddedLevels {
-    let px: Int, py: Int, pz: Int, pad: Int
+    /// Where the box's voxels sit in the padded array (x fastest).
+    struct Layout {
+        let nx: Int, ny: Int, nz: Int, pad: Int
+        var px: Int { nx + 2 * pad }
+        var py: Int { ny + 2 * pad }
+        var count: Int { px * py * (nz + 2 * pad) }
+
+        /// Index step of the numpy-order offset (dz, dy, dx).
+        func offset(_ a: SIMD3<Int>) -> Int { (a[0] * py + a[1]) * px + a[2] }
+
+        /// Calls `body` with the padded index of every box voxel, x fastest.
+        @inline(__always)
+        func forEachBoxVoxel(_ body: (Int) -> Void) {
+            let (px, py) = (self.px, self.py)
+            for z in 0..<nz { for y in 0..<ny {
+                let row = ((z + pad) * py + y + pad) * px + pad
+                for x in 0..<nx { body(row + x) }
+            } }
+        }
+    }
+
+    let layout: Layout
     var levels: [Int32]
 
     init(_ g: PyradiomicsLevels, angles: [SIMD3<Int>]) {
-        pad = max(1, angles.map { max(abs($0[0]), abs($0[1]), abs($0[2])) }.max() ?? 1)
-        px = g.nx + 2 * pad; py = g.ny + 2 * pad; pz = g.nz + 2 * pad
-        var out = [Int32](repeating: -1, count: px * py * pz)
-        let (nx, ny, nz, p, sx, sy) = (g.nx, g.ny, g.nz, pad, px, py)
+        let pad = max(1, angles.map { max(abs($0[0]), abs($0[1]), abs($0[2])) }.max() ?? 1)
+        let layout = Layout(nx: g.nx, ny: g.ny, nz: g.nz, pad: pad)
+        var out = [Int32](repeating: -1, count: layout.count)
         out.withUnsafeMutableBufferPointer { o in
             g.levels.withUnsafeBufferPointer { lv in
-                for z in 0..<nz { for y in 0..<ny {
-                    let from = (z * ny + y) * nx, to = ((z + p) * sy + y + p) * sx + p
-                    for x in 0..<nx { o[to + x] = lv[from + x] }
-                } }
+                var from = 0
+                layout.forEachBoxVoxel { to in o[to] = lv[from]; from += 1 }
             }
         }
+        self.layout = layout
         levels = out
-    }
-
-    /// Index step of the numpy-order offset (dz, dy, dx).
-    func offset(_ a: SIMD3<Int>) -> Int { (a[0] * py + a[1]) * px + a[2] }
-
-    /// Calls `body` with the padded index of every box voxel, x fastest.
-    @inline(__always)
-    func forEachBoxVoxel(_ g: PyradiomicsLevels, _ body: (Int) -> Void) {
-        for z in 0..<g.nz { for y in 0..<g.ny {
-            let row = ((z + pad) * py + y + pad) * px + pad
-            for x in 0..<g.nx { body(row + x) }
-        } }
     }
 }
 
@@ -97,10 +104,10 @@ enum PyradiomicsCounter {
         let padded = PaddedLevels(g, angles: angles)
         return angles.map { a in
             var m = [Double](repeating: 0, count: ng * ng)
-            let off = padded.offset(a)
+            let off = padded.layout.offset(a)
             padded.levels.withUnsafeBufferPointer { lv in
                 m.withUnsafeMutableBufferPointer { m in
-                    padded.forEachBoxVoxel(g) { i in
+                    padded.layout.forEachBoxVoxel { i in
                         let li = Int(lv[i]), lj = Int(lv[i + off])
                         if li > 0 && lj > 0 { m[(li - 1) * ng + lj - 1] += 1 }
                     }
@@ -118,10 +125,10 @@ enum PyradiomicsCounter {
         return angles.map { a in
             var m = [Double](repeating: 0, count: ng * maxRun)
             var multiElement = false
-            let off = padded.offset(a)
+            let off = padded.layout.offset(a)
             padded.levels.withUnsafeBufferPointer { lv in
                 m.withUnsafeMutableBufferPointer { m in
-                    padded.forEachBoxVoxel(g) { start in
+                    padded.layout.forEachBoxVoxel { start in
                         // A line starts where the previous voxel along −a is outside the box.
                         guard lv[start - off] < 0 else { return }
                         var j = start
@@ -157,13 +164,13 @@ enum PyradiomicsCounter {
         // Visited voxels are set to 0 in this copy, so they match no level again.
         var padded = PaddedLevels(g, angles: angles)
         var out: [(Int, Int)] = []
-        let offs = (angles + angles.map { 0 &- $0 }).map { padded.offset($0) }
+        let offs = (angles + angles.map { 0 &- $0 }).map { padded.layout.offset($0) }
         let stack = UnsafeMutablePointer<Int>.allocate(capacity: max(1, g.nx * g.ny * g.nz))
         defer { stack.deallocate() }
-        let box = padded
+        let layout = padded.layout
         padded.levels.withUnsafeMutableBufferPointer { lv in
             offs.withUnsafeBufferPointer { offs in
-                box.forEachBoxVoxel(g) { seed in
+                layout.forEachBoxVoxel { seed in
                     let gl = lv[seed]
                     guard gl > 0 else { return }
                     lv[seed] = 0
@@ -192,11 +199,11 @@ enum PyradiomicsCounter {
         let width = 2 * angles.count + 1
         var m = [Double](repeating: 0, count: g.ng * width)
         let padded = PaddedLevels(g, angles: angles)
-        let offs = (angles + angles.map { 0 &- $0 }).map { padded.offset($0) }
+        let offs = (angles + angles.map { 0 &- $0 }).map { padded.layout.offset($0) }
         padded.levels.withUnsafeBufferPointer { lv in
             offs.withUnsafeBufferPointer { offs in
                 m.withUnsafeMutableBufferPointer { m in
-                    padded.forEachBoxVoxel(g) { i in
+                    padded.layout.forEachBoxVoxel { i in
                         let li = Int(lv[i])
                         guard li > 0 else { return }
                         var dep = 0
@@ -217,12 +224,12 @@ enum PyradiomicsCounter {
     static func ngtdm(_ g: PyradiomicsLevels, angles: [SIMD3<Int>]) -> (n: [Double], s: [Double]) {
         var n = [Double](repeating: 0, count: g.ng), s = [Double](repeating: 0, count: g.ng)
         let padded = PaddedLevels(g, angles: angles)
-        let offs = (angles + angles.map { 0 &- $0 }).map { padded.offset($0) }
+        let offs = (angles + angles.map { 0 &- $0 }).map { padded.layout.offset($0) }
         padded.levels.withUnsafeBufferPointer { lv in
             offs.withUnsafeBufferPointer { offs in
                 n.withUnsafeMutableBufferPointer { n in
                     s.withUnsafeMutableBufferPointer { s in
-                        padded.forEachBoxVoxel(g) { i in
+                        padded.layout.forEachBoxVoxel { i in
                             let li = Int(lv[i])
                             guard li > 0 else { return }
                             var count = 0.0, sum = 0.0
