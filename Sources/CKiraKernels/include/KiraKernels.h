@@ -25,6 +25,13 @@ void kira_recursive_lanes(int width, const KiraRecursiveCoefficients *c,
                           double *out, long out_stride, long keep_lo, long keep_hi,
                           double *scratch, int round_to_float);
 
+/// Rows to lanes: t[i * lanes + l] = rows[l * row_stride + first + i] for i < n, l < lanes.
+/// The x passes of separable filters run on `lanes` rows at once this way.
+void kira_rows_to_lanes(const double *rows, long row_stride, long first, long n, long lanes, double *t);
+
+/// Lanes back to rows: rows[l * row_stride + i] = t[i * lanes + l] for i < n, l < lanes.
+void kira_lanes_to_rows(const double *t, long n, long lanes, double *rows, long row_stride);
+
 /// Makes glibc serve blocks up to 256 MiB from the heap and keep freed memory for reuse.
 /// Filters and readers allocate and free many arrays of a few MiB; above glibc's default
 /// threshold each is a fresh mmap whose pages all fault in zeroed and are unmapped on free.

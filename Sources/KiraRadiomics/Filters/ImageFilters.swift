@@ -185,10 +185,8 @@ public enum ImageFilters {
         }
         if ibsi { return Plan(reach: reach, run: run) }
         return Plan(reach: reach, run: run, inBox: { image, box in
-            let input = try FilterGrid(image)
-            return try zip(sigmas, raw).map { sigma, value in
-                FilteredImage(prefix: RecursiveLoG.prefix(value), image: try RecursiveLoG.apply(input, like: image, sigma: sigma, output: box), cropIndex: box.lo)
-            }
+            let maps = try RecursiveLoG.apply(image, sigmas: sigmas, output: box)
+            return zip(raw, maps).map { value, map in FilteredImage(prefix: RecursiveLoG.prefix(value), image: map, cropIndex: box.lo) }
         })
     }
 

@@ -1,3 +1,4 @@
+import CKiraKernels
 import KiraCore
 import KiraPreprocess
 
@@ -76,70 +77,172 @@ struct FilterGrid {
 }
 
 extension FilterGrid {
+    /// What a line filter runs on one block of lanes: value i of lane l at
+    /// `input[i * stride + l]` (i < n), output k ∈ `keep` written at
+    /// `out[(k − keep.lowerBound) * outStride + l]`, with `scratchPerLane × lanes` values of scratch.
+    typealias LaneBody = @Sendable (_ input: UnsafeMutablePointer<Double>, _ lanes: Int, _ stride: Int, _ n: Int,
+                                    _ out: UnsafeMutablePointer<Double>, _ outStride: Int,
+                                    _ scratch: UnsafeMutablePointer<Double>) -> Void
+
     /// Filters every line along `axis` and keeps the outputs at `keep` along it: the result
-    /// is this grid with that axis cut to `keep`. `body` reads value i of lane l at
-    /// `input[i * stride + l]` (i < n) and writes output k ∈ `keep` at
-    /// `out[(k − keep.lowerBound) * outStride + l]`; it gets `scratchPerLane × lanes` values of
-    /// scratch. Lanes are contiguous (lines along x are transposed in blocks of 16), and
-    /// blocks run in parallel. A later pass along another axis then runs on the smaller grid,
-    /// which is how a separable filter computes one box of its output and nothing else.
-    func filterLines(_ axis: Int, keep: Range<Int>, scratchPerLane: Int,
-                     _ body: @Sendable (_ input: UnsafeMutablePointer<Double>, _ lanes: Int, _ stride: Int, _ n: Int,
-                                        _ out: UnsafeMutablePointer<Double>, _ outStride: Int,
-                                        _ scratch: UnsafeMutablePointer<Double>) -> Void) -> FilterGrid {
-        let s = size
-        var outSize = s
+    /// is this grid with that axis cut to `keep`. Lanes are contiguous (lines along x are
+    /// transposed in blocks of 16), and blocks run in parallel. A later pass along another
+    /// axis then runs on the smaller grid, which is how a separable filter computes one box
+    /// of its output and nothing else.
+    func filterLines(_ axis: Int, keep: Range<Int>, scratchPerLane: Int, _ body: @escaping LaneBody) -> FilterGrid {
+        filterLines(axis, keep: keep, scratchPerLane: scratchPerLane, bodies: [body])[0]
+    }
+
+    /// Several filters along the same axis, one result each: every block of lanes is read
+    /// (and for x transposed) once and filtered by each body while it is still in cache.
+    func filterLines(_ axis: Int, keep: Range<Int>, scratchPerLane: Int, bodies: [LaneBody]) -> [FilterGrid] {
+        values.withUnsafeBufferPointer { v in
+            Self.filterLines(LineInput(size: size, doubles: v.baseAddress!), axis, keep: keep, scratchPerLane: scratchPerLane, bodies: bodies)
+        }
+    }
+
+    /// `filterLines` on an image's stored voxels, converted to doubles block by block as the
+    /// pass reads them, so a first pass needs no double copy of the whole image.
+    static func filterLines(_ voxels: VoxelBuffer, size: SIMD3<Int>, _ axis: Int, keep: Range<Int>, scratchPerLane: Int,
+                            bodies: [LaneBody]) -> [FilterGrid] {
+        LineInput.with(voxels, size: size) { filterLines($0, axis, keep: keep, scratchPerLane: scratchPerLane, bodies: bodies) }
+    }
+
+    private static func filterLines(_ input: LineInput, _ axis: Int, keep: Range<Int>, scratchPerLane: Int, bodies: [LaneBody]) -> [FilterGrid] {
+        var outSize = input.size
         outSize[axis] = keep.count
-        // `body` writes every kept output, so the result need not be zeroed first.
-        var result = FilterGrid(size: outSize, values: [Double](unsafeUninitializedCapacity: outSize.x * outSize.y * outSize.z) { _, n in
-            n = outSize.x * outSize.y * outSize.z
-        })
-        guard count > 0, keep.count > 0 else { return result }
+        let outCount = outSize.x * outSize.y * outSize.z
+        // The bodies write every kept output, so the results need not be zeroed first.
+        var outputs = bodies.map { _ in [Double](unsafeUninitializedCapacity: outCount) { _, n in n = outCount } }
+        if outCount > 0 {
+            // Each output array lends its storage for the whole run (nested, one per body).
+            func lend(_ k: Int, _ pointers: [SharedBuffer<Double>]) {
+                guard k < outputs.count else { return run(input, axis, keep: keep, scratchPerLane: scratchPerLane, bodies: bodies, outputs: pointers) }
+                var a: [Double] = []
+                swap(&a, &outputs[k])
+                a.withUnsafeMutableBufferPointer { lend(k + 1, pointers + [SharedBuffer(p: $0.baseAddress!)]) }
+                swap(&a, &outputs[k])
+            }
+            lend(0, [])
+        }
+        return outputs.map { FilterGrid(size: outSize, values: $0) }
+    }
+
+    private static func run(_ input: LineInput, _ axis: Int, keep: Range<Int>, scratchPerLane: Int, bodies: [LaneBody], outputs pointers: [SharedBuffer<Double>]) {
+        let s = input.size
         let kc = keep.count
-        values.withUnsafeBufferPointer { inBuf in
-            result.values.withUnsafeMutableBufferPointer { outBuf in
-                // `body` only reads its input (the pointer type is shared with in-place callers).
-                let src = SharedBuffer(p: UnsafeMutablePointer(mutating: inBuf.baseAddress!)), dst = SharedBuffer(p: outBuf.baseAddress!)
-                if axis == 0 {
-                    let n = s.x, lines = s.y * s.z, block = 16
-                    let jobs = (lines + block - 1) / block
-                    parallelChunks(jobs, chunks: 128) { range in
-                        let scratch = UnsafeMutablePointer<Double>.allocate(capacity: max(scratchPerLane, 1) * block)
-                        let t = UnsafeMutablePointer<Double>.allocate(capacity: n * block)
-                        let u = UnsafeMutablePointer<Double>.allocate(capacity: kc * block)
-                        defer { scratch.deallocate(); t.deallocate(); u.deallocate() }
-                        for job in range {
-                            let first = job * block, lanes = min(block, lines - first)
-                            for l in 0..<lanes {
-                                let row = src.p + (first + l) * n
-                                for i in 0..<n { t[i * lanes + l] = row[i] }
-                            }
-                            body(t, lanes, lanes, n, u, lanes, scratch)
-                            for l in 0..<lanes {
-                                let row = dst.p + (first + l) * kc
-                                for i in 0..<kc { row[i] = u[i * lanes + l] }
-                            }
-                        }
+        if axis == 0 {
+            let n = s.x, lines = s.y * s.z, block = 16
+            let jobs = (lines + block - 1) / block
+            parallelChunks(jobs, chunks: 128) { range in
+                let scratch = UnsafeMutablePointer<Double>.allocate(capacity: max(scratchPerLane, 1) * block)
+                let t = UnsafeMutablePointer<Double>.allocate(capacity: n * block)
+                let u = UnsafeMutablePointer<Double>.allocate(capacity: kc * block)
+                let rows = input.doubles == nil ? UnsafeMutablePointer<Double>.allocate(capacity: n * block) : nil
+                defer { scratch.deallocate(); t.deallocate(); u.deallocate(); rows?.deallocate() }
+                for job in range {
+                    let first = job * block, lanes = min(block, lines - first)
+                    if let d = input.doubles {
+                        kira_rows_to_lanes(d.p + first * n, n, 0, n, lanes, t)
+                    } else if let rows {
+                        input.load(first * n, lanes * n, rows)
+                        kira_rows_to_lanes(rows, n, 0, n, lanes, t)
                     }
-                    return
-                }
-                // Along y: per slice, lanes are the row's x; along z: lanes are the whole plane.
-                let n = s[axis]
-                let stride = axis == 1 ? s.x : s.x * s.y
-                let groups = axis == 1 ? s.z : 1
-                let inGroup = axis == 1 ? s.x * s.y : 0, outGroup = axis == 1 ? s.x * kc : 0
-                let block = 256, perGroup = (stride + block - 1) / block
-                parallelChunks(groups * perGroup, chunks: 128) { range in
-                    let scratch = UnsafeMutablePointer<Double>.allocate(capacity: max(scratchPerLane, 1) * block)
-                    defer { scratch.deallocate() }
-                    for job in range {
-                        let g = job / perGroup, lo = (job % perGroup) * block
-                        let lanes = min(block, stride - lo)
-                        body(src.p + g * inGroup + lo, lanes, stride, n, dst.p + g * outGroup + lo, stride, scratch)
+                    for (body, dst) in zip(bodies, pointers) {
+                        body(t, lanes, lanes, n, u, lanes, scratch)
+                        kira_lanes_to_rows(u, kc, lanes, dst.p + first * kc, kc)
                     }
                 }
             }
+            return
         }
-        return result
+        // Along y: per slice, lanes are the row's x; along z: lanes are the whole plane.
+        // A block's input and scratch stay within about 512 KiB so that the bodies after the
+        // first, and each body's backward sweep, read them from cache.
+        let n = s[axis]
+        let stride = axis == 1 ? s.x : s.x * s.y
+        let groups = axis == 1 ? s.z : 1
+        let inGroup = axis == 1 ? s.x * s.y : 0, outGroup = axis == 1 ? s.x * kc : 0
+        let perLaneBytes = (n + max(scratchPerLane, 1)) * MemoryLayout<Double>.stride
+        let block = max(16, min(256, (512 << 10) / perLaneBytes / 16 * 16))
+        let perGroup = (stride + block - 1) / block
+        parallelChunks(groups * perGroup, chunks: 128) { range in
+            let scratch = UnsafeMutablePointer<Double>.allocate(capacity: max(scratchPerLane, 1) * block)
+            let gathered = input.doubles == nil ? UnsafeMutablePointer<Double>.allocate(capacity: n * block) : nil
+            defer { scratch.deallocate(); gathered?.deallocate() }
+            for job in range {
+                let g = job / perGroup, lo = (job % perGroup) * block
+                let lanes = min(block, stride - lo)
+                let base = g * inGroup + lo
+                let p: UnsafeMutablePointer<Double>, pStride: Int
+                if let d = input.doubles {
+                    (p, pStride) = (d.p + base, stride)
+                } else {
+                    for i in 0..<n { input.load(base + i * stride, lanes, gathered! + i * lanes) }
+                    (p, pStride) = (gathered!, lanes)
+                }
+                for (body, dst) in zip(bodies, pointers) {
+                    body(p, lanes, pStride, n, dst.p + g * outGroup + lo, stride, scratch)
+                }
+            }
+        }
+    }
+}
+
+/// What a line pass reads: a grid of doubles (read in place), or an image's stored voxels,
+/// which `load` converts run by run.
+struct LineInput: Sendable {
+    var size: SIMD3<Int>
+    /// Direct access when the values already are doubles.
+    var doubles: SharedBuffer<Double>?
+    /// Copies `count` consecutive values from linear index `offset` into `dst` as doubles.
+    var load: @Sendable (_ offset: Int, _ count: Int, _ dst: UnsafeMutablePointer<Double>) -> Void
+
+    init(size: SIMD3<Int>, doubles: UnsafePointer<Double>) {
+        self.size = size
+        let shared = SharedBuffer(p: UnsafeMutablePointer(mutating: doubles))
+        self.doubles = shared
+        load = { offset, count, dst in dst.update(from: shared.p + offset, count: count) }
+    }
+
+    private init(size: SIMD3<Int>, load: @escaping @Sendable (_ offset: Int, _ count: Int, _ dst: UnsafeMutablePointer<Double>) -> Void) {
+        self.size = size
+        doubles = nil
+        self.load = load
+    }
+
+    /// The stored voxels, valid inside `body`. Each type gets its own conversion loop (a
+    /// generic one with a conversion closure would call it per voxel).
+    static func with<R>(_ voxels: VoxelBuffer, size: SIMD3<Int>, _ body: (LineInput) -> R) -> R {
+        func shared<T>(_ b: UnsafeBufferPointer<T>) -> SharedBuffer<T> { SharedBuffer(p: UnsafeMutablePointer(mutating: b.baseAddress!)) }
+        switch voxels {
+        case let .uint8(a):
+            return a.withUnsafeBufferPointer { b in
+                let q = shared(b)
+                return body(LineInput(size: size) { o, c, d in let s = q.p + o; for i in 0..<c { d[i] = Double(s[i]) } })
+            }
+        case let .int16(a):
+            return a.withUnsafeBufferPointer { b in
+                let q = shared(b)
+                return body(LineInput(size: size) { o, c, d in let s = q.p + o; for i in 0..<c { d[i] = Double(s[i]) } })
+            }
+        case let .uint16(a):
+            return a.withUnsafeBufferPointer { b in
+                let q = shared(b)
+                return body(LineInput(size: size) { o, c, d in let s = q.p + o; for i in 0..<c { d[i] = Double(s[i]) } })
+            }
+        case let .int32(a):
+            return a.withUnsafeBufferPointer { b in
+                let q = shared(b)
+                return body(LineInput(size: size) { o, c, d in let s = q.p + o; for i in 0..<c { d[i] = Double(s[i]) } })
+            }
+        case let .float32(a):
+            return a.withUnsafeBufferPointer { b in
+                let q = shared(b)
+                return body(LineInput(size: size) { o, c, d in let s = q.p + o; for i in 0..<c { d[i] = Double(s[i]) } })
+            }
+        case let .float64(a):
+            return a.withUnsafeBufferPointer { body(LineInput(size: size, doubles: $0.baseAddress!)) }
+        }
     }
 }

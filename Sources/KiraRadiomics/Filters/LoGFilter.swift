@@ -21,40 +21,56 @@ enum RecursiveLoG {
     /// the whole-image map's bit for bit). Every pass keeps only the box's range along its
     /// axis, so each term's later passes run on an ever smaller grid.
     static func apply(_ image: Volume, sigma: Double, output: FilterRegion? = nil) throws -> Volume {
-        try apply(try FilterGrid(image), like: image, sigma: sigma, output: output)
+        try apply(image, sigmas: [sigma], output: output)[0]
     }
 
-    /// `input` holds `image`'s voxels (converted once for several σ).
-    static func apply(_ input: FilterGrid, like image: Volume, sigma: Double, output: FilterRegion? = nil) throws -> Volume {
-        let s = input.size
+    /// One map per σ. Each term's first pass runs over the whole image, so the σ share it:
+    /// every block of lines is read once, straight from the stored voxels, and filtered at
+    /// each σ while it is in cache.
+    static func apply(_ image: Volume, sigmas: [Double], output: FilterRegion? = nil) throws -> [Volume] {
+        guard image.timepoints == 1, image.components == 1 else {
+            throw KiraError.invalidArgument("image filters need a scalar 3D image; this one has \(image.timepoints) time points and \(image.components) components")
+        }
+        let s = image.geometry.size
         let spacing = image.geometry.spacing
         guard s.x >= 4, s.y >= 4, s.z >= 4 else {
             throw KiraError.invalidArgument("imageType LoG: the image (\(s.x)×\(s.y)×\(s.z)) needs at least 4 voxels along every axis")
         }
         let box = output ?? FilterRegion(lo: .zero, size: s)
-        var cumulative = [Double](repeating: 0, count: box.size.x * box.size.y * box.size.z)
+        let keep = (0..<3).map { box.lo[$0]..<(box.lo[$0] + box.size[$0]) }
+        var cumulative = sigmas.map { _ in [Double](repeating: 0, count: box.size.x * box.size.y * box.size.z) }
         for d in 0..<3 {
-            var work = input
             // ITK's order: the second derivative along d, then the other axes ascending.
-            for (k, a) in ([d] + (0..<3).filter { $0 != d }).enumerated() {
-                let filter = RecursiveGaussian(sigma: sigma, spacing: spacing[a], order: k == 0 ? .second : .zero, normalizeAcrossScale: true)
-                work = pass(work, filter, axis: a, keep: box.lo[a]..<(box.lo[a] + box.size[a]))
-            }
-            let scale = 1.0 / (spacing[d] * spacing[d])
-            work.values.withUnsafeBufferPointer { w in
-                cumulative.withUnsafeMutableBufferPointer { c in
-                    for i in 0..<c.count { c[i] = Double(Float(c[i] + w[i] * scale)) }
+            let axes = [d] + (0..<3).filter { $0 != d }
+            let first = sigmas.map { RecursiveGaussian(sigma: $0, spacing: spacing[d], order: .second, normalizeAcrossScale: true) }
+            let firstPasses = FilterGrid.filterLines(image.voxels, size: s, d, keep: keep[d], scratchPerLane: 2 * s[d],
+                                                     bodies: first.map { body($0, keep: keep[d]) })
+            for (k, sigma) in sigmas.enumerated() {
+                var work = firstPasses[k]
+                for a in axes.dropFirst() {
+                    let filter = RecursiveGaussian(sigma: sigma, spacing: spacing[a], order: .zero, normalizeAcrossScale: true)
+                    work = pass(work, filter, axis: a, keep: keep[a])
+                }
+                let scale = 1.0 / (spacing[d] * spacing[d])
+                work.values.withUnsafeBufferPointer { w in
+                    cumulative[k].withUnsafeMutableBufferPointer { c in
+                        for i in 0..<c.count { c[i] = Double(Float(c[i] + w[i] * scale)) }
+                    }
                 }
             }
         }
         let like = output == nil ? image : try image.cropped(lo: box.lo, size: box.size)
-        return try FilterGrid(size: box.size, values: cumulative).volume(like: like, float32: true)
+        return try cumulative.map { try FilterGrid(size: box.size, values: $0).volume(like: like, float32: true) }
     }
 
     /// One recursive pass along `axis`, the outputs at `keep` kept and rounded to single
     /// precision.
     static func pass(_ grid: FilterGrid, _ filter: RecursiveGaussian, axis: Int, keep: Range<Int>) -> FilterGrid {
-        grid.filterLines(axis, keep: keep, scratchPerLane: 2 * grid.size[axis]) { p, lanes, stride, n, out, outStride, scratch in
+        grid.filterLines(axis, keep: keep, scratchPerLane: 2 * grid.size[axis], body(filter, keep: keep))
+    }
+
+    private static func body(_ filter: RecursiveGaussian, keep: Range<Int>) -> FilterGrid.LaneBody {
+        { p, lanes, stride, n, out, outStride, scratch in
             filter.apply(lanes: p, lanes, stride: stride, n, out: out, outStride: outStride, keep: keep, scratch: scratch, roundToFloat: true)
         }
     }
