@@ -231,14 +231,23 @@ public enum PyradiomicsTexture {
         if p.contains(where: \.isNaN) { return .nan }
         var mm = [Double](repeating: 0, count: n * n)
         for i in 0..<n { for k in 0..<n where px[i] > 0 && py[k] > 0 { mm[i * n + k] = p[i * n + k] / (px[i] * py[k]).squareRoot() } }
+        // S = M Mᵀ row by row: S[i][j] += M[i][k]·Mᵀ[k][j] over j at once, k ascending, the
+        // same sums as the dot products but in vector form.
+        var mt = [Double](repeating: 0, count: n * n)
+        for i in 0..<n { for k in 0..<n { mt[k * n + i] = mm[i * n + k] } }
         var s = [Double](repeating: 0, count: n * n)
         mm.withUnsafeBufferPointer { mm in
-            s.withUnsafeMutableBufferPointer { s in
-                for i in 0..<n { for j in i..<n {
-                    var acc = 0.0
-                    for k in 0..<n { acc += mm[i * n + k] * mm[j * n + k] }
-                    s[i * n + j] = acc; s[j * n + i] = acc
-                } }
+            mt.withUnsafeBufferPointer { mt in
+                s.withUnsafeMutableBufferPointer { s in
+                    for i in 0..<n {
+                        let row = s.baseAddress! + i * n
+                        for k in 0..<n {
+                            let x = mm[i * n + k], col = mt.baseAddress! + k * n
+                            for j in i..<n { row[j] += x * col[j] }
+                        }
+                        for j in (i + 1)..<max(i + 1, n) { s[j * n + i] = row[j] }
+                    }
+                }
             }
         }
         let e = SymmetricEigen.eigenvalues(s, n: n).sorted()
@@ -350,6 +359,8 @@ enum SymmetricEigen {
         if n == 1 { return [matrix[0]] }
         var matrix = matrix
         var dv = [Double](repeating: 0, count: n), ev = [Double](repeating: 0, count: n)
+        // The upper triangle mirrors the lower (the one the reduction is defined on).
+        for i in 0..<n { for j in (i + 1)..<max(i + 1, n) { matrix[i * n + j] = matrix[j * n + i] } }
         // Unchecked buffers: the O(n³) loops below run 13 times per GLCM.
         matrix.withUnsafeMutableBufferPointer { a in
         dv.withUnsafeMutableBufferPointer { d in
@@ -370,20 +381,26 @@ enum SymmetricEigen {
                     e[i] = scale * g
                     h -= f * g
                     a[i * n + l] = f - g
+                    // p = A·u with A the leading (l+1)² block, kept whole and symmetric, so
+                    // it runs over contiguous rows (vectorised) while each p[j] still sums its
+                    // terms in k order, as the lower-triangle dot products did.
+                    for j in 0...l { e[j] = 0 }
+                    for k in 0...l {
+                        let uk = a[i * n + k], row = a.baseAddress! + k * n
+                        for j in 0...l { e[j] += row[j] * uk }
+                    }
                     var ff = 0.0
                     for j in 0...l {
-                        var gg = 0.0
-                        for k in 0...j { gg += a[j * n + k] * a[i * n + k] }
-                        if j < l { for k in (j + 1)...l { gg += a[k * n + j] * a[i * n + k] } }
-                        e[j] = gg / h
+                        e[j] /= h
                         ff += e[j] * a[i * n + j]
                     }
                     let hh = ff / (h + h)
+                    for j in 0...l { e[j] -= hh * a[i * n + j] }
+                    // Both triangles: (j, k) and (k, j) get the same two products, summed in
+                    // swapped order, so they stay exactly equal.
                     for j in 0...l {
-                        let fj = a[i * n + j]
-                        let gj = e[j] - hh * fj
-                        e[j] = gj
-                        for k in 0...j { a[j * n + k] -= fj * e[k] + gj * a[i * n + k] }
+                        let fj = a[i * n + j], gj = e[j], row = a.baseAddress! + j * n, u = a.baseAddress! + i * n
+                        for k in 0...l { row[k] -= fj * e[k] + gj * u[k] }
                     }
                 }
             } else {
