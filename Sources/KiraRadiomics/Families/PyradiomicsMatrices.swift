@@ -80,19 +80,44 @@ struct PaddedLevels {
 
     let layout: Layout
     var levels: [Int32]
+    /// Padded indices of the ROI's voxels (level > 0), in box order (x fastest). The ROI is
+    /// often a small part of its box, so the counters walk this list, not the box.
+    let roi: [Int]
 
     init(_ g: PyradiomicsLevels, angles: [SIMD3<Int>]) {
         let pad = max(1, angles.map { max(abs($0[0]), abs($0[1]), abs($0[2])) }.max() ?? 1)
         let layout = Layout(nx: g.nx, ny: g.ny, nz: g.nz, pad: pad)
         var out = [Int32](repeating: -1, count: layout.count)
+        var roi: [Int] = []
+        roi.reserveCapacity(g.levels.count)
         out.withUnsafeMutableBufferPointer { o in
             g.levels.withUnsafeBufferPointer { lv in
                 var from = 0
-                layout.forEachBoxVoxel { to in o[to] = lv[from]; from += 1 }
+                layout.forEachBoxVoxel { to in
+                    let l = lv[from]
+                    o[to] = l
+                    if l > 0 { roi.append(to) }
+                    from += 1
+                }
             }
         }
         self.layout = layout
         levels = out
+        self.roi = roi
+    }
+
+    /// Whether some line along the index step `off` meets the ROI at two voxels or more.
+    func hasLineWithTwoROIVoxels(along off: Int) -> Bool {
+        levels.withUnsafeBufferPointer { lv in
+            for start in roi {
+                var j = start + off
+                while lv[j] >= 0 {
+                    if lv[j] > 0 { return true }
+                    j += off
+                }
+            }
+            return false
+        }
     }
 }
 
@@ -107,9 +132,9 @@ enum PyradiomicsCounter {
             let off = padded.layout.offset(a)
             padded.levels.withUnsafeBufferPointer { lv in
                 m.withUnsafeMutableBufferPointer { m in
-                    padded.layout.forEachBoxVoxel { i in
-                        let li = Int(lv[i]), lj = Int(lv[i + off])
-                        if li > 0 && lj > 0 { m[(li - 1) * ng + lj - 1] += 1 }
+                    for i in padded.roi {
+                        let lj = Int(lv[i + off])
+                        if lj > 0 { m[(Int(lv[i]) - 1) * ng + lj - 1] += 1 }
                     }
                 }
             }
@@ -124,35 +149,25 @@ enum PyradiomicsCounter {
         let padded = PaddedLevels(g, angles: angles)
         return angles.map { a in
             var m = [Double](repeating: 0, count: ng * maxRun)
-            var multiElement = false
             let off = padded.layout.offset(a)
+            // A run starts at an ROI voxel whose predecessor along a holds another level (or
+            // is outside the ROI or the box); it goes on while the level stays the same.
+            var longest = 0
             padded.levels.withUnsafeBufferPointer { lv in
                 m.withUnsafeMutableBufferPointer { m in
-                    padded.layout.forEachBoxVoxel { start in
-                        // A line starts where the previous voxel along −a is outside the box.
-                        guard lv[start - off] < 0 else { return }
-                        var j = start
-                        var gl: Int32 = -1, run = 0, elements = 0
-                        while true {
-                            let l = lv[j]
-                            if l < 0 { break }
-                            if l > 0 {
-                                elements += 1
-                                if l == gl { run += 1 } else {
-                                    if gl > 0 { m[(Int(gl) - 1) * maxRun + run] += 1 }
-                                    gl = l; run = 0
-                                }
-                            } else if gl > 0 {
-                                m[(Int(gl) - 1) * maxRun + run] += 1
-                                gl = -1
-                            }
-                            j += off
-                        }
-                        if gl > 0 { m[(Int(gl) - 1) * maxRun + run] += 1 }
-                        if elements > 1 { multiElement = true }
+                    for start in padded.roi {
+                        let l = lv[start]
+                        guard lv[start - off] != l else { continue }
+                        var j = start + off, run = 1
+                        while lv[j] == l { run += 1; j += off }
+                        m[(Int(l) - 1) * maxRun + run - 1] += 1
+                        longest = max(longest, run)
                     }
                 }
             }
+            // A run of two is a line with two ROI voxels; with only single runs, look for a line
+            // holding two ROI voxels apart.
+            let multiElement = longest > 1 || padded.hasLineWithTwoROIVoxels(along: off)
             if !multiElement { for l in 0..<ng { m[l * maxRun] = 0 } }
             return m
         }
@@ -167,12 +182,12 @@ enum PyradiomicsCounter {
         let offs = (angles + angles.map { 0 &- $0 }).map { padded.layout.offset($0) }
         let stack = UnsafeMutablePointer<Int>.allocate(capacity: max(1, g.nx * g.ny * g.nz))
         defer { stack.deallocate() }
-        let layout = padded.layout
+        let roi = padded.roi
         padded.levels.withUnsafeMutableBufferPointer { lv in
             offs.withUnsafeBufferPointer { offs in
-                layout.forEachBoxVoxel { seed in
+                for seed in roi {
                     let gl = lv[seed]
-                    guard gl > 0 else { return }
+                    guard gl > 0 else { continue }
                     lv[seed] = 0
                     stack[0] = seed
                     var top = 1, size = 0
@@ -203,9 +218,8 @@ enum PyradiomicsCounter {
         padded.levels.withUnsafeBufferPointer { lv in
             offs.withUnsafeBufferPointer { offs in
                 m.withUnsafeMutableBufferPointer { m in
-                    padded.layout.forEachBoxVoxel { i in
+                    for i in padded.roi {
                         let li = Int(lv[i])
-                        guard li > 0 else { return }
                         var dep = 0
                         for o in offs {
                             let lj = Int(lv[i + o])
@@ -229,9 +243,8 @@ enum PyradiomicsCounter {
             offs.withUnsafeBufferPointer { offs in
                 n.withUnsafeMutableBufferPointer { n in
                     s.withUnsafeMutableBufferPointer { s in
-                        padded.layout.forEachBoxVoxel { i in
+                        for i in padded.roi {
                             let li = Int(lv[i])
-                            guard li > 0 else { return }
                             var count = 0.0, sum = 0.0
                             for o in offs {
                                 let lj = lv[i + o]
