@@ -86,7 +86,7 @@ extension FilterGrid {
 
     /// Filters every line along `axis` and keeps the outputs at `keep` along it: the result
     /// is this grid with that axis cut to `keep`. Lanes are contiguous (lines along x are
-    /// transposed in blocks of 16), and blocks run in parallel. A later pass along another
+    /// transposed in blocks of 32), and blocks run in parallel. A later pass along another
     /// axis then runs on the smaller grid, which is how a separable filter computes one box
     /// of its output and nothing else.
     func filterLines(_ axis: Int, keep: Range<Int>, scratchPerLane: Int, _ body: @escaping LaneBody) -> FilterGrid {
@@ -132,7 +132,7 @@ extension FilterGrid {
         let s = input.size
         let kc = keep.count
         if axis == 0 {
-            let n = s.x, lines = s.y * s.z, block = 16
+            let n = s.x, lines = s.y * s.z, block = 32
             let jobs = (lines + block - 1) / block
             parallelChunks(jobs, chunks: 128) { range in
                 let scratch = UnsafeMutablePointer<Double>.allocate(capacity: max(scratchPerLane, 1) * block)
