@@ -24,6 +24,27 @@ private final class ConcurrentFiles: @unchecked Sendable {
     func mask() throws -> Volume { lock.lock(); let r = binary!; lock.unlock(); return try r.get() }
 }
 
+/// An image read started before it is needed: single-case `kira features` starts reading (and
+/// decompressing) the image while it parses its settings.
+final class PendingRead: @unchecked Sendable {
+    private let group = DispatchGroup()
+    private var result: Swift.Result<Volume, Error>?
+
+    init(_ url: URL) {
+        group.enter()
+        DispatchQueue.global(qos: .userInitiated).async { [self] in
+            result = Swift.Result { try ImageFileReader.read(url) }
+            group.leave()
+        }
+    }
+
+    /// Waits for the read; the group's wait orders it after the write of `result`.
+    func get() throws -> Volume {
+        group.wait()
+        return try result!.get()
+    }
+}
+
 /// One case of `kira features`: inputs read and checked, each region's features computed,
 /// provenance attached. Shared by single-case and cohort mode.
 struct FeaturesCase {
@@ -31,6 +52,8 @@ struct FeaturesCase {
     var mask: URL
     var label: Int?
     var habitats: URL?
+    /// The image's read, when it was started ahead.
+    var pendingImage: PendingRead? = nil
 
     struct Result {
         var set: FeatureSet
@@ -50,7 +73,7 @@ struct FeaturesCase {
         DispatchQueue.concurrentPerform(iterations: 3) { job in
             switch job {
             case 0:
-                files.setVolume(0, Swift.Result { try ImageFileReader.read(image) })
+                files.setVolume(0, Swift.Result { try pendingImage?.get() ?? ImageFileReader.read(image) })
             case 1:
                 let read = Swift.Result { try ImageFileReader.read(mask) }
                 files.setVolume(1, read)

@@ -137,6 +137,8 @@ struct FeaturesCommand: ParsableCommand {
 
     func run() throws {
         let logger = logging.makeLogger(label: "kira.features")
+        // A single case's image is read while the settings are parsed.
+        let pendingImage = manifest == nil ? image.map { PendingRead(URL(fileURLWithPath: $0)) } : nil
         let settings: ExtractionSettings
         do {
             settings = try params.map { try SettingsFile.load(URL(fileURLWithPath: $0)) } ?? ExtractionSettings.preset(preset ?? "default")!
@@ -167,7 +169,8 @@ struct FeaturesCommand: ParsableCommand {
         let imageURL = URL(fileURLWithPath: image!), maskURL = URL(fileURLWithPath: mask!)
         do {
             let started = Date()
-            let one = FeaturesCase(image: imageURL, mask: maskURL, label: label, habitats: habitats.map { URL(fileURLWithPath: $0) })
+            let one = FeaturesCase(image: imageURL, mask: maskURL, label: label, habitats: habitats.map { URL(fileURLWithPath: $0) },
+                                   pendingImage: pendingImage)
             let result = try one.run(regions: try regions(), settings: settings, settingsProvenance: try CaseProvenance.settings(settings, regions: try regions()),
                                      origin: origin, logger: logger)
             var set = result.set
