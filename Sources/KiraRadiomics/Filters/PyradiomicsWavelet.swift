@@ -64,7 +64,12 @@ enum PyradiomicsWavelet {
         let like = output == nil ? image : try image.cropped(lo: box.lo, size: box.size)
         let cropIndex = output == nil ? nil : box.lo
         let offset = box.lo &- block.lo
-        func cut(_ g: FilterGrid) throws -> Volume {
+        // The last level's bands are already cut to the box along the decomposed axes.
+        var keptOffset = offset
+        for a in axes { keptOffset[a] = 0 }
+        func cut(_ g: FilterGrid, kept: Bool) throws -> Volume {
+            let offset = kept ? keptOffset : offset
+            if g.size == box.size && offset == .zero { return try g.volume(like: like) }
             var out = [Double](repeating: 0, count: box.size.x * box.size.y * box.size.z)
             var k = 0
             for z in 0..<box.size.z { for y in 0..<box.size.y {
@@ -74,17 +79,20 @@ enum PyradiomicsWavelet {
             return try FilterGrid(size: box.size, values: out).volume(like: like)
         }
         var out: [FilteredImage] = []
+        // The last level's passes keep only the box along their axis (no later pass reads
+        // past it); earlier levels' approximations feed the next level whole.
+        let inBox = (0..<3).map { offset[$0]..<(offset[$0] + box.size[$0]) }
         for idx in 1...levels {
-            let bands = decompose(data, lo: lo, hi: hi, axes: axes)
+            let bands = decompose(data, lo: lo, hi: hi, axes: axes, keep: idx == levels ? inBox : nil)
             for band in bands.dropFirst() {
                 let prefix = idx == 1 ? "wavelet-\(band.name)" : "wavelet\(idx)-\(band.name)"
-                out.append(FilteredImage(prefix: prefix, image: try cut(band.grid), cropIndex: cropIndex))
+                out.append(FilteredImage(prefix: prefix, image: try cut(band.grid, kept: idx == levels), cropIndex: cropIndex))
             }
             data = bands[0].grid
         }
         let approx = String(repeating: "L", count: axes.count)
         let prefix = levels == 1 ? "wavelet-\(approx)" : "wavelet\(levels)-\(approx)"
-        out.append(FilteredImage(prefix: prefix, image: try cut(data), cropIndex: cropIndex))
+        out.append(FilteredImage(prefix: prefix, image: try cut(data, kept: true), cropIndex: cropIndex))
         return out
     }
 
@@ -93,14 +101,20 @@ enum PyradiomicsWavelet {
     }
 
     /// All 2^d bands in PyWavelets' key order (first letter = first axis), approximation first.
-    static func decompose(_ grid: FilterGrid, lo: LineKernel, hi: LineKernel, axes: [Int]) -> [Band] {
+    /// With `keep`, each pass keeps only that range along its axis.
+    static func decompose(_ grid: FilterGrid, lo: LineKernel, hi: LineKernel, axes: [Int], keep: [Range<Int>]? = nil) -> [Band] {
         var nodes = [Band(name: "", grid: grid)]
         for axis in axes {
             var next: [Band] = []
             for node in nodes {
                 var l = node.grid, h = node.grid
-                l.apply(lo, axis: axis, boundary: .periodic)
-                h.apply(hi, axis: axis, boundary: .periodic)
+                if let keep {
+                    l = node.grid.applying(lo, axis: axis, boundary: .periodic, keep: keep[axis])
+                    h = node.grid.applying(hi, axis: axis, boundary: .periodic, keep: keep[axis])
+                } else {
+                    l.apply(lo, axis: axis, boundary: .periodic)
+                    h.apply(hi, axis: axis, boundary: .periodic)
+                }
                 next.append(Band(name: node.name + "L", grid: l))
                 next.append(Band(name: node.name + "H", grid: h))
             }

@@ -59,6 +59,28 @@ struct LineKernel: Sendable {
 }
 
 extension FilterGrid {
+    /// Applies `kernel` along `axis` and keeps the outputs at `keep` along it (the result is
+    /// this grid with that axis cut to `keep`). Terms that fall on a zero of the constant
+    /// boundary are skipped, not added as ±0.
+    func applying(_ kernel: LineKernel, axis: Int, boundary: BoundaryMode, keep: Range<Int>) -> FilterGrid {
+        filterLines(axis, keep: keep, scratchPerLane: 0) { p, lanes, stride, n, out, outStride, _ in
+            for i in keep {
+                let o = out + (i - keep.lowerBound) * outStride
+                for l in 0..<lanes { o[l] = 0 }
+                for k in 0..<kernel.taps.count {
+                    guard let j = boundary.index(i + kernel.offsets[k], n) else { continue }
+                    let t2 = SIMD2(repeating: kernel.taps[k]), src = p + j * stride
+                    var l = 0
+                    while l + 1 < lanes {
+                        Lane<SIMD2<Double>>.store(Lane<SIMD2<Double>>.load(o + l) + t2 * Lane<SIMD2<Double>>.load(src + l), o + l)
+                        l += 2
+                    }
+                    if l < lanes { o[l] += kernel.taps[k] * src[l] }
+                }
+            }
+        }
+    }
+
     /// Applies `kernel` along `axis`.
     mutating func apply(_ kernel: LineKernel, axis: Int, boundary: BoundaryMode) {
         let n = size[axis]
