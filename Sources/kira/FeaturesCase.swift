@@ -45,6 +45,36 @@ final class PendingRead: @unchecked Sendable {
     }
 }
 
+/// `kira features --image P` for one case: the image read starts before ArgumentParser has
+/// even parsed the line, from a plain scan of the arguments. The command takes it if it ends
+/// up reading that same path; a line that does not parse just exits with the read unused.
+enum FeaturesPrefetch {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var pending: (path: String, read: PendingRead)?
+
+    static func start(_ arguments: [String]) {
+        guard arguments.count > 2, arguments[1] == "features" else { return }
+        let rest = arguments.dropFirst(2)
+        guard !rest.contains(where: { ["--manifest", "--help", "-h"].contains($0) || $0.hasPrefix("--manifest=") }) else { return }
+        var path: String?
+        for (i, a) in zip(rest.indices, rest) {
+            if a == "--image", i + 1 < arguments.count { path = arguments[i + 1] }
+            if a.hasPrefix("--image=") { path = String(a.dropFirst("--image=".count)) }
+        }
+        guard let path, FileManager.default.isReadableFile(atPath: path) else { return }
+        let read = PendingRead(URL(fileURLWithPath: path))
+        lock.lock(); pending = (path, read); lock.unlock()
+    }
+
+    /// The read started for `path`, if any (once).
+    static func take(_ path: String) -> PendingRead? {
+        lock.lock(); defer { lock.unlock() }
+        guard let p = pending, p.path == path else { return nil }
+        pending = nil
+        return p.read
+    }
+}
+
 /// One case of `kira features`: inputs read and checked, each region's features computed,
 /// provenance attached. Shared by single-case and cohort mode.
 struct FeaturesCase {

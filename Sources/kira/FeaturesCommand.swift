@@ -138,7 +138,7 @@ struct FeaturesCommand: ParsableCommand {
     func run() throws {
         let logger = logging.makeLogger(label: "kira.features")
         // A single case's image is read while the settings are parsed.
-        let pendingImage = manifest == nil ? image.map { PendingRead(URL(fileURLWithPath: $0)) } : nil
+        let pendingImage = manifest == nil ? image.map { FeaturesPrefetch.take($0) ?? PendingRead(URL(fileURLWithPath: $0)) } : nil
         let settings: ExtractionSettings
         do {
             settings = try params.map { try SettingsFile.load(URL(fileURLWithPath: $0)) } ?? ExtractionSettings.preset(preset ?? "default")!

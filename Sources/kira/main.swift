@@ -26,6 +26,8 @@ if let job = ConvertFastPath.parse(Array(CommandLine.arguments.dropFirst())), (t
     _exit(code)
 }
 
+FeaturesPrefetch.start(CommandLine.arguments)
+
 do {
     var command = try KiraCommand.parseAsRoot()
     try command.run()
