@@ -11,8 +11,11 @@ public enum AtomicOutput {
         return destination.deletingLastPathComponent().appendingPathComponent(".kira-tmp-\(token)-\(name)")
     }
 
-    /// Runs `write` against a temporary path, then renames it to `destination`.
+    /// Runs `write` against a temporary path, then renames it to `destination`. A destination
+    /// that exists and is not a regular file (`/dev/null`, `/dev/stdout`, a named pipe) is
+    /// written directly: a rename would replace the device or pipe with a plain file.
     public static func write(to destination: URL, _ write: (URL) throws -> Void) throws {
+        if isSpecialFile(destination.path) { return try write(destination) }
         let tmp = temporaryPath(for: destination)
         do {
             try write(tmp)
@@ -29,5 +32,13 @@ public enum AtomicOutput {
         try write(to: destination) { tmp in
             do { try data.write(to: tmp) } catch { throw KiraError.writeFailed(path: destination.path, reason: error.localizedDescription) }
         }
+    }
+
+    /// Whether `path` exists as something other than a regular file or folder (after symlinks).
+    static func isSpecialFile(_ path: String) -> Bool {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return false }
+        let type = st.st_mode & S_IFMT
+        return type != S_IFREG && type != S_IFDIR
     }
 }

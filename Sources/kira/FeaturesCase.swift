@@ -15,10 +15,15 @@ private final class ConcurrentFiles: @unchecked Sendable {
     func setVolume(_ k: Int, _ r: Result<Volume, Error>) { lock.lock(); volumes[k] = r; lock.unlock() }
     func setHash(_ k: Int, _ r: Result<String, Error>) { lock.lock(); hashes[k] = r; lock.unlock() }
     func setMask(_ r: Result<Volume, Error>) { lock.lock(); binary = r; lock.unlock() }
-    /// The volume and the hash of file k (0 image, 1 label map).
-    func get(_ k: Int) throws -> (volume: Volume, hash: String) {
-        lock.lock(); let v = volumes[k]!, h = hashes[k]!; lock.unlock()
-        return (try v.get(), try h.get())
+    /// The volume of file k (0 image, 1 label map).
+    func volume(_ k: Int) throws -> Volume {
+        lock.lock(); let v = volumes[k]!; lock.unlock()
+        return try v.get()
+    }
+    /// The hash of file k, once hashing is done.
+    func hash(_ k: Int) throws -> String {
+        lock.lock(); let h = hashes[k]!; lock.unlock()
+        return try h.get()
     }
     /// The binary mask made from the label map.
     func mask() throws -> Volume { lock.lock(); let r = binary!; lock.unlock(); return try r.get() }
@@ -95,28 +100,30 @@ struct FeaturesCase {
     /// region's features prefixed with its `prefix` and its diagnostics under `regions`.
     func run(regions: [FeatureRegion], settings: ExtractionSettings, settingsProvenance: (value: MetaValue, hash: String),
              origin: [String: MetaValue], logger: Logger) throws -> Result {
-        // Three jobs on two cores: the image is read (decompressed, converted); the label map
-        // is read, hashed and turned into the binary mask; the image file is hashed for the
-        // provenance by whichever core is free first (the label map's, which is smaller).
+        // The image is read (decompressed, converted) while the label map is read and turned
+        // into the binary mask; the two files are hashed for the provenance in the background,
+        // which only the diagnostics at the end wait for.
         let files = ConcurrentFiles()
         let maskLabel = label ?? settings.label
-        DispatchQueue.concurrentPerform(iterations: 3) { job in
-            switch job {
-            case 0:
+        let hashing = DispatchGroup()
+        DispatchQueue.concurrentPerform(iterations: 2) { job in
+            if job == 0 {
                 files.setVolume(0, Swift.Result { try pendingImage?.get() ?? ImageFileReader.read(image) })
-            case 1:
+            } else {
                 let read = Swift.Result { try ImageFileReader.read(mask) }
                 files.setVolume(1, read)
-                files.setHash(1, Swift.Result { try FeatureOutput.fileHash(mask) })
                 if case let .success(map) = read {
                     files.setMask(Swift.Result { try MaskReader.mask(from: map, url: mask, label: maskLabel, matching: nil, imagePath: image.path) })
                 }
-            default:
-                files.setHash(0, Swift.Result { try FeatureOutput.fileHash(image) })
+                // Started only now so that it does not slow the image read down.
+                DispatchQueue.global(qos: .userInitiated).async(group: hashing) {
+                    files.setHash(1, Swift.Result { try FeatureOutput.fileHash(mask) })
+                    files.setHash(0, Swift.Result { try FeatureOutput.fileHash(image) })
+                }
             }
         }
-        let (volume, imageHash) = try files.get(0)
-        let (labelMap, maskHash) = try files.get(1)
+        let volume = try files.volume(0)
+        let labelMap = try files.volume(1)
         // pyradiomics' correctMask resamples a mask on another grid instead of refusing it.
         if !settings.correctMask { try MaskReader.checkGrid(labelMap.geometry, of: mask.path, on: volume.geometry, imagePath: image.path) }
         let tumour = try files.mask()
@@ -164,8 +171,9 @@ struct FeaturesCase {
         diagnostics["settings_hash"] = .string(settingsProvenance.hash)
         diagnostics["image"] = .string(image.path)
         diagnostics["mask"] = .string(mask.path)
-        diagnostics["image_hash"] = .string(imageHash)
-        diagnostics["mask_hash"] = .string(maskHash)
+        hashing.wait()
+        diagnostics["image_hash"] = .string(try files.hash(0))
+        diagnostics["mask_hash"] = .string(try files.hash(1))
         if let habitats, habitatMap != nil {
             diagnostics["habitats"] = .string(habitats.path)
             diagnostics["habitats_hash"] = .string(try FeatureOutput.fileHash(habitats))

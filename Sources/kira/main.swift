@@ -34,3 +34,7 @@ do {
 } catch {
     exitAfter(error)
 }
+// As after a fast-path convert: every output is written and closed; skip the exit handlers
+// (dcmtk's dictionary teardown) and the freeing of what the process holds.
+fflush(nil)
+_exit(KiraExit.success.rawValue)

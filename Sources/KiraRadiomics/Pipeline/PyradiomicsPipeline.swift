@@ -12,9 +12,22 @@ public enum PyradiomicsPipeline {
     public struct CroppedROI: Sendable {
         public var nx: Int, ny: Int, nz: Int
         public var spacing: SIMD3<Double>
-        public var values: [Double]
-        public var mask: [Bool]
-        public var roiValues: [Double] { zip(values, mask).compactMap { $1 ? $0 : nil } }
+        public let values: [Double]
+        public let mask: [Bool]
+        /// The intensities inside the mask, in box order (kept: first order, binning and the
+        /// finiteness check each need them).
+        public let roiValues: [Double]
+
+        init(nx: Int, ny: Int, nz: Int, spacing: SIMD3<Double>, values: [Double], mask: [Bool]) {
+            self.nx = nx; self.ny = ny; self.nz = nz
+            self.spacing = spacing
+            self.values = values
+            self.mask = mask
+            var inside: [Double] = []
+            inside.reserveCapacity(values.count)
+            for (v, m) in zip(values, mask) where m { inside.append(v) }
+            roiValues = inside
+        }
     }
 
     /// Inclusive bounding box of the mask, voxel indices (x, y, z).
