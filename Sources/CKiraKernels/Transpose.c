@@ -66,3 +66,10 @@ void kira_lanes_to_rows(const double *t, long n, long lanes, double *rows, long 
     for (long l = 0; l < lanes; l++)
         for (long i = 0; i < n; i++) rows[l * row_stride + i] = t[i * lanes + l];
 }
+
+void kira_lanes_to_rows_f32(const double *t, long n, long lanes, float *rows, long row_stride) {
+    for (long l = 0; l < lanes; l++) {
+        float *r = rows + l * row_stride;
+        for (long i = 0; i < n; i++) r[i] = (float)t[i * lanes + l];
+    }
+}

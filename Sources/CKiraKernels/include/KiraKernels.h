@@ -32,6 +32,9 @@ void kira_rows_to_lanes(const double *rows, long row_stride, long first, long n,
 /// Lanes back to rows: rows[l * row_stride + i] = t[i * lanes + l] for i < n, l < lanes.
 void kira_lanes_to_rows(const double *t, long n, long lanes, double *rows, long row_stride);
 
+/// The same into single precision (values the filter has already rounded to it).
+void kira_lanes_to_rows_f32(const double *t, long n, long lanes, float *rows, long row_stride);
+
 /// Makes glibc serve blocks up to 256 MiB from the heap and keep freed memory for reuse.
 /// Filters and readers allocate and free many arrays of a few MiB; above glibc's default
 /// threshold each is a fresh mmap whose pages all fault in zeroed and are unmapped on free.

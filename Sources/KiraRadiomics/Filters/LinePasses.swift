@@ -96,39 +96,53 @@ extension FilterGrid {
     /// Several filters along the same axis, one result each: every block of lanes is read
     /// (and for x transposed) once and filtered by each body while it is still in cache.
     func filterLines(_ axis: Int, keep: Range<Int>, scratchPerLane: Int, bodies: [LaneBody]) -> [FilterGrid] {
-        values.withUnsafeBufferPointer { v in
-            Self.filterLines(LineInput(size: size, doubles: v.baseAddress!), axis, keep: keep, scratchPerLane: scratchPerLane, bodies: bodies)
-        }
+        var outSize = size
+        outSize[axis] = keep.count
+        return Self.filterLines(.float64(values), size: size, axis, keep: keep, scratchPerLane: scratchPerLane, bodies: bodies, float32: false)
+            .map { out in
+                guard case let .float64(v) = out else { preconditionFailure("double outputs were asked for") }
+                return FilterGrid(size: outSize, values: v)
+            }
     }
 
-    /// `filterLines` on an image's stored voxels, converted to doubles block by block as the
-    /// pass reads them, so a first pass needs no double copy of the whole image.
+    /// `filterLines` on stored voxels of any type, converted to doubles block by block as the
+    /// pass reads them (a first pass needs no double copy of the whole image). With `float32`
+    /// the results are stored in single precision, for bodies whose outputs are already
+    /// rounded to it: half the memory for the same values.
     static func filterLines(_ voxels: VoxelBuffer, size: SIMD3<Int>, _ axis: Int, keep: Range<Int>, scratchPerLane: Int,
-                            bodies: [LaneBody]) -> [FilterGrid] {
-        LineInput.with(voxels, size: size) { filterLines($0, axis, keep: keep, scratchPerLane: scratchPerLane, bodies: bodies) }
-    }
-
-    private static func filterLines(_ input: LineInput, _ axis: Int, keep: Range<Int>, scratchPerLane: Int, bodies: [LaneBody]) -> [FilterGrid] {
-        var outSize = input.size
+                            bodies: [LaneBody], float32: Bool) -> [VoxelBuffer] {
+        var outSize = size
         outSize[axis] = keep.count
         let outCount = outSize.x * outSize.y * outSize.z
-        // The bodies write every kept output, so the results need not be zeroed first.
-        var outputs = bodies.map { _ in [Double](unsafeUninitializedCapacity: outCount) { _, n in n = outCount } }
-        if outCount > 0 {
-            // Each output array lends its storage for the whole run (nested, one per body).
-            func lend(_ k: Int, _ pointers: [SharedBuffer<Double>]) {
-                guard k < outputs.count else { return run(input, axis, keep: keep, scratchPerLane: scratchPerLane, bodies: bodies, outputs: pointers) }
-                var a: [Double] = []
-                swap(&a, &outputs[k])
-                a.withUnsafeMutableBufferPointer { lend(k + 1, pointers + [SharedBuffer(p: $0.baseAddress!)]) }
-                swap(&a, &outputs[k])
+        return LineInput.with(voxels, size: size) { input in
+            func run<T>(_: T.Type, _ sink: ([SharedBuffer<T>]) -> OutputSink) -> [[T]] {
+                // The bodies write every kept output, so the results need not be zeroed first.
+                var outputs = bodies.map { _ in [T](unsafeUninitializedCapacity: outCount) { _, n in n = outCount } }
+                guard outCount > 0 else { return outputs }
+                // Each output array lends its storage for the whole run (nested, one per body).
+                func lend(_ k: Int, _ pointers: [SharedBuffer<T>]) {
+                    guard k < outputs.count else {
+                        return Self.run(input, axis, keep: keep, scratchPerLane: scratchPerLane, bodies: bodies, outputs: sink(pointers))
+                    }
+                    var a: [T] = []
+                    swap(&a, &outputs[k])
+                    a.withUnsafeMutableBufferPointer { lend(k + 1, pointers + [SharedBuffer(p: $0.baseAddress!)]) }
+                    swap(&a, &outputs[k])
+                }
+                lend(0, [])
+                return outputs
             }
-            lend(0, [])
+            return float32 ? run(Float.self, OutputSink.floats).map(VoxelBuffer.float32) : run(Double.self, OutputSink.doubles).map(VoxelBuffer.float64)
         }
-        return outputs.map { FilterGrid(size: outSize, values: $0) }
     }
 
-    private static func run(_ input: LineInput, _ axis: Int, keep: Range<Int>, scratchPerLane: Int, bodies: [LaneBody], outputs pointers: [SharedBuffer<Double>]) {
+    /// Where the bodies' outputs go.
+    private enum OutputSink {
+        case doubles([SharedBuffer<Double>])
+        case floats([SharedBuffer<Float>])
+    }
+
+    private static func run(_ input: LineInput, _ axis: Int, keep: Range<Int>, scratchPerLane: Int, bodies: [LaneBody], outputs: OutputSink) {
         let s = input.size
         let kc = keep.count
         if axis == 0 {
@@ -148,9 +162,12 @@ extension FilterGrid {
                         input.load(first * n, lanes * n, rows)
                         kira_rows_to_lanes(rows, n, 0, n, lanes, t)
                     }
-                    for (body, dst) in zip(bodies, pointers) {
+                    for (b, body) in bodies.enumerated() {
                         body(t, lanes, lanes, n, u, lanes, scratch)
-                        kira_lanes_to_rows(u, kc, lanes, dst.p + first * kc, kc)
+                        switch outputs {
+                        case let .doubles(dst): kira_lanes_to_rows(u, kc, lanes, dst[b].p + first * kc, kc)
+                        case let .floats(dst): kira_lanes_to_rows_f32(u, kc, lanes, dst[b].p + first * kc, kc)
+                        }
                     }
                 }
             }
@@ -169,7 +186,8 @@ extension FilterGrid {
         parallelChunks(groups * perGroup, chunks: 128) { range in
             let scratch = UnsafeMutablePointer<Double>.allocate(capacity: max(scratchPerLane, 1) * block)
             let gathered = input.doubles == nil ? UnsafeMutablePointer<Double>.allocate(capacity: n * block) : nil
-            defer { scratch.deallocate(); gathered?.deallocate() }
+            let u: UnsafeMutablePointer<Double>? = if case .floats = outputs { .allocate(capacity: kc * block) } else { nil }
+            defer { scratch.deallocate(); gathered?.deallocate(); u?.deallocate() }
             for job in range {
                 let g = job / perGroup, lo = (job % perGroup) * block
                 let lanes = min(block, stride - lo)
@@ -181,8 +199,18 @@ extension FilterGrid {
                     for i in 0..<n { input.load(base + i * stride, lanes, gathered! + i * lanes) }
                     (p, pStride) = (gathered!, lanes)
                 }
-                for (body, dst) in zip(bodies, pointers) {
-                    body(p, lanes, pStride, n, dst.p + g * outGroup + lo, stride, scratch)
+                let at = g * outGroup + lo
+                for (b, body) in bodies.enumerated() {
+                    switch outputs {
+                    case let .doubles(dst):
+                        body(p, lanes, pStride, n, dst[b].p + at, stride, scratch)
+                    case let .floats(dst):
+                        body(p, lanes, pStride, n, u!, lanes, scratch)
+                        for k in 0..<kc {
+                            let from = u! + k * lanes, to = dst[b].p + at + k * stride
+                            for l in 0..<lanes { to[l] = Float(from[l]) }
+                        }
+                    }
                 }
             }
         }

@@ -40,33 +40,34 @@ enum RecursiveLoG {
         let keep = (0..<3).map { box.lo[$0]..<(box.lo[$0] + box.size[$0]) }
         var cumulative = sigmas.map { _ in [Double](repeating: 0, count: box.size.x * box.size.y * box.size.z) }
         for d in 0..<3 {
-            // ITK's order: the second derivative along d, then the other axes ascending.
+            // ITK's order: the second derivative along d, then the other axes ascending. Every
+            // pass rounds to single precision (ITK's float images), so the intermediate grids
+            // are stored as floats.
             let axes = [d] + (0..<3).filter { $0 != d }
             let first = sigmas.map { RecursiveGaussian(sigma: $0, spacing: spacing[d], order: .second, normalizeAcrossScale: true) }
+            var size = s
+            size[d] = keep[d].count
             let firstPasses = FilterGrid.filterLines(image.voxels, size: s, d, keep: keep[d], scratchPerLane: 2 * s[d],
-                                                     bodies: first.map { body($0, keep: keep[d]) })
+                                                     bodies: first.map { body($0, keep: keep[d]) }, float32: true)
             for (k, sigma) in sigmas.enumerated() {
-                var work = firstPasses[k]
+                var work = firstPasses[k], workSize = size
                 for a in axes.dropFirst() {
                     let filter = RecursiveGaussian(sigma: sigma, spacing: spacing[a], order: .zero, normalizeAcrossScale: true)
-                    work = pass(work, filter, axis: a, keep: keep[a])
+                    work = FilterGrid.filterLines(work, size: workSize, a, keep: keep[a], scratchPerLane: 2 * workSize[a],
+                                                  bodies: [body(filter, keep: keep[a])], float32: true)[0]
+                    workSize[a] = keep[a].count
                 }
+                guard case let .float32(values) = work else { preconditionFailure("float passes were asked for") }
                 let scale = 1.0 / (spacing[d] * spacing[d])
-                work.values.withUnsafeBufferPointer { w in
+                values.withUnsafeBufferPointer { w in
                     cumulative[k].withUnsafeMutableBufferPointer { c in
-                        for i in 0..<c.count { c[i] = Double(Float(c[i] + w[i] * scale)) }
+                        for i in 0..<c.count { c[i] = Double(Float(c[i] + Double(w[i]) * scale)) }
                     }
                 }
             }
         }
         let like = output == nil ? image : try image.cropped(lo: box.lo, size: box.size)
         return try cumulative.map { try FilterGrid(size: box.size, values: $0).volume(like: like, float32: true) }
-    }
-
-    /// One recursive pass along `axis`, the outputs at `keep` kept and rounded to single
-    /// precision.
-    static func pass(_ grid: FilterGrid, _ filter: RecursiveGaussian, axis: Int, keep: Range<Int>) -> FilterGrid {
-        grid.filterLines(axis, keep: keep, scratchPerLane: 2 * grid.size[axis], body(filter, keep: keep))
     }
 
     private static func body(_ filter: RecursiveGaussian, keep: Range<Int>) -> FilterGrid.LaneBody {
