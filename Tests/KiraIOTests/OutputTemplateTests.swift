@@ -90,4 +90,52 @@ import Testing
         try AtomicOutput.write(Data("new".utf8), to: dest)
         #expect(try String(contentsOf: dest, encoding: .utf8) == "new")
     }
+
+    private func fileType(_ path: String) -> mode_t {
+        var st = stat()
+        #expect(stat(path, &st) == 0)
+        return st.st_mode & S_IFMT
+    }
+
+    /// Devices and pipes are written in place: a rename would replace them with a plain file
+    /// (`-o /dev/null` as root), and an unprivileged user cannot create a file in /dev.
+    @Test func devNullStaysADevice() throws {
+        try AtomicOutput.write(Data("a,b\n1,2\n".utf8), to: URL(fileURLWithPath: "/dev/null"))
+        #expect(fileType("/dev/null") == S_IFCHR)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: "/dev").filter { $0.hasPrefix(".kira-tmp-") }
+        #expect(leftovers.isEmpty)
+    }
+
+    @Test func namedPipeGetsTheBytesAndStaysAPipe() throws {
+        let dir = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fifo = dir.appendingPathComponent("out.csv")
+        #expect(mkfifo(fifo.path, 0o600) == 0)
+        let payload = Data((0..<20_000).map { "row \($0)\n" }.joined().utf8)
+        let received = ReceivedBytes()
+        // A reader that reads to end of file (FileManager would take the pipe's size, 0).
+        let reader = Thread {
+            let fd = open(fifo.path, O_RDONLY)
+            var bytes = Data(), chunk = [UInt8](repeating: 0, count: 65_536)
+            while fd >= 0 {
+                let n = read(fd, &chunk, chunk.count)
+                if n <= 0 { break }
+                bytes.append(contentsOf: chunk[0..<n])
+            }
+            if fd >= 0 { close(fd) }
+            received.data = bytes
+            received.done.signal()
+        }
+        reader.start()
+        try AtomicOutput.write(payload, to: fifo)
+        #expect(received.done.wait(timeout: .now() + 10) == .success)
+        #expect(received.data == payload)
+        #expect(fileType(fifo.path) == S_IFIFO)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["out.csv"])
+    }
+}
+
+private final class ReceivedBytes: @unchecked Sendable {
+    var data: Data?
+    let done = DispatchSemaphore(value: 0)
 }

@@ -11,6 +11,10 @@ public struct PyradiomicsLevels: Sendable {
     /// Grey levels present in the ROI, ascending.
     public let present: [Int]
 
+    /// The levels inside a −1 border one voxel wide, built once for every counter of the
+    /// map (one with a larger distance builds its own).
+    let padded: PaddedLevels
+
     public init(nx: Int, ny: Int, nz: Int, levels: [Int32]) {
         self.nx = nx; self.ny = ny; self.nz = nz
         self.levels = levels
@@ -18,6 +22,7 @@ public struct PyradiomicsLevels: Sendable {
         for l in levels where l > 0 { seen.insert(l) }
         present = seen.map(Int.init).sorted()
         ng = present.last ?? 0
+        padded = PaddedLevels(nx: nx, ny: ny, nz: nz, levels: levels, pad: 1)
     }
 
     /// Size in numpy order (z, y, x).
@@ -84,14 +89,19 @@ struct PaddedLevels {
     /// often a small part of its box, so the counters walk this list, not the box.
     let roi: [Int]
 
-    init(_ g: PyradiomicsLevels, angles: [SIMD3<Int>]) {
+    /// `g`'s padded levels with a border wide enough for `angles`.
+    static func of(_ g: PyradiomicsLevels, angles: [SIMD3<Int>]) -> PaddedLevels {
         let pad = max(1, angles.map { max(abs($0[0]), abs($0[1]), abs($0[2])) }.max() ?? 1)
-        let layout = Layout(nx: g.nx, ny: g.ny, nz: g.nz, pad: pad)
+        return pad <= g.padded.layout.pad ? g.padded : PaddedLevels(nx: g.nx, ny: g.ny, nz: g.nz, levels: g.levels, pad: pad)
+    }
+
+    init(nx: Int, ny: Int, nz: Int, levels: [Int32], pad: Int) {
+        let layout = Layout(nx: nx, ny: ny, nz: nz, pad: pad)
         var out = [Int32](repeating: -1, count: layout.count)
         var roi: [Int] = []
-        roi.reserveCapacity(g.levels.count)
+        roi.reserveCapacity(levels.count)
         out.withUnsafeMutableBufferPointer { o in
-            g.levels.withUnsafeBufferPointer { lv in
+            levels.withUnsafeBufferPointer { lv in
                 var from = 0
                 layout.forEachBoxVoxel { to in
                     let l = lv[from]
@@ -102,7 +112,7 @@ struct PaddedLevels {
             }
         }
         self.layout = layout
-        levels = out
+        self.levels = out
         self.roi = roi
     }
 
@@ -126,7 +136,7 @@ enum PyradiomicsCounter {
     /// GLCM per angle: counts[a][(i − 1) * ng + (j − 1)], asymmetric.
     static func glcm(_ g: PyradiomicsLevels, angles: [SIMD3<Int>]) -> [[Double]] {
         let ng = g.ng
-        let padded = PaddedLevels(g, angles: angles)
+        let padded = PaddedLevels.of(g, angles: angles)
         return angles.map { a in
             var m = [Double](repeating: 0, count: ng * ng)
             let off = padded.layout.offset(a)
@@ -146,7 +156,7 @@ enum PyradiomicsCounter {
     /// line holds two ROI voxels is emptied (pyradiomics drops such flat angles).
     static func glrlm(_ g: PyradiomicsLevels, angles: [SIMD3<Int>], maxRun: Int) -> [[Double]] {
         let ng = g.ng
-        let padded = PaddedLevels(g, angles: angles)
+        let padded = PaddedLevels.of(g, angles: angles)
         return angles.map { a in
             var m = [Double](repeating: 0, count: ng * maxRun)
             let off = padded.layout.offset(a)
@@ -177,7 +187,7 @@ enum PyradiomicsCounter {
     /// offsets ±a of the distance-1 angle set.
     static func zones(_ g: PyradiomicsLevels, angles: [SIMD3<Int>]) -> [(level: Int, size: Int)] {
         // Visited voxels are set to 0 in this copy, so they match no level again.
-        var padded = PaddedLevels(g, angles: angles)
+        var padded = PaddedLevels.of(g, angles: angles)
         var out: [(Int, Int)] = []
         let offs = (angles + angles.map { 0 &- $0 }).map { padded.layout.offset($0) }
         let stack = UnsafeMutablePointer<Int>.allocate(capacity: max(1, g.nx * g.ny * g.nz))
@@ -213,17 +223,23 @@ enum PyradiomicsCounter {
     static func gldm(_ g: PyradiomicsLevels, angles: [SIMD3<Int>], alpha: Int) -> [Double] {
         let width = 2 * angles.count + 1
         var m = [Double](repeating: 0, count: g.ng * width)
-        let padded = PaddedLevels(g, angles: angles)
+        let padded = PaddedLevels.of(g, angles: angles)
         let offs = (angles + angles.map { 0 &- $0 }).map { padded.layout.offset($0) }
         padded.levels.withUnsafeBufferPointer { lv in
             offs.withUnsafeBufferPointer { offs in
                 m.withUnsafeMutableBufferPointer { m in
                     for i in padded.roi {
                         let li = Int(lv[i])
+                        // Counted without branches: whether a neighbour qualifies is data, not
+                        // a pattern a branch predictor learns.
                         var dep = 0
-                        for o in offs {
-                            let lj = Int(lv[i + o])
-                            if lj > 0 && abs(li - lj) <= alpha { dep += 1 }
+                        if alpha == 0 {
+                            for o in offs { dep &+= lv[i + o] == Int32(li) ? 1 : 0 }
+                        } else {
+                            for o in offs {
+                                let lj = Int(lv[i + o])
+                                dep &+= (lj > 0 ? 1 : 0) & (abs(li - lj) <= alpha ? 1 : 0)
+                            }
                         }
                         m[(li - 1) * width + dep] += 1
                     }
@@ -237,7 +253,7 @@ enum PyradiomicsCounter {
     /// s, the sum of |level − mean level of its ROI neighbours| (0 without neighbours).
     static func ngtdm(_ g: PyradiomicsLevels, angles: [SIMD3<Int>]) -> (n: [Double], s: [Double]) {
         var n = [Double](repeating: 0, count: g.ng), s = [Double](repeating: 0, count: g.ng)
-        let padded = PaddedLevels(g, angles: angles)
+        let padded = PaddedLevels.of(g, angles: angles)
         let offs = (angles + angles.map { 0 &- $0 }).map { padded.layout.offset($0) }
         padded.levels.withUnsafeBufferPointer { lv in
             offs.withUnsafeBufferPointer { offs in

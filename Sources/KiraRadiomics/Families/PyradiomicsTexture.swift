@@ -147,7 +147,13 @@ public enum PyradiomicsTexture {
         return n == 0 ? .nan : s / Double(n)
     }
 
-    static func entropy(_ p: [Double]) -> Double { -p.reduce(0) { $0 + $1 * log2($1 + eps) } }
+    /// −∑ p log2(p + eps). A zero p would add 0 · log2(eps) = −0, which changes no sum, so
+    /// zeros are skipped (sparse matrices have many).
+    static func entropy(_ p: [Double]) -> Double {
+        var s = 0.0
+        for x in p where x != 0 { s += x * log2(x + eps) }
+        return -s
+    }
 
     public static func glcmFeatures(_ m: Matrices, ng: Int) -> [String: Double] {
         let v = m.rowValues, n = m.rows
@@ -172,7 +178,7 @@ public enum PyradiomicsTexture {
                 let s = Int(v[i] + v[j]) - 2, d = Int(abs(v[i] - v[j]))
                 if s >= 0 && s < sum.count { sum[s] += x }
                 if d < diff.count { diff[d] += x }
-                hxy -= x * log2(x + eps)
+                if x != 0 { hxy -= x * log2(x + eps) }
                 auto += x * v[i] * v[j]
                 let c = v[i] + v[j] - ux - uy
                 ct += x * c * c; cs += x * c * c * c; cp += x * c * c * c * c
