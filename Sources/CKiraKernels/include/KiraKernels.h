@@ -29,11 +29,21 @@ void kira_recursive_lanes(int width, const KiraRecursiveCoefficients *c,
 /// The x passes of separable filters run on `lanes` rows at once this way.
 void kira_rows_to_lanes(const double *rows, long row_stride, long first, long n, long lanes, double *t);
 
+/// The same from stored single-precision or 16-bit integer voxels (exact conversions);
+/// `rows` points at the first value used.
+void kira_rows_to_lanes_f32(const float *rows, long row_stride, long n, long lanes, double *t);
+void kira_rows_to_lanes_i16(const short *rows, long row_stride, long n, long lanes, double *t);
+
 /// Lanes back to rows: rows[l * row_stride + i] = t[i * lanes + l] for i < n, l < lanes.
 void kira_lanes_to_rows(const double *t, long n, long lanes, double *rows, long row_stride);
 
 /// The same into single precision (values the filter has already rounded to it).
 void kira_lanes_to_rows_f32(const double *t, long n, long lanes, float *rows, long row_stride);
+
+/// Contiguous conversions (`kira_f64_to_f32` rounds to nearest, as a cast does).
+void kira_i16_to_f64(const short *src, double *dst, long n);
+void kira_f32_to_f64(const float *src, double *dst, long n);
+void kira_f64_to_f32(const double *src, float *dst, long n);
 
 /// Makes glibc serve blocks up to 256 MiB from the heap and keep freed memory for reuse.
 /// Filters and readers allocate and free many arrays of a few MiB; above glibc's default

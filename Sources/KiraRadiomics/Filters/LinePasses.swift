@@ -152,12 +152,14 @@ extension FilterGrid {
                 let scratch = UnsafeMutablePointer<Double>.allocate(capacity: max(scratchPerLane, 1) * block)
                 let t = UnsafeMutablePointer<Double>.allocate(capacity: n * block)
                 let u = UnsafeMutablePointer<Double>.allocate(capacity: kc * block)
-                let rows = input.doubles == nil ? UnsafeMutablePointer<Double>.allocate(capacity: n * block) : nil
+                let rows = input.doubles == nil && input.rowsToLanes == nil ? UnsafeMutablePointer<Double>.allocate(capacity: n * block) : nil
                 defer { scratch.deallocate(); t.deallocate(); u.deallocate(); rows?.deallocate() }
                 for job in range {
                     let first = job * block, lanes = min(block, lines - first)
                     if let d = input.doubles {
                         kira_rows_to_lanes(d.p + first * n, n, 0, n, lanes, t)
+                    } else if let direct = input.rowsToLanes {
+                        direct(first * n, n, lanes, t)
                     } else if let rows {
                         input.load(first * n, lanes * n, rows)
                         kira_rows_to_lanes(rows, n, 0, n, lanes, t)
@@ -206,10 +208,7 @@ extension FilterGrid {
                         body(p, lanes, pStride, n, dst[b].p + at, stride, scratch)
                     case let .floats(dst):
                         body(p, lanes, pStride, n, u!, lanes, scratch)
-                        for k in 0..<kc {
-                            let from = u! + k * lanes, to = dst[b].p + at + k * stride
-                            for l in 0..<lanes { to[l] = Float(from[l]) }
-                        }
+                        for k in 0..<kc { kira_f64_to_f32(u! + k * lanes, dst[b].p + at + k * stride, lanes) }
                     }
                 }
             }
@@ -225,18 +224,25 @@ struct LineInput: Sendable {
     var doubles: SharedBuffer<Double>?
     /// Copies `count` consecutive values from linear index `offset` into `dst` as doubles.
     var load: @Sendable (_ offset: Int, _ count: Int, _ dst: UnsafeMutablePointer<Double>) -> Void
+    /// Where the storage type has one: `lanes` rows of `n` values from linear index `offset`,
+    /// converted and transposed in one step (t[i * lanes + l]).
+    var rowsToLanes: (@Sendable (_ offset: Int, _ n: Int, _ lanes: Int, _ t: UnsafeMutablePointer<Double>) -> Void)?
 
     init(size: SIMD3<Int>, doubles: UnsafePointer<Double>) {
         self.size = size
         let shared = SharedBuffer(p: UnsafeMutablePointer(mutating: doubles))
         self.doubles = shared
         load = { offset, count, dst in dst.update(from: shared.p + offset, count: count) }
+        rowsToLanes = nil
     }
 
-    private init(size: SIMD3<Int>, load: @escaping @Sendable (_ offset: Int, _ count: Int, _ dst: UnsafeMutablePointer<Double>) -> Void) {
+    private init(size: SIMD3<Int>,
+                 rowsToLanes: (@Sendable (_ offset: Int, _ n: Int, _ lanes: Int, _ t: UnsafeMutablePointer<Double>) -> Void)? = nil,
+                 load: @escaping @Sendable (_ offset: Int, _ count: Int, _ dst: UnsafeMutablePointer<Double>) -> Void) {
         self.size = size
         doubles = nil
         self.load = load
+        self.rowsToLanes = rowsToLanes
     }
 
     /// The stored voxels, valid inside `body`. Each type gets its own conversion loop (a
@@ -252,7 +258,9 @@ struct LineInput: Sendable {
         case let .int16(a):
             return a.withUnsafeBufferPointer { b in
                 let q = shared(b)
-                return body(LineInput(size: size) { o, c, d in let s = q.p + o; for i in 0..<c { d[i] = Double(s[i]) } })
+                return body(LineInput(size: size, rowsToLanes: { o, n, lanes, t in kira_rows_to_lanes_i16(q.p + o, n, n, lanes, t) }) { o, c, d in
+                    kira_i16_to_f64(q.p + o, d, c)
+                })
             }
         case let .uint16(a):
             return a.withUnsafeBufferPointer { b in
@@ -267,7 +275,9 @@ struct LineInput: Sendable {
         case let .float32(a):
             return a.withUnsafeBufferPointer { b in
                 let q = shared(b)
-                return body(LineInput(size: size) { o, c, d in let s = q.p + o; for i in 0..<c { d[i] = Double(s[i]) } })
+                return body(LineInput(size: size, rowsToLanes: { o, n, lanes, t in kira_rows_to_lanes_f32(q.p + o, n, n, lanes, t) }) { o, c, d in
+                    kira_f32_to_f64(q.p + o, d, c)
+                })
             }
         case let .float64(a):
             return a.withUnsafeBufferPointer { body(LineInput(size: size, doubles: $0.baseAddress!)) }
