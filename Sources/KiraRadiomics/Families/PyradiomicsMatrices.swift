@@ -230,16 +230,15 @@ enum PyradiomicsCounter {
                 m.withUnsafeMutableBufferPointer { m in
                     for i in padded.roi {
                         let li = Int(lv[i])
-                        // Counted without branches: whether a neighbour qualifies is data, not
-                        // a pattern a branch predictor learns.
+                        // Counted with sign masks, not branches: whether a neighbour qualifies
+                        // is data, not a pattern a branch predictor learns (the compiler turns
+                        // a conditional increment back into a branch).
                         var dep = 0
-                        if alpha == 0 {
-                            for o in offs { dep &+= lv[i + o] == Int32(li) ? 1 : 0 }
-                        } else {
-                            for o in offs {
-                                let lj = Int(lv[i + o])
-                                dep &+= (lj > 0 ? 1 : 0) & (abs(li - lj) <= alpha ? 1 : 0)
-                            }
+                        for o in offs {
+                            let lj = Int(lv[i + o])
+                            let inROI = (0 &- lj) >> 63              // −1 when lj > 0
+                            let far = (alpha &- abs(li &- lj)) >> 63  // −1 when |li − lj| > α
+                            dep &-= inROI & ~far
                         }
                         m[(li - 1) * width + dep] += 1
                     }
@@ -262,9 +261,12 @@ enum PyradiomicsCounter {
                         for i in padded.roi {
                             let li = Int(lv[i])
                             var count = 0.0, sum = 0.0
+                            // Without branches: a neighbour outside the ROI adds 0 to both
+                            // (exactly, the sums are never −0).
                             for o in offs {
-                                let lj = lv[i + o]
-                                if lj > 0 { count += 1; sum += Double(lj) }
+                                let lj = max(lv[i + o], 0)
+                                count += Double(min(lj, 1))
+                                sum += Double(lj)
                             }
                             n[li - 1] += 1
                             s[li - 1] += count == 0 ? 0 : abs(Double(li) - sum / count)
