@@ -260,16 +260,16 @@ enum PyradiomicsCounter {
                     s.withUnsafeMutableBufferPointer { s in
                         for i in padded.roi {
                             let li = Int(lv[i])
-                            var count = 0.0, sum = 0.0
-                            // Without branches: a neighbour outside the ROI adds 0 to both
-                            // (exactly, the sums are never −0).
+                            // Integer sums without branches (a neighbour outside the ROI adds 0):
+                            // the levels are small integers, so these equal the double sums.
+                            var count = 0, sum = 0
                             for o in offs {
-                                let lj = max(lv[i + o], 0)
-                                count += Double(min(lj, 1))
-                                sum += Double(lj)
+                                let lj = Int(max(lv[i + o], 0))
+                                count &+= min(lj, 1)
+                                sum &+= lj
                             }
                             n[li - 1] += 1
-                            s[li - 1] += count == 0 ? 0 : abs(Double(li) - sum / count)
+                            s[li - 1] += count == 0 ? 0 : abs(Double(li) - Double(sum) / Double(count))
                         }
                     }
                 }
