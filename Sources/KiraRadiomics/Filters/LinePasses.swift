@@ -245,32 +245,25 @@ struct LineInput: Sendable {
         self.rowsToLanes = rowsToLanes
     }
 
-    /// The stored voxels, valid inside `body`. Each type gets its own conversion loop (a
-    /// generic one with a conversion closure would call it per voxel).
+    /// The stored voxels, valid inside `body`. int16 and float voxels go through the C
+    /// kernels; the other integer types through a loop specialised per type (not a
+    /// conversion closure, which would be called per voxel).
     static func with<R>(_ voxels: VoxelBuffer, size: SIMD3<Int>, _ body: (LineInput) -> R) -> R {
         func shared<T>(_ b: UnsafeBufferPointer<T>) -> SharedBuffer<T> { SharedBuffer(p: UnsafeMutablePointer(mutating: b.baseAddress!)) }
+        func integers<T: BinaryInteger & SendableMetatype>(_ b: UnsafeBufferPointer<T>) -> R {
+            let q = shared(b)
+            return body(LineInput(size: size) { o, c, d in let s = q.p + o; for i in 0..<c { d[i] = Double(s[i]) } })
+        }
         switch voxels {
-        case let .uint8(a):
-            return a.withUnsafeBufferPointer { b in
-                let q = shared(b)
-                return body(LineInput(size: size) { o, c, d in let s = q.p + o; for i in 0..<c { d[i] = Double(s[i]) } })
-            }
+        case let .uint8(a): return a.withUnsafeBufferPointer(integers)
+        case let .uint16(a): return a.withUnsafeBufferPointer(integers)
+        case let .int32(a): return a.withUnsafeBufferPointer(integers)
         case let .int16(a):
             return a.withUnsafeBufferPointer { b in
                 let q = shared(b)
                 return body(LineInput(size: size, rowsToLanes: { o, n, lanes, t in kira_rows_to_lanes_i16(q.p + o, n, n, lanes, t) }) { o, c, d in
                     kira_i16_to_f64(q.p + o, d, c)
                 })
-            }
-        case let .uint16(a):
-            return a.withUnsafeBufferPointer { b in
-                let q = shared(b)
-                return body(LineInput(size: size) { o, c, d in let s = q.p + o; for i in 0..<c { d[i] = Double(s[i]) } })
-            }
-        case let .int32(a):
-            return a.withUnsafeBufferPointer { b in
-                let q = shared(b)
-                return body(LineInput(size: size) { o, c, d in let s = q.p + o; for i in 0..<c { d[i] = Double(s[i]) } })
             }
         case let .float32(a):
             return a.withUnsafeBufferPointer { b in
