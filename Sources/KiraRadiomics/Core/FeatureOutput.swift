@@ -8,6 +8,7 @@ public enum FeatureOutput {
     /// Long format: one row per feature; an undefined feature has an empty value and its reason.
     public static func csv(_ set: FeatureSet) -> CSVWriter {
         var w = CSVWriter(header: csvHeader)
+        w.reserve(set.rows.count * 96)
         for r in set.rows {
             w.append([r.name, r.tag, r.ibsiCode, r.family.rawValue, r.value.number.map(CSVWriter.format) ?? "", r.value.reason ?? ""])
         }
