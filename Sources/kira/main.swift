@@ -13,6 +13,14 @@ func exitAfter(_ error: Error) -> Never {
     exit(code == .validationFailure ? KiraExit.failure.rawValue : code.rawValue)
 }
 
+/// After a command has finished: every output is written and closed by now, and what exit
+/// handlers would add is dcmtk freeing its 7,800 dictionary entries one by one (and the
+/// freeing of everything else the process holds). Flush stdio and leave without them.
+func leave(_ code: Int32) -> Never {
+    fflush(nil)
+    _exit(code)
+}
+
 kira_keep_large_blocks_in_heap()
 
 // A plain `kira convert` line skips ArgumentParser (see ConvertFastPath); when its values do
@@ -20,10 +28,7 @@ kira_keep_large_blocks_in_heap()
 if let job = ConvertFastPath.parse(Array(CommandLine.arguments.dropFirst())), (try? job.validate()) != nil {
     var code = KiraExit.success.rawValue
     do { try job.run() } catch let e as ExitCode { code = e.rawValue } catch { exitAfter(error) }
-    // Every output is written and closed by now; what exit handlers would add is dcmtk
-    // freeing its 7,800 dictionary entries one by one. Flush stdio and leave without them.
-    fflush(nil)
-    _exit(code)
+    leave(code)
 }
 
 FeaturesPrefetch.start(CommandLine.arguments)
@@ -34,7 +39,4 @@ do {
 } catch {
     exitAfter(error)
 }
-// As after a fast-path convert: every output is written and closed; skip the exit handlers
-// (dcmtk's dictionary teardown) and the freeing of what the process holds.
-fflush(nil)
-_exit(KiraExit.success.rawValue)
+leave(KiraExit.success.rawValue)

@@ -173,7 +173,7 @@ public struct CSVWriter: Sendable {
     public mutating func append(_ fields: [String]) {
         for (i, field) in fields.enumerated() {
             if i > 0 { text.append(",") }
-            if Self.needsQuotes(field) { text.append(Self.escape(field)) } else { text.append(field) }
+            text.append(Self.escape(field))
         }
         text.append("\n")
     }
@@ -181,13 +181,9 @@ public struct CSVWriter: Sendable {
     /// Room for about `bytes` more bytes of text.
     public mutating func reserve(_ bytes: Int) { text.reserveCapacity(text.utf8.count + bytes) }
 
-    static func needsQuotes(_ field: String) -> Bool {
-        field.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D })
-    }
-
     public static func escape(_ field: String) -> String {
         // Bytes, not Characters: each Character comparison is a string comparison.
-        guard needsQuotes(field) else { return field }
+        guard field.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) else { return field }
         return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 

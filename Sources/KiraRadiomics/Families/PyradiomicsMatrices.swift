@@ -72,6 +72,9 @@ struct PaddedLevels {
         /// Index step of the numpy-order offset (dz, dy, dx).
         func offset(_ a: SIMD3<Int>) -> Int { (a[0] * py + a[1]) * px + a[2] }
 
+        /// The index steps of every angle and of its opposite (a voxel's whole neighbourhood).
+        func offsets(bothWays angles: [SIMD3<Int>]) -> [Int] { (angles + angles.map { 0 &- $0 }).map(offset) }
+
         /// Calls `body` with the padded index of every box voxel, x fastest.
         @inline(__always)
         func forEachBoxVoxel(_ body: (Int) -> Void) {
@@ -189,7 +192,7 @@ enum PyradiomicsCounter {
         // Visited voxels are set to 0 in this copy, so they match no level again.
         var padded = PaddedLevels.of(g, angles: angles)
         var out: [(Int, Int)] = []
-        let offs = (angles + angles.map { 0 &- $0 }).map { padded.layout.offset($0) }
+        let offs = padded.layout.offsets(bothWays: angles)
         let stack = UnsafeMutablePointer<Int>.allocate(capacity: max(1, g.nx * g.ny * g.nz))
         defer { stack.deallocate() }
         let roi = padded.roi
@@ -224,7 +227,7 @@ enum PyradiomicsCounter {
         let width = 2 * angles.count + 1
         var m = [Double](repeating: 0, count: g.ng * width)
         let padded = PaddedLevels.of(g, angles: angles)
-        let offs = (angles + angles.map { 0 &- $0 }).map { padded.layout.offset($0) }
+        let offs = padded.layout.offsets(bothWays: angles)
         padded.levels.withUnsafeBufferPointer { lv in
             offs.withUnsafeBufferPointer { offs in
                 m.withUnsafeMutableBufferPointer { m in
@@ -253,7 +256,7 @@ enum PyradiomicsCounter {
     static func ngtdm(_ g: PyradiomicsLevels, angles: [SIMD3<Int>]) -> (n: [Double], s: [Double]) {
         var n = [Double](repeating: 0, count: g.ng), s = [Double](repeating: 0, count: g.ng)
         let padded = PaddedLevels.of(g, angles: angles)
-        let offs = (angles + angles.map { 0 &- $0 }).map { padded.layout.offset($0) }
+        let offs = padded.layout.offsets(bothWays: angles)
         padded.levels.withUnsafeBufferPointer { lv in
             offs.withUnsafeBufferPointer { offs in
                 n.withUnsafeMutableBufferPointer { n in

@@ -18,14 +18,19 @@ struct FilterGrid {
     }
 
     init(_ v: Volume) throws {
-        guard v.timepoints == 1, v.components == 1 else {
-            throw KiraError.invalidArgument("image filters need a scalar 3D image; this one has \(v.timepoints) time points and \(v.components) components")
-        }
+        try Self.requireScalar3D(v)
         size = v.geometry.size
         values = v.voxels.toDoubles()
     }
 
     var count: Int { values.count }
+
+    /// Filters run on one 3D scalar image: no time points, no colour components.
+    static func requireScalar3D(_ v: Volume) throws {
+        guard v.timepoints == 1, v.components == 1 else {
+            throw KiraError.invalidArgument("image filters need a scalar 3D image; this one has \(v.timepoints) time points and \(v.components) components")
+        }
+    }
 
     /// Runs `body` on every line along `axis`, in parallel. `body` gets the line's values in
     /// `line` and writes its result back into `line`; `scratch` is per-thread space of
@@ -90,25 +95,19 @@ extension FilterGrid {
     /// axis then runs on the smaller grid, which is how a separable filter computes one box
     /// of its output and nothing else.
     func filterLines(_ axis: Int, keep: Range<Int>, scratchPerLane: Int, _ body: @escaping LaneBody) -> FilterGrid {
-        filterLines(axis, keep: keep, scratchPerLane: scratchPerLane, bodies: [body])[0]
-    }
-
-    /// Several filters along the same axis, one result each: every block of lanes is read
-    /// (and for x transposed) once and filtered by each body while it is still in cache.
-    func filterLines(_ axis: Int, keep: Range<Int>, scratchPerLane: Int, bodies: [LaneBody]) -> [FilterGrid] {
         var outSize = size
         outSize[axis] = keep.count
-        return Self.filterLines(.float64(values), size: size, axis, keep: keep, scratchPerLane: scratchPerLane, bodies: bodies, float32: false)
-            .map { out in
-                guard case let .float64(v) = out else { preconditionFailure("double outputs were asked for") }
-                return FilterGrid(size: outSize, values: v)
-            }
+        let out = Self.filterLines(.float64(values), size: size, axis, keep: keep, scratchPerLane: scratchPerLane, bodies: [body], float32: false)
+        guard case let .float64(v) = out[0] else { preconditionFailure("double outputs were asked for") }
+        return FilterGrid(size: outSize, values: v)
     }
 
-    /// `filterLines` on stored voxels of any type, converted to doubles block by block as the
-    /// pass reads them (a first pass needs no double copy of the whole image). With `float32`
-    /// the results are stored in single precision, for bodies whose outputs are already
-    /// rounded to it: half the memory for the same values.
+    /// Several filters along the same axis, one result each, on stored voxels of any type,
+    /// converted to doubles block by block as the pass reads them (a first pass needs no
+    /// double copy of the whole image). Every block of lanes is read (and for x transposed)
+    /// once and filtered by each body while it is still in cache. With `float32` the results
+    /// are stored in single precision, for bodies whose outputs are already rounded to it:
+    /// half the memory for the same values.
     static func filterLines(_ voxels: VoxelBuffer, size: SIMD3<Int>, _ axis: Int, keep: Range<Int>, scratchPerLane: Int,
                             bodies: [LaneBody], float32: Bool) -> [VoxelBuffer] {
         var outSize = size

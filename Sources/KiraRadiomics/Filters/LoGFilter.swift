@@ -28,9 +28,7 @@ enum RecursiveLoG {
     /// every block of lines is read once, straight from the stored voxels, and filtered at
     /// each σ while it is in cache.
     static func apply(_ image: Volume, sigmas: [Double], output: FilterRegion? = nil) throws -> [Volume] {
-        guard image.timepoints == 1, image.components == 1 else {
-            throw KiraError.invalidArgument("image filters need a scalar 3D image; this one has \(image.timepoints) time points and \(image.components) components")
-        }
+        try FilterGrid.requireScalar3D(image)
         let s = image.geometry.size
         let spacing = image.geometry.spacing
         guard s.x >= 4, s.y >= 4, s.z >= 4 else {

@@ -24,9 +24,7 @@ enum PyradiomicsWavelet {
         guard let bank = WaveletFilters.bank(wavelet) else {
             throw KiraError.invalidArgument("imageType Wavelet: parameter 'wavelet' '\(wavelet)' is not a known wavelet (known: \(WaveletFilters.names.joined(separator: ", ")))")
         }
-        guard image.timepoints == 1, image.components == 1 else {
-            throw KiraError.invalidArgument("image filters need a scalar 3D image; this one has \(image.timepoints) time points and \(image.components) components")
-        }
+        try FilterGrid.requireScalar3D(image)
         let box = output ?? FilterRegion(lo: .zero, size: image.geometry.size)
         let s = image.geometry.size
         let period = SIMD3(s.x + s.x % 2, s.y + s.y % 2, s.z + s.z % 2)
@@ -107,16 +105,10 @@ enum PyradiomicsWavelet {
         for axis in axes {
             var next: [Band] = []
             for node in nodes {
-                var l = node.grid, h = node.grid
-                if let keep {
-                    l = node.grid.applying(lo, axis: axis, boundary: .periodic, keep: keep[axis])
-                    h = node.grid.applying(hi, axis: axis, boundary: .periodic, keep: keep[axis])
-                } else {
-                    l.apply(lo, axis: axis, boundary: .periodic)
-                    h.apply(hi, axis: axis, boundary: .periodic)
-                }
-                next.append(Band(name: node.name + "L", grid: l))
-                next.append(Band(name: node.name + "H", grid: h))
+                // Periodic: no term is ever skipped, so every axis can go through the row form.
+                let range = keep?[axis] ?? 0..<node.grid.size[axis]
+                next.append(Band(name: node.name + "L", grid: node.grid.applying(lo, axis: axis, boundary: .periodic, keep: range)))
+                next.append(Band(name: node.name + "H", grid: node.grid.applying(hi, axis: axis, boundary: .periodic, keep: range)))
             }
             nodes = next
         }

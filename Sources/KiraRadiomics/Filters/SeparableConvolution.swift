@@ -60,8 +60,9 @@ struct LineKernel: Sendable {
 
 extension FilterGrid {
     /// Applies `kernel` along `axis` and keeps the outputs at `keep` along it (the result is
-    /// this grid with that axis cut to `keep`). Terms that fall on a zero of the constant
-    /// boundary are skipped, not added as ±0.
+    /// this grid with that axis cut to `keep`): whole rows of lanes at a time, out row i =
+    /// ∑_k tap_k · in row (i + offset_k). Terms that fall on a zero of the constant boundary
+    /// are skipped, not added as ±0.
     func applying(_ kernel: LineKernel, axis: Int, boundary: BoundaryMode, keep: Range<Int>) -> FilterGrid {
         filterLines(axis, keep: keep, scratchPerLane: 0) { p, lanes, stride, n, out, outStride, _ in
             for i in keep {
@@ -69,6 +70,7 @@ extension FilterGrid {
                 for l in 0..<lanes { o[l] = 0 }
                 for k in 0..<kernel.taps.count {
                     guard let j = boundary.index(i + kernel.offsets[k], n) else { continue }
+                    // Pairs through SIMD2 (the compiler cannot rule out aliasing here).
                     let t2 = SIMD2(repeating: kernel.taps[k]), src = p + j * stride
                     var l = 0
                     while l + 1 < lanes {
@@ -86,25 +88,7 @@ extension FilterGrid {
         let n = size[axis]
         guard n > 0 else { return }
         if axis > 0 {
-            // Whole rows at a time: out row i = ∑_k tap_k · in row (i + offset_k).
-            self = filterLines(axis, keep: 0..<n, scratchPerLane: 0) { p, lanes, stride, n, out, outStride, _ in
-                for i in 0..<n {
-                    let o = out + i * outStride
-                    for l in 0..<lanes { o[l] = 0 }
-                    for k in 0..<kernel.taps.count {
-                        guard let j = boundary.index(i + kernel.offsets[k], n) else { continue }
-                        let t = kernel.taps[k], src = p + j * stride
-                        // Pairs through SIMD2 (the compiler cannot rule out aliasing here).
-                        let t2 = SIMD2(repeating: t)
-                        var l = 0
-                        while l + 1 < lanes {
-                            Lane<SIMD2<Double>>.store(Lane<SIMD2<Double>>.load(o + l) + t2 * Lane<SIMD2<Double>>.load(src + l), o + l)
-                            l += 2
-                        }
-                        if l < lanes { o[l] += t * src[l] }
-                    }
-                }
-            }
+            self = applying(kernel, axis: axis, boundary: boundary, keep: 0..<n)
             return
         }
         let lo = min(0, kernel.offsets.min() ?? 0), hi = max(0, kernel.offsets.max() ?? 0)
