@@ -45,6 +45,15 @@ void kira_i16_to_f64(const short *src, double *dst, long n);
 void kira_f32_to_f64(const float *src, double *dst, long n);
 void kira_f64_to_f32(const double *src, float *dst, long n);
 
+/// s = m mᵀ for an n × n row-major m (mt receives mᵀ; both n² doubles), each s[i][j] summed
+/// over k in ascending order and mirrored from the upper triangle, so s is exactly symmetric.
+void kira_gram(const double *m, long n, double *mt, double *s);
+
+/// Eigenvalues (unsorted, into d) of the symmetric n × n row-major matrix a, read from its
+/// lower triangle: Householder tridiagonalisation, then implicit QL with Wilkinson shifts.
+/// a is overwritten; d and e hold n doubles. Rounds the same with or without AVX.
+void kira_symmetric_eigenvalues(double *a, long n, double *d, double *e);
+
 /// Makes glibc serve blocks up to 256 MiB from the heap and keep freed memory for reuse.
 /// Filters and readers allocate and free many arrays of a few MiB; above glibc's default
 /// threshold each is a fresh mmap whose pages all fault in zeroed and are unmapped on free.

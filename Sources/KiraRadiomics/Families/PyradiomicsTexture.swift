@@ -1,3 +1,4 @@
+import CKiraKernels
 import Foundation
 
 /// pyradiomics' texture classes: the matrices after its post-processing (empty grey levels,
@@ -237,25 +238,8 @@ public enum PyradiomicsTexture {
         if p.contains(where: \.isNaN) { return .nan }
         var mm = [Double](repeating: 0, count: n * n)
         for i in 0..<n { for k in 0..<n where px[i] > 0 && py[k] > 0 { mm[i * n + k] = p[i * n + k] / (px[i] * py[k]).squareRoot() } }
-        // S = M Mᵀ row by row: S[i][j] += M[i][k]·Mᵀ[k][j] over j at once, k ascending, the
-        // same sums as the dot products but in vector form.
-        var mt = [Double](repeating: 0, count: n * n)
-        for i in 0..<n { for k in 0..<n { mt[k * n + i] = mm[i * n + k] } }
-        var s = [Double](repeating: 0, count: n * n)
-        mm.withUnsafeBufferPointer { mm in
-            mt.withUnsafeBufferPointer { mt in
-                s.withUnsafeMutableBufferPointer { s in
-                    for i in 0..<n {
-                        let row = s.baseAddress! + i * n
-                        for k in 0..<n {
-                            let x = mm[i * n + k], col = mt.baseAddress! + k * n
-                            for j in i..<n { row[j] += x * col[j] }
-                        }
-                        for j in (i + 1)..<max(i + 1, n) { s[j * n + i] = row[j] }
-                    }
-                }
-            }
-        }
+        var mt = [Double](repeating: 0, count: n * n), s = [Double](repeating: 0, count: n * n)
+        kira_gram(mm, n, &mt, &s)
         let e = SymmetricEigen.eigenvalues(s, n: n).sorted()
         return max(e[n - 2], 0).squareRoot()
     }
@@ -358,106 +342,12 @@ public enum PyradiomicsTexture {
     }
 }
 
-/// Eigenvalues of a real symmetric matrix: Householder reduction to tridiagonal form, then
-/// the implicit QL iteration with Wilkinson shifts.
+/// Eigenvalues of a real symmetric matrix (its lower triangle is read), unsorted.
 enum SymmetricEigen {
     static func eigenvalues(_ matrix: [Double], n: Int) -> [Double] {
-        if n == 1 { return [matrix[0]] }
-        var matrix = matrix
-        var dv = [Double](repeating: 0, count: n), ev = [Double](repeating: 0, count: n)
-        // The upper triangle mirrors the lower (the one the reduction is defined on).
-        for i in 0..<n { for j in (i + 1)..<max(i + 1, n) { matrix[i * n + j] = matrix[j * n + i] } }
-        // Unchecked buffers: the O(n³) loops below run 13 times per GLCM.
-        matrix.withUnsafeMutableBufferPointer { a in
-        dv.withUnsafeMutableBufferPointer { d in
-        ev.withUnsafeMutableBufferPointer { e in
-        // Householder: rows from the last up, each zeroing the entries left of the subdiagonal.
-        for i in stride(from: n - 1, to: 0, by: -1) {
-            let l = i - 1
-            var h = 0.0
-            if l > 0 {
-                var scale = 0.0
-                for k in 0...l { scale += abs(a[i * n + k]) }
-                if scale == 0 {
-                    e[i] = a[i * n + l]
-                } else {
-                    for k in 0...l { a[i * n + k] /= scale; h += a[i * n + k] * a[i * n + k] }
-                    let f = a[i * n + l]
-                    let g = f >= 0 ? -h.squareRoot() : h.squareRoot()
-                    e[i] = scale * g
-                    h -= f * g
-                    a[i * n + l] = f - g
-                    // p = A·u with A the leading (l+1)² block, kept whole and symmetric, so
-                    // it runs over contiguous rows (vectorised) while each p[j] still sums its
-                    // terms in k order, as the lower-triangle dot products did.
-                    for j in 0...l { e[j] = 0 }
-                    for k in 0...l {
-                        let uk = a[i * n + k], row = a.baseAddress! + k * n
-                        for j in 0...l { e[j] += row[j] * uk }
-                    }
-                    var ff = 0.0
-                    for j in 0...l {
-                        e[j] /= h
-                        ff += e[j] * a[i * n + j]
-                    }
-                    let hh = ff / (h + h)
-                    for j in 0...l { e[j] -= hh * a[i * n + j] }
-                    // Both triangles: (j, k) and (k, j) get the same two products, summed in
-                    // swapped order, so they stay exactly equal.
-                    for j in 0...l {
-                        let fj = a[i * n + j], gj = e[j], row = a.baseAddress! + j * n, u = a.baseAddress! + i * n
-                        for k in 0...l { row[k] -= fj * e[k] + gj * u[k] }
-                    }
-                }
-            } else {
-                e[i] = a[i * n + l]
-            }
-            d[i] = h
-        }
-        for i in 0..<n { d[i] = a[i * n + i] }
-        // QL on the tridiagonal (d diagonal, e[1...] subdiagonal).
-        for i in 1..<n { e[i - 1] = e[i] }
-        e[n - 1] = 0
-        for l in 0..<n {
-            var iter = 0
-            while true {
-                var m = l
-                while m < n - 1 {
-                    let dd = abs(d[m]) + abs(d[m + 1])
-                    if abs(e[m]) <= Double.ulpOfOne * dd { break }
-                    m += 1
-                }
-                if m == l { break }
-                iter += 1
-                if iter > 60 { break }
-                var g = (d[l + 1] - d[l]) / (2 * e[l])
-                var r = (g * g + 1).squareRoot()
-                g = d[m] - d[l] + e[l] / (g + (g >= 0 ? r : -r))
-                var s = 1.0, c = 1.0, p = 0.0
-                var i = m - 1
-                var underflow = false
-                while i >= l {
-                    var f = s * e[i]
-                    let b = c * e[i]
-                    r = (f * f + g * g).squareRoot()
-                    e[i + 1] = r
-                    if r == 0 { d[i + 1] -= p; e[m] = 0; underflow = true; break }
-                    s = f / r; c = g / r
-                    g = d[i + 1] - p
-                    r = (d[i] - g) * s + 2 * c * b
-                    p = s * r
-                    d[i + 1] = g + p
-                    g = c * r - b
-                    f = 0
-                    i -= 1
-                }
-                if underflow { continue }
-                d[l] -= p; e[l] = g; e[m] = 0
-            }
-        }
-        }
-        }
-        }
-        return dv
+        var a = matrix
+        var d = [Double](repeating: 0, count: n), e = [Double](repeating: 0, count: n)
+        kira_symmetric_eigenvalues(&a, n, &d, &e)
+        return d
     }
 }
