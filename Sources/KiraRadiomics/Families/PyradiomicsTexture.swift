@@ -208,12 +208,23 @@ public enum PyradiomicsTexture {
             put("DifferenceVariance", diff.enumerated().reduce(0) { $0 + $1.element * (Double($1.offset) - diffAvg) * (Double($1.offset) - diffAvg) })
             put("JointEnergy", energy); put("JointEntropy", hxy)
             let hx = entropy(px), hy = entropy(py)
+            // log2(px(i)·py(j) + eps) for every pair: with a symmetric GLCM px = py, so the
+            // table is symmetric and half of it is computed. The sums then run in the same
+            // order as before (same rounding).
+            let symmetric = px == py
+            var logs = [Double](repeating: 0, count: n * n)
+            logs.withUnsafeMutableBufferPointer { l in
+                for i in 0..<n { for j in (symmetric ? i : 0)..<n {
+                    let x = log2(px[i] * py[j] + eps)
+                    l[i * n + j] = x
+                    if symmetric { l[j * n + i] = x }
+                } }
+            }
             var hxy1 = 0.0, hxy2 = 0.0
             for i in 0..<n { for j in 0..<n {
-                let q = px[i] * py[j]
-                let l = log2(q + eps)
+                let l = logs[i * n + j]
                 hxy1 -= p[i * n + j] * l
-                hxy2 -= q * l
+                hxy2 -= px[i] * py[j] * l
             } }
             let div = max(hx, hy)
             put("Imc1", div == 0 ? 0 : (hxy - hxy1) / div)
@@ -261,7 +272,7 @@ public enum PyradiomicsTexture {
                 let vi = v[a] * v[a], jj = j[b] * j[b]
                 srlge += x / (vi * jj); srhge += x * vi / jj; lrlge += x * jj / vi; lrhge += x * vi * jj
                 let q = x / total
-                ent -= q * log2(q + eps)
+                if q != 0 { ent -= q * log2(q + eps) }  // as in entropy(_:); a NaN q still counts
             } }
             put(names.small, pr.enumerated().reduce(0) { $0 + $1.element / (j[$1.offset] * j[$1.offset]) } / total)
             put(names.large, pr.enumerated().reduce(0) { $0 + $1.element * j[$1.offset] * j[$1.offset] } / total)
