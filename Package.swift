@@ -88,7 +88,7 @@ let package = Package(
         ),
         .testTarget(name: "KiraCoreTests", dependencies: ["KiraCore", "KiraTestSupport"]),
         .testTarget(name: "KiraIOTests", dependencies: ["KiraCore", "KiraIO", "KiraTestSupport"]),
-        .testTarget(name: "KiraDICOMTests", dependencies: ["KiraCore", "KiraDICOM", "KiraIO", "KiraTestSupport"]),
+        .testTarget(name: "KiraDICOMTests", dependencies: ["KiraCore", "KiraDICOM", "KiraIO", "KiraTestSupport", "CDcmtk"]),
         .testTarget(name: "KiraPreprocessTests", dependencies: ["KiraCore", "KiraIO", "KiraPreprocess", "KiraTestSupport"]),
         .testTarget(name: "KiraRadiomicsTests", dependencies: ["KiraCore", "KiraIO", "KiraPreprocess", "KiraRadiomics", "KiraTestSupport"]),
         .testTarget(name: "KiraQCTests", dependencies: ["KiraCore", "KiraPreprocess", "KiraQC", "KiraTestSupport"]),

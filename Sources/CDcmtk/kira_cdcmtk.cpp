@@ -128,12 +128,23 @@ bool decodeRLEFrame(kira_dcm_file *file, uint32_t frame, void *dest, size_t dest
     if (ds->findAndGetSint32(DCM_NumberOfFrames, frames).bad() || frames < 1) frames = 1;
     size_t pixels = size_t(rows) * cols, bytes = bits / 8;
     if (pixels == 0 || destLen < pixels * bytes) return false;
-    std::vector<Fragment> parts;
     std::string err;
+    // A frame in one fragment is read through a window (kept on disk by the short
+    // maxReadLength the file was opened with), not loaded whole.
+    std::vector<DcmPixelItem *> items;
+    if (file->fragments.frameItems(ds, frame, Uint32(frames), items, err) != KIRA_DCM_OK || items.empty()) return false;
+    if (items.size() == 1) {
+        DcmPixelItem *item = items[0];
+        DcmFileCache cache;
+        auto read = [&](uint8_t *dst, size_t offset, size_t count) {
+            return item->getPartialValue(dst, Uint32(offset), Uint32(count), &cache, EBO_LittleEndian).good();
+        };
+        return kira_rle_decode_grey_read(read, item->getLength(), pixels, unsigned(bytes), size_t(256) << 10,
+                                         static_cast<uint8_t *>(dest), err);
+    }
+    std::vector<Fragment> parts;
     if (frameFragments(file, frame, Uint32(frames), parts, err) != KIRA_DCM_OK || parts.empty()) return false;
     for (const Fragment &f : parts) if (!f.bytes) return false;
-    if (parts.size() == 1) return kira_rle_decode_grey(parts[0].bytes, parts[0].length, pixels, unsigned(bytes),
-                                                       static_cast<uint8_t *>(dest), err);
     std::vector<uint8_t> joined;
     for (const Fragment &f : parts) joined.insert(joined.end(), f.bytes, f.bytes + f.length);
     return kira_rle_decode_grey(joined.data(), joined.size(), pixels, unsigned(bytes), static_cast<uint8_t *>(dest), err);
@@ -340,6 +351,27 @@ int kira_dcm_encapsulated_frame(kira_dcm_file *file, uint32_t frame, uint32_t fr
 }
 
 void kira_dcm_free_buffer(uint8_t *data) { free(data); }
+
+int kira_dcm_rle_decode(const uint8_t *frame, size_t length, size_t pixels, unsigned bytes_per_sample, size_t window,
+                        uint8_t *dest, char *msg, size_t msgLen) {
+    try {
+        std::string err;
+        bool ok;
+        if (window == 0) {
+            ok = kira_rle_decode_grey(frame, length, pixels, bytes_per_sample, dest, err);
+        } else {
+            auto read = [&](uint8_t *dst, size_t offset, size_t count) {
+                if (offset > length || count > length - offset) return false;
+                memcpy(dst, frame + offset, count);
+                return true;
+            };
+            ok = kira_rle_decode_grey_read(read, length, pixels, bytes_per_sample, window, dest, err);
+        }
+        return ok ? KIRA_DCM_OK : fail(msg, msgLen, KIRA_DCM_ERROR, err.c_str());
+    } catch (...) {
+        return fail(msg, msgLen, KIRA_DCM_ERROR, "RLE decoding failed");
+    }
+}
 
 int kira_dcm_pixel_bytes(kira_dcm_file *file, uint8_t *buf, size_t bufLen, size_t *needed, char *msg, size_t msgLen) {
     try {

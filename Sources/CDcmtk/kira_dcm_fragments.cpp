@@ -51,12 +51,33 @@ const Uint8 *FragmentTable::bytes(size_t i) {
 int FragmentTable::frame(DcmDataset *ds, uint32_t frame, uint32_t frameCount, std::vector<Fragment> &out,
                          std::string &err) {
     out.clear();
+    size_t first = 0, last = 0;
+    int rc = range(ds, frame, frameCount, first, last, err);
+    if (rc != KIRA_DCM_OK) return rc;
+    for (size_t i = first; i < last; ++i) out.push_back(Fragment{bytes(i), items[i]->getLength()});
+    return KIRA_DCM_OK;
+}
+
+int FragmentTable::frameItems(DcmDataset *ds, uint32_t frame, uint32_t frameCount, std::vector<DcmPixelItem *> &out,
+                              std::string &err) {
+    out.clear();
+    size_t first = 0, last = 0;
+    int rc = range(ds, frame, frameCount, first, last, err);
+    if (rc != KIRA_DCM_OK) return rc;
+    out.assign(items.begin() + first, items.begin() + last);
+    return KIRA_DCM_OK;
+}
+
+// The fragment indices [first, last) of `frame`.
+int FragmentTable::range(DcmDataset *ds, uint32_t frame, uint32_t frameCount, size_t &first, size_t &last,
+                         std::string &err) {
     if (!built) {
         int rc = build(ds, err);
         if (rc != KIRA_DCM_OK) return rc;
     }
     size_t fragments = items.size();
-    size_t first = 0, last = 0;  // fragment range [first, last)
+    first = 0;
+    last = 0;
     if (offsetTable.size() == frameCount && frame < offsetTable.size()) {
         size_t startOff = offsetTable[frame];
         size_t endOff = frame + 1 < offsetTable.size() ? offsetTable[frame + 1] : endOffset;
@@ -99,6 +120,5 @@ int FragmentTable::frame(DcmDataset *ds, uint32_t frame, uint32_t frameCount, st
         err = "frame " + std::to_string(frame + 1) + " is not in the pixel data";
         return KIRA_DCM_ERROR;
     }
-    for (size_t i = first; i < last; ++i) out.push_back(Fragment{bytes(i), items[i]->getLength()});
     return KIRA_DCM_OK;
 }

@@ -24,6 +24,10 @@ public:
        sets err on failure. */
     int frame(DcmDataset *ds, uint32_t frame, uint32_t frameCount, std::vector<Fragment> &out, std::string &err);
 
+    /* The same fragments as dcmtk items, their values not read. */
+    int frameItems(DcmDataset *ds, uint32_t frame, uint32_t frameCount, std::vector<DcmPixelItem *> &out,
+                   std::string &err);
+
     void reset() {
         built = false;
         items.clear();
@@ -35,6 +39,7 @@ public:
 
 private:
     int build(DcmDataset *ds, std::string &err);
+    int range(DcmDataset *ds, uint32_t frame, uint32_t frameCount, size_t &first, size_t &last, std::string &err);
     const Uint8 *bytes(size_t i);
 
     bool built = false;

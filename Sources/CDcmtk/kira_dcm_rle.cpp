@@ -1,9 +1,13 @@
 // dcmtk's RLE codec decodes each byte plane into a scratch buffer and then interleaves
 // the planes byte by byte; for a 16-bit mammogram that was twice the work of decoding.
 // Here each segment (byte plane) is expanded straight into its bytes of the output.
+// The compressed frame can be read through a window, so a large fragment (a mammogram's
+// is ~9 MB) need not be resident at once.
 #include "kira_dcm_rle.hpp"
 
+#include <algorithm>
 #include <cstring>
+#include <vector>
 
 namespace {
 
@@ -11,17 +15,24 @@ uint32_t le32(const uint8_t *p) {
     return uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24;
 }
 
+// The most bytes one PackBits step reads: a control byte and 128 literals.
+constexpr size_t kLongestStep = 129;
+
+enum class Step { needInput, done, malformed };
+
 // PackBits (PS3.5 G.3.1): a control byte n in 0…127 copies the next n + 1 bytes,
-// n in -127…-1 repeats the next byte 1 − n times, -128 does nothing.
+// n in -127…-1 repeats the next byte 1 − n times, -128 does nothing. Expands from p
+// (advanced) into out, counting `produced`, until `count` bytes are out. Unless `last`
+// (end is the segment's end), it stops before a step that could run past `end`.
 template <unsigned Stride>
-bool expand(const uint8_t *p, const uint8_t *end, uint8_t *out, size_t count) {
-    size_t produced = 0;
+Step expand(const uint8_t *&p, const uint8_t *end, bool last, uint8_t *out, size_t &produced, size_t count) {
     while (produced < count) {
-        if (p >= end) return false;
+        if (!last && size_t(end - p) < kLongestStep) return Step::needInput;
+        if (p >= end) return Step::malformed;
         int c = int8_t(*p++);
         if (c >= 0) {
             size_t n = size_t(c) + 1;
-            if (size_t(end - p) < n || count - produced < n) return false;
+            if (size_t(end - p) < n || count - produced < n) return Step::malformed;
             if (Stride == 1) {
                 memcpy(out + produced, p, n);
             } else {
@@ -32,7 +43,7 @@ bool expand(const uint8_t *p, const uint8_t *end, uint8_t *out, size_t count) {
             produced += n;
         } else if (c != -128) {
             size_t n = size_t(1 - c);
-            if (p >= end || count - produced < n) return false;
+            if (p >= end || count - produced < n) return Step::malformed;
             uint8_t v = *p++;
             if (Stride == 1) {
                 memset(out + produced, v, n);
@@ -43,42 +54,107 @@ bool expand(const uint8_t *p, const uint8_t *end, uint8_t *out, size_t count) {
             produced += n;
         }
     }
+    return Step::done;
+}
+
+Step expandAny(unsigned stride, const uint8_t *&p, const uint8_t *end, bool last, uint8_t *out, size_t &produced,
+               size_t count) {
+    return stride == 1 ? expand<1>(p, end, last, out, produced, count)
+         : stride == 2 ? expand<2>(p, end, last, out, produced, count)
+         : expand<4>(p, end, last, out, produced, count);
+}
+
+// The frame's 64-byte header: segment count and each segment's [start, stop).
+bool segmentRanges(const uint8_t *header, size_t length, unsigned bytesPerSample,
+                   std::vector<std::pair<size_t, size_t>> &ranges, std::string &err) {
+    uint32_t segments = le32(header);
+    if (segments != bytesPerSample) {
+        err = "RLE frame has " + std::to_string(segments) + " segments, expected " + std::to_string(bytesPerSample);
+        return false;
+    }
+    for (uint32_t k = 0; k < segments; ++k) {
+        size_t start = le32(header + 4 + 4 * k);
+        size_t stop = k + 1 < segments ? le32(header + 8 + 4 * k) : length;
+        if (start < 64 || start > stop || stop > length) {
+            err = "RLE segment offsets out of order";
+            return false;
+        }
+        ranges.emplace_back(start, stop);
+    }
     return true;
+}
+
+bool littleEndianHost(std::string &err) {
+    const uint16_t probe = 1;
+    if (*reinterpret_cast<const uint8_t *>(&probe) != 1) {
+        err = "big-endian host";
+        return false;
+    }
+    return true;
+}
+
+std::string segmentError(size_t k, size_t pixels) {
+    return "RLE segment " + std::to_string(k + 1) + " does not decode to " + std::to_string(pixels) + " bytes";
 }
 
 }  // namespace
 
 bool kira_rle_decode_grey(const uint8_t *data, size_t length, size_t pixels, unsigned bytesPerSample,
                           uint8_t *dest, std::string &err) {
-    const uint16_t probe = 1;
-    if (*reinterpret_cast<const uint8_t *>(&probe) != 1) {
-        err = "big-endian host";
-        return false;
-    }
+    if (!littleEndianHost(err)) return false;
     if (length < 64) {
         err = "RLE header shorter than 64 bytes";
         return false;
     }
-    uint32_t segments = le32(data);
-    if (segments != bytesPerSample) {
-        err = "RLE frame has " + std::to_string(segments) + " segments, expected " + std::to_string(bytesPerSample);
-        return false;
-    }
-    for (uint32_t k = 0; k < segments; ++k) {
-        size_t start = le32(data + 4 + 4 * k);
-        size_t stop = k + 1 < segments ? le32(data + 8 + 4 * k) : length;
-        if (start < 64 || start > stop || stop > length) {
-            err = "RLE segment offsets out of order";
-            return false;
-        }
+    std::vector<std::pair<size_t, size_t>> ranges;
+    if (!segmentRanges(data, length, bytesPerSample, ranges, err)) return false;
+    for (size_t k = 0; k < ranges.size(); ++k) {
         // Segment 0 holds the most significant byte of every sample.
         uint8_t *out = dest + (bytesPerSample - 1 - k);
-        const uint8_t *p = data + start, *end = data + stop;
-        bool ok = bytesPerSample == 1 ? expand<1>(p, end, out, pixels)
-                : bytesPerSample == 2 ? expand<2>(p, end, out, pixels)
-                : expand<4>(p, end, out, pixels);
-        if (!ok) {
-            err = "RLE segment " + std::to_string(k + 1) + " does not decode to " + std::to_string(pixels) + " bytes";
+        const uint8_t *p = data + ranges[k].first;
+        size_t produced = 0;
+        if (expandAny(bytesPerSample, p, data + ranges[k].second, true, out, produced, pixels) != Step::done) {
+            err = segmentError(k, pixels);
+            return false;
+        }
+    }
+    return true;
+}
+
+bool kira_rle_decode_grey_read(const std::function<bool(uint8_t *, size_t, size_t)> &read, size_t length,
+                               size_t pixels, unsigned bytesPerSample, size_t windowBytes, uint8_t *dest,
+                               std::string &err) {
+    if (!littleEndianHost(err)) return false;
+    uint8_t header[64];
+    if (length < 64 || !read(header, 0, 64)) {
+        err = "RLE header shorter than 64 bytes";
+        return false;
+    }
+    std::vector<std::pair<size_t, size_t>> ranges;
+    if (!segmentRanges(header, length, bytesPerSample, ranges, err)) return false;
+    // Before the window runs short of one whole step, its tail moves to the front and the
+    // rest is refilled from the fragment.
+    std::vector<uint8_t> window(std::max(windowBytes, 2 * kLongestStep));
+    for (size_t k = 0; k < ranges.size(); ++k) {
+        uint8_t *out = dest + (bytesPerSample - 1 - k);
+        size_t next = ranges[k].first, stop = ranges[k].second, produced = 0;
+        const uint8_t *p = window.data(), *end = window.data();
+        Step s = Step::needInput;
+        while (s == Step::needInput) {
+            size_t kept = size_t(end - p);
+            memmove(window.data(), p, kept);
+            size_t n = std::min(window.size() - kept, stop - next);
+            if (n > 0 && !read(window.data() + kept, next, n)) {
+                err = "cannot read RLE segment " + std::to_string(k + 1);
+                return false;
+            }
+            next += n;
+            p = window.data();
+            end = window.data() + kept + n;
+            s = expandAny(bytesPerSample, p, end, next == stop, out, produced, pixels);
+        }
+        if (s != Step::done) {
+            err = segmentError(k, pixels);
             return false;
         }
     }

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 /* Decodes one greyscale RLE frame (PS3.5 Annex G) of `pixels` samples of
@@ -12,5 +13,12 @@
    then lets dcmtk's more lenient decoder try. */
 bool kira_rle_decode_grey(const uint8_t *data, size_t length, size_t pixels, unsigned bytesPerSample,
                           uint8_t *dest, std::string &err);
+
+/* The same from a frame of `length` bytes that `read(dst, offset, count)` copies out piece
+   by piece (false when it cannot) into a window of `windowBytes` (at least 258 are used),
+   so the compressed frame is never whole in memory. */
+bool kira_rle_decode_grey_read(const std::function<bool(uint8_t *, size_t, size_t)> &read, size_t length,
+                               size_t pixels, unsigned bytesPerSample, size_t windowBytes, uint8_t *dest,
+                               std::string &err);
 
 #endif

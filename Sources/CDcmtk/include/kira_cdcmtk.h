@@ -74,6 +74,13 @@ int kira_dcm_encapsulated_frame(kira_dcm_file *file, uint32_t frame, uint32_t fr
                                 uint8_t **data, size_t *length, char *msg, size_t msg_len);
 void kira_dcm_free_buffer(uint8_t *data);
 
+/* Decodes a greyscale RLE frame held in memory (PS3.5 Annex G; `bytes_per_sample` 1, 2
+   or 4) into `pixels` native little-endian samples at dest, reading it through a window
+   of `window` bytes (at least 258 are used), as a frame in one fragment is read from
+   disk, or all at once when `window` is 0. */
+int kira_dcm_rle_decode(const uint8_t *frame, size_t length, size_t pixels, unsigned bytes_per_sample, size_t window,
+                        uint8_t *dest, char *msg, size_t msg_len);
+
 /* The whole native (uncompressed) Pixel Data value as bytes, e.g. for 1-bit
    segmentations whose frames are not byte-aligned. needed receives the byte count. */
 int kira_dcm_pixel_bytes(kira_dcm_file *file, uint8_t *buf, size_t buf_len, size_t *needed,
