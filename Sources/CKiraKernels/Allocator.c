@@ -5,3 +5,5 @@ void kira_keep_large_blocks_in_heap(void) {
     mallopt(M_MMAP_THRESHOLD, 256 << 20);
     mallopt(M_TRIM_THRESHOLD, 512 << 20);
 }
+
+void kira_return_free_memory(void) { malloc_trim(0); }

@@ -1,3 +1,4 @@
+import CKiraKernels
 import Foundation
 import KiraCore
 import KiraDICOM
@@ -53,6 +54,7 @@ struct Converter {
             }
             report.skipped.removeAll { named.contains($0.file) }
             for series in scan.series {
+                defer { kira_return_free_memory() }
                 logger.debug("converting series \(series.key) (\(series.files.count) files)")
                 do {
                     let volume = try series.load(options: dicomOptions, logger: logger)

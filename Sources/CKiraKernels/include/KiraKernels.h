@@ -59,4 +59,8 @@ void kira_symmetric_eigenvalues(double *a, long n, double *d, double *e);
 /// threshold each is a fresh mmap whose pages all fault in zeroed and are unmapped on free.
 void kira_keep_large_blocks_in_heap(void);
 
+/// Hands the heap's free memory back to the system (malloc_trim): between the volumes of a
+/// batch, so one large volume's freed buffers do not stay resident under the next.
+void kira_return_free_memory(void);
+
 #endif
