@@ -11,11 +11,6 @@ import Testing
 /// third row, so the window is refilled several times with runs of both kinds cut at its
 /// edge. Expected values are the generator's.
 @Suite struct RLEWindowTests {
-    static let tools = ["dump2dcm", "dcmcrle"].allSatisfy { tool in
-        (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":")
-            .contains { FileManager.default.isExecutableFile(atPath: "\($0)/\(tool)") }
-    }
-
     static let side = 720
 
     static func values() -> [UInt16] {
@@ -26,7 +21,7 @@ import Testing
         }
     }
 
-    @Test(.enabled(if: tools, "dcmtk's dump2dcm and dcmcrle are not installed"))
+    @Test(.enabled(if: RescaleNarrowingTests.tools, "dcmtk's dump2dcm and dcmcrle are not installed"))
     func largeFrameDecodesThroughTheWindow() throws {
         let dir = try TestPaths.temporaryDirectory("kira-rle-window")
         defer { try? FileManager.default.removeItem(at: dir) }
