@@ -160,13 +160,13 @@ def main():
         vol = 0.0
         for _ in range(REPEATS):
             with tempfile.TemporaryDirectory() as ko, tempfile.TemporaryDirectory() as do:
-                s, m, code, c = run([KIRA, "convert", path, "-o", ko, "-q"])
+                s, _, code, c = run([KIRA, "convert", path, "-o", ko, "-q"])
                 if code not in (0, 2):
                     print(f"{label:42} kira failed with exit code {code}")
                     break
                 kt.append(s); kc.append(c)
                 vol = max(vol, largest_volume_mib(ko))
-                s, m, _, c = run([dcm2niix, "-z", "n", "-b", "y", "-o", do, path])
+                s, _, _, c = run([dcm2niix, "-z", "n", "-b", "y", "-o", do, path])
                 dt.append(s); dc.append(c)
             # Peaks in runs of their own, under GNU time (see peak_mib); timing stays direct.
             with tempfile.TemporaryDirectory() as ko, tempfile.TemporaryDirectory() as do:

@@ -142,11 +142,12 @@ bool decodeRLEFrame(kira_dcm_file *file, uint32_t frame, void *dest, size_t dest
         return kira_rle_decode_grey_read(read, item->getLength(), pixels, unsigned(bytes), size_t(256) << 10,
                                          static_cast<uint8_t *>(dest), err);
     }
-    std::vector<Fragment> parts;
-    if (frameFragments(file, frame, Uint32(frames), parts, err) != KIRA_DCM_OK || parts.empty()) return false;
-    for (const Fragment &f : parts) if (!f.bytes) return false;
     std::vector<uint8_t> joined;
-    for (const Fragment &f : parts) joined.insert(joined.end(), f.bytes, f.bytes + f.length);
+    for (DcmPixelItem *item : items) {
+        Uint8 *b = nullptr;
+        if (item->getUint8Array(b).bad() || !b) return false;
+        joined.insert(joined.end(), b, b + item->getLength());
+    }
     return kira_rle_decode_grey(joined.data(), joined.size(), pixels, unsigned(bytes), static_cast<uint8_t *>(dest), err);
 }
 

@@ -72,6 +72,7 @@ struct Converter {
     private var dicomOptions: DICOMReadOptions { DICOMReadOptions(keepRGB: options.keepRGB, keepPHI: options.keepPHI) }
 
     private mutating func convertFile(_ url: URL, into report: inout ConversionReport) {
+        defer { kira_return_free_memory() }
         do {
             let volume = try ImageFileReader.read(url, rasterSpacing: options.rasterSpacing, keepRGB: options.keepRGB)
             let stem = url.lastPathComponent.components(separatedBy: ".").first ?? "image"

@@ -21,8 +21,11 @@ import Testing
         }
     }
 
-    @Test(.enabled(if: RescaleNarrowingTests.tools, "dcmtk's dump2dcm and dcmcrle are not installed"))
-    func largeFrameDecodesThroughTheWindow() throws {
+    /// `fragmentKiB` nil: one fragment (read through the window); 64: the frame split into
+    /// 64 KiB fragments (dcmcrle's non-standard +fs), which are joined before decoding.
+    @Test(.enabled(if: RescaleNarrowingTests.tools, "dcmtk's dump2dcm and dcmcrle are not installed"),
+          arguments: [nil, 64] as [Int?])
+    func largeFrameDecodesThroughTheWindow(fragmentKiB: Int?) throws {
         let dir = try TestPaths.temporaryDirectory("kira-rle-window")
         defer { try? FileManager.default.removeItem(at: dir) }
         let expected = Self.values()
@@ -46,7 +49,7 @@ import Testing
         let rle = dir.appendingPathComponent("rle").appendingPathComponent("frame_rle.dcm")
         try FileManager.default.createDirectory(at: rle.deletingLastPathComponent(), withIntermediateDirectories: true)
         try RescaleNarrowingTests.run("dump2dcm", ["--write-xfer-little", dump.path, plain.path])
-        try RescaleNarrowingTests.run("dcmcrle", [plain.path, rle.path])
+        try RescaleNarrowingTests.run("dcmcrle", (fragmentKiB.map { ["+fs", String($0)] } ?? []) + [plain.path, rle.path])
         let size = try #require(try FileManager.default.attributesOfItem(atPath: rle.path)[.size] as? Int)
         #expect(size > 2 * (256 << 10), "each byte plane should outgrow the window; the file is \(size) bytes")
 
