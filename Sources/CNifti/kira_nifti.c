@@ -70,3 +70,16 @@ nifti_image *kira_nifti_read_raw(const char *path) {
         nifti_swap_Nbytes(ntot / (size_t)nim->swapsize, nim->swapsize, nim->data);
     return nim;
 }
+
+int kira_nifti_single_file_header(nifti_image *nim, const char *path, unsigned char *out, int capacity) {
+    if (nifti_set_filenames(nim, path, 0, 1) != 0 || nim->nifti_type != NIFTI_FTYPE_NIFTI1_1 || nim->num_ext != 0)
+        return -1;
+    nifti_set_iname_offset(nim);
+    struct nifti_1_header hdr = nifti_convert_nim2nhdr(nim);
+    hdr.vox_offset = (float)nim->iname_offset;
+    int n = nim->iname_offset;
+    if (n < (int)sizeof hdr + 4 || n > capacity) return -1;
+    memset(out, 0, (size_t)n);
+    memcpy(out, &hdr, sizeof hdr);
+    return n;
+}

@@ -35,7 +35,7 @@ public enum AtomicOutput {
     }
 
     /// Whether `path` exists as something other than a regular file or folder (after symlinks).
-    static func isSpecialFile(_ path: String) -> Bool {
+    public static func isSpecialFile(_ path: String) -> Bool {
         var st = stat()
         guard stat(path, &st) == 0 else { return false }
         let type = st.st_mode & S_IFMT

@@ -33,13 +33,20 @@ public struct DICOMSeries: Sendable {
 
     static let nativeSyntaxes: Set<String> = ["1.2.840.10008.1.2", "1.2.840.10008.1.2.1", "1.2.840.10008.1.2.2"]
 
-    public func load(options: DICOMReadOptions, logger: Logger) throws -> Volume {
+    /// Everything about the series' output that is known before its pixels are decoded:
+    /// the grid, the frame order, the output type and the metadata.
+    public struct Plan: Sendable {
+        /// The header of the volume as it will be decoded. Its scalar type is the first
+        /// attempt: a rescaled series may end up in a wider type (see `FrameSink.begin`).
+        public let header: VolumeHeader
+        let layout: SeriesLayout
+        let output: OutputPlan
+        let units: [(Int, [(Int, Int)])]
+    }
+
+    public func plan(options: DICOMReadOptions) throws -> Plan {
         let layout = try SeriesLayout.make(self)
         let plan = try OutputPlan.make(self, frames: frames, options: options)
-        let g = layout.geometry
-        let frameValues = g.size.x * g.size.y * plan.components
-        let total = frameValues * layout.slots.count
-        logger.debug("loading \(displayName): \(g.size.x)×\(g.size.y)×\(g.size.z)×\(layout.timepoints) \(plan.scalar.rawValue)")
 
         // Work units: (file, [(frame, slot)]); a big multi-frame file is split so that
         // both cores decode it, each with its own dcmtk handle.
@@ -57,29 +64,6 @@ public struct DICOMSeries: Sendable {
             for c in stride(from: 0, to: sorted.count, by: per) { units.append((fi, Array(sorted[c..<min(sorted.count, c + per)]))) }
         }
 
-        let voxels: VoxelBuffer
-        func decode<T: OutputSample>(_ t: T.Type) throws -> ([T], ValueRange) {
-            try decodeAll(t, total, units, layout, plan, frameValues)
-        }
-        switch plan.scalar {
-        case .uint8: voxels = .uint8(try decode(UInt8.self).0)
-        case .int16: voxels = .int16(try decode(Int16.self).0)
-        case .uint16: voxels = .uint16(try decode(UInt16.self).0)
-        case .int32 where plan.integerRescale:
-            // Most rescaled series (CT's -1024 offset) fit in int16: decode straight into
-            // it, and only when some value does not fit decode again into the narrowest
-            // type that holds them all, so no int32 copy of the volume is ever made.
-            var (narrow, range) = try decode(Int16.self)
-            if range.fits(Int16.self) {
-                voxels = .int16(narrow)
-            } else {
-                narrow = []
-                voxels = range.lo >= 0 && range.fits(UInt16.self) ? .uint16(try decode(UInt16.self).0) : .int32(try decode(Int32.self).0)
-            }
-        case .int32: voxels = .int32(try decode(Int32.self).0)
-        default: voxels = .float32(try decode(Float.self).0)
-        }
-
         var meta = headers[0].metadata
         if options.keepPHI { meta.merge(headers[0].phi) { a, _ in a } }
         meta.merge(plan.notes) { _, b in b }
@@ -94,47 +78,145 @@ public struct DICOMSeries: Sendable {
             if slopes.count == 1 { meta["RescaleSlope"] = .number(slopes.first!) }
             if intercepts.count == 1 { meta["RescaleIntercept"] = .number(intercepts.first!) }
         }
-        for w in layout.warnings { logger.warning("\(displayName): \(w)") }
-        return try Volume(geometry: g, timepoints: layout.timepoints, components: plan.components, voxels: voxels, metadata: meta)
+        // Most rescaled series (CT's -1024 offset) fit in int16: they are decoded straight
+        // into it, and only when some value does not fit decoded again into the narrowest
+        // type that holds them all, so no int32 copy of the volume is ever made.
+        let first: ScalarType = switch plan.scalar {
+        case .uint8, .int16, .uint16: plan.scalar
+        case .int32: plan.integerRescale ? .int16 : .int32
+        default: .float32
+        }
+        let header = VolumeHeader(geometry: layout.geometry, timepoints: layout.timepoints,
+                                  components: plan.components, scalarType: first, metadata: meta)
+        return Plan(header: header, layout: layout, output: plan, units: units)
     }
 
-    private func decodeAll<T: OutputSample>(_: T.Type, _ total: Int, _ units: [(Int, [(Int, Int)])],
-                                            _ layout: SeriesLayout, _ plan: OutputPlan, _ frameValues: Int) throws -> ([T], ValueRange) {
-        var range = ValueRange()
-        let out = try [T](unsafeUninitializedCapacity: total) { buf, count in
-            let shared = SharedPointer(base: buf.baseAddress!)
-            let results: [Result<ValueRange, Error>] = concurrentMap(units.count) { u in
-                let base = shared.base
-                let (fi, list) = units[u]
-                var range = ValueRange()
-                do {
-                    let dec = try FrameDecoder(header: headers[fi], needsPalette: plan.colour == .palette)
-                    var samples: [Int32] = []
-                    for (_, slot) in list {
-                        let f = layout.slots[slot]
-                        let rescale = plan.integerRescale ? (slope: Int64(f.slope), intercept: Int64(f.intercept)) : nil
-                        if plan.colour == .monochrome, !plan.rescale || plan.integerRescale,
-                           try T.decodeDirect(dec, frame: f, to: base + slot * frameValues, invert: plan.invert,
-                                              rescale: rescale, range: &range) {
-                            continue
-                        }
+    public func load(options: DICOMReadOptions, logger: Logger) throws -> Volume {
+        try load(plan(options: options), logger: logger)
+    }
+
+    /// Decodes the whole series into memory.
+    public func load(_ p: Plan, logger: Logger) throws -> Volume {
+        logStart(p, logger)
+        let total = p.header.frameValues * p.header.frameCount
+        func decode<T: OutputSample>(_: T.Type) throws -> ([T], ValueRange) {
+            var range = ValueRange()
+            let out = try [T](unsafeUninitializedCapacity: total) { buf, count in
+                range = try decodeAll(T.self, p, .memory(SharedPointer(base: buf.baseAddress!)))
+                count = total
+            }
+            return (out, range)
+        }
+        let voxels: VoxelBuffer
+        switch p.header.scalarType {
+        case .uint8: voxels = .uint8(try decode(UInt8.self).0)
+        case .uint16: voxels = .uint16(try decode(UInt16.self).0)
+        case .int32: voxels = .int32(try decode(Int32.self).0)
+        case .float32, .float64: voxels = .float32(try decode(Float.self).0)
+        case .int16:
+            var (narrow, range) = try decode(Int16.self)
+            if !p.output.integerRescale || range.fits(Int16.self) {
+                voxels = .int16(narrow)
+            } else {
+                narrow = []
+                voxels = range.lo >= 0 && range.fits(UInt16.self) ? .uint16(try decode(UInt16.self).0) : .int32(try decode(Int32.self).0)
+            }
+        }
+        logWarnings(p, logger)
+        return try Volume(geometry: p.header.geometry, timepoints: p.header.timepoints, components: p.header.components,
+                          voxels: voxels, metadata: p.header.metadata)
+    }
+
+    /// Decodes the series frame by frame into `sink`, holding a frame per worker rather than
+    /// the volume. Returns the header as decoded (its scalar type may be wider than the plan's).
+    @discardableResult
+    public func stream(_ p: Plan, into sink: FrameSink, logger: Logger) throws -> VolumeHeader {
+        logStart(p, logger)
+        var header = p.header
+        func decode<T: OutputSample>(_: T.Type, as type: ScalarType) throws -> ValueRange {
+            header.scalarType = type
+            try sink.begin(header)
+            return try decodeAll(T.self, p, .sink(sink))
+        }
+        switch p.header.scalarType {
+        case .uint8: _ = try decode(UInt8.self, as: .uint8)
+        case .uint16: _ = try decode(UInt16.self, as: .uint16)
+        case .int32: _ = try decode(Int32.self, as: .int32)
+        case .float32, .float64: _ = try decode(Float.self, as: .float32)
+        case .int16:
+            let range = try decode(Int16.self, as: .int16)
+            if p.output.integerRescale && !range.fits(Int16.self) {
+                if range.lo >= 0 && range.fits(UInt16.self) {
+                    _ = try decode(UInt16.self, as: .uint16)
+                } else {
+                    _ = try decode(Int32.self, as: .int32)
+                }
+            }
+        }
+        logWarnings(p, logger)
+        return header
+    }
+
+    private func logStart(_ p: Plan, _ logger: Logger) {
+        let g = p.header.geometry
+        logger.debug("loading \(displayName): \(g.size.x)×\(g.size.y)×\(g.size.z)×\(p.header.timepoints) \(p.output.scalar.rawValue)")
+    }
+
+    private func logWarnings(_ p: Plan, _ logger: Logger) {
+        for w in p.layout.warnings { logger.warning("\(displayName): \(w)") }
+    }
+
+    /// Where decoded frames go: straight into one volume buffer, or through a frame-sized
+    /// buffer per work unit to a sink.
+    private enum Destination<T>: @unchecked Sendable {
+        case memory(SharedPointer<T>)
+        case sink(FrameSink)
+    }
+
+    private func decodeAll<T: OutputSample>(_: T.Type, _ p: Plan, _ destination: Destination<T>) throws -> ValueRange {
+        let (layout, plan, units) = (p.layout, p.output, p.units)
+        let frameValues = p.header.frameValues
+        let results: [Result<ValueRange, Error>] = concurrentMap(units.count) { u in
+            let (fi, list) = units[u]
+            var range = ValueRange()
+            var scratch: UnsafeMutablePointer<T>?
+            defer { scratch?.deallocate() }
+            do {
+                let dec = try FrameDecoder(header: headers[fi], needsPalette: plan.colour == .palette)
+                var samples: [Int32] = []
+                for (_, slot) in list {
+                    let dst: UnsafeMutablePointer<T>
+                    switch destination {
+                    case let .memory(shared): dst = shared.base + slot * frameValues
+                    case .sink:
+                        if scratch == nil { scratch = .allocate(capacity: frameValues) }
+                        dst = scratch!
+                    }
+                    let f = layout.slots[slot]
+                    let rescale = plan.integerRescale ? (slope: Int64(f.slope), intercept: Int64(f.intercept)) : nil
+                    if plan.colour == .monochrome, !plan.rescale || plan.integerRescale,
+                       try T.decodeDirect(dec, frame: f, to: dst, invert: plan.invert, rescale: rescale, range: &range) {
+                    } else {
                         let model = try dec.decode(frame: f.frame, tile: f.tile, into: &samples)
                         try SampleWriter.write(samples, model: model, header: headers[fi], frame: f, plan: plan,
-                                               palette: dec.palette, to: base + slot * frameValues, range: &range)
+                                               palette: dec.palette, to: dst, range: &range)
                     }
-                    return .success(range)
-                } catch {
-                    return .failure(error)
+                    if case let .sink(sink) = destination {
+                        try sink.write(frame: slot, UnsafeRawBufferPointer(start: dst, count: frameValues * MemoryLayout<T>.stride))
+                    }
                 }
+                return .success(range)
+            } catch {
+                return .failure(error)
             }
-            for r in results {
-                switch r {
-                case let .success(unitRange): range.merge(unitRange)
-                case let .failure(e): throw e
-                }
-            }
-            count = total
         }
-        return (out, range)
+        var range = ValueRange()
+        for r in results {
+            switch r {
+            case let .success(unitRange): range.merge(unitRange)
+            case let .failure(e): throw e
+            }
+        }
+        return range
     }
 }

@@ -57,9 +57,26 @@ struct Converter {
                 defer { kira_return_free_memory() }
                 logger.debug("converting series \(series.key) (\(series.files.count) files)")
                 do {
-                    let volume = try series.load(options: dicomOptions, logger: logger)
+                    let plan = try series.plan(options: dicomOptions)
                     let source = series.files.first.map { $0.deletingLastPathComponent().lastPathComponent } ?? "dicom"
-                    try write(volume, source: source, sources: series.files.map(\.lastPathComponent), into: &report)
+                    let sources = series.files.map(\.lastPathComponent)
+                    if options.gzip {
+                        let volume = try series.load(plan, logger: logger)
+                        try write(volume.header, source: source, sources: sources, into: &report) { url, options in
+                            try NIfTIWriter.write(volume, to: url, options: options)
+                            return nil
+                        }
+                    } else {
+                        // Uncompressed output is written frame by frame as the series decodes:
+                        // memory stays at a few frames however large the series.
+                        let logger = logger
+                        try write(plan.header, source: source, sources: sources, into: &report) { url, options in
+                            let writer = try NIfTIFrameWriter(url: url, options: options)
+                            let decoded = try series.stream(plan, into: writer, logger: logger)
+                            try writer.finish()
+                            return decoded
+                        }
+                    }
                 } catch {
                     report.failures.append(.init(file: series.files.first?.path ?? series.key,
                                                  reason: "series \(series.key): \(Self.describe(error))"))
@@ -76,15 +93,21 @@ struct Converter {
         do {
             let volume = try ImageFileReader.read(url, rasterSpacing: options.rasterSpacing, keepRGB: options.keepRGB)
             let stem = url.lastPathComponent.components(separatedBy: ".").first ?? "image"
-            try write(volume, source: stem, sources: [url.lastPathComponent], into: &report)
+            try write(volume.header, source: stem, sources: [url.lastPathComponent], into: &report) { url, options in
+                try NIfTIWriter.write(volume, to: url, options: options)
+                return nil
+            }
         } catch {
             report.failures.append(.init(file: url.path, reason: Self.describe(error)))
         }
     }
 
-    private mutating func write(_ volume: Volume, source: String, sources: [String], into report: inout ConversionReport) throws {
+    /// Names the output from `header`'s metadata, has `writeNIfTI` write it (returning the
+    /// header as written when decoding settled its type), then writes the sidecar.
+    private mutating func write(_ header: VolumeHeader, source: String, sources: [String], into report: inout ConversionReport,
+                                _ writeNIfTI: (URL, NIfTIWriter.Options) throws -> VolumeHeader?) throws {
         index += 1
-        let m = volume.metadata
+        let m = header.metadata
         func s(_ k: String) -> String? {
             switch m[k] {
             case let .string(v): v
@@ -101,7 +124,7 @@ struct Converter {
         ]
         let (nifti, sidecar) = try claimPaths(for: template.render(fields))
         try FileManager.default.createDirectory(at: nifti.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try NIfTIWriter.write(volume, to: nifti, options: .init(timeStep: Self.timeStep(volume)))
+        let volume = try writeNIfTI(nifti, .init(timeStep: Self.timeStep(header))) ?? header
         do {
             let doc = Sidecar.document(for: volume, sources: sources, keepPHI: options.keepPHI)
             try Sidecar.write(doc, to: sidecar)
@@ -137,7 +160,7 @@ struct Converter {
     }
 
     /// The interval between time points: from phase times when known, else TR.
-    static func timeStep(_ v: Volume) -> Double? {
+    static func timeStep(_ v: VolumeHeader) -> Double? {
         guard v.timepoints > 1 else { return nil }
         if case let .array(times)? = v.metadata["FrameTimes"] {
             let t = times.compactMap(\.doubleValue)

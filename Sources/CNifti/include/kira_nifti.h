@@ -22,4 +22,9 @@ nifti_image *kira_nifti_read(const char *path, int read_data);
    shorter than the header declares. */
 nifti_image *kira_nifti_read_raw(const char *path);
 
+/* The bytes niftilib puts before the voxels of a single-file .nii named `path` (header,
+   then the extension flag), so voxels can be written first and the header last, once
+   the data type is settled. Returns how many bytes went to `out` (the voxel offset),
+   or -1 when they do not fit or the name is not a single-file NIfTI. */
+int kira_nifti_single_file_header(nifti_image *nim, const char *path, unsigned char *out, int capacity);
 #endif

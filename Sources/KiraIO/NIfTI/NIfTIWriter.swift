@@ -20,31 +20,41 @@ public enum NIfTIWriter {
         guard name.hasSuffix(".nii") || name.hasSuffix(".nii.gz") else {
             throw KiraError.invalidArgument("\(url.path): NIfTI output must end in .nii or .nii.gz")
         }
-        let problems = volume.geometry.validationErrors()
-        guard problems.isEmpty else {
-            throw KiraError.invalidGeometry(path: url.path, reason: problems.joined(separator: "; "))
-        }
         let voxels = volume.voxels
+        let (h, dims) = try makeHeader(volume.header, path: url.path, uint16FitsInt16: fitsInt16(voxels), options: options)
+        try AtomicOutput.write(to: url) { tmp in
+            try voxels.withUnsafeBytes { try h.write(to: tmp.path, bytes: $0) }
+            try checkHeader(tmp.path, url, dims)
+        }
+    }
+
+    /// The niftilib header for `header`: grid, spacing, affine, units and description.
+    static func makeHeader(_ header: VolumeHeader, path: String, uint16FitsInt16: Bool,
+                           options: Options) throws -> (NIfTIImageHandle, [Int32]) {
+        let problems = header.geometry.validationErrors()
+        guard problems.isEmpty else {
+            throw KiraError.invalidGeometry(path: path, reason: problems.joined(separator: "; "))
+        }
         let datatype: Int32
-        switch voxels.scalarType {
-        case .uint8: datatype = volume.components == 3 ? DT_RGB24 : DT_UINT8
+        switch header.scalarType {
+        case .uint8: datatype = header.components == 3 ? DT_RGB24 : DT_UINT8
         case .int16: datatype = DT_INT16
-        case .uint16: datatype = fitsInt16(voxels) ? DT_INT16 : DT_UINT16
+        case .uint16: datatype = uint16FitsInt16 ? DT_INT16 : DT_UINT16
         case .int32: datatype = DT_INT32
         case .float32: datatype = DT_FLOAT32
         case .float64: datatype = DT_FLOAT64
         }
-        guard volume.components == 1 || datatype == DT_RGB24 else {
-            throw KiraError.invalidArgument("\(url.path): only 8-bit RGB can be written with more than one component")
+        guard header.components == 1 || datatype == DT_RGB24 else {
+            throw KiraError.invalidArgument("\(path): only 8-bit RGB can be written with more than one component")
         }
-        let g = volume.geometry
+        let g = header.geometry
         var dims: [Int32] = [Int32(g.size.x), Int32(g.size.y), Int32(g.size.z)]
-        if volume.timepoints > 1 { dims.append(Int32(volume.timepoints)) }
+        if header.timepoints > 1 { dims.append(Int32(header.timepoints)) }
         guard let h = NIfTIImageHandle(dims: dims, datatype: datatype) else {
-            throw KiraError.writeFailed(path: url.path, reason: "niftilib could not allocate a header")
+            throw KiraError.writeFailed(path: path, reason: "niftilib could not allocate a header")
         }
         for a in 0..<3 { h.setPixdim(a + 1, g.spacing[a]) }
-        if volume.timepoints > 1 { h.setPixdim(4, options.timeStep ?? 1) }
+        if header.timepoints > 1 { h.setPixdim(4, options.timeStep ?? 1) }
         h.pointer.pointee.dx = Float(g.spacing.x)
         h.pointer.pointee.dy = Float(g.spacing.y)
         h.pointer.pointee.dz = Float(g.spacing.z)
@@ -56,13 +66,14 @@ public enum NIfTIWriter {
             let bytes = Array(options.description.utf8.prefix(79))
             buf.copyBytes(from: bytes + [0])
         }
-        try AtomicOutput.write(to: url) { tmp in
-            try voxels.withUnsafeBytes { try h.write(to: tmp.path, bytes: $0) }
-            // nifti_image_write reports nothing; read the header back to know it landed.
-            guard let check = NIfTIImageHandle(reading: tmp.path, withData: false),
-                  Array(check.dims[1...dims.count]) == dims.map(Int.init) else {
-                throw KiraError.writeFailed(path: url.path, reason: "niftilib did not write a readable file")
-            }
+        return (h, dims)
+    }
+
+    /// nifti_image_write reports nothing; the header is read back to know the file landed.
+    static func checkHeader(_ tmp: String, _ url: URL, _ dims: [Int32]) throws {
+        guard let check = NIfTIImageHandle(reading: tmp, withData: false),
+              Array(check.dims[1...dims.count]) == dims.map(Int.init) else {
+            throw KiraError.writeFailed(path: url.path, reason: "niftilib did not write a readable file")
         }
     }
 
@@ -71,10 +82,12 @@ public enum NIfTIWriter {
     /// in both types, so the buffer is written as it is, without a converted copy.
     static func fitsInt16(_ v: VoxelBuffer) -> Bool {
         guard case let .uint16(a) = v else { return false }
-        return a.withUnsafeBufferPointer { b in
-            var top: UInt16 = 0
-            for x in b { top = max(top, x) }
-            return top <= UInt16(Int16.max)
-        }
+        return a.withUnsafeBufferPointer { maxUInt16($0) <= UInt16(Int16.max) }
+    }
+
+    static func maxUInt16(_ b: UnsafeBufferPointer<UInt16>) -> UInt16 {
+        var top: UInt16 = 0
+        for x in b { top = max(top, x) }
+        return top
     }
 }

@@ -5,6 +5,10 @@ import KiraCore
 /// the source and the converter, with patient-identifying fields removed unless kept.
 public enum Sidecar {
     public static func document(for volume: Volume, sources: [String], keepPHI: Bool) -> [String: MetaValue] {
+        document(for: volume.header, sources: sources, keepPHI: keepPHI)
+    }
+
+    public static func document(for volume: VolumeHeader, sources: [String], keepPHI: Bool) -> [String: MetaValue] {
         var doc = keepPHI ? volume.metadata : PHIFields.removing(from: volume.metadata)
         let g = volume.geometry
         doc["KiraGeometry"] = .object([
@@ -14,7 +18,7 @@ public enum Sidecar {
             "DirectionLPS": .array(g.direction.columns.map { MetaValue($0) }),
             "AffineRAS": .array(g.affineRAS.map { MetaValue($0) }),
             "Components": .integer(volume.components),
-            "ScalarType": .string(volume.voxels.scalarType.rawValue),
+            "ScalarType": .string(volume.scalarType.rawValue),
         ])
         doc["SourceFiles"] = .array(sources.map { .string($0) })
         doc["ConversionSoftware"] = "Kira"
