@@ -151,6 +151,62 @@ bool decodeRLEFrame(kira_dcm_file *file, uint32_t frame, void *dest, size_t dest
     return kira_rle_decode_grey(joined.data(), joined.size(), pixels, unsigned(bytes), static_cast<uint8_t *>(dest), err);
 }
 
+// A greyscale frame of whole bytes per sample, read and decoded a band at a time when its
+// pixel data allows: native little-endian data straight from disk, or RLE in one fragment.
+// Returns KIRA_DCM_OK when every band was emitted, KIRA_DCM_UNSUPPORTED (before any band)
+// when the frame is not one of those, KIRA_DCM_ERROR when decoding failed part-way.
+int decodeBands(kira_dcm_file *file, uint32_t frame, size_t bandBytes, kira_dcm_band_fn fn, void *ctx,
+                std::string &err) {
+    DcmDataset *ds = file->format.getDataset();
+    E_TransferSyntax xfer = ds->getOriginalXfer();
+    bool native = xfer == EXS_LittleEndianExplicit || xfer == EXS_LittleEndianImplicit;
+    if (!native && xfer != EXS_RLELossless) return KIRA_DCM_UNSUPPORTED;
+    Uint16 spp = 0, bits = 0, rows = 0, cols = 0;
+    if (ds->findAndGetUint16(DCM_SamplesPerPixel, spp).bad() || spp != 1) return KIRA_DCM_UNSUPPORTED;
+    if (ds->findAndGetUint16(DCM_BitsAllocated, bits).bad() || (bits != 8 && bits != 16 && bits != 32)) return KIRA_DCM_UNSUPPORTED;
+    if (ds->findAndGetUint16(DCM_Rows, rows).bad() || ds->findAndGetUint16(DCM_Columns, cols).bad()) return KIRA_DCM_UNSUPPORTED;
+    Sint32 frames = 1;
+    if (ds->findAndGetSint32(DCM_NumberOfFrames, frames).bad() || frames < 1) frames = 1;
+    size_t pixels = size_t(rows) * cols, bytes = bits / 8;
+    if (pixels == 0 || frame >= Uint32(frames)) return KIRA_DCM_UNSUPPORTED;
+    size_t bandPixels = std::max<size_t>(1, bandBytes / bytes);
+    DcmFileCache cache;
+    if (native) {
+        DcmElement *elem = nullptr;
+        if (ds->findAndGetElement(DCM_PixelData, elem).bad() || !elem) return KIRA_DCM_UNSUPPORTED;
+        size_t frameBytes = pixels * bytes, base = size_t(frame) * frameBytes;
+        if (base + frameBytes > elem->getLength()) return KIRA_DCM_UNSUPPORTED;
+        std::vector<uint8_t> band(std::min(pixels, bandPixels) * bytes);
+        for (size_t first = 0; first < pixels; first += bandPixels) {
+            size_t n = std::min(bandPixels, pixels - first);
+            if (elem->getPartialValue(band.data(), Uint32(base + first * bytes), Uint32(n * bytes), &cache, EBO_LittleEndian).bad()) {
+                err = "cannot read the pixel data of frame " + std::to_string(frame + 1);
+                return first == 0 ? KIRA_DCM_UNSUPPORTED : KIRA_DCM_ERROR;
+            }
+            if (fn(ctx, band.data(), first, n) != 0) {
+                err = "the decoded band was not taken";
+                return KIRA_DCM_ERROR;
+            }
+        }
+        return KIRA_DCM_OK;
+    }
+    std::vector<DcmPixelItem *> items;
+    if (file->fragments.frameItems(ds, frame, Uint32(frames), items, err) != KIRA_DCM_OK || items.size() != 1)
+        return KIRA_DCM_UNSUPPORTED;
+    DcmPixelItem *item = items[0];
+    auto read = [&](uint8_t *dst, size_t offset, size_t count) {
+        return item->getPartialValue(dst, Uint32(offset), Uint32(count), &cache, EBO_LittleEndian).good();
+    };
+    bool emitted = false;
+    auto emit = [&](const uint8_t *band, size_t first, size_t n) {
+        emitted = true;
+        return fn(ctx, band, first, n) == 0;
+    };
+    if (kira_rle_decode_grey_bands(read, item->getLength(), pixels, unsigned(bytes), size_t(256) << 10, bandPixels, emit, err))
+        return KIRA_DCM_OK;
+    return emitted ? KIRA_DCM_ERROR : KIRA_DCM_UNSUPPORTED;
+}
+
 }  // namespace
 
 extern "C" {
@@ -352,6 +408,42 @@ int kira_dcm_encapsulated_frame(kira_dcm_file *file, uint32_t frame, uint32_t fr
 }
 
 void kira_dcm_free_buffer(uint8_t *data) { free(data); }
+
+int kira_dcm_decode_frame_bands(kira_dcm_file *file, uint32_t frame, size_t band_bytes, kira_dcm_band_fn fn, void *ctx,
+                                char *msg, size_t msgLen) {
+    try {
+        file->lookup.reset();
+        std::string err;
+        int rc = decodeBands(file, frame, band_bytes, fn, ctx, err);
+        if (rc == KIRA_DCM_OK) return rc;
+        return fail(msg, msgLen, rc, err.empty() ? "frame not decodable in bands" : err.c_str());
+    } catch (...) {
+        return fail(msg, msgLen, KIRA_DCM_ERROR, "unexpected C++ exception");
+    }
+}
+
+int kira_dcm_rle_decode_bands(const uint8_t *frame, size_t length, size_t pixels, unsigned bytes_per_sample,
+                              size_t window, size_t band_pixels, uint8_t *dest, char *msg, size_t msgLen) {
+    try {
+        std::string err;
+        auto read = [&](uint8_t *dst, size_t offset, size_t count) {
+            if (offset > length || count > length - offset) return false;
+            memcpy(dst, frame + offset, count);
+            return true;
+        };
+        size_t next = 0;
+        auto emit = [&](const uint8_t *band, size_t first, size_t n) {
+            if (first != next) return false;
+            memcpy(dest + first * bytes_per_sample, band, n * bytes_per_sample);
+            next = first + n;
+            return true;
+        };
+        bool ok = kira_rle_decode_grey_bands(read, length, pixels, bytes_per_sample, window, band_pixels, emit, err);
+        return ok ? KIRA_DCM_OK : fail(msg, msgLen, KIRA_DCM_ERROR, err.c_str());
+    } catch (...) {
+        return fail(msg, msgLen, KIRA_DCM_ERROR, "RLE decoding failed");
+    }
+}
 
 int kira_dcm_rle_decode(const uint8_t *frame, size_t length, size_t pixels, unsigned bytes_per_sample, size_t window,
                         uint8_t *dest, char *msg, size_t msgLen) {

@@ -160,3 +160,124 @@ bool kira_rle_decode_grey_read(const std::function<bool(uint8_t *, size_t, size_
     }
     return true;
 }
+
+namespace {
+
+// One segment read through its own window and expanded a piece at a time: a PackBits step
+// may end beyond the piece asked for, so what is left of it (literal bytes still in the
+// window, or repeats) carries over to the next piece.
+class SegmentStream {
+public:
+    SegmentStream(const std::function<bool(uint8_t *, size_t, size_t)> &read, size_t start, size_t stop, size_t windowBytes)
+        : read_(read), next_(start), stop_(stop), window_(std::max(windowBytes, 2 * kLongestStep)) {}
+
+    // Writes exactly `count` bytes to out[0], out[stride], …; false when the segment ends
+    // early or cannot be read.
+    template <unsigned Stride>
+    bool expand(uint8_t *out, size_t count) {
+        size_t produced = 0;
+        while (produced < count) {
+            if (literal_ > 0) {
+                size_t n = std::min(literal_, count - produced);
+                if (end_ - at_ < n) return false;
+                const uint8_t *p = window_.data() + at_;
+                if (Stride == 1) {
+                    memcpy(out + produced, p, n);
+                } else {
+                    uint8_t *o = out + produced * Stride;
+                    for (size_t i = 0; i < n; ++i) o[i * Stride] = p[i];
+                }
+                at_ += n;
+                literal_ -= n;
+                produced += n;
+                continue;
+            }
+            if (repeat_ > 0) {
+                size_t n = std::min(repeat_, count - produced);
+                if (Stride == 1) {
+                    memset(out + produced, value_, n);
+                } else {
+                    uint8_t *o = out + produced * Stride;
+                    for (size_t i = 0; i < n; ++i) o[i * Stride] = value_;
+                }
+                repeat_ -= n;
+                produced += n;
+                continue;
+            }
+            // A new step starts with a whole step's bytes in the window, or all that is left.
+            if (next_ < stop_ && end_ - at_ < kLongestStep && !refill()) return false;
+            if (at_ >= end_) return false;
+            int c = int8_t(window_[at_++]);
+            if (c >= 0) {
+                literal_ = size_t(c) + 1;
+            } else if (c != -128) {
+                if (at_ >= end_) return false;
+                value_ = window_[at_++];
+                repeat_ = size_t(1 - c);
+            }
+        }
+        return true;
+    }
+
+    // Whether the last step ended exactly where the expected bytes did.
+    bool exact() const { return literal_ == 0 && repeat_ == 0; }
+
+private:
+    bool refill() {
+        size_t kept = end_ - at_;
+        memmove(window_.data(), window_.data() + at_, kept);
+        size_t n = std::min(window_.size() - kept, stop_ - next_);
+        if (n > 0 && !read_(window_.data() + kept, next_, n)) return false;
+        next_ += n;
+        at_ = 0;
+        end_ = kept + n;
+        return true;
+    }
+
+    const std::function<bool(uint8_t *, size_t, size_t)> &read_;
+    size_t next_, stop_;
+    std::vector<uint8_t> window_;
+    size_t at_ = 0, end_ = 0;
+    size_t literal_ = 0, repeat_ = 0;
+    uint8_t value_ = 0;
+};
+
+}  // namespace
+
+bool kira_rle_decode_grey_bands(const std::function<bool(uint8_t *, size_t, size_t)> &read, size_t length,
+                                size_t pixels, unsigned bytesPerSample, size_t windowBytes, size_t bandPixels,
+                                const std::function<bool(const uint8_t *, size_t, size_t)> &emit, std::string &err) {
+    if (!littleEndianHost(err)) return false;
+    uint8_t header[64];
+    if (length < 64 || !read(header, 0, 64)) {
+        err = "RLE header shorter than 64 bytes";
+        return false;
+    }
+    std::vector<std::pair<size_t, size_t>> ranges;
+    if (!segmentRanges(header, length, bytesPerSample, ranges, err)) return false;
+    std::vector<SegmentStream> segments;
+    segments.reserve(ranges.size());
+    for (auto &r : ranges) segments.emplace_back(read, r.first, r.second, windowBytes);
+    bandPixels = std::max<size_t>(1, std::min(bandPixels, pixels));
+    std::vector<uint8_t> band(bandPixels * bytesPerSample);
+    for (size_t first = 0; first < pixels; first += bandPixels) {
+        size_t n = std::min(bandPixels, pixels - first);
+        for (size_t k = 0; k < segments.size(); ++k) {
+            // Segment 0 holds the most significant byte of every sample.
+            uint8_t *out = band.data() + (bytesPerSample - 1 - k);
+            bool ok = bytesPerSample == 1 ? segments[k].expand<1>(out, n)
+                    : bytesPerSample == 2 ? segments[k].expand<2>(out, n)
+                    : segments[k].expand<4>(out, n);
+            if (!ok || (first + n == pixels && !segments[k].exact())) {
+                err = segmentError(k, pixels);
+                return false;
+            }
+        }
+        if (!emit(band.data(), first, n)) {
+            err = "the decoded band was not taken";
+            return false;
+        }
+    }
+    return true;
+}
+

@@ -21,4 +21,12 @@ bool kira_rle_decode_grey_read(const std::function<bool(uint8_t *, size_t, size_
                                size_t pixels, unsigned bytesPerSample, size_t windowBytes, uint8_t *dest,
                                std::string &err);
 
+/* The same in bands: the frame's samples are produced `bandPixels` at a time (the last band
+   may be shorter), each handed to emit(samples, firstSample, count) in order, so neither
+   the compressed nor the decoded frame is ever whole in memory. Every segment has its own
+   window. Bands already emitted stay valid when a later one fails. */
+bool kira_rle_decode_grey_bands(const std::function<bool(uint8_t *, size_t, size_t)> &read, size_t length,
+                                size_t pixels, unsigned bytesPerSample, size_t windowBytes, size_t bandPixels,
+                                const std::function<bool(const uint8_t *, size_t, size_t)> &emit, std::string &err);
+
 #endif

@@ -34,12 +34,21 @@ extension Volume {
 
 /// Receives a volume frame by frame as a reader decodes it, so a series can go to disk
 /// without ever being whole in memory. Frames arrive in any order and from several threads
-/// at once, each exactly once per `begin`.
+/// at once; every byte of every frame arrives at least once per `begin` (a piece may come
+/// again when a reader starts a frame over, with the same values).
 public protocol FrameSink: AnyObject, Sendable {
     /// Called before the first frame, and again when the reader starts over in a wider
     /// scalar type (a rescaled series whose values turn out not to fit); frames written
     /// before a repeated `begin` are void.
     func begin(_ header: VolumeHeader) throws
-    /// `bytes` is frame `index` (storage order) in the scalar type of the last `begin`.
-    func write(frame index: Int, _ bytes: UnsafeRawBufferPointer) throws
+    /// `bytes` belong to frame `index` (storage order), starting `byteOffset` bytes into it,
+    /// in the scalar type of the last `begin`. A frame may come whole or in pieces.
+    func write(frame index: Int, at byteOffset: Int, _ bytes: UnsafeRawBufferPointer) throws
+}
+
+extension FrameSink {
+    /// A whole frame.
+    public func write(frame index: Int, _ bytes: UnsafeRawBufferPointer) throws {
+        try write(frame: index, at: 0, bytes)
+    }
 }

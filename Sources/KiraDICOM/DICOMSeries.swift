@@ -31,6 +31,9 @@ public struct DICOMSeries: Sendable {
         return key
     }
 
+    /// Frames larger than this are decoded in bands of this size on the way to a sink.
+    static let bandBytes = 1 << 20
+
     static let nativeSyntaxes: Set<String> = ["1.2.840.10008.1.2", "1.2.840.10008.1.2.1", "1.2.840.10008.1.2.2"]
 
     /// Everything about the series' output that is known before its pixels are decoded:
@@ -194,8 +197,17 @@ public struct DICOMSeries: Sendable {
                     }
                     let f = layout.slots[slot]
                     let rescale = plan.integerRescale ? (slope: Int64(f.slope), intercept: Int64(f.intercept)) : nil
-                    if plan.colour == .monochrome, !plan.rescale || plan.integerRescale,
-                       try T.decodeDirect(dec, frame: f, to: dst, invert: plan.invert, rescale: rescale, range: &range) {
+                    let direct = plan.colour == .monochrome && (!plan.rescale || plan.integerRescale)
+                    // A large frame going to a sink is decoded a band at a time when its pixel
+                    // data allows, so not even one frame (a mammogram's is 24 MB) is held whole.
+                    if case let .sink(sink) = destination, direct, frameValues * MemoryLayout<T>.stride > Self.bandBytes,
+                       try T.decodeDirectBands(dec, frame: f, bandBytes: Self.bandBytes, invert: plan.invert, rescale: rescale,
+                                               range: &range, emit: { band, first in
+                                                   try sink.write(frame: slot, at: first * MemoryLayout<T>.stride, UnsafeRawBufferPointer(band))
+                                               }) {
+                        continue
+                    }
+                    if direct, try T.decodeDirect(dec, frame: f, to: dst, invert: plan.invert, rescale: rescale, range: &range) {
                     } else {
                         let model = try dec.decode(frame: f.frame, tile: f.tile, into: &samples)
                         try SampleWriter.write(samples, model: model, header: headers[fi], frame: f, plan: plan,

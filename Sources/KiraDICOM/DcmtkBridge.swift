@@ -111,6 +111,39 @@ final class DcmtkFile {
         return cText(model)
     }
 
+    /// Decodes a greyscale frame in bands of about `bandBytes`, calling `body(samples, first,
+    /// count)` for each in order (stored values, native byte order). False, before any band,
+    /// when the frame cannot be decoded that way; an error thrown by `body` stops decoding
+    /// and is rethrown.
+    func decodeFrameBands(_ frame: Int, bandBytes: Int,
+                          _ body: (UnsafeRawPointer, Int, Int) throws -> Void) throws -> Bool {
+        final class Context {
+            let body: (UnsafeRawPointer, Int, Int) throws -> Void
+            var error: Error?
+            init(_ body: @escaping (UnsafeRawPointer, Int, Int) throws -> Void) { self.body = body }
+        }
+        return try withoutActuallyEscaping(body) { escaping in
+            let context = Context(escaping)
+            var msg = [CChar](repeating: 0, count: 512)
+            let rc = withExtendedLifetime(context) {
+                kira_dcm_decode_frame_bands(handle, UInt32(frame), bandBytes, { ctx, samples, first, count in
+                    let c = Unmanaged<Context>.fromOpaque(ctx!).takeUnretainedValue()
+                    do {
+                        try c.body(samples!, first, count)
+                        return 0
+                    } catch {
+                        c.error = error
+                        return 1
+                    }
+                }, Unmanaged.passUnretained(context).toOpaque(), &msg, msg.count)
+            }
+            if let e = context.error { throw e }
+            if rc == Int32(KIRA_DCM_UNSUPPORTED) { return false }
+            guard rc == Int32(KIRA_DCM_OK) else { throw Self.failure(rc, cText(msg)) }
+            return true
+        }
+    }
+
     /// Drops what decoding left behind (the open file, the frame position) so the handle can
     /// wait for another decoder; false when decoded pixel values would stay in memory
     /// (compressed data), in which case the handle should be closed instead.

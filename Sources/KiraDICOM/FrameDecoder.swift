@@ -63,29 +63,12 @@ final class FrameDecoder {
     /// (colour, JPEG 2000, odd byte count).
     func decodeDirect<T: FixedWidthInteger>(frame: Int, tile: Int?, into dst: UnsafeMutablePointer<T>, invert: Bool,
                                             rescale: (slope: Int64, intercept: Int64)?, range: inout ValueRange) throws -> Bool {
+        guard let conversion = DirectConversion(header, T.self, tile: tile, invert: invert, rescale: rescale) else { return false }
         let h = header
-        let bytes = h.bitsAllocated / 8
+        let bytes = conversion.bytes
         let stored = h.storedRows * h.storedColumns
-        guard h.samplesPerPixel == 1, MemoryLayout<T>.size == bytes, (stored * bytes) % 2 == 0,
-              !OutputPlan.jpeg2000.contains(h.transferSyntax), tile == nil || h.mosaicTilesPerRow != nil else { return false }
-        let bits = min(h.bitsStored, h.bitsAllocated)
-        let shift = max(0, h.highBit + 1 - bits)
-        let signed = h.pixelRepresentation == 1
-        let identity = bits == h.bitsAllocated && shift == 0 && T.isSigned == signed && !invert && rescale == nil
-        // Inversion folds into the rescale: a·(inv − v) + b = (−a)·v + (a·inv + b).
-        let inv: Int64 = signed ? -1 : (Int64(1) << Int64(bits)) - 1
-        var a = rescale?.slope ?? 1, b = rescale?.intercept ?? 0
-        if invert { b += a * inv; a = -a }
         func convert(_ src: UnsafeMutableRawPointer, _ out: UnsafeMutablePointer<T>, _ n: Int) {
-            if identity {
-                if src != UnsafeMutableRawPointer(out) { UnsafeMutableRawPointer(out).copyMemory(from: src, byteCount: n * bytes) }
-                return
-            }
-            switch bytes {
-            case 1: Self.storedToOutput(src.assumingMemoryBound(to: UInt8.self), out, n, shift: shift, bits: bits, signed: signed, a: a, b: b, range: &range)
-            case 2: Self.storedToOutput(src.assumingMemoryBound(to: UInt16.self), out, n, shift: shift, bits: bits, signed: signed, a: a, b: b, range: &range)
-            default: Self.storedToOutput(src.assumingMemoryBound(to: UInt32.self), out, n, shift: shift, bits: bits, signed: signed, a: a, b: b, range: &range)
-            }
+            conversion.apply(src, out, n, range: &range)
         }
         guard let tile, let per = h.mosaicTilesPerRow else {
             let raw = UnsafeMutableRawBufferPointer(start: UnsafeMutableRawPointer(dst), count: stored * bytes)
@@ -116,13 +99,41 @@ final class FrameDecoder {
         return true
     }
 
+    /// `decodeDirect` a band at a time, for output that goes to disk frame by frame: `emit`
+    /// gets each band of output values with the index of its first sample, in order. False,
+    /// before any band, when the frame must be decoded whole (see `decodeDirect`, and
+    /// `DcmtkFile.decodeFrameBands`), or when decoding failed part-way: dcmtk's more lenient
+    /// decoder then gets the whole frame, whose output replaces the bands already emitted.
+    func decodeDirectBands<T: FixedWidthInteger>(frame: Int, tile: Int?, bandBytes: Int, invert: Bool,
+                                                 rescale: (slope: Int64, intercept: Int64)?, range: inout ValueRange,
+                                                 emit: (UnsafeBufferPointer<T>, Int) throws -> Void) throws -> Bool {
+        guard tile == nil, let conversion = DirectConversion(header, T.self, tile: tile, invert: invert, rescale: rescale) else {
+            return false
+        }
+        let capacity = max(1, bandBytes / conversion.bytes)
+        let band = UnsafeMutablePointer<T>.allocate(capacity: capacity)
+        defer { band.deallocate() }
+        var bandRange = ValueRange()
+        do {
+            let done = try file.decodeFrameBands(frame, bandBytes: capacity * conversion.bytes) { samples, first, count in
+                guard count <= capacity else { throw KiraError.invalidData("\(self.header.url.path): a band of \(count) samples overflows its buffer") }
+                conversion.apply(UnsafeMutableRawPointer(mutating: samples), band, count, range: &bandRange)
+                try emit(UnsafeBufferPointer(start: band, count: count), first)
+            }
+            if done { range.merge(bandRange) }
+            return done
+        } catch is DcmtkFailure {
+            return false
+        }
+    }
+
     private var mosaicRaw: [UInt8] = []
     private var mosaicRawFrame = -1
 
     /// Stored bit pattern (R) → value (bits below `shift` dropped, `bits` kept, sign-extended
     /// when signed) → a·v + b → T, clamped. R and T have the same size; src may be dst.
     @inline(__always)
-    private static func storedToOutput<R: FixedWidthInteger & UnsignedInteger, T: FixedWidthInteger>(
+    fileprivate static func storedToOutput<R: FixedWidthInteger & UnsignedInteger, T: FixedWidthInteger>(
         _ src: UnsafeMutablePointer<R>, _ dst: UnsafeMutablePointer<T>, _ n: Int, shift: Int, bits: Int, signed: Bool,
         a: Int64, b: Int64, range: inout ValueRange
     ) {
@@ -315,3 +326,48 @@ final class FrameDecoder {
         return spp == 3 ? "RGB" : h.photometric
     }
 }
+
+/// How stored samples become output values in `decodeDirect`: which bits are kept, sign,
+/// MONOCHROME1 inversion and an integer rescale.
+private struct DirectConversion<T: FixedWidthInteger> {
+    let bytes: Int
+    let shift: Int
+    let bits: Int
+    let signed: Bool
+    let identity: Bool
+    let a: Int64
+    let b: Int64
+
+    /// Nil when the frame needs the general path (colour, JPEG 2000, odd byte count, a
+    /// mosaic without its tile layout, an output type of another size).
+    init?(_ h: FileHeader, _: T.Type, tile: Int?, invert: Bool, rescale: (slope: Int64, intercept: Int64)?) {
+        let bytes = h.bitsAllocated / 8
+        let stored = h.storedRows * h.storedColumns
+        guard h.samplesPerPixel == 1, MemoryLayout<T>.size == bytes, (stored * bytes) % 2 == 0,
+              !OutputPlan.jpeg2000.contains(h.transferSyntax), tile == nil || h.mosaicTilesPerRow != nil else { return nil }
+        self.bytes = bytes
+        bits = min(h.bitsStored, h.bitsAllocated)
+        shift = max(0, h.highBit + 1 - bits)
+        signed = h.pixelRepresentation == 1
+        identity = bits == h.bitsAllocated && shift == 0 && T.isSigned == signed && !invert && rescale == nil
+        // Inversion folds into the rescale: a·(inv − v) + b = (−a)·v + (a·inv + b).
+        let inv: Int64 = signed ? -1 : (Int64(1) << Int64(bits)) - 1
+        var a = rescale?.slope ?? 1, b = rescale?.intercept ?? 0
+        if invert { b += a * inv; a = -a }
+        self.a = a
+        self.b = b
+    }
+
+    func apply(_ src: UnsafeMutableRawPointer, _ out: UnsafeMutablePointer<T>, _ n: Int, range: inout ValueRange) {
+        if identity {
+            if src != UnsafeMutableRawPointer(out) { UnsafeMutableRawPointer(out).copyMemory(from: src, byteCount: n * bytes) }
+            return
+        }
+        switch bytes {
+        case 1: FrameDecoder.storedToOutput(src.assumingMemoryBound(to: UInt8.self), out, n, shift: shift, bits: bits, signed: signed, a: a, b: b, range: &range)
+        case 2: FrameDecoder.storedToOutput(src.assumingMemoryBound(to: UInt16.self), out, n, shift: shift, bits: bits, signed: signed, a: a, b: b, range: &range)
+        default: FrameDecoder.storedToOutput(src.assumingMemoryBound(to: UInt32.self), out, n, shift: shift, bits: bits, signed: signed, a: a, b: b, range: &range)
+        }
+    }
+}
+

@@ -8,12 +8,23 @@ protocol OutputSample: SendableMetatype {
     /// Lets integer outputs take dcmtk's decoded frame in place; false for float.
     static func decodeDirect(_ d: FrameDecoder, frame: FrameInfo, to dst: UnsafeMutablePointer<Self>, invert: Bool,
                              rescale: (slope: Int64, intercept: Int64)?, range: inout ValueRange) throws -> Bool
+    /// `decodeDirect` in bands handed to `emit` (band, index of its first sample); false for float.
+    static func decodeDirectBands(_ d: FrameDecoder, frame: FrameInfo, bandBytes: Int, invert: Bool,
+                                  rescale: (slope: Int64, intercept: Int64)?, range: inout ValueRange,
+                                  emit: (UnsafeBufferPointer<Self>, Int) throws -> Void) throws -> Bool
 }
 
 extension OutputSample where Self: FixedWidthInteger {
     static func decodeDirect(_ d: FrameDecoder, frame: FrameInfo, to dst: UnsafeMutablePointer<Self>, invert: Bool,
                              rescale: (slope: Int64, intercept: Int64)?, range: inout ValueRange) throws -> Bool {
         try d.decodeDirect(frame: frame.frame, tile: frame.tile, into: dst, invert: invert, rescale: rescale, range: &range)
+    }
+
+    static func decodeDirectBands(_ d: FrameDecoder, frame: FrameInfo, bandBytes: Int, invert: Bool,
+                                  rescale: (slope: Int64, intercept: Int64)?, range: inout ValueRange,
+                                  emit: (UnsafeBufferPointer<Self>, Int) throws -> Void) throws -> Bool {
+        try d.decodeDirectBands(frame: frame.frame, tile: frame.tile, bandBytes: bandBytes, invert: invert,
+                                rescale: rescale, range: &range, emit: emit)
     }
 }
 
@@ -44,6 +55,9 @@ extension Int32: OutputSample {
 extension Float: OutputSample {
     static func decodeDirect(_ d: FrameDecoder, frame: FrameInfo, to dst: UnsafeMutablePointer<Float>, invert: Bool,
                              rescale: (slope: Int64, intercept: Int64)?, range: inout ValueRange) throws -> Bool { false }
+    static func decodeDirectBands(_ d: FrameDecoder, frame: FrameInfo, bandBytes: Int, invert: Bool,
+                                  rescale: (slope: Int64, intercept: Int64)?, range: inout ValueRange,
+                                  emit: (UnsafeBufferPointer<Float>, Int) throws -> Void) throws -> Bool { false }
     static func from(_ v: Int32) -> Float { Float(v) }
     static func from(_ v: Double) -> Float { Float(v) }
 }

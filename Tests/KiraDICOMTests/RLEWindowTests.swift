@@ -13,7 +13,7 @@ import Testing
 @Suite struct RLEWindowTests {
     static let side = 720
 
-    static func values() -> [UInt16] {
+    static func values(side: Int = Self.side) -> [UInt16] {
         var rng = SplitMix64(seed: 67)
         return (0..<(side * side)).map { i in
             let y = i / side
@@ -21,17 +21,14 @@ import Testing
         }
     }
 
-    /// `fragmentKiB` nil: one fragment (read through the window); 64: the frame split into
-    /// 64 KiB fragments (dcmcrle's non-standard +fs), which are joined before decoding.
-    @Test(.enabled(if: RescaleNarrowingTests.tools, "dcmtk's dump2dcm and dcmcrle are not installed"),
-          arguments: [nil, 64] as [Int?])
-    func largeFrameDecodesThroughTheWindow(fragmentKiB: Int?) throws {
-        let dir = try TestPaths.temporaryDirectory("kira-rle-window")
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let expected = Self.values()
+    /// A one-frame 16-bit CT file of `values` (side × side) written with dump2dcm, and its
+    /// RLE copy from dcmcrle: one fragment when `fragmentKiB` is nil, else fragments of that
+    /// size (dcmcrle's non-standard +fs). `intercept` adds a rescale (slope 1).
+    static func writeFrame(in dir: URL, side: Int, values: [UInt16], intercept: Int? = nil,
+                           fragmentKiB: Int? = nil) throws -> (plain: URL, rle: URL) {
         let raw = dir.appendingPathComponent("pixels.raw")
-        try expected.withUnsafeBytes { try Data($0).write(to: raw) }
-        let lines = [
+        try values.withUnsafeBytes { try Data($0).write(to: raw) }
+        var lines = [
             "(0008,0016) UI =CTImageStorage",
             "(0008,0018) UI [1.2.826.0.1.3680043.8.498.91.1]",
             "(0008,0060) CS [CT]",
@@ -39,17 +36,32 @@ import Testing
             "(0020,0032) DS [0\\0\\0]",
             "(0020,0037) DS [1\\0\\0\\0\\1\\0]",
             "(0028,0002) US 1", "(0028,0004) CS [MONOCHROME2]",
-            "(0028,0010) US \(Self.side)", "(0028,0011) US \(Self.side)", "(0028,0030) DS [0.5\\0.5]",
+            "(0028,0010) US \(side)", "(0028,0011) US \(side)", "(0028,0030) DS [0.5\\0.5]",
             "(0028,0100) US 16", "(0028,0101) US 16", "(0028,0102) US 15", "(0028,0103) US 0",
-            "(7fe0,0010) OW =\(raw.path)",
         ]
+        if let intercept { lines += ["(0028,1052) DS [\(intercept)]", "(0028,1053) DS [1]"] }
+        lines.append("(7fe0,0010) OW =\(raw.path)")
         let dump = dir.appendingPathComponent("frame.dump")
         try (lines.joined(separator: "\n") + "\n").write(to: dump, atomically: true, encoding: .utf8)
-        let plain = dir.appendingPathComponent("frame.dcm")
+        let plain = dir.appendingPathComponent("plain").appendingPathComponent("frame.dcm")
         let rle = dir.appendingPathComponent("rle").appendingPathComponent("frame_rle.dcm")
-        try FileManager.default.createDirectory(at: rle.deletingLastPathComponent(), withIntermediateDirectories: true)
+        for f in [plain, rle] {
+            try FileManager.default.createDirectory(at: f.deletingLastPathComponent(), withIntermediateDirectories: true)
+        }
         try RescaleNarrowingTests.run("dump2dcm", ["--write-xfer-little", dump.path, plain.path])
         try RescaleNarrowingTests.run("dcmcrle", (fragmentKiB.map { ["+fs", String($0)] } ?? []) + [plain.path, rle.path])
+        return (plain, rle)
+    }
+
+    /// `fragmentKiB` nil: one fragment (read through the window); 64: the frame split into
+    /// 64 KiB fragments, which are joined before decoding.
+    @Test(.enabled(if: RescaleNarrowingTests.tools, "dcmtk's dump2dcm and dcmcrle are not installed"),
+          arguments: [nil, 64] as [Int?])
+    func largeFrameDecodesThroughTheWindow(fragmentKiB: Int?) throws {
+        let dir = try TestPaths.temporaryDirectory("kira-rle-window")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let expected = Self.values()
+        let rle = try Self.writeFrame(in: dir, side: Self.side, values: expected, fragmentKiB: fragmentKiB).rle
         let size = try #require(try FileManager.default.attributesOfItem(atPath: rle.path)[.size] as? Int)
         #expect(size > 2 * (256 << 10), "each byte plane should outgrow the window; the file is \(size) bytes")
 
@@ -138,6 +150,48 @@ import Testing
         }
         let mismatches = zip(decoded, expected).filter { $0 != $1 }.count
         #expect(mismatches == 0, "\(mismatches) of \(pixels) samples differ")
+    }
+
+    static func decodeBands(_ f: [UInt8], pixels: Int, bytes: Int, window: Int, band: Int) -> (status: Int32, out: [UInt8], message: String) {
+        var out = [UInt8](repeating: 0, count: pixels * bytes)
+        var msg = [CChar](repeating: 0, count: 256)
+        let rc = kira_dcm_rle_decode_bands(f, f.count, pixels, UInt32(bytes), window, band, &out, &msg, msg.count)
+        return (rc, out, String(cString: msg))
+    }
+
+    /// Bands of every size from one sample to more than the frame, each cutting literal and
+    /// replicate runs somewhere else, through small and large windows.
+    @Test(arguments: [1, 2, 4], [1, 7, 127, 128, 129, 700, 4096, 19_999, 20_000, 50_000])
+    func bandedEqualsGenerator(bytes: Int, band: Int) throws {
+        let pixels = 20_000
+        let expected = Self.samples(count: pixels, bytes: bytes)
+        let f = Self.frame(expected, bytes: bytes)
+        for window in [258, 65536] {
+            let r = Self.decodeBands(f, pixels: pixels, bytes: bytes, window: window, band: band)
+            try #require(r.status == Int32(KIRA_DCM_OK), "window \(window): \(r.message)")
+            let decoded = (0..<pixels).map { i in
+                (0..<bytes).reduce(UInt32(0)) { $0 | UInt32(r.out[i * bytes + $1]) << (8 * UInt32($1)) }
+            }
+            let mismatches = zip(decoded, expected).filter { $0 != $1 }.count
+            #expect(mismatches == 0, "window \(window): \(mismatches) of \(pixels) samples differ")
+        }
+    }
+
+    /// A frame asked for fewer or more samples than it holds is accepted or refused by the
+    /// banded decoder exactly as by the whole-frame one (a step running past the end is an
+    /// error; bytes after the last sample are padding), with the same samples when accepted.
+    @Test(arguments: [-3, -2, -1, 0, 1, 2])
+    func bandedAcceptsWhatWholeFrameAccepts(extra: Int) {
+        let encoded = 5_000
+        let f = Self.frame(Self.samples(count: encoded, bytes: 2), bytes: 2)
+        let pixels = encoded + extra
+        let whole = Self.decode(f, pixels: pixels, bytes: 2, window: 0)
+        for band in [1, 333, 4096, pixels] {
+            let banded = Self.decodeBands(f, pixels: pixels, bytes: 2, window: 258, band: band)
+            #expect((banded.status == Int32(KIRA_DCM_OK)) == (whole.status == Int32(KIRA_DCM_OK)),
+                    "band \(band), \(pixels) samples: banded \(banded.message), whole \(whole.message)")
+            if whole.status == Int32(KIRA_DCM_OK) { #expect(banded.out == whole.out, "band \(band)") }
+        }
     }
 
     /// A segment cut short is reported, windowed or not, never read past.

@@ -18,7 +18,8 @@ enum {
     KIRA_DCM_NOT_DICOM = 2,     /* not a DICOM file */
     KIRA_DCM_TRUNCATED = 3,     /* the stream ended early */
     KIRA_DCM_ERROR = 4,         /* anything else; see the message */
-    KIRA_DCM_TOO_SMALL = 5      /* caller buffer too small */
+    KIRA_DCM_TOO_SMALL = 5,     /* caller buffer too small */
+    KIRA_DCM_UNSUPPORTED = 6    /* not done this way for this input; nothing was produced */
 };
 
 typedef struct kira_dcm_file kira_dcm_file;
@@ -80,6 +81,23 @@ void kira_dcm_free_buffer(uint8_t *data);
    disk, or all at once when `window` is 0. */
 int kira_dcm_rle_decode(const uint8_t *frame, size_t length, size_t pixels, unsigned bytes_per_sample, size_t window,
                         uint8_t *dest, char *msg, size_t msg_len);
+
+/* Receives a band of decoded samples: `count` samples starting at sample `first` of the
+   frame, in native byte order, stored values (no rescale, no inversion). Returns 0 to go on. */
+typedef int (*kira_dcm_band_fn)(void *ctx, const void *samples, size_t first, size_t count);
+
+/* Decodes a greyscale frame (1 sample per pixel, 8, 16 or 32 bits allocated) in bands of
+   about band_bytes, handing each to fn in order, so the frame is never whole in memory:
+   native little-endian pixel data is read from disk, RLE held in one fragment is decoded
+   through windows. KIRA_DCM_UNSUPPORTED, before any band, for every other frame (decode
+   it whole with kira_dcm_decode_frame); KIRA_DCM_ERROR when it failed after some bands. */
+int kira_dcm_decode_frame_bands(kira_dcm_file *file, uint32_t frame, size_t band_bytes, kira_dcm_band_fn fn, void *ctx,
+                                char *msg, size_t msg_len);
+
+/* kira_dcm_rle_decode through kira_dcm_decode_frame_bands' decoder: bands of band_pixels
+   samples, each copied to its place in dest (for tests of the band boundaries). */
+int kira_dcm_rle_decode_bands(const uint8_t *frame, size_t length, size_t pixels, unsigned bytes_per_sample,
+                              size_t window, size_t band_pixels, uint8_t *dest, char *msg, size_t msg_len);
 
 /* The whole native (uncompressed) Pixel Data value as bytes, e.g. for 1-bit
    segmentations whose frames are not byte-aligned. needed receives the byte count. */

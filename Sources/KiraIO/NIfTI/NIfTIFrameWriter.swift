@@ -19,7 +19,8 @@ public final class NIfTIFrameWriter: FrameSink, @unchecked Sendable {
     private var fd: Int32 = -1
     private var header: VolumeHeader?
     private var frameBytes = 0
-    private var written: [Bool] = []
+    /// Bytes received per frame; a frame is complete once it has had all of its bytes.
+    private var written: [Int] = []
     private var maxUInt16: UInt16 = 0
     private var finished = false
 
@@ -53,21 +54,22 @@ public final class NIfTIFrameWriter: FrameSink, @unchecked Sendable {
         }
         self.header = header
         frameBytes = header.frameValues * header.scalarType.byteSize
-        written = Array(repeating: false, count: header.frameCount)
+        written = Array(repeating: 0, count: header.frameCount)
         maxUInt16 = 0
     }
 
-    public func write(frame index: Int, _ bytes: UnsafeRawBufferPointer) throws {
-        guard index >= 0, index < written.count, bytes.count == frameBytes else {
-            throw KiraError.writeFailed(path: url.path, reason: "frame \(index) of \(bytes.count) bytes does not fit the grid")
+    public func write(frame index: Int, at byteOffset: Int, _ bytes: UnsafeRawBufferPointer) throws {
+        guard index >= 0, index < written.count, byteOffset >= 0, byteOffset + bytes.count <= frameBytes else {
+            throw KiraError.writeFailed(path: url.path,
+                                        reason: "\(bytes.count) bytes at \(byteOffset) of frame \(index) do not fit the grid")
         }
         var top: UInt16 = 0
         if header?.scalarType == .uint16 {
             top = NIfTIWriter.maxUInt16(bytes.bindMemory(to: UInt16.self))
         }
-        try writeFully(bytes, at: Self.voxelOffset + index * frameBytes)
+        try writeFully(bytes, at: Self.voxelOffset + index * frameBytes + byteOffset)
         lock.lock()
-        written[index] = true
+        written[index] += bytes.count
         maxUInt16 = max(maxUInt16, top)
         lock.unlock()
     }
@@ -77,7 +79,7 @@ public final class NIfTIFrameWriter: FrameSink, @unchecked Sendable {
         guard let header, fd >= 0 else {
             throw KiraError.writeFailed(path: url.path, reason: "no frames were written")
         }
-        if let missing = written.firstIndex(of: false) {
+        if let missing = written.firstIndex(where: { $0 < frameBytes }) {
             throw KiraError.writeFailed(path: url.path, reason: "frame \(missing) of \(written.count) was never written")
         }
         let (h, dims) = try NIfTIWriter.makeHeader(header, path: url.path,

@@ -1,0 +1,129 @@
+import Foundation
+import KiraCore
+import KiraIO
+import KiraTestSupport
+import Testing
+
+/// The frame-by-frame writer makes the same file, byte for byte, as niftilib writing the
+/// whole volume (`NIfTIWriter`, the reference), whatever order and pieces the frames come
+/// in; a writer that does not finish leaves nothing behind.
+@Suite struct NIfTIFrameWriterTests {
+    static func volumes() throws -> [Volume] {
+        [
+            try NIfTIRoundTripTests.sampleVolume({ n in .int16((0..<n).map { Int16($0 * 37 % 2000 - 1000) }) }, t: 2),
+            // Fits int16: stored signed, decided from the values written.
+            try NIfTIRoundTripTests.sampleVolume { n in .uint16((0..<n).map { UInt16($0 * 100) }) },
+            // Does not fit: stays uint16.
+            try NIfTIRoundTripTests.sampleVolume { n in .uint16((0..<n).map { UInt16($0 * 1000) }) },
+            try NIfTIRoundTripTests.sampleVolume { n in .float32((0..<n).map { Float($0) * 0.25 - 3 }) },
+            try NIfTIRoundTripTests.sampleVolume { n in .int32((0..<n).map { Int32($0) * 70_001 - 1_000_000 }) },
+        ]
+    }
+
+    /// Frames in reverse order, each in `pieces` pieces, also from two threads.
+    static func stream(_ v: Volume, to url: URL, pieces: Int, skipping: Int? = nil,
+                       options: NIfTIWriter.Options = .init(timeStep: 2.5)) throws -> NIfTIFrameWriter {
+        let w = try NIfTIFrameWriter(url: url, options: options)
+        try w.begin(v.header)
+        let frameBytes = v.header.frameValues * v.voxels.scalarType.byteSize
+        try v.voxels.withUnsafeBytes { all in
+            let jobs = (0..<v.header.frameCount).reversed().filter { $0 != skipping }
+            let failures = NSLock()
+            nonisolated(unsafe) var errors: [Error] = []
+            DispatchQueue.concurrentPerform(iterations: jobs.count) { j in
+                let f = jobs[j]
+                let cut = (0...pieces).map { frameBytes * $0 / pieces }
+                do {
+                    for p in (0..<pieces).reversed() {
+                        try w.write(frame: f, at: cut[p], UnsafeRawBufferPointer(rebasing: all[(f * frameBytes + cut[p])..<(f * frameBytes + cut[p + 1])]))
+                    }
+                } catch {
+                    failures.lock(); errors.append(error); failures.unlock()
+                }
+            }
+            if let e = errors.first { throw e }
+        }
+        return w
+    }
+
+    /// A second `begin` (a reader starting over in a wider type) voids what came before:
+    /// half of an int16 volume, then all of an int32 one on the same grid.
+    @Test func aRestartVoidsWhatCameBefore() throws {
+        let dir = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let narrow = try Self.volumes()[0]
+        let wide = try NIfTIRoundTripTests.sampleVolume({ n in .int32((0..<n).map { Int32($0) * 40_000 - 900_000 }) }, t: 2)
+        let whole = dir.appendingPathComponent("whole.nii"), streamed = dir.appendingPathComponent("streamed.nii")
+        try NIfTIWriter.write(wide, to: whole, options: .init(timeStep: 2.5))
+        let w = try NIfTIFrameWriter(url: streamed, options: .init(timeStep: 2.5))
+        try w.begin(narrow.header)
+        let nb = narrow.header.frameValues * 2
+        try narrow.voxels.withUnsafeBytes { all in
+            for f in 0..<3 { try w.write(frame: f, UnsafeRawBufferPointer(rebasing: all[(f * nb)..<((f + 1) * nb)])) }
+        }
+        try w.begin(wide.header)
+        let wb = wide.header.frameValues * 4
+        try wide.voxels.withUnsafeBytes { all in
+            for f in 0..<wide.header.frameCount { try w.write(frame: f, UnsafeRawBufferPointer(rebasing: all[(f * wb)..<((f + 1) * wb)])) }
+        }
+        try w.finish()
+        #expect(try Data(contentsOf: whole) == Data(contentsOf: streamed))
+        #expect(try NIfTIReader.read(streamed).voxels == wide.voxels)
+    }
+
+    /// Frames in reverse order from two threads, each whole or in pieces in reverse order.
+    @Test(arguments: [1, 4])
+    func piecesInAnyOrderGiveTheSameFile(pieces: Int) throws {
+        let dir = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for (i, v) in try Self.volumes().enumerated() {
+            let whole = dir.appendingPathComponent("whole\(i).nii"), streamed = dir.appendingPathComponent("streamed\(i).nii")
+            try NIfTIWriter.write(v, to: whole, options: .init(timeStep: 2.5))
+            try Self.stream(v, to: streamed, pieces: pieces).finish()
+            #expect(try Data(contentsOf: whole) == Data(contentsOf: streamed), "volume \(i) in \(pieces) pieces")
+            #expect(try NIfTIReader.read(streamed).voxels.toDoubles() == v.voxels.toDoubles(), "volume \(i)")
+        }
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix(".kira-tmp") }
+        #expect(leftovers.isEmpty, "\(leftovers)")
+    }
+
+    @Test func aMissingFrameFailsAndLeavesNothing() throws {
+        let dir = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let v = try Self.volumes()[0]
+        let url = dir.appendingPathComponent("m.nii")
+        let w = try Self.stream(v, to: url, pieces: 2, skipping: 3)
+        #expect {
+            try w.finish()
+        } throws: { e in
+            guard let k = e as? KiraError, case let .writeFailed(path, reason) = k else { return false }
+            return path == url.path && reason.contains("frame 3 of 6 was never written")
+        }
+        #expect(!FileManager.default.fileExists(atPath: url.path))
+        withExtendedLifetime(w) {}
+    }
+
+    @Test func anUnfinishedWriterRemovesItsTemporaryFile() throws {
+        let dir = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let v = try Self.volumes()[1]
+        do {
+            _ = try Self.stream(v, to: dir.appendingPathComponent("u.nii"), pieces: 1)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).count == 1, "the temporary file exists while writing")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
+    }
+
+    @Test func aPieceOutsideItsFrameIsRefused() throws {
+        let dir = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let v = try Self.volumes()[0]
+        let w = try NIfTIFrameWriter(url: dir.appendingPathComponent("o.nii"))
+        try w.begin(v.header)
+        let bytes = [UInt8](repeating: 0, count: 8)
+        let fb = v.header.frameValues * 2
+        #expect(throws: KiraError.self) { try bytes.withUnsafeBytes { try w.write(frame: 0, at: fb - 4, $0) } }
+        #expect(throws: KiraError.self) { try bytes.withUnsafeBytes { try w.write(frame: 6, $0) } }
+        #expect(throws: KiraError.self) { try NIfTIFrameWriter(url: dir.appendingPathComponent("o.nii.gz")) }
+    }
+}
