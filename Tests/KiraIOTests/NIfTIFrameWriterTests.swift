@@ -26,23 +26,27 @@ import Testing
         let w = try NIfTIFrameWriter(url: url, options: options)
         try w.begin(v.header)
         let frameBytes = v.header.frameValues * v.voxels.scalarType.byteSize
-        try v.voxels.withUnsafeBytes { all in
-            let jobs = (0..<v.header.frameCount).reversed().filter { $0 != skipping }
-            let failures = NSLock()
-            nonisolated(unsafe) var errors: [Error] = []
-            DispatchQueue.concurrentPerform(iterations: jobs.count) { j in
-                let f = jobs[j]
-                let cut = (0...pieces).map { frameBytes * $0 / pieces }
-                do {
-                    for p in (0..<pieces).reversed() {
-                        try w.write(frame: f, at: cut[p], UnsafeRawBufferPointer(rebasing: all[(f * frameBytes + cut[p])..<(f * frameBytes + cut[p + 1])]))
-                    }
-                } catch {
-                    failures.lock(); errors.append(error); failures.unlock()
-                }
-            }
-            if let e = errors.first { throw e }
+        let all: [UInt8] = v.voxels.withUnsafeBytes { Array($0) }
+        let jobs = (0..<v.header.frameCount).reversed().filter { $0 != skipping }
+        final class Errors: @unchecked Sendable {
+            let lock = NSLock()
+            var list: [Error] = []
         }
+        let errors = Errors()
+        DispatchQueue.concurrentPerform(iterations: jobs.count) { j in
+            let f = jobs[j]
+            let cut = (0...pieces).map { frameBytes * $0 / pieces }
+            do {
+                try all.withUnsafeBytes { b in
+                    for p in (0..<pieces).reversed() {
+                        try w.write(frame: f, at: cut[p], UnsafeRawBufferPointer(rebasing: b[(f * frameBytes + cut[p])..<(f * frameBytes + cut[p + 1])]))
+                    }
+                }
+            } catch {
+                errors.lock.lock(); errors.list.append(error); errors.lock.unlock()
+            }
+        }
+        if let e = errors.list.first { throw e }
         return w
     }
 
@@ -108,8 +112,11 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let v = try Self.volumes()[1]
         do {
-            _ = try Self.stream(v, to: dir.appendingPathComponent("u.nii"), pieces: 1)
-            #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).count == 1, "the temporary file exists while writing")
+            let w = try Self.stream(v, to: dir.appendingPathComponent("u.nii"), pieces: 1)
+            try withExtendedLifetime(w) {
+                let names = try FileManager.default.contentsOfDirectory(atPath: dir.path)
+                #expect(names.count == 1 && names[0].hasPrefix(".kira-tmp"), "the temporary file exists while writing: \(names)")
+            }
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
     }
