@@ -66,6 +66,9 @@ public struct DICOMSeries: Sendable {
             let per = (sorted.count + chunks - 1) / chunks
             for c in stride(from: 0, to: sorted.count, by: per) { units.append((fi, Array(sorted[c..<min(sorted.count, c + per)]))) }
         }
+        // Workers take units in this order: by first output frame, frames reach a sink
+        // nearly in storage order (a compressed file is written in that order).
+        units.sort { ($0.1.map(\.1).min() ?? 0) < ($1.1.map(\.1).min() ?? 0) }
 
         var meta = headers[0].metadata
         if options.keepPHI { meta.merge(headers[0].phi) { a, _ in a } }

@@ -60,22 +60,14 @@ struct Converter {
                     let plan = try series.plan(options: dicomOptions)
                     let source = series.files.first.map { $0.deletingLastPathComponent().lastPathComponent } ?? "dicom"
                     let sources = series.files.map(\.lastPathComponent)
-                    if options.gzip {
-                        let volume = try series.load(plan, logger: logger)
-                        try write(volume.header, source: source, sources: sources, into: &report) { url, options in
-                            try NIfTIWriter.write(volume, to: url, options: options)
-                            return nil
-                        }
-                    } else {
-                        // Uncompressed output is written frame by frame as the series decodes:
-                        // memory stays at a few frames however large the series.
-                        let logger = logger
-                        try write(plan.header, source: source, sources: sources, into: &report) { url, options in
-                            let writer = try NIfTIFrameWriter(url: url, options: options)
-                            let decoded = try series.stream(plan, into: writer, logger: logger)
-                            try writer.finish()
-                            return decoded
-                        }
+                    // The NIfTI is written frame by frame as the series decodes: memory
+                    // stays at a few frames however large the series.
+                    let logger = logger
+                    try write(plan.header, source: source, sources: sources, into: &report) { url, options in
+                        let writer = try NIfTIFrameWriter(url: url, options: options)
+                        let decoded = try series.stream(plan, into: writer, logger: logger)
+                        try writer.finish()
+                        return decoded
                     }
                 } catch {
                     report.failures.append(.init(file: series.files.first?.path ?? series.key,

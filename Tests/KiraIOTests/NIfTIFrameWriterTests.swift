@@ -5,9 +5,25 @@ import KiraTestSupport
 import Testing
 
 /// The frame-by-frame writer makes the same file, byte for byte, as niftilib writing the
-/// whole volume (`NIfTIWriter`, the reference), whatever order and pieces the frames come
-/// in; a writer that does not finish leaves nothing behind.
+/// whole volume (`NIfTIWriter`, the reference; for .nii.gz, once decompressed by gunzip),
+/// whatever order and pieces the frames come in; a writer that does not finish leaves
+/// nothing behind.
 @Suite struct NIfTIFrameWriterTests {
+    /// The file's bytes, through gunzip for .nii.gz (checking the gzip stream as it goes).
+    static func contents(_ url: URL) throws -> Data {
+        guard url.lastPathComponent.hasSuffix(".gz") else { return try Data(contentsOf: url) }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["gzip", "-dc", url.path]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        try #require(p.terminationStatus == 0, "gzip -dc \(url.lastPathComponent) failed")
+        return data
+    }
+
     static func volumes() throws -> [Volume] {
         [
             try NIfTIRoundTripTests.sampleVolume({ n in .int16((0..<n).map { Int16($0 * 37 % 2000 - 1000) }) }, t: 2),
@@ -52,12 +68,13 @@ import Testing
 
     /// A second `begin` (a reader starting over in a wider type) voids what came before:
     /// half of an int16 volume, then all of an int32 one on the same grid.
-    @Test func aRestartVoidsWhatCameBefore() throws {
+    @Test(arguments: ["nii", "nii.gz"])
+    func aRestartVoidsWhatCameBefore(ext: String) throws {
         let dir = try TestPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let narrow = try Self.volumes()[0]
         let wide = try NIfTIRoundTripTests.sampleVolume({ n in .int32((0..<n).map { Int32($0) * 40_000 - 900_000 }) }, t: 2)
-        let whole = dir.appendingPathComponent("whole.nii"), streamed = dir.appendingPathComponent("streamed.nii")
+        let whole = dir.appendingPathComponent("whole.nii"), streamed = dir.appendingPathComponent("streamed.\(ext)")
         try NIfTIWriter.write(wide, to: whole, options: .init(timeStep: 2.5))
         let w = try NIfTIFrameWriter(url: streamed, options: .init(timeStep: 2.5))
         try w.begin(narrow.header)
@@ -71,31 +88,32 @@ import Testing
             for f in 0..<wide.header.frameCount { try w.write(frame: f, UnsafeRawBufferPointer(rebasing: all[(f * wb)..<((f + 1) * wb)])) }
         }
         try w.finish()
-        #expect(try Data(contentsOf: whole) == Data(contentsOf: streamed))
+        #expect(try Data(contentsOf: whole) == Self.contents(streamed))
         #expect(try NIfTIReader.read(streamed).voxels == wide.voxels)
     }
 
     /// Frames in reverse order from two threads, each whole or in pieces in reverse order.
-    @Test(arguments: [1, 4])
-    func piecesInAnyOrderGiveTheSameFile(pieces: Int) throws {
+    @Test(arguments: [1, 4], ["nii", "nii.gz"])
+    func piecesInAnyOrderGiveTheSameFile(pieces: Int, ext: String) throws {
         let dir = try TestPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         for (i, v) in try Self.volumes().enumerated() {
-            let whole = dir.appendingPathComponent("whole\(i).nii"), streamed = dir.appendingPathComponent("streamed\(i).nii")
+            let whole = dir.appendingPathComponent("whole\(i).nii"), streamed = dir.appendingPathComponent("streamed\(i).\(ext)")
             try NIfTIWriter.write(v, to: whole, options: .init(timeStep: 2.5))
             try Self.stream(v, to: streamed, pieces: pieces).finish()
-            #expect(try Data(contentsOf: whole) == Data(contentsOf: streamed), "volume \(i) in \(pieces) pieces")
+            #expect(try Data(contentsOf: whole) == Self.contents(streamed), "volume \(i) in \(pieces) pieces")
             #expect(try NIfTIReader.read(streamed).voxels.toDoubles() == v.voxels.toDoubles(), "volume \(i)")
         }
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix(".kira-tmp") }
         #expect(leftovers.isEmpty, "\(leftovers)")
     }
 
-    @Test func aMissingFrameFailsAndLeavesNothing() throws {
+    @Test(arguments: ["nii", "nii.gz"])
+    func aMissingFrameFailsAndLeavesNothing(ext: String) throws {
         let dir = try TestPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let v = try Self.volumes()[0]
-        let url = dir.appendingPathComponent("m.nii")
+        let url = dir.appendingPathComponent("m.\(ext)")
         let w = try Self.stream(v, to: url, pieces: 2, skipping: 3)
         #expect {
             try w.finish()
@@ -131,6 +149,6 @@ import Testing
         let fb = v.header.frameValues * 2
         #expect(throws: KiraError.self) { try bytes.withUnsafeBytes { try w.write(frame: 0, at: fb - 4, $0) } }
         #expect(throws: KiraError.self) { try bytes.withUnsafeBytes { try w.write(frame: 6, $0) } }
-        #expect(throws: KiraError.self) { try NIfTIFrameWriter(url: dir.appendingPathComponent("o.nii.gz")) }
+        #expect(throws: KiraError.self) { try NIfTIFrameWriter(url: dir.appendingPathComponent("o.nrrd")) }
     }
 }

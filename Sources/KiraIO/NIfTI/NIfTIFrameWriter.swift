@@ -2,12 +2,13 @@ import CNifti
 import Foundation
 import KiraCore
 
-/// Writes a single-file `.nii` frame by frame as a reader decodes it, so converting a
-/// series needs memory for a few frames rather than the whole volume. Voxels go to a
-/// hidden temporary file at their final offsets; `finish()` writes the header in front
-/// (the data type can depend on the values, see `NIfTIWriter.fitsInt16`), checks it and
-/// renames the file into place. Until then nothing exists under the destination name,
-/// and an unfinished writer removes its temporary file.
+/// Writes a single-file `.nii` or `.nii.gz` frame by frame as a reader decodes it, so
+/// converting a series needs memory for a few frames rather than the whole volume. Voxels
+/// go to a hidden temporary file (at their final offsets, or compressed in storage order by
+/// `GzipFrameBody`); `finish()` writes the header in front (the data type can depend on the
+/// values, see `NIfTIWriter.fitsInt16`), checks it and renames the file into place. Until
+/// then nothing exists under the destination name, and an unfinished writer removes its
+/// temporary file.
 public final class NIfTIFrameWriter: FrameSink, @unchecked Sendable {
     /// Where voxels start in a single-file NIfTI-1 without extensions (header + flag).
     static let voxelOffset = 352
@@ -23,10 +24,13 @@ public final class NIfTIFrameWriter: FrameSink, @unchecked Sendable {
     private var written: [Int] = []
     private var maxUInt16: UInt16 = 0
     private var finished = false
+    private let gzip: Bool
+    private var gzipBody: GzipFrameBody?
 
     public init(url: URL, options: NIfTIWriter.Options = .init()) throws {
-        guard url.lastPathComponent.hasSuffix(".nii") else {
-            throw KiraError.invalidArgument("\(url.path): frames can only be streamed to an uncompressed .nii")
+        gzip = url.lastPathComponent.hasSuffix(".nii.gz")
+        guard gzip || url.lastPathComponent.hasSuffix(".nii") else {
+            throw KiraError.invalidArgument("\(url.path): NIfTI output must end in .nii or .nii.gz")
         }
         guard !AtomicOutput.isSpecialFile(url.path) else {
             throw KiraError.invalidArgument("\(url.path): frames can only be streamed to a regular file")
@@ -56,6 +60,7 @@ public final class NIfTIFrameWriter: FrameSink, @unchecked Sendable {
         frameBytes = header.frameValues * header.scalarType.byteSize
         written = Array(repeating: 0, count: header.frameCount)
         maxUInt16 = 0
+        gzipBody = gzip ? try GzipFrameBody(fd: fd, path: url.path, frameBytes: frameBytes, frames: header.frameCount) : nil
     }
 
     public func write(frame index: Int, at byteOffset: Int, _ bytes: UnsafeRawBufferPointer) throws {
@@ -67,11 +72,15 @@ public final class NIfTIFrameWriter: FrameSink, @unchecked Sendable {
         if header?.scalarType == .uint16 {
             top = NIfTIWriter.maxUInt16(bytes.bindMemory(to: UInt16.self))
         }
-        try writeFully(bytes, at: Self.voxelOffset + index * frameBytes + byteOffset)
+        if !gzip {
+            // Disjoint offsets: no lock needed around the write itself.
+            try Self.writeFully(fd, bytes, at: Self.voxelOffset + index * frameBytes + byteOffset, path: url.path)
+        }
         lock.lock()
+        defer { lock.unlock() }
+        try gzipBody?.write(frame: index, at: byteOffset, bytes)
         written[index] += bytes.count
         maxUInt16 = max(maxUInt16, top)
-        lock.unlock()
     }
 
     /// Writes the header once every frame is in, then moves the file into place.
@@ -89,9 +98,16 @@ public final class NIfTIFrameWriter: FrameSink, @unchecked Sendable {
         guard Int(n) == Self.voxelOffset else {
             throw KiraError.writeFailed(path: url.path, reason: "niftilib placed the voxels at byte \(n), not \(Self.voxelOffset)")
         }
-        try prefix.withUnsafeBytes { try writeFully($0, at: 0) }
-        let end = off_t(Self.voxelOffset + written.count * frameBytes)
-        guard ftruncate(fd, end) == 0 else { throw failure(errno) }
+        if let gzipBody {
+            guard gzipBody.complete else {
+                throw KiraError.writeFailed(path: url.path, reason: "frame \(gzipBody.missingFrame) of \(written.count) was never written")
+            }
+            try gzipBody.finish(header: prefix)
+        } else {
+            try prefix.withUnsafeBytes { try Self.writeFully(fd, $0, at: 0, path: url.path) }
+            let end = off_t(Self.voxelOffset + written.count * frameBytes)
+            guard ftruncate(fd, end) == 0 else { throw failure(errno) }
+        }
         let closed = close(fd)
         fd = -1
         guard closed == 0 else { throw failure(errno) }
@@ -100,13 +116,13 @@ public final class NIfTIFrameWriter: FrameSink, @unchecked Sendable {
         finished = true
     }
 
-    private func writeFully(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws {
+    static func writeFully(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int, path: String) throws {
         var done = 0
         while done < bytes.count {
             let r = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
             if r < 0 {
                 if errno == EINTR { continue }
-                throw failure(errno)
+                throw KiraError.writeFailed(path: path, reason: String(cString: strerror(errno)))
             }
             done += r
         }

@@ -106,3 +106,80 @@ enum Zlib {
         return out
     }
 }
+
+/// The only Swift owner of a compressing `z_stream`: raw deflate (no zlib or gzip wrapper,
+/// which the caller writes), zlib's default level as gzip files get from niftilib.
+final class ZlibDeflater {
+    private let stream: UnsafeMutablePointer<z_stream>
+    private var initialised = false
+    private var out = [UInt8](repeating: 0, count: 1 << 16)
+
+    init(path: String) throws {
+        stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
+        stream.initialize(to: z_stream())
+        let status = deflateInit2_(stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY,
+                                   zlibVersion(), Int32(MemoryLayout<z_stream>.size))
+        guard status == Z_OK else {
+            stream.deinitialize(count: 1)
+            stream.deallocate()
+            throw KiraError.writeFailed(path: path, reason: "zlib could not be initialised (status \(status))")
+        }
+        initialised = true
+    }
+
+    deinit {
+        if initialised { deflateEnd(stream) }
+        stream.deinitialize(count: 1)
+        stream.deallocate()
+    }
+
+    /// Compresses `input` (all of it), handing compressed bytes to `emit` as they come;
+    /// `finish` ends the stream.
+    func deflate(_ input: UnsafeRawBufferPointer, finish: Bool, path: String,
+                 emit: (UnsafeRawBufferPointer) throws -> Void) throws {
+        var consumed = 0
+        let maxChunk = Int(UInt32.max / 2)
+        while true {
+            let availIn = min(input.count - consumed, maxChunk)
+            let last = finish && consumed + availIn == input.count
+            stream.pointee.next_in = availIn > 0
+                ? UnsafeMutablePointer(mutating: input.baseAddress!.advanced(by: consumed).assumingMemoryBound(to: Bytef.self))
+                : nil
+            stream.pointee.avail_in = uInt(availIn)
+            var status: Int32 = Z_OK
+            repeat {
+                let produced: Int = try out.withUnsafeMutableBytes { o in
+                    stream.pointee.next_out = o.baseAddress!.assumingMemoryBound(to: Bytef.self)
+                    stream.pointee.avail_out = uInt(o.count)
+                    status = CZlib.deflate(stream, last ? Z_FINISH : Z_NO_FLUSH)
+                    guard status == Z_OK || status == Z_STREAM_END || status == Z_BUF_ERROR else {
+                        throw KiraError.writeFailed(path: path, reason: "zlib could not compress (status \(status))")
+                    }
+                    return o.count - Int(stream.pointee.avail_out)
+                }
+                if produced > 0 { try out.withUnsafeBytes { try emit(UnsafeRawBufferPointer(rebasing: $0[0..<produced])) } }
+            } while stream.pointee.avail_out == 0 || (last && status != Z_STREAM_END)
+            consumed += availIn - Int(stream.pointee.avail_in)
+            if consumed == input.count { return }
+        }
+    }
+}
+
+extension Zlib {
+    /// CRC-32 (gzip's) of `bytes`, continuing from `crc`.
+    static func crc32(_ bytes: UnsafeRawBufferPointer, _ crc: UInt = 0) -> UInt {
+        var c = crc
+        var at = 0
+        while at < bytes.count {
+            let n = min(bytes.count - at, Int(UInt32.max / 2))
+            c = CZlib.crc32(c, bytes.baseAddress!.advanced(by: at).assumingMemoryBound(to: Bytef.self), uInt(n))
+            at += n
+        }
+        return c
+    }
+
+    /// The CRC-32 of A followed by B from the CRCs of both and B's length.
+    static func crc32Combine(_ a: UInt, _ b: UInt, lengthOfB: Int) -> UInt {
+        CZlib.crc32_combine(a, b, off_t(lengthOfB))
+    }
+}
