@@ -38,7 +38,7 @@ struct ConvertCommand: ParsableCommand {
     @Flag(help: "Keep colour images as RGB instead of converting them to luminance.")
     var keepRgb = false
 
-    @Flag(help: "Write .nii.gz instead of .nii. A DICOM series going to .nii is written frame by frame as it decodes; .nii.gz is compressed from the whole volume in memory.")
+    @Flag(help: "Write .nii.gz instead of .nii (compressed on every core as frames decode).")
     var gzip = false
 
     @Flag(help: "Replace existing outputs instead of adding a numeric suffix.")

@@ -108,6 +108,34 @@ import Testing
         #expect(leftovers.isEmpty, "\(leftovers)")
     }
 
+    /// A reader whose band decoding fails part-way sends the frame again whole: frame 0 (next
+    /// in line) and frame 2 (early) each get two of four bands, then the whole frame.
+    @Test(arguments: ["nii", "nii.gz"])
+    func aFrameSentAgainWholeAfterSomeBands(ext: String) throws {
+        let dir = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let v = try Self.volumes()[0]
+        let whole = dir.appendingPathComponent("whole.nii"), streamed = dir.appendingPathComponent("again.\(ext)")
+        try NIfTIWriter.write(v, to: whole, options: .init(timeStep: 2.5))
+        let w = try NIfTIFrameWriter(url: streamed, options: .init(timeStep: 2.5))
+        try w.begin(v.header)
+        let fb = v.header.frameValues * 2
+        try v.voxels.withUnsafeBytes { all in
+            func frame(_ f: Int, _ range: Range<Int>) -> UnsafeRawBufferPointer {
+                UnsafeRawBufferPointer(rebasing: all[(f * fb + range.lowerBound)..<(f * fb + range.upperBound)])
+            }
+            let band = fb / 4
+            for f in [2, 0] {
+                try w.write(frame: f, at: 0, frame(f, 0..<band))
+                try w.write(frame: f, at: band, frame(f, band..<(2 * band)))
+                try w.write(frame: f, frame(f, 0..<fb))
+            }
+            for f in [1, 3, 4, 5] { try w.write(frame: f, frame(f, 0..<fb)) }
+        }
+        try w.finish()
+        #expect(try Data(contentsOf: whole) == Self.contents(streamed))
+    }
+
     @Test(arguments: ["nii", "nii.gz"])
     func aMissingFrameFailsAndLeavesNothing(ext: String) throws {
         let dir = try TestPaths.temporaryDirectory()

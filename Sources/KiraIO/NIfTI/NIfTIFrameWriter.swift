@@ -72,13 +72,15 @@ public final class NIfTIFrameWriter: FrameSink, @unchecked Sendable {
         if header?.scalarType == .uint16 {
             top = NIfTIWriter.maxUInt16(bytes.bindMemory(to: UInt16.self))
         }
-        if !gzip {
-            // Disjoint offsets: no lock needed around the write itself.
+        // Neither needs this writer's lock: raw pieces go to disjoint offsets, and the gzip
+        // body compresses on this thread and orders pieces under its own lock.
+        if let gzipBody {
+            try gzipBody.write(frame: index, at: byteOffset, bytes)
+        } else {
             try Self.writeFully(fd, bytes, at: Self.voxelOffset + index * frameBytes + byteOffset, path: url.path)
         }
         lock.lock()
         defer { lock.unlock() }
-        try gzipBody?.write(frame: index, at: byteOffset, bytes)
         written[index] += bytes.count
         maxUInt16 = max(maxUInt16, top)
     }

@@ -108,7 +108,8 @@ enum Zlib {
 }
 
 /// The only Swift owner of a compressing `z_stream`: raw deflate (no zlib or gzip wrapper,
-/// which the caller writes), zlib's default level as gzip files get from niftilib.
+/// which the caller writes), zlib's default level as gzip files get from niftilib. One
+/// thread at a time.
 final class ZlibDeflater {
     private let stream: UnsafeMutablePointer<z_stream>
     private var initialised = false
@@ -133,35 +134,39 @@ final class ZlibDeflater {
         stream.deallocate()
     }
 
-    /// Compresses `input` (all of it), handing compressed bytes to `emit` as they come;
-    /// `finish` ends the stream.
-    func deflate(_ input: UnsafeRawBufferPointer, finish: Bool, path: String,
-                 emit: (UnsafeRawBufferPointer) throws -> Void) throws {
+    /// Compresses `input` as a piece of a raw deflate stream that others may follow: from
+    /// a fresh state (no history), ending in a sync flush (byte-aligned, no final block), so
+    /// pieces compressed apart, on any thread, can be joined in order.
+    func compressPiece(_ input: UnsafeRawBufferPointer, path: String) throws -> [UInt8] {
+        guard deflateReset(stream) == Z_OK else {
+            throw KiraError.writeFailed(path: path, reason: "zlib could not be reset")
+        }
+        var result: [UInt8] = []
+        result.reserveCapacity(Int(deflateBound(stream, uLong(input.count))) + 16)
         var consumed = 0
         let maxChunk = Int(UInt32.max / 2)
-        while true {
+        repeat {
             let availIn = min(input.count - consumed, maxChunk)
-            let last = finish && consumed + availIn == input.count
+            let last = consumed + availIn == input.count
             stream.pointee.next_in = availIn > 0
                 ? UnsafeMutablePointer(mutating: input.baseAddress!.advanced(by: consumed).assumingMemoryBound(to: Bytef.self))
                 : nil
             stream.pointee.avail_in = uInt(availIn)
-            var status: Int32 = Z_OK
             repeat {
                 let produced: Int = try out.withUnsafeMutableBytes { o in
                     stream.pointee.next_out = o.baseAddress!.assumingMemoryBound(to: Bytef.self)
                     stream.pointee.avail_out = uInt(o.count)
-                    status = CZlib.deflate(stream, last ? Z_FINISH : Z_NO_FLUSH)
-                    guard status == Z_OK || status == Z_STREAM_END || status == Z_BUF_ERROR else {
+                    let status = CZlib.deflate(stream, last ? Z_SYNC_FLUSH : Z_NO_FLUSH)
+                    guard status == Z_OK || status == Z_BUF_ERROR else {
                         throw KiraError.writeFailed(path: path, reason: "zlib could not compress (status \(status))")
                     }
                     return o.count - Int(stream.pointee.avail_out)
                 }
-                if produced > 0 { try out.withUnsafeBytes { try emit(UnsafeRawBufferPointer(rebasing: $0[0..<produced])) } }
-            } while stream.pointee.avail_out == 0 || (last && status != Z_STREAM_END)
+                result += out[0..<produced]
+            } while stream.pointee.avail_out == 0
             consumed += availIn - Int(stream.pointee.avail_in)
-            if consumed == input.count { return }
-        }
+        } while consumed < input.count
+        return result
     }
 }
 
