@@ -115,24 +115,40 @@ int frameFragments(kira_dcm_file *file, uint32_t frame, uint32_t frameCount, std
     return file->fragments.frame(file->format.getDataset(), frame, frameCount, out, err);
 }
 
-// Greyscale RLE frames bypass dcmtk's codec (see kira_dcm_rle.cpp). False when the frame
-// is not one this decoder takes, or its stream is irregular: dcmtk then decodes it.
-bool decodeRLEFrame(kira_dcm_file *file, uint32_t frame, void *dest, size_t destLen) {
-    DcmDataset *ds = file->format.getDataset();
-    if (ds->getOriginalXfer() != EXS_RLELossless) return false;
+// What the frame-level decoders here take: one sample per pixel of 1, 2 or 4 bytes.
+struct GreyFrames {
+    size_t pixels = 0, bytes = 0;
+    Uint32 frames = 1;
+};
+
+bool greyFrames(DcmDataset *ds, GreyFrames &out) {
     Uint16 spp = 0, bits = 0, rows = 0, cols = 0;
     if (ds->findAndGetUint16(DCM_SamplesPerPixel, spp).bad() || spp != 1) return false;
     if (ds->findAndGetUint16(DCM_BitsAllocated, bits).bad() || (bits != 8 && bits != 16 && bits != 32)) return false;
     if (ds->findAndGetUint16(DCM_Rows, rows).bad() || ds->findAndGetUint16(DCM_Columns, cols).bad()) return false;
     Sint32 frames = 1;
     if (ds->findAndGetSint32(DCM_NumberOfFrames, frames).bad() || frames < 1) frames = 1;
-    size_t pixels = size_t(rows) * cols, bytes = bits / 8;
-    if (pixels == 0 || destLen < pixels * bytes) return false;
+    out.pixels = size_t(rows) * cols;
+    out.bytes = bits / 8;
+    out.frames = Uint32(frames);
+    return out.pixels > 0;
+}
+
+// Greyscale RLE frames bypass dcmtk's codec (see kira_dcm_rle.cpp). False when the frame
+// is not one this decoder takes, or its stream is irregular: dcmtk then decodes it.
+bool decodeRLEFrame(kira_dcm_file *file, uint32_t frame, void *dest, size_t destLen) {
+    DcmDataset *ds = file->format.getDataset();
+    if (ds->getOriginalXfer() != EXS_RLELossless) return false;
+    GreyFrames shape;
+    if (!greyFrames(ds, shape)) return false;
+    size_t pixels = shape.pixels, bytes = shape.bytes;
+    Uint32 frames = shape.frames;
+    if (destLen < pixels * bytes) return false;
     std::string err;
     // A frame in one fragment is read through a window (kept on disk by the short
     // maxReadLength the file was opened with), not loaded whole.
     std::vector<DcmPixelItem *> items;
-    if (file->fragments.frameItems(ds, frame, Uint32(frames), items, err) != KIRA_DCM_OK || items.empty()) return false;
+    if (file->fragments.frameItems(ds, frame, frames, items, err) != KIRA_DCM_OK || items.empty()) return false;
     if (items.size() == 1) {
         DcmPixelItem *item = items[0];
         DcmFileCache cache;
@@ -161,14 +177,10 @@ int decodeBands(kira_dcm_file *file, uint32_t frame, size_t bandBytes, kira_dcm_
     E_TransferSyntax xfer = ds->getOriginalXfer();
     bool native = xfer == EXS_LittleEndianExplicit || xfer == EXS_LittleEndianImplicit;
     if (!native && xfer != EXS_RLELossless) return KIRA_DCM_UNSUPPORTED;
-    Uint16 spp = 0, bits = 0, rows = 0, cols = 0;
-    if (ds->findAndGetUint16(DCM_SamplesPerPixel, spp).bad() || spp != 1) return KIRA_DCM_UNSUPPORTED;
-    if (ds->findAndGetUint16(DCM_BitsAllocated, bits).bad() || (bits != 8 && bits != 16 && bits != 32)) return KIRA_DCM_UNSUPPORTED;
-    if (ds->findAndGetUint16(DCM_Rows, rows).bad() || ds->findAndGetUint16(DCM_Columns, cols).bad()) return KIRA_DCM_UNSUPPORTED;
-    Sint32 frames = 1;
-    if (ds->findAndGetSint32(DCM_NumberOfFrames, frames).bad() || frames < 1) frames = 1;
-    size_t pixels = size_t(rows) * cols, bytes = bits / 8;
-    if (pixels == 0 || frame >= Uint32(frames)) return KIRA_DCM_UNSUPPORTED;
+    GreyFrames shape;
+    if (!greyFrames(ds, shape) || frame >= shape.frames) return KIRA_DCM_UNSUPPORTED;
+    size_t pixels = shape.pixels, bytes = shape.bytes;
+    Uint32 frames = shape.frames;
     size_t bandPixels = std::max<size_t>(1, bandBytes / bytes);
     DcmFileCache cache;
     if (native) {
@@ -191,7 +203,7 @@ int decodeBands(kira_dcm_file *file, uint32_t frame, size_t bandBytes, kira_dcm_
         return KIRA_DCM_OK;
     }
     std::vector<DcmPixelItem *> items;
-    if (file->fragments.frameItems(ds, frame, Uint32(frames), items, err) != KIRA_DCM_OK || items.size() != 1)
+    if (file->fragments.frameItems(ds, frame, frames, items, err) != KIRA_DCM_OK || items.size() != 1)
         return KIRA_DCM_UNSUPPORTED;
     DcmPixelItem *item = items[0];
     auto read = [&](uint8_t *dst, size_t offset, size_t count) {
