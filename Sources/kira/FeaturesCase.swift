@@ -8,17 +8,24 @@ import Logging
 /// What the concurrent readers produce: the two volumes, the two file hashes and the binary
 /// mask, one slot each.
 private final class ConcurrentFiles: @unchecked Sendable {
-    private var volumes: [Result<Volume, Error>?] = [nil, nil]
+    private var image: Result<Volume, Error>?
+    private var labelGeometry: Result<Geometry, Error>?
     private var hashes: [Result<String, Error>?] = [nil, nil]
     private var binary: Result<Volume, Error>?
     private let lock = NSLock()
-    func setVolume(_ k: Int, _ r: Result<Volume, Error>) { lock.lock(); volumes[k] = r; lock.unlock() }
+    func setImage(_ r: Result<Volume, Error>) { lock.lock(); image = r; lock.unlock() }
+    /// Only the label map's grid is kept: its voxels (int32 for many Slicer files, four times
+    /// the binary mask) are dropped as soon as the mask is made.
+    func setLabelGeometry(_ r: Result<Geometry, Error>) { lock.lock(); labelGeometry = r; lock.unlock() }
     func setHash(_ k: Int, _ r: Result<String, Error>) { lock.lock(); hashes[k] = r; lock.unlock() }
     func setMask(_ r: Result<Volume, Error>) { lock.lock(); binary = r; lock.unlock() }
-    /// The volume of file k (0 image, 1 label map).
-    func volume(_ k: Int) throws -> Volume {
-        lock.lock(); let v = volumes[k]!; lock.unlock()
+    func imageVolume() throws -> Volume {
+        lock.lock(); let v = image!; lock.unlock()
         return try v.get()
+    }
+    func labelMapGeometry() throws -> Geometry {
+        lock.lock(); let g = labelGeometry!; lock.unlock()
+        return try g.get()
     }
     /// The hash of file k, once hashing is done.
     func hash(_ k: Int) throws -> String {
@@ -108,10 +115,10 @@ struct FeaturesCase {
         let hashing = DispatchGroup()
         DispatchQueue.concurrentPerform(iterations: 2) { job in
             if job == 0 {
-                files.setVolume(0, Swift.Result { try pendingImage?.get() ?? ImageFileReader.read(image) })
+                files.setImage(Swift.Result { try pendingImage?.get() ?? ImageFileReader.read(image) })
             } else {
                 let read = Swift.Result { try ImageFileReader.read(mask) }
-                files.setVolume(1, read)
+                files.setLabelGeometry(read.map(\.geometry))
                 if case let .success(map) = read {
                     files.setMask(Swift.Result { try MaskReader.mask(from: map, url: mask, label: maskLabel, matching: nil, imagePath: image.path) })
                 }
@@ -122,10 +129,10 @@ struct FeaturesCase {
                 }
             }
         }
-        let volume = try files.volume(0)
-        let labelMap = try files.volume(1)
+        let volume = try files.imageVolume()
+        let labelGeometry = try files.labelMapGeometry()
         // pyradiomics' correctMask resamples a mask on another grid instead of refusing it.
-        if !settings.correctMask { try MaskReader.checkGrid(labelMap.geometry, of: mask.path, on: volume.geometry, imagePath: image.path) }
+        if !settings.correctMask { try MaskReader.checkGrid(labelGeometry, of: mask.path, on: volume.geometry, imagePath: image.path) }
         let tumour = try files.mask()
         var habitatMap: Volume?
         if regions.contains(where: \.needsHabitats) {
