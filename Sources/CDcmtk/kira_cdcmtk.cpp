@@ -115,6 +115,25 @@ int frameFragments(kira_dcm_file *file, uint32_t frame, uint32_t frameCount, std
     return file->fragments.frame(file->format.getDataset(), frame, frameCount, out, err);
 }
 
+// The window an RLE fragment is read through from disk.
+constexpr size_t kRLEWindowBytes = size_t(256) << 10;
+
+// Reads [offset, offset + count) of a frame held in memory; false past its end.
+std::function<bool(uint8_t *, size_t, size_t)> memoryReader(const uint8_t *frame, size_t length) {
+    return [frame, length](uint8_t *dst, size_t offset, size_t count) {
+        if (offset > length || count > length - offset) return false;
+        memcpy(dst, frame + offset, count);
+        return true;
+    };
+}
+
+// Reads a fragment piece by piece from the file (dcmtk's partial value reads).
+std::function<bool(uint8_t *, size_t, size_t)> itemReader(DcmPixelItem *item, DcmFileCache &cache) {
+    return [item, &cache](uint8_t *dst, size_t offset, size_t count) {
+        return item->getPartialValue(dst, Uint32(offset), Uint32(count), &cache, EBO_LittleEndian).good();
+    };
+}
+
 // What the frame-level decoders here take: one sample per pixel of 1, 2 or 4 bytes.
 struct GreyFrames {
     size_t pixels = 0, bytes = 0;
@@ -142,20 +161,16 @@ bool decodeRLEFrame(kira_dcm_file *file, uint32_t frame, void *dest, size_t dest
     GreyFrames shape;
     if (!greyFrames(ds, shape)) return false;
     size_t pixels = shape.pixels, bytes = shape.bytes;
-    Uint32 frames = shape.frames;
     if (destLen < pixels * bytes) return false;
     std::string err;
     // A frame in one fragment is read through a window (kept on disk by the short
     // maxReadLength the file was opened with), not loaded whole.
     std::vector<DcmPixelItem *> items;
-    if (file->fragments.frameItems(ds, frame, frames, items, err) != KIRA_DCM_OK || items.empty()) return false;
+    if (file->fragments.frameItems(ds, frame, shape.frames, items, err) != KIRA_DCM_OK || items.empty()) return false;
     if (items.size() == 1) {
         DcmPixelItem *item = items[0];
         DcmFileCache cache;
-        auto read = [&](uint8_t *dst, size_t offset, size_t count) {
-            return item->getPartialValue(dst, Uint32(offset), Uint32(count), &cache, EBO_LittleEndian).good();
-        };
-        return kira_rle_decode_grey_read(read, item->getLength(), pixels, unsigned(bytes), size_t(256) << 10,
+        return kira_rle_decode_grey_read(itemReader(item, cache), item->getLength(), pixels, unsigned(bytes), kRLEWindowBytes,
                                          static_cast<uint8_t *>(dest), err);
     }
     std::vector<uint8_t> joined;
@@ -180,7 +195,6 @@ int decodeBands(kira_dcm_file *file, uint32_t frame, size_t bandBytes, kira_dcm_
     GreyFrames shape;
     if (!greyFrames(ds, shape) || frame >= shape.frames) return KIRA_DCM_UNSUPPORTED;
     size_t pixels = shape.pixels, bytes = shape.bytes;
-    Uint32 frames = shape.frames;
     size_t bandPixels = std::max<size_t>(1, bandBytes / bytes);
     DcmFileCache cache;
     if (native) {
@@ -203,18 +217,15 @@ int decodeBands(kira_dcm_file *file, uint32_t frame, size_t bandBytes, kira_dcm_
         return KIRA_DCM_OK;
     }
     std::vector<DcmPixelItem *> items;
-    if (file->fragments.frameItems(ds, frame, frames, items, err) != KIRA_DCM_OK || items.size() != 1)
+    if (file->fragments.frameItems(ds, frame, shape.frames, items, err) != KIRA_DCM_OK || items.size() != 1)
         return KIRA_DCM_UNSUPPORTED;
     DcmPixelItem *item = items[0];
-    auto read = [&](uint8_t *dst, size_t offset, size_t count) {
-        return item->getPartialValue(dst, Uint32(offset), Uint32(count), &cache, EBO_LittleEndian).good();
-    };
     bool emitted = false;
     auto emit = [&](const uint8_t *band, size_t first, size_t n) {
         emitted = true;
         return fn(ctx, band, first, n) == 0;
     };
-    if (kira_rle_decode_grey_bands(read, item->getLength(), pixels, unsigned(bytes), size_t(256) << 10, bandPixels, emit, err))
+    if (kira_rle_decode_grey_bands(itemReader(item, cache), item->getLength(), pixels, unsigned(bytes), kRLEWindowBytes, bandPixels, emit, err))
         return KIRA_DCM_OK;
     return emitted ? KIRA_DCM_ERROR : KIRA_DCM_UNSUPPORTED;
 }
@@ -438,11 +449,6 @@ int kira_dcm_rle_decode_bands(const uint8_t *frame, size_t length, size_t pixels
                               size_t window, size_t band_pixels, uint8_t *dest, char *msg, size_t msgLen) {
     try {
         std::string err;
-        auto read = [&](uint8_t *dst, size_t offset, size_t count) {
-            if (offset > length || count > length - offset) return false;
-            memcpy(dst, frame + offset, count);
-            return true;
-        };
         size_t next = 0;
         auto emit = [&](const uint8_t *band, size_t first, size_t n) {
             if (first != next) return false;
@@ -450,7 +456,7 @@ int kira_dcm_rle_decode_bands(const uint8_t *frame, size_t length, size_t pixels
             next = first + n;
             return true;
         };
-        bool ok = kira_rle_decode_grey_bands(read, length, pixels, bytes_per_sample, window, band_pixels, emit, err);
+        bool ok = kira_rle_decode_grey_bands(memoryReader(frame, length), length, pixels, bytes_per_sample, window, band_pixels, emit, err);
         return ok ? KIRA_DCM_OK : fail(msg, msgLen, KIRA_DCM_ERROR, err.c_str());
     } catch (...) {
         return fail(msg, msgLen, KIRA_DCM_ERROR, "RLE decoding failed");
@@ -465,12 +471,7 @@ int kira_dcm_rle_decode(const uint8_t *frame, size_t length, size_t pixels, unsi
         if (window == 0) {
             ok = kira_rle_decode_grey(frame, length, pixels, bytes_per_sample, dest, err);
         } else {
-            auto read = [&](uint8_t *dst, size_t offset, size_t count) {
-                if (offset > length || count > length - offset) return false;
-                memcpy(dst, frame + offset, count);
-                return true;
-            };
-            ok = kira_rle_decode_grey_read(read, length, pixels, bytes_per_sample, window, dest, err);
+            ok = kira_rle_decode_grey_read(memoryReader(frame, length), length, pixels, bytes_per_sample, window, dest, err);
         }
         return ok ? KIRA_DCM_OK : fail(msg, msgLen, KIRA_DCM_ERROR, err.c_str());
     } catch (...) {

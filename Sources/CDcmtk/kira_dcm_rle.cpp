@@ -37,11 +37,6 @@ public:
         : read_(&read), next_(start), stop_(stop), window_(std::max(windowBytes, 2 * kLongestStep)),
           buf_(window_.data()) {}
 
-    SegmentStream(SegmentStream &&o) noexcept
-        : read_(o.read_), next_(o.next_), stop_(o.stop_), window_(std::move(o.window_)),
-          buf_(o.read_ ? window_.data() : o.buf_), at_(o.at_), end_(o.end_), literal_(o.literal_),
-          repeat_(o.repeat_), value_(o.value_) {}
-
     // Writes exactly `count` bytes to out[0], out[Stride], …; false when the segment ends
     // early or cannot be read.
     template <unsigned Stride>
@@ -112,6 +107,8 @@ private:
     const ReadFn *read_;
     size_t next_, stop_;
     std::vector<uint8_t> window_;
+    // The window's storage, or the segment in memory; a moved vector keeps its storage, so
+    // this stays valid when the stream is moved.
     const uint8_t *buf_;
     size_t at_ = 0, end_ = 0;
     size_t literal_ = 0, repeat_ = 0;

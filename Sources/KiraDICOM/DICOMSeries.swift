@@ -68,7 +68,7 @@ public struct DICOMSeries: Sendable {
         }
         // Workers take units in this order: by first output frame, frames reach a sink
         // nearly in storage order (a compressed file is written in that order).
-        units.sort { ($0.1.map(\.1).min() ?? 0) < ($1.1.map(\.1).min() ?? 0) }
+        units = units.map { ($0, $0.1.lazy.map(\.1).min() ?? 0) }.sorted { $0.1 < $1.1 }.map(\.0)
 
         var meta = headers[0].metadata
         if options.keepPHI { meta.merge(headers[0].phi) { a, _ in a } }
@@ -105,32 +105,29 @@ public struct DICOMSeries: Sendable {
     public func load(_ p: Plan, logger: Logger) throws -> Volume {
         logStart(p, logger)
         let total = p.header.frameValues * p.header.frameCount
-        func decode<T: OutputSample>(_: T.Type) throws -> ([T], ValueRange) {
+        var voxels: VoxelBuffer?
+        func decode<T: OutputSample>(_: T.Type, _ wrap: ([T]) -> VoxelBuffer) throws -> ValueRange {
+            voxels = nil  // A narrower attempt is dropped before the wider one is allocated.
             var range = ValueRange()
             let out = try [T](unsafeUninitializedCapacity: total) { buf, count in
                 range = try decodeAll(T.self, p, .memory(SharedPointer(base: buf.baseAddress!)))
                 count = total
             }
-            return (out, range)
+            voxels = wrap(out)
+            return range
         }
-        let voxels: VoxelBuffer
-        switch p.header.scalarType {
-        case .uint8: voxels = .uint8(try decode(UInt8.self).0)
-        case .uint16: voxels = .uint16(try decode(UInt16.self).0)
-        case .int32: voxels = .int32(try decode(Int32.self).0)
-        case .float32, .float64: voxels = .float32(try decode(Float.self).0)
-        case .int16:
-            var (narrow, range) = try decode(Int16.self)
-            if !p.output.integerRescale || range.fits(Int16.self) {
-                voxels = .int16(narrow)
-            } else {
-                narrow = []
-                voxels = range.lo >= 0 && range.fits(UInt16.self) ? .uint16(try decode(UInt16.self).0) : .int32(try decode(Int32.self).0)
+        _ = try settleType(p) { type in
+            switch type {
+            case .uint8: try decode(UInt8.self, VoxelBuffer.uint8)
+            case .int16: try decode(Int16.self, VoxelBuffer.int16)
+            case .uint16: try decode(UInt16.self, VoxelBuffer.uint16)
+            case .int32: try decode(Int32.self, VoxelBuffer.int32)
+            case .float32, .float64: try decode(Float.self, VoxelBuffer.float32)
             }
         }
         logWarnings(p, logger)
         return try Volume(geometry: p.header.geometry, timepoints: p.header.timepoints, components: p.header.components,
-                          voxels: voxels, metadata: p.header.metadata)
+                          voxels: voxels!, metadata: p.header.metadata)
     }
 
     /// Decodes the series frame by frame into `sink`, holding a frame per worker rather than
@@ -139,28 +136,35 @@ public struct DICOMSeries: Sendable {
     public func stream(_ p: Plan, into sink: FrameSink, logger: Logger) throws -> VolumeHeader {
         logStart(p, logger)
         var header = p.header
-        func decode<T: OutputSample>(_: T.Type, as type: ScalarType) throws -> ValueRange {
-            header.scalarType = type
+        func decode<T: OutputSample>(_: T.Type) throws -> ValueRange {
             try sink.begin(header)
             return try decodeAll(T.self, p, .sink(sink))
         }
-        switch p.header.scalarType {
-        case .uint8: _ = try decode(UInt8.self, as: .uint8)
-        case .uint16: _ = try decode(UInt16.self, as: .uint16)
-        case .int32: _ = try decode(Int32.self, as: .int32)
-        case .float32, .float64: _ = try decode(Float.self, as: .float32)
-        case .int16:
-            let range = try decode(Int16.self, as: .int16)
-            if p.output.integerRescale && !range.fits(Int16.self) {
-                if range.lo >= 0 && range.fits(UInt16.self) {
-                    _ = try decode(UInt16.self, as: .uint16)
-                } else {
-                    _ = try decode(Int32.self, as: .int32)
-                }
+        // Each attempt begins the sink again in its own type; the last one is the file's.
+        _ = try settleType(p) { type in
+            header.scalarType = type
+            switch type {
+            case .uint8: return try decode(UInt8.self)
+            case .int16: return try decode(Int16.self)
+            case .uint16: return try decode(UInt16.self)
+            case .int32: return try decode(Int32.self)
+            case .float32, .float64: return try decode(Float.self)
             }
         }
         logWarnings(p, logger)
         return header
+    }
+
+    /// Decodes in the plan's scalar type and, when a rescaled series' values do not fit
+    /// int16, again in the narrowest type that holds them all (uint16, else int32).
+    /// Returns the type the series ended up in.
+    private func settleType(_ p: Plan, _ decode: (ScalarType) throws -> ValueRange) throws -> ScalarType {
+        let first = p.header.scalarType
+        let range = try decode(first)
+        guard first == .int16, p.output.integerRescale, !range.fits(Int16.self) else { return first }
+        let wider: ScalarType = range.lo >= 0 && range.fits(UInt16.self) ? .uint16 : .int32
+        _ = try decode(wider)
+        return wider
     }
 
     private func logStart(_ p: Plan, _ logger: Logger) {
@@ -190,6 +194,11 @@ public struct DICOMSeries: Sendable {
             do {
                 let dec = try FrameDecoder(header: headers[fi], needsPalette: plan.colour == .palette)
                 var samples: [Int32] = []
+                let direct = plan.colour == .monochrome && (!plan.rescale || plan.integerRescale)
+                // A large frame going to a sink is decoded a band at a time when its pixel
+                // data allows, so not even one frame (a mammogram's is 24 MB) is held whole.
+                let bandSink: FrameSink? = if case let .sink(sink) = destination, direct,
+                                              frameValues * MemoryLayout<T>.stride > Self.bandBytes { sink } else { nil }
                 for (_, slot) in list {
                     let dst: UnsafeMutablePointer<T>
                     switch destination {
@@ -200,18 +209,16 @@ public struct DICOMSeries: Sendable {
                     }
                     let f = layout.slots[slot]
                     let rescale = plan.integerRescale ? (slope: Int64(f.slope), intercept: Int64(f.intercept)) : nil
-                    let direct = plan.colour == .monochrome && (!plan.rescale || plan.integerRescale)
-                    // A large frame going to a sink is decoded a band at a time when its pixel
-                    // data allows, so not even one frame (a mammogram's is 24 MB) is held whole.
-                    if case let .sink(sink) = destination, direct, frameValues * MemoryLayout<T>.stride > Self.bandBytes,
+                    if let sink = bandSink,
                        try T.decodeDirectBands(dec, frame: f, bandBytes: Self.bandBytes, invert: plan.invert, rescale: rescale,
                                                range: &range, emit: { band, first in
                                                    try sink.write(frame: slot, at: first * MemoryLayout<T>.stride, UnsafeRawBufferPointer(band))
                                                }) {
                         continue
                     }
-                    if direct, try T.decodeDirect(dec, frame: f, to: dst, invert: plan.invert, rescale: rescale, range: &range) {
-                    } else {
+                    let decodedDirectly = try direct
+                        && T.decodeDirect(dec, frame: f, to: dst, invert: plan.invert, rescale: rescale, range: &range)
+                    if !decodedDirectly {
                         let model = try dec.decode(frame: f.frame, tile: f.tile, into: &samples)
                         try SampleWriter.write(samples, model: model, header: headers[fi], frame: f, plan: plan,
                                                palette: dec.palette, to: dst, range: &range)

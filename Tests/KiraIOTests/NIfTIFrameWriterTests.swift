@@ -66,6 +66,14 @@ import Testing
         return w
     }
 
+    /// Writes the given frames of `v`, each whole, in the order given.
+    static func writeWhole(_ v: Volume, frames: some Sequence<Int>, to w: NIfTIFrameWriter) throws {
+        let fb = v.header.frameValues * v.voxels.scalarType.byteSize
+        try v.voxels.withUnsafeBytes { all in
+            for f in frames { try w.write(frame: f, UnsafeRawBufferPointer(rebasing: all[(f * fb)..<((f + 1) * fb)])) }
+        }
+    }
+
     /// A second `begin` (a reader starting over in a wider type) voids what came before:
     /// half of an int16 volume, then all of an int32 one on the same grid.
     @Test(arguments: ["nii", "nii.gz"])
@@ -78,15 +86,9 @@ import Testing
         try NIfTIWriter.write(wide, to: whole, options: .init(timeStep: 2.5))
         let w = try NIfTIFrameWriter(url: streamed, options: .init(timeStep: 2.5))
         try w.begin(narrow.header)
-        let nb = narrow.header.frameValues * 2
-        try narrow.voxels.withUnsafeBytes { all in
-            for f in 0..<3 { try w.write(frame: f, UnsafeRawBufferPointer(rebasing: all[(f * nb)..<((f + 1) * nb)])) }
-        }
+        try Self.writeWhole(narrow, frames: 0..<3, to: w)
         try w.begin(wide.header)
-        let wb = wide.header.frameValues * 4
-        try wide.voxels.withUnsafeBytes { all in
-            for f in 0..<wide.header.frameCount { try w.write(frame: f, UnsafeRawBufferPointer(rebasing: all[(f * wb)..<((f + 1) * wb)])) }
-        }
+        try Self.writeWhole(wide, frames: 0..<wide.header.frameCount, to: w)
         try w.finish()
         #expect(try Data(contentsOf: whole) == Self.contents(streamed))
         #expect(try NIfTIReader.read(streamed).voxels == wide.voxels)
@@ -130,8 +132,8 @@ import Testing
                 try w.write(frame: f, at: band, frame(f, band..<(2 * band)))
                 try w.write(frame: f, frame(f, 0..<fb))
             }
-            for f in [1, 3, 4, 5] { try w.write(frame: f, frame(f, 0..<fb)) }
         }
+        try Self.writeWhole(v, frames: [1, 3, 4, 5], to: w)
         try w.finish()
         #expect(try Data(contentsOf: whole) == Self.contents(streamed))
     }

@@ -88,10 +88,8 @@ final class GzipFrameBody: @unchecked Sendable {
         }
     }
 
-    var complete: Bool { nextFrame == frames }
-
-    /// The first frame not yet appended.
-    var missingFrame: Int { nextFrame }
+    /// The first frame not yet appended; nil once all are.
+    var missingFrame: Int? { lock.lock(); defer { lock.unlock() }; return nextFrame < frames ? nextFrame : nil }
 
     /// Ends the stream; `header` (352 bytes) goes in place and the trailer is appended.
     func finish(header: [UInt8]) throws {

@@ -20,7 +20,8 @@ public final class NIfTIFrameWriter: FrameSink, @unchecked Sendable {
     private var fd: Int32 = -1
     private var header: VolumeHeader?
     private var frameBytes = 0
-    /// Bytes received per frame; a frame is complete once it has had all of its bytes.
+    /// Bytes received per frame of a raw body; a frame is complete once it has had all of
+    /// its bytes.
     private var written: [Int] = []
     private var maxUInt16: UInt16 = 0
     private var finished = false
@@ -64,12 +65,12 @@ public final class NIfTIFrameWriter: FrameSink, @unchecked Sendable {
     }
 
     public func write(frame index: Int, at byteOffset: Int, _ bytes: UnsafeRawBufferPointer) throws {
-        guard index >= 0, index < written.count, byteOffset >= 0, byteOffset + bytes.count <= frameBytes else {
+        guard let header, index >= 0, index < header.frameCount, byteOffset >= 0, byteOffset + bytes.count <= frameBytes else {
             throw KiraError.writeFailed(path: url.path,
                                         reason: "\(bytes.count) bytes at \(byteOffset) of frame \(index) do not fit the grid")
         }
         var top: UInt16 = 0
-        if header?.scalarType == .uint16 {
+        if header.scalarType == .uint16 {
             top = NIfTIWriter.maxUInt16(bytes.bindMemory(to: UInt16.self))
         }
         // Neither needs this writer's lock: raw pieces go to disjoint offsets, and the gzip
@@ -81,7 +82,7 @@ public final class NIfTIFrameWriter: FrameSink, @unchecked Sendable {
         }
         lock.lock()
         defer { lock.unlock() }
-        written[index] += bytes.count
+        if gzipBody == nil { written[index] += bytes.count }
         maxUInt16 = max(maxUInt16, top)
     }
 
@@ -90,8 +91,10 @@ public final class NIfTIFrameWriter: FrameSink, @unchecked Sendable {
         guard let header, fd >= 0 else {
             throw KiraError.writeFailed(path: url.path, reason: "no frames were written")
         }
-        if let missing = written.firstIndex(where: { $0 < frameBytes }) {
-            throw KiraError.writeFailed(path: url.path, reason: "frame \(missing) of \(written.count) was never written")
+        // The gzip body knows which frames it has appended; raw frames are counted here.
+        let missing: Int? = if let gzipBody { gzipBody.missingFrame } else { written.firstIndex { $0 < frameBytes } }
+        if let missing {
+            throw KiraError.writeFailed(path: url.path, reason: "frame \(missing) of \(header.frameCount) was never written")
         }
         let (h, dims) = try NIfTIWriter.makeHeader(header, path: url.path,
                                                    uint16FitsInt16: maxUInt16 <= UInt16(Int16.max), options: options)
@@ -101,13 +104,10 @@ public final class NIfTIFrameWriter: FrameSink, @unchecked Sendable {
             throw KiraError.writeFailed(path: url.path, reason: "niftilib placed the voxels at byte \(n), not \(Self.voxelOffset)")
         }
         if let gzipBody {
-            guard gzipBody.complete else {
-                throw KiraError.writeFailed(path: url.path, reason: "frame \(gzipBody.missingFrame) of \(written.count) was never written")
-            }
             try gzipBody.finish(header: prefix)
         } else {
             try prefix.withUnsafeBytes { try Self.writeFully(fd, $0, at: 0, path: url.path) }
-            let end = off_t(Self.voxelOffset + written.count * frameBytes)
+            let end = off_t(Self.voxelOffset + header.frameCount * frameBytes)
             guard ftruncate(fd, end) == 0 else { throw failure(errno) }
         }
         let closed = close(fd)
