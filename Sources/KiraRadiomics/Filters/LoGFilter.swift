@@ -42,19 +42,22 @@ enum RecursiveLoG {
             // pass rounds to single precision (ITK's float images), so the intermediate grids
             // are stored as floats.
             let axes = [d] + (0..<3).filter { $0 != d }
-            let first = sigmas.map { RecursiveGaussian(sigma: $0, spacing: spacing[d], order: .second, normalizeAcrossScale: true) }
+            // The first two passes go plane by plane, so that the first one's output (cut
+            // along d only) is never held whole.
+            let (a, b, last) = (axes[0], axes[1], axes[2])
+            let first = sigmas.map { RecursiveGaussian(sigma: $0, spacing: spacing[a], order: .second, normalizeAcrossScale: true) }
+            let second = sigmas.map { RecursiveGaussian(sigma: $0, spacing: spacing[b], order: .zero, normalizeAcrossScale: true) }
+            let planes = FilterGrid.filterPlanes(image.voxels, size: s, first: a, second: b, keep: keep,
+                                                 scratchPerLane: 2 * max(s[a], s[b]),
+                                                 firstBodies: first.map { body($0, keep: keep[a]) },
+                                                 secondBodies: second.map { body($0, keep: keep[b]) })
             var size = s
-            size[d] = keep[d].count
-            let firstPasses = FilterGrid.filterLines(image.voxels, size: s, d, keep: keep[d], scratchPerLane: 2 * s[d],
-                                                     bodies: first.map { body($0, keep: keep[d]) }, float32: true)
+            size[a] = keep[a].count
+            size[b] = keep[b].count
             for (k, sigma) in sigmas.enumerated() {
-                var work = firstPasses[k], workSize = size
-                for a in axes.dropFirst() {
-                    let filter = RecursiveGaussian(sigma: sigma, spacing: spacing[a], order: .zero, normalizeAcrossScale: true)
-                    work = FilterGrid.filterLines(work, size: workSize, a, keep: keep[a], scratchPerLane: 2 * workSize[a],
-                                                  bodies: [body(filter, keep: keep[a])], float32: true)[0]
-                    workSize[a] = keep[a].count
-                }
+                let filter = RecursiveGaussian(sigma: sigma, spacing: spacing[last], order: .zero, normalizeAcrossScale: true)
+                let work = FilterGrid.filterLines(planes[k], size: size, last, keep: keep[last], scratchPerLane: 2 * size[last],
+                                                  bodies: [body(filter, keep: keep[last])], float32: true)[0]
                 guard case let .float32(values) = work else { preconditionFailure("float passes were asked for") }
                 let scale = 1.0 / (spacing[d] * spacing[d])
                 values.withUnsafeBufferPointer { w in
