@@ -24,7 +24,7 @@ public enum PyradiomicsPipeline {
             self.values = values
             self.mask = mask
             var inside: [Double] = []
-            inside.reserveCapacity(values.count)
+            inside.reserveCapacity(mask.reduce(0) { $0 + ($1 ? 1 : 0) })
             for (v, m) in zip(values, mask) where m { inside.append(v) }
             roiValues = inside
         }
@@ -45,24 +45,28 @@ public enum PyradiomicsPipeline {
         let classes = ["firstorder", "glcm", "glrlm", "glszm", "gldm", "ngtdm"].filter { enabled[$0] != nil }
         // pyradiomics filters the whole (preprocessed) image; only the ROI box of each map is
         // kept, and LoG and wavelets compute just that box (equal to the whole-image maps).
-        // Each image type is one task, and each (map, class) pair one more as soon as its map
-        // exists, so both cores stay busy while shape runs here.
+        // Each image type is one task; its maps wait in `maps`, which starts a map's crop,
+        // levels and per-class jobs only while few maps are in flight, so both cores stay
+        // busy (shape runs here meanwhile) without every map's levels being held at once.
         let region = FilterRegion(lo: box.lo, size: box.size)
         let specs = ConcurrentResults<Result<[MapOutput], any Error>>(count: s.imageTypes.count)
         let group = DispatchGroup(), queue = DispatchQueue.global(qos: .userInitiated)
+        let maps = MapScheduler(queue: queue, group: group, limit: 3)
         let settings = s
         for (i, spec) in s.imageTypes.enumerated() {
             queue.async(group: group) {
                 do {
                     var local = settings
                     applyOverrides(spec.parameters, to: &local)
-                    var outs: [MapOutput] = []
-                    for filtered in try ImageFilters.apply(spec, to: image, mask: nil, output: region) {
-                        let roi = cropped(filtered.image, featureMask, box, grid: image.geometry.size, mapOrigin: filtered.cropIndex ?? .zero)
-                        let (jobs, ng) = try classJobs(roi, classes: classes, settings: local)
-                        let m = MapOutput(prefix: filtered.prefix, settings: local, greyLevels: ng, count: jobs.count)
-                        for (j, job) in jobs.enumerated() { queue.async(group: group) { m.values.set(j, job()) } }
-                        outs.append(m)
+                    let outs = try ImageFilters.apply(spec, to: image, mask: nil, output: region).map { filtered in
+                        let m = MapOutput(prefix: filtered.prefix, settings: local, count: classes.count)
+                        maps.add(m) { [local] in
+                            let roi = cropped(filtered.image, featureMask, box, grid: image.geometry.size, mapOrigin: filtered.cropIndex ?? .zero)
+                            let (jobs, ng) = try classJobs(roi, classes: classes, settings: local)
+                            m.greyLevels.set(0, ng)
+                            return jobs.enumerated().map { j, job in { m.values.set(j, job()) } }
+                        }
+                        return m
                     }
                     specs.set(i, .success(outs))
                 } catch {
@@ -98,11 +102,12 @@ public enum PyradiomicsPipeline {
         for result in specs.values {
             guard let result else { continue }
             for m in try result.get() {
+                if let error = m.failure.values[0] { throw error }
                 let values = m.values.values
                 for (j, c) in classes.enumerated() {
                     rows += output(m.prefix, c, values[j] ?? [:], enabled[c] ?? [], m.settings)
                 }
-                if m.prefix == "original" { diagnostics["grey_levels"] = .integer(m.greyLevels) }
+                if m.prefix == "original", let ng = m.greyLevels.values[0] { diagnostics["grey_levels"] = .integer(ng) }
             }
         }
         diagnostics["features_defined"] = .integer(rows.filter { $0.value.number != nil }.count)
@@ -114,14 +119,78 @@ public enum PyradiomicsPipeline {
     final class MapOutput: Sendable {
         let prefix: String
         let settings: ExtractionSettings
-        let greyLevels: Int
+        let greyLevels = ConcurrentResults<Int>(count: 1)
         let values: ConcurrentResults<[String: Double]>
-        init(prefix: String, settings: ExtractionSettings, greyLevels: Int, count: Int) {
+        /// Why the map's ROI could not be prepared (e.g. non-finite values).
+        let failure = ConcurrentResults<any Error>(count: 1)
+        init(prefix: String, settings: ExtractionSettings, count: Int) {
             self.prefix = prefix
             self.settings = settings
-            self.greyLevels = greyLevels
             values = ConcurrentResults(count: count)
         }
+    }
+
+    /// Maps waiting for their per-class jobs. A map is prepared (cropped, discretised, its
+    /// jobs queued) only while fewer than `limit` maps have jobs left, and its data is freed
+    /// when its last job ends; a filter that yields many maps at once (eight wavelet bands)
+    /// then holds only their small box-cut responses, not eight sets of levels.
+    final class MapScheduler: @unchecked Sendable {
+        typealias Prepare = @Sendable () throws -> [@Sendable () -> Void]
+        private let queue: DispatchQueue, group: DispatchGroup, limit: Int
+        private let lock = NSLock()
+        private var waiting: [(MapOutput, Prepare)] = []
+        private var inFlight = 0
+
+        init(queue: DispatchQueue, group: DispatchGroup, limit: Int) {
+            self.queue = queue; self.group = group; self.limit = limit
+        }
+
+        /// Called from a task of `group`, so the group cannot empty before the map is queued.
+        func add(_ map: MapOutput, _ prepare: @escaping Prepare) {
+            lock.lock(); waiting.append((map, prepare)); lock.unlock()
+            pump()
+        }
+
+        private func pump() {
+            lock.lock()
+            var start: [(MapOutput, Prepare)] = []
+            while inFlight < limit, !waiting.isEmpty {
+                start.append(waiting.removeFirst())
+                inFlight += 1
+            }
+            lock.unlock()
+            for (map, prepare) in start {
+                queue.async(group: group) { [self] in
+                    let jobs: [@Sendable () -> Void]
+                    do { jobs = try prepare() } catch {
+                        map.failure.set(0, error)
+                        finished()
+                        return
+                    }
+                    guard !jobs.isEmpty else { finished(); return }
+                    let left = Countdown(jobs.count)
+                    for job in jobs {
+                        queue.async(group: group) { [self] in
+                            job()
+                            if left.tick() { finished() }
+                        }
+                    }
+                }
+            }
+        }
+
+        private func finished() {
+            lock.lock(); inFlight -= 1; lock.unlock()
+            pump()
+        }
+    }
+
+    /// A thread-safe count down; `tick` is true for the call that reaches zero.
+    final class Countdown: @unchecked Sendable {
+        private var n: Int
+        private let lock = NSLock()
+        init(_ n: Int) { self.n = n }
+        func tick() -> Bool { lock.lock(); defer { lock.unlock() }; n -= 1; return n == 0 }
     }
 
     /// What preprocessing leaves for the feature classes.
@@ -204,13 +273,14 @@ public enum PyradiomicsPipeline {
         if bad > 0 { throw KiraError.invalidData("the image has \(bad) non-finite (NaN or infinite) voxel(s) inside the region of interest") }
         let g = levels(roi, s.features.discretisation)
         let o = textureOptions(s, spacing: roi.spacing)
+        // The jobs keep the levels and the ROI's own values, not the box's intensities.
+        let (inside, mask, voxelVolume) = (roi.roiValues, roi.mask, roi.spacing.x * roi.spacing.y * roi.spacing.z)
         let jobs: [@Sendable () -> [String: Double]] = classes.map { c in
             switch c {
             case "firstorder":
                 return {
-                    let lv = zip(g.levels, roi.mask).compactMap { $1 ? $0 : nil }
-                    return PyradiomicsFirstOrder.features(values: roi.roiValues, levels: lv, shift: s.voxelArrayShift,
-                                                          voxelVolume: roi.spacing.x * roi.spacing.y * roi.spacing.z)
+                    let lv = zip(g.levels, mask).compactMap { $1 ? $0 : nil }
+                    return PyradiomicsFirstOrder.features(values: inside, levels: lv, shift: s.voxelArrayShift, voxelVolume: voxelVolume)
                 }
             case "glcm": return { PyradiomicsTexture.glcmFeatures(PyradiomicsTexture.glcm(g, o), ng: g.ng) }
             case "glrlm": return { PyradiomicsTexture.runFeatures(PyradiomicsTexture.glrlm(g, o), names: .glrlm) }
