@@ -99,20 +99,21 @@ enum PyradiomicsWavelet {
     }
 
     /// All 2^d bands in PyWavelets' key order (first letter = first axis), approximation first.
-    /// With `keep`, each pass keeps only that range along its axis.
+    /// With `keep`, each pass keeps only that range along its axis. Depth first (low before
+    /// high at each axis gives the same order), so only one partial band per axis is held
+    /// besides the finished ones.
     static func decompose(_ grid: FilterGrid, lo: LineKernel, hi: LineKernel, axes: [Int], keep: [Range<Int>]? = nil) -> [Band] {
-        var nodes = [Band(name: "", grid: grid)]
-        for axis in axes {
-            var next: [Band] = []
-            for node in nodes {
-                // Periodic: no term is ever skipped, so every axis can go through the row form.
-                let range = keep?[axis] ?? 0..<node.grid.size[axis]
-                next.append(Band(name: node.name + "L", grid: node.grid.applying(lo, axis: axis, boundary: .periodic, keep: range)))
-                next.append(Band(name: node.name + "H", grid: node.grid.applying(hi, axis: axis, boundary: .periodic, keep: range)))
-            }
-            nodes = next
+        var bands: [Band] = []
+        func split(_ node: Band, _ k: Int) {
+            guard k < axes.count else { bands.append(node); return }
+            // Periodic: no term is ever skipped, so every axis can go through the row form.
+            let axis = axes[k]
+            let range = keep?[axis] ?? 0..<node.grid.size[axis]
+            split(Band(name: node.name + "L", grid: node.grid.applying(lo, axis: axis, boundary: .periodic, keep: range)), k + 1)
+            split(Band(name: node.name + "H", grid: node.grid.applying(hi, axis: axis, boundary: .periodic, keep: range)), k + 1)
         }
-        return nodes
+        split(Band(name: "", grid: grid), 0)
+        return bands
     }
 
     static func approximation(_ grid: FilterGrid, lo: LineKernel, axes: [Int]) -> FilterGrid {

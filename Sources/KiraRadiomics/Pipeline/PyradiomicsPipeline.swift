@@ -33,6 +33,32 @@ public enum PyradiomicsPipeline {
     /// Inclusive bounding box of the mask, voxel indices (x, y, z).
     struct Box { var lo: SIMD3<Int>; var hi: SIMD3<Int>; var size: SIMD3<Int> { hi &- lo &+ 1 } }
 
+    /// A mask kept only over a box of the image grid (x fastest): the whole-grid flags are
+    /// dropped once the ROI's bounding box is known.
+    struct BoxMask {
+        var box: Box
+        var flags: [Bool]
+
+        init(box: Box, flags: [Bool]) { self.box = box; self.flags = flags }
+
+        /// The part of `m` (flags over a grid of `grid` voxels) inside `box`.
+        init(_ m: [Bool], grid: SIMD3<Int>, box: Box) {
+            self.box = box
+            flags = []
+            flags.reserveCapacity(box.size.x * box.size.y * box.size.z)
+            for z in box.lo.z...box.hi.z { for y in box.lo.y...box.hi.y {
+                let row = (z * grid.y + y) * grid.x
+                flags.append(contentsOf: m[(row + box.lo.x)...(row + box.hi.x)])
+            } }
+        }
+
+        /// This mask cut to `inner`, a box inside its own.
+        func cut(to inner: Box) -> BoxMask {
+            let shifted = Box(lo: inner.lo &- box.lo, hi: inner.hi &- box.lo)
+            return BoxMask(box: inner, flags: BoxMask(flags, grid: box.size, box: shifted).flags)
+        }
+    }
+
     public static func run(image: Volume, mask: Volume, settings s: ExtractionSettings,
                            logger: Logger = Logger(label: "kira.radiomics")) throws -> FeatureSet {
         guard image.components == 1, image.timepoints == 1 else {
@@ -61,7 +87,7 @@ public enum PyradiomicsPipeline {
                     let outs = try ImageFilters.apply(spec, to: image, mask: nil, output: region).map { filtered in
                         let m = MapOutput(prefix: filtered.prefix, settings: local, count: classes.count)
                         maps.add(m) { [local] in
-                            let roi = cropped(filtered.image, featureMask, box, grid: image.geometry.size, mapOrigin: filtered.cropIndex ?? .zero)
+                            let roi = cropped(filtered.image, featureMask, box, mapOrigin: filtered.cropIndex ?? .zero)
                             let (jobs, ng) = try classJobs(roi, classes: classes, settings: local)
                             m.greyLevels.set(0, ng)
                             return jobs.enumerated().map { j, job in { m.values.set(j, job()) } }
@@ -196,8 +222,9 @@ public enum PyradiomicsPipeline {
     /// What preprocessing leaves for the feature classes.
     struct Prepared {
         var image: Volume
-        var originalMask: [Bool]
-        var featureMask: [Bool]
+        /// The ROI before re-segmentation, over `featureMask`'s box or the larger box it had.
+        var originalMask: BoxMask
+        var featureMask: BoxMask
         var box: Box
         var diagnostics: [String: MetaValue]
     }
@@ -225,15 +252,23 @@ public enum PyradiomicsPipeline {
             image = try crop(image, box, pad: s.padDistance)
             mask = try crop(mask, box, pad: s.padDistance)
         }
-        let original = inside(mask)
-        var box = try checkedBox(original, mask.geometry.size, s)
-        diagnostics["roi_voxels"] = .integer(original.reduce(0) { $0 + ($1 ? 1 : 0) })
+        let grid = mask.geometry.size
+        var (original, box, count): (BoxMask, Box, Int) = try {
+            let full = inside(mask)
+            let box = try checkedBox(full, grid, s)
+            return (BoxMask(full, grid: grid, box: box), box, full.reduce(0) { $0 + ($1 ? 1 : 0) })
+        }()
+        diagnostics["roi_voxels"] = .integer(count)
         var featureMask = original
         if let range = s.resegmentRange {
-            featureMask = try resegmented(image, original, range: range, mode: s.resegmentMode)
-            box = try checkedBox(featureMask, mask.geometry.size, s)
-            diagnostics["resegmented_roi_voxels"] = .integer(featureMask.reduce(0) { $0 + ($1 ? 1 : 0) })
+            let kept = try resegmented(image, original, range: range, mode: s.resegmentMode)
+            box = try checkedBox(kept.flags, kept.box.size, s)
+            box = Box(lo: box.lo &+ kept.box.lo, hi: box.hi &+ kept.box.lo)
+            featureMask = kept.cut(to: box)
+            count = featureMask.flags.reduce(0) { $0 + ($1 ? 1 : 0) }
+            diagnostics["resegmented_roi_voxels"] = .integer(count)
         }
+        if original.box.lo != box.lo || original.box.hi != box.hi { original = original.cut(to: box) }
         diagnostics["bounding_box_xyz"] = .array([box.lo.x, box.lo.y, box.lo.z, box.size.x, box.size.y, box.size.z].map { .integer($0) })
 
         return Prepared(image: image, originalMask: original, featureMask: featureMask, box: box, diagnostics: diagnostics)
@@ -361,10 +396,16 @@ public enum PyradiomicsPipeline {
         return box
     }
 
-    static func resegmented(_ image: Volume, _ m: [Bool], range: [Double], mode: ResegmentMode) throws -> [Bool] {
-        // Only the ROI's voxels are read.
-        let v = image.voxels
-        let roi = m.indices.compactMap { m[$0] ? v[$0] : nil }
+    static func resegmented(_ image: Volume, _ m: BoxMask, range: [Double], mode: ResegmentMode) throws -> BoxMask {
+        // Only the ROI's voxels are read, in the same order as over the whole grid.
+        let v = image.voxels, grid = image.geometry.size, b = m.box
+        var index: [Int] = []
+        var k = 0
+        for z in b.lo.z...b.hi.z { for y in b.lo.y...b.hi.y { for x in b.lo.x...b.hi.x {
+            if m.flags[k] { index.append((z * grid.y + y) * grid.x + x) }
+            k += 1
+        } } }
+        let roi = index.map { v[$0] }
         let sorted = range.sorted()
         let thresholds: [Double]
         switch mode {
@@ -377,11 +418,14 @@ public enum PyradiomicsPipeline {
             thresholds = sorted.map { mean + sd * $0 }
         }
         var out = m
-        for i in out.indices where out[i] {
-            if v[i] < thresholds[0] { out[i] = false }
-            if thresholds.count == 2 && v[i] > thresholds[1] { out[i] = false }
+        var j = 0
+        for i in out.flags.indices where out.flags[i] {
+            let value = roi[j]
+            j += 1
+            if value < thresholds[0] { out.flags[i] = false }
+            if thresholds.count == 2 && value > thresholds[1] { out.flags[i] = false }
         }
-        let kept = out.reduce(0) { $0 + ($1 ? 1 : 0) }
+        let kept = out.flags.reduce(0) { $0 + ($1 ? 1 : 0) }
         if kept <= 1 {
             throw KiraError.invalidArgument("re-segmentation to \(thresholds) (\(mode.rawValue)) kept \(kept) voxel(s); features need at least two")
         }
@@ -412,20 +456,14 @@ public enum PyradiomicsPipeline {
         return try Volume(geometry: geometry, voxels: voxels, metadata: v.metadata)
     }
 
-    /// `image` may be a map cut to a box: it then sits at `mapOrigin` of the grid (of size
-    /// `grid`) that `m` and `box` index.
-    static func cropped(_ image: Volume, _ m: [Bool], _ box: Box, grid: SIMD3<Int>? = nil, mapOrigin: SIMD3<Int> = .zero) -> CroppedROI {
+    /// `image` may be a map cut to a box: it then sits at `mapOrigin` of the grid that `m`
+    /// and `box` index; `box` lies inside `m`'s box.
+    static func cropped(_ image: Volume, _ m: BoxMask, _ box: Box, mapOrigin: SIMD3<Int> = .zero) -> CroppedROI {
         let g = image.geometry
         let n = box.size
         // The box's voxels only: the rest of the image is never converted.
         let values = image.voxels.doubles(box: box.lo &- mapOrigin, size: n, gridSize: g.size)
-        let full = grid ?? g.size
-        var mask: [Bool] = []
-        mask.reserveCapacity(n.x * n.y * n.z)
-        for z in box.lo.z...box.hi.z { for y in box.lo.y...box.hi.y {
-            let row = (z * full.y + y) * full.x
-            mask.append(contentsOf: m[(row + box.lo.x)...(row + box.hi.x)])
-        } }
+        let mask = m.box.lo == box.lo && m.box.hi == box.hi ? m.flags : m.cut(to: box).flags
         return CroppedROI(nx: n.x, ny: n.y, nz: n.z, spacing: g.spacing, values: values, mask: mask)
     }
 
