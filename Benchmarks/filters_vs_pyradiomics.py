@@ -13,7 +13,7 @@ getLoGImage and getWaveletImage), so the filters' share of its total is visible.
 lacks it, the end-to-end comparison is skipped with a message. Timing is a benchmark, never a
 test: run it with `make bench-filters`.
 """
-import os, statistics, subprocess, sys, tempfile, time
+import os, re, shutil, statistics, subprocess, sys, tempfile, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REF = os.environ.get("KIRA_REFERENCE", os.path.join(os.path.dirname(ROOT), "shared", "reference"))
@@ -62,6 +62,21 @@ def run(cmd):
     return time.perf_counter() - t0, usage.ru_maxrss / 1024.0, usage.ru_utime + usage.ru_stime, os.waitstatus_to_exitcode(status)
 
 
+def heap_peak_mib(cmd, tmp):
+    """Peak heap of one run under heaptrack (data only: no code, stacks or allocator slack),
+    or None when heaptrack is not installed."""
+    if shutil.which("heaptrack") is None or shutil.which("heaptrack_print") is None:
+        print("heaptrack is not installed; heap peak skipped")
+        return None
+    out = os.path.join(tmp, "heap")
+    subprocess.run(["heaptrack", "-o", out] + cmd, capture_output=True)
+    text = subprocess.run(["heaptrack_print", out + ".zst"], capture_output=True, text=True).stdout
+    m = re.search(r"peak heap memory consumption: ([0-9.]+)([KMG]?)", text)
+    if not m:
+        return None
+    return float(m.group(1)) * {"": 1 / 2**20, "K": 1e3 / 2**20, "M": 1e6 / 2**20, "G": 1e9 / 2**20}[m.group(2)]
+
+
 def roi_mib(mask):
     """The label's bounding box as float64 MiB (the cropped ROI volume)."""
     import SimpleITK as sitk
@@ -98,11 +113,16 @@ def main():
             if code != 0:
                 sys.exit(f"pyradiomics failed with exit code {code}")
             pt.append(s); pm.append(m)
+        heap = heap_peak_mib([KIRA, "features", "--image", IMAGE, "--mask", MASK, "--params", params, "-q", "-o", os.devnull], tmp)
+    idle = max(run([KIRA, "--version"])[1] for _ in range(3))
     k, p = statistics.median(kt), statistics.median(pt)
     budget = 4 * roi_mib(MASK) * MAPS
     print(f"{'case':8} {'kira s':>8} {'pyrad s':>8} {'speed-up':>8} {'kira MiB':>9} {'pyrad MiB':>9} {'cpu/wall':>8} {'4xROIx12 MiB':>12}")
     print(f"{'brain1':8} {k:8.3f} {p:8.3f} {p / k:8.1f} {max(km):9.1f} {max(pm):9.1f} {statistics.median(kc) / k:8.2f} {budget:12.1f}")
     print(f"speed-up pyradiomics/kira: {p / k:.1f}x (goal >= 20x); peak {max(km):.1f} MiB against {budget:.1f} MiB")
+    print(f"kira's idle process (kira --version): {idle:.1f} MiB; peak above it {max(km) - idle:.1f} MiB")
+    if heap is not None:
+        print(f"kira's heap peak (heaptrack): {heap:.2f} MiB against {budget:.1f} MiB")
 
 
 if __name__ == "__main__":

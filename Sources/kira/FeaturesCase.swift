@@ -117,7 +117,7 @@ struct FeaturesCase {
             if job == 0 {
                 files.setImage(Swift.Result { try pendingImage?.get() ?? ImageFileReader.read(image) })
             } else {
-                let read = Swift.Result { try ImageFileReader.read(mask) }
+                let read = Swift.Result { try ImageFileReader.readLabels(mask) }
                 files.setLabelGeometry(read.map(\.geometry))
                 if case let .success(map) = read {
                     files.setMask(Swift.Result { try MaskReader.mask(from: map, url: mask, label: maskLabel, matching: nil, imagePath: image.path) })

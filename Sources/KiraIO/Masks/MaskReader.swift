@@ -19,7 +19,7 @@ public enum MaskReader {
         if let label, label == 0 {
             throw KiraError.invalidArgument("mask label 0 is the background; choose a non-zero label for \(path)")
         }
-        return try mask(from: try ImageFileReader.read(url), url: url, label: label, matching: image, imagePath: imagePath)
+        return try mask(from: try ImageFileReader.readLabels(url), url: url, label: label, matching: image, imagePath: imagePath)
     }
 
     /// `read` on a label map already read from `url` (e.g. read while the image is read too).

@@ -48,7 +48,7 @@ public enum NRRDReader {
         }
     }
 
-    private static func readFile(_ path: String) throws -> Data {
+    static func readFile(_ path: String) throws -> Data {
         try checkFile(path)
         do {
             return try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
@@ -286,7 +286,7 @@ public enum NRRDReader {
         }
     }
 
-    private static func metadata(_ h: NRRDHeader, url: URL) -> [String: MetaValue] {
+    static func metadata(_ h: NRRDHeader, url: URL) -> [String: MetaValue] {
         var m: [String: MetaValue] = [
             "SourceFile": .string(url.lastPathComponent),
             "NRRDType": .string(h.type.rawValue),

@@ -31,8 +31,15 @@ final class ZlibInflater {
     /// Concatenated gzip members are followed. Corrupt data throws `.unreadable`.
     func inflate(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer,
                  path: String) throws -> (produced: Int, streamEnded: Bool) {
-        guard output.count > 0 else { return (0, false) }
         var consumed = 0
+        return try inflate(input, consumed: &consumed, into: output, path: path)
+    }
+
+    /// `inflate` continuing from `consumed` bytes into `input`, which it advances: an output
+    /// buffer smaller than the data can be filled again and again (chunked decoding).
+    func inflate(_ input: UnsafeRawBufferPointer, consumed: inout Int, into output: UnsafeMutableRawBufferPointer,
+                 path: String) throws -> (produced: Int, streamEnded: Bool) {
+        guard output.count > 0 else { return (0, false) }
         var produced = 0
         var ended = false
         let maxChunk = Int(UInt32.max / 2)
