@@ -15,7 +15,9 @@ import KiraTestSupport
     }
 
     static let cases: [Case] = ["short", "ushort", "int", "uint"].flatMap { t in
-        ["raw", "gzip"].flatMap { e in [nil, 256, t.hasPrefix("u") ? 70000 : -1].map { Case(type: t, encoding: e, outlier: $0) } }
+        // Beyond a byte: just above it, and the type's own extreme (negative when signed).
+        let extreme = ["short": -1, "ushort": 65535, "int": -70000, "uint": 70000][t]!
+        return ["raw", "gzip"].flatMap { e in [nil, 256, extreme].map { Case(type: t, encoding: e, outlier: $0) } }
     }
 
     static let size = SIMD3(70, 50, 41)
