@@ -27,12 +27,7 @@ import Testing
     func storedVoxelsAndFloatOutputsMatchTheDoublePass(_ c: Case) throws {
         var rng = SplitMix64(seed: UInt64(c.size.x * 100 + c.size.y * 10 + c.axis))
         let count = c.size.x * c.size.y * c.size.z
-        let voxels: VoxelBuffer
-        switch c.type {
-        case .int16: voxels = .int16((0..<count).map { _ in Int16(rng.unit() * 6000 - 3000) })
-        case .float32: voxels = .float32((0..<count).map { _ in Float(rng.unit() * 2000 - 1000) })
-        default: voxels = .uint8((0..<count).map { _ in UInt8(rng.unit() * 255) })
-        }
+        let voxels = randomVoxels(c.type, count: count, &rng)
         let filter = RecursiveGaussian(sigma: 1.7, spacing: 0.9, order: .second, normalizeAcrossScale: true)
         let keep = c.keep
         let body: FilterGrid.LaneBody = { p, lanes, stride, n, out, outStride, scratch in

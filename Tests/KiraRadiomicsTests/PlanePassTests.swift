@@ -24,13 +24,7 @@ import Testing
     func planeByPlaneEqualsWholeGridPasses(_ c: Case) throws {
         var rng = SplitMix64(seed: UInt64(c.size.x * 1000 + c.size.y * 10 + c.first))
         let count = c.size.x * c.size.y * c.size.z
-        let voxels: VoxelBuffer
-        switch c.type {
-        case .int16: voxels = .int16((0..<count).map { _ in Int16(rng.unit() * 6000 - 3000) })
-        case .float32: voxels = .float32((0..<count).map { _ in Float(rng.unit() * 2000 - 1000) })
-        case .float64: voxels = .float64((0..<count).map { _ in rng.unit() * 2000 - 1000 })
-        default: voxels = .uint8((0..<count).map { _ in UInt8(rng.unit() * 255) })
-        }
+        let voxels = randomVoxels(c.type, count: count, &rng)
         func body(_ f: RecursiveGaussian, _ keep: Range<Int>) -> FilterGrid.LaneBody {
             { p, lanes, stride, n, out, outStride, scratch in
                 f.apply(lanes: p, lanes, stride: stride, n, out: out, outStride: outStride, keep: keep, scratch: scratch, roundToFloat: true)
