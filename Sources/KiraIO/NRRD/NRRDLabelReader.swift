@@ -27,7 +27,7 @@ extension NRRDReader {
             guard let values else { return nil }
             return try Volume(geometry: h.geometry, voxels: .uint8(values), metadata: metadata(h, url: url))
         }
-        return try narrowed ?? read(url)
+        return try narrowed ?? read(url, file: file)
     }
 
     /// The voxels as bytes, or nil when one lies outside 0...255 (or the encoding is neither

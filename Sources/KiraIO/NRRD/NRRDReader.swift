@@ -16,10 +16,13 @@ import KiraCore
 /// int8 is widened to int16; uint32, int64 and uint64 are kept as float64 (exact up to 2^53).
 public enum NRRDReader {
     public static func read(_ url: URL) throws -> Volume {
-        let path = url.path
-        let file = try readFile(path)
-        return try file.withUnsafeBytes { bytes -> Volume in
-            let header = try NRRDHeader(bytes: bytes, path: path, headerComplete: true)
+        try read(url, file: try readFile(url.path))
+    }
+
+    /// `read` on the file's bytes, already read from `url`.
+    static func read(_ url: URL, file: Data) throws -> Volume {
+        try file.withUnsafeBytes { bytes -> Volume in
+            let header = try NRRDHeader(bytes: bytes, path: url.path, headerComplete: true)
             let voxels = try readVoxels(header, attached: bytes)
             let arranged = header.leadingAxisToTime
                 ? moveLeadingAxisToTime(voxels, lead: header.sizes[0], spatialCount: header.geometry.voxelCount)

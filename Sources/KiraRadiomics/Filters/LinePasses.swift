@@ -118,17 +118,9 @@ extension FilterGrid {
                 // The bodies write every kept output, so the results need not be zeroed first.
                 var outputs = bodies.map { _ in [T](unsafeUninitializedCapacity: outCount) { _, n in n = outCount } }
                 guard outCount > 0 else { return outputs }
-                // Each output array lends its storage for the whole run (nested, one per body).
-                func lend(_ k: Int, _ pointers: [SharedBuffer<T>]) {
-                    guard k < outputs.count else {
-                        return Self.run(input, axis, keep: keep, scratchPerLane: scratchPerLane, bodies: bodies, outputs: sink(pointers))
-                    }
-                    var a: [T] = []
-                    swap(&a, &outputs[k])
-                    a.withUnsafeMutableBufferPointer { lend(k + 1, pointers + [SharedBuffer(p: $0.baseAddress!)]) }
-                    swap(&a, &outputs[k])
+                lendingStorage(of: &outputs) { pointers in
+                    Self.run(input, axis, keep: keep, scratchPerLane: scratchPerLane, bodies: bodies, outputs: sink(pointers))
                 }
-                lend(0, [])
                 return outputs
             }
             return float32 ? run(Float.self, OutputSink.floats).map(VoxelBuffer.float32) : run(Double.self, OutputSink.doubles).map(VoxelBuffer.float64)
@@ -213,6 +205,19 @@ extension FilterGrid {
             }
         }
     }
+}
+
+/// Runs `body` with a pointer to each array's storage, valid for the whole call (each array
+/// lends it in turn, nested), so parallel workers can write disjoint parts of every array.
+func lendingStorage<T>(of arrays: inout [[T]], _ body: ([SharedBuffer<T>]) -> Void) {
+    func lend(_ k: Int, _ pointers: [SharedBuffer<T>]) {
+        guard k < arrays.count else { return body(pointers) }
+        var a: [T] = []
+        swap(&a, &arrays[k])
+        a.withUnsafeMutableBufferPointer { lend(k + 1, pointers + [SharedBuffer(p: $0.baseAddress!)]) }
+        swap(&a, &arrays[k])
+    }
+    lend(0, [])
 }
 
 /// What a line pass reads: a grid of doubles (read in place), or an image's stored voxels,

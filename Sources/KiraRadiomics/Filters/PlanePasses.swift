@@ -29,24 +29,18 @@ extension FilterGrid {
         let block = 32
         let scratchCount = max(scratchPerLane, 1) * block
         LineInput.with(voxels, size: size) { input in
-            func lend(_ k: Int, _ pointers: [SharedBuffer<Float>]) {
-                guard k == outputs.count else {
-                    var o: [Float] = []
-                    swap(&o, &outputs[k])
-                    o.withUnsafeMutableBufferPointer { lend(k + 1, pointers + [SharedBuffer(p: $0.baseAddress!)]) }
-                    swap(&o, &outputs[k])
-                    return
-                }
+            lendingStorage(of: &outputs) { pointers in
                 parallelChunks(size[g], chunks: 128) { planes in
                     let lanesIn = UnsafeMutablePointer<Double>.allocate(capacity: na * block)
-                    let rows = UnsafeMutablePointer<Double>.allocate(capacity: na * block)
+                    let rows = a == 0 && input.doubles == nil && input.rowsToLanes == nil
+                        ? UnsafeMutablePointer<Double>.allocate(capacity: na * block) : nil
                     let scratch = UnsafeMutablePointer<Double>.allocate(capacity: scratchCount)
                     // The first pass's output for this plane, one per body: ka rows along b.
                     let cut = UnsafeMutablePointer<Double>.allocate(capacity: ka * nb * firstBodies.count)
                     let lanesCut = UnsafeMutablePointer<Double>.allocate(capacity: nb * block)
                     let result = UnsafeMutablePointer<Double>.allocate(capacity: kb * block)
                     defer {
-                        lanesIn.deallocate(); rows.deallocate(); scratch.deallocate()
+                        lanesIn.deallocate(); rows?.deallocate(); scratch.deallocate()
                         cut.deallocate(); lanesCut.deallocate(); result.deallocate()
                     }
                     for plane in planes {
@@ -62,7 +56,7 @@ extension FilterGrid {
                                     kira_rows_to_lanes(d.p + offset, na, 0, na, lanes, lanesIn)
                                 } else if let direct = input.rowsToLanes {
                                     direct(offset, na, lanes, lanesIn)
-                                } else {
+                                } else if let rows {
                                     input.load(offset, lanes * na, rows)
                                     kira_rows_to_lanes(rows, na, 0, na, lanes, lanesIn)
                                 }
@@ -96,7 +90,6 @@ extension FilterGrid {
                     }
                 }
             }
-            lend(0, [])
         }
         return outputs.map(VoxelBuffer.float32)
     }
