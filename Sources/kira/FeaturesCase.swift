@@ -32,58 +32,66 @@ private final class ConcurrentFiles: @unchecked Sendable {
         lock.lock(); let h = hashes[k]!; lock.unlock()
         return try h.get()
     }
-    /// The binary mask made from the label map.
-    func mask() throws -> Volume { lock.lock(); let r = binary!; lock.unlock(); return try r.get() }
+    /// The binary mask made from the label map, handed over: the slot lets it go so that the
+    /// caller's copy is the only one and can be freed once the ROI box is cut.
+    func takeMask() throws -> Volume { lock.lock(); let r = binary!; binary = nil; lock.unlock(); return try r.get() }
 }
 
-/// An image read started before it is needed: single-case `kira features` starts reading (and
-/// decompressing) the image while it parses its settings.
+/// A file read started before it is needed: single-case `kira features` starts reading (and
+/// decompressing) the image and the label map while it parses its settings.
 final class PendingRead: @unchecked Sendable {
     private let group = DispatchGroup()
     private var result: Swift.Result<Volume, Error>?
 
-    init(_ url: URL) {
+    /// `labels`: read as a label map (`ImageFileReader.readLabels`), else as an image.
+    init(_ url: URL, labels: Bool = false) {
         group.enter()
         DispatchQueue.global(qos: .userInitiated).async { [self] in
-            result = Swift.Result { try ImageFileReader.read(url) }
+            result = Swift.Result { labels ? try ImageFileReader.readLabels(url) : try ImageFileReader.read(url) }
             group.leave()
         }
     }
 
-    /// Waits for the read; the group's wait orders it after the write of `result`.
-    func get() throws -> Volume {
+    /// Waits for the read and hands the volume over (once): holding on to it here would keep
+    /// a second reference, so the mask could not be made in the label map's own buffer.
+    func take() throws -> Volume {
         group.wait()
-        return try result!.get()
+        let r = result!
+        result = .failure(KiraError.invalidArgument("a prefetched read was taken twice"))
+        return try r.get()
     }
 }
 
-/// `kira features --image P` for one case: the image read starts before ArgumentParser has
-/// even parsed the line, from a plain scan of the arguments. The command takes it if it ends
-/// up reading that same path; a line that does not parse just exits with the read unused.
+/// `kira features --image P --mask M` for one case: both reads start before ArgumentParser
+/// has even parsed the line, from a plain scan of the arguments. The command takes them if it
+/// ends up reading those same paths; a line that does not parse just exits with them unused.
 enum FeaturesPrefetch {
     private static let lock = NSLock()
-    nonisolated(unsafe) private static var pending: (path: String, read: PendingRead)?
+    nonisolated(unsafe) private static var pending: [String: PendingRead] = [:]
 
     static func start(_ arguments: [String]) {
         guard arguments.count > 2, arguments[1] == "features" else { return }
         let rest = arguments.dropFirst(2)
         guard !rest.contains(where: { ["--manifest", "--help", "-h"].contains($0) || $0.hasPrefix("--manifest=") }) else { return }
-        var path: String?
-        for (i, a) in zip(rest.indices, rest) {
-            if a == "--image", i + 1 < arguments.count { path = arguments[i + 1] }
-            if a.hasPrefix("--image=") { path = String(a.dropFirst("--image=".count)) }
+        func value(_ option: String) -> String? {
+            var path: String?
+            for (i, a) in zip(rest.indices, rest) {
+                if a == option, i + 1 < arguments.count { path = arguments[i + 1] }
+                if a.hasPrefix(option + "=") { path = String(a.dropFirst(option.count + 1)) }
+            }
+            guard let path, FileManager.default.isReadableFile(atPath: path) else { return nil }
+            return path
         }
-        guard let path, FileManager.default.isReadableFile(atPath: path) else { return }
-        let read = PendingRead(URL(fileURLWithPath: path))
-        lock.lock(); pending = (path, read); lock.unlock()
+        let image = value("--image"), mask = value("--mask")
+        lock.lock(); defer { lock.unlock() }
+        if let image { pending["--image " + image] = PendingRead(URL(fileURLWithPath: image)) }
+        if let mask { pending["--mask " + mask] = PendingRead(URL(fileURLWithPath: mask), labels: true) }
     }
 
-    /// The read started for `path`, if any (once).
-    static func take(_ path: String) -> PendingRead? {
+    /// The read started for `path` given as `option` (`--image` or `--mask`), if any (once).
+    static func take(_ option: String, _ path: String) -> PendingRead? {
         lock.lock(); defer { lock.unlock() }
-        guard let p = pending, p.path == path else { return nil }
-        pending = nil
-        return p.read
+        return pending.removeValue(forKey: option + " " + path)
     }
 }
 
@@ -94,8 +102,9 @@ struct FeaturesCase {
     var mask: URL
     var label: Int?
     var habitats: URL?
-    /// The image's read, when it was started ahead.
+    /// The image's and the label map's reads, when they were started ahead.
     var pendingImage: PendingRead? = nil
+    var pendingMask: PendingRead? = nil
 
     struct Result {
         var set: FeatureSet
@@ -115,13 +124,16 @@ struct FeaturesCase {
         let hashing = DispatchGroup()
         DispatchQueue.concurrentPerform(iterations: 2) { job in
             if job == 0 {
-                files.setImage(Swift.Result { try pendingImage?.get() ?? ImageFileReader.read(image) })
+                files.setImage(Swift.Result { try pendingImage?.take() ?? ImageFileReader.read(image) })
             } else {
-                let read = Swift.Result { try ImageFileReader.readLabels(mask) }
-                files.setLabelGeometry(read.map(\.geometry))
-                if case let .success(map) = read {
-                    files.setMask(Swift.Result { try MaskReader.mask(from: map, url: mask, label: maskLabel, matching: nil, imagePath: image.path) })
-                }
+                // The label map is handed over whole, so a byte label map becomes the mask in place.
+                do {
+                    let map = try pendingMask?.take() ?? ImageFileReader.readLabels(mask)
+                    files.setLabelGeometry(.success(map.geometry))
+                    do {
+                        files.setMask(.success(try MaskReader.mask(from: consume map, url: mask, label: maskLabel, matching: nil, imagePath: image.path)))
+                    } catch { files.setMask(.failure(error)) }
+                } catch { files.setLabelGeometry(.failure(error)) }
                 // Started only now so that it does not slow the image read down.
                 DispatchQueue.global(qos: .userInitiated).async(group: hashing) {
                     files.setHash(1, Swift.Result { try FeatureOutput.fileHash(mask) })
@@ -133,7 +145,8 @@ struct FeaturesCase {
         let labelGeometry = try files.labelMapGeometry()
         // pyradiomics' correctMask resamples a mask on another grid instead of refusing it.
         if !settings.correctMask { try MaskReader.checkGrid(labelGeometry, of: mask.path, on: volume.geometry, imagePath: image.path) }
-        let tumour = try files.mask()
+        var tumour: Volume? = try files.takeMask()
+        let inputMaskVoxels = tumour?.metadata["MaskVoxelCount"] ?? .null
         var habitatMap: Volume?
         if regions.contains(where: \.needsHabitats) {
             guard let habitats else {
@@ -147,8 +160,11 @@ struct FeaturesCase {
         var diagnostics: [String: MetaValue] = [:]
         var regionDiagnostics: [String: MetaValue] = [:]
         var warnings: [String] = []
-        for region in regions.isEmpty ? [.tumour] : regions {
-            let regionMask = try region.mask(tumour: tumour, habitats: habitatMap)
+        let caseRegions: [FeatureRegion] = regions.isEmpty ? [.tumour] : regions
+        for (k, region) in caseRegions.enumerated() {
+            let regionMask = try region.mask(tumour: tumour!, habitats: habitatMap)
+            // The last region drops the tumour so the extraction holds the only full-grid mask.
+            if k == caseRegions.count - 1 { tumour = nil }
             let voxels = regionMask.voxels.nonZeroCount()
             if voxels == 1 {
                 throw KiraError.invalidArgument("region \(region): the ROI is a single voxel; shape, texture and dispersion features need at least 2 voxels")
@@ -156,7 +172,7 @@ struct FeaturesCase {
             try Self.refuseNonFinite(volume, regionMask, image: image, region: regions.isEmpty ? nil : region)
             let set: FeatureSet
             do {
-                set = try FeatureExtraction.run(image: volume, mask: regionMask, settings: settings, logger: logger)
+                set = try FeatureExtraction.run(image: volume, mask: consume regionMask, settings: settings, logger: logger)
             } catch let error as KiraError where !regions.isEmpty {
                 throw KiraError.invalidArgument("region \(region): \(error.description)")
             }
@@ -187,7 +203,7 @@ struct FeaturesCase {
         }
         diagnostics["mask_label"] = (label ?? settings.label).map { .integer($0) } ?? .string("non-zero")
         diagnostics["input_geometry"] = CaseProvenance.geometry(volume.geometry)
-        diagnostics["input_mask_voxels"] = tumour.metadata["MaskVoxelCount"] ?? .null
+        diagnostics["input_mask_voxels"] = inputMaskVoxels
         if !warnings.isEmpty { diagnostics["warnings"] = .array(warnings.map { .string($0) }) }
         return Result(set: .combined(rows: rows, diagnostics: diagnostics), warnings: warnings)
     }

@@ -137,8 +137,9 @@ struct FeaturesCommand: ParsableCommand {
 
     func run() throws {
         let logger = logging.makeLogger(label: "kira.features")
-        // A single case's image is read while the settings are parsed.
-        let pendingImage = manifest == nil ? image.map { FeaturesPrefetch.take($0) ?? PendingRead(URL(fileURLWithPath: $0)) } : nil
+        // A single case's image and label map are read while the settings are parsed.
+        let pendingImage = manifest == nil ? image.map { FeaturesPrefetch.take("--image", $0) ?? PendingRead(URL(fileURLWithPath: $0)) } : nil
+        let pendingMask = manifest == nil ? mask.map { FeaturesPrefetch.take("--mask", $0) ?? PendingRead(URL(fileURLWithPath: $0), labels: true) } : nil
         let settings: ExtractionSettings
         do {
             settings = try params.map { try SettingsFile.load(URL(fileURLWithPath: $0)) } ?? ExtractionSettings.preset(preset ?? "default")!
@@ -170,7 +171,7 @@ struct FeaturesCommand: ParsableCommand {
         do {
             let started = Date()
             let one = FeaturesCase(image: imageURL, mask: maskURL, label: label, habitats: habitats.map { URL(fileURLWithPath: $0) },
-                                   pendingImage: pendingImage)
+                                   pendingImage: pendingImage, pendingMask: pendingMask)
             let result = try one.run(regions: try regions(), settings: settings, settingsProvenance: try CaseProvenance.settings(settings, regions: try regions()),
                                      origin: origin, logger: logger)
             var set = result.set

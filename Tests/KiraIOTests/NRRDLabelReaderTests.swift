@@ -78,6 +78,8 @@ import KiraTestSupport
         let b = try MaskReader.mask(from: labels, url: url, label: 2, matching: nil, imagePath: nil)
         #expect(a.voxels == b.voxels)
         #expect(a.metadata == b.metadata)
+        // A byte label map still held by the caller is not rewritten into the mask.
+        #expect(labels.voxels.toDoubles() == values.map(Double.init))
     }
 
     @Test func aCutStreamGivesReadsMessage() throws {

@@ -23,7 +23,8 @@ public enum MaskReader {
     }
 
     /// `read` on a label map already read from `url` (e.g. read while the image is read too).
-    public static func mask(from source: Volume, url: URL, label: Int?, matching image: Geometry?, imagePath: String?) throws -> Volume {
+    /// A byte label map handed over whole becomes the mask in place.
+    public static func mask(from source: consuming Volume, url: URL, label: Int?, matching image: Geometry?, imagePath: String?) throws -> Volume {
         let path = url.path
         if let label, label == 0 {
             throw KiraError.invalidArgument("mask label 0 is the background; choose a non-zero label for \(path)")
@@ -45,7 +46,10 @@ public enum MaskReader {
         } else if present.isEmpty {
             throw KiraError.invalidArgument("mask \(path) has no non-zero voxels")
         }
-        let mask = binary(source.voxels, label: label)
+        let geometry = source.geometry
+        let voxels = source.voxels
+        source.voxels = .uint8([])
+        let mask = binary(consume voxels, label: label)
         let inside = label.map { counts[$0, default: 0] } ?? present.reduce(0) { $0 + counts[$1, default: 0] }
         let meta: [String: MetaValue] = [
             "SourceFile": .string(url.lastPathComponent),
@@ -53,7 +57,7 @@ public enum MaskReader {
             "MaskLabelsPresent": .array(present.map { .integer($0) }),
             "MaskVoxelCount": .integer(inside),
         ]
-        return try Volume(geometry: source.geometry, voxels: .uint8(mask), metadata: meta)
+        return try Volume(geometry: geometry, voxels: .uint8(mask), metadata: meta)
     }
 
     /// `.gridMismatch` naming both files and each difference when `mask` (from `path`) is not
@@ -138,7 +142,7 @@ public enum MaskReader {
         }
     }
 
-    static func binary(_ v: VoxelBuffer, label: Int?) -> [UInt8] {
+    static func binary(_ v: consuming VoxelBuffer, label: Int?) -> [UInt8] {
         func inside<T: FixedWidthInteger>(_ a: [T], equalTo label: Int?) -> [UInt8] {
             [UInt8](unsafeUninitializedCapacity: a.count) { out, n in
                 a.withUnsafeBufferPointer { p in
@@ -163,8 +167,20 @@ public enum MaskReader {
             }
             return a.map { $0 != 0 ? 1 : 0 }
         }
-        switch v {
-        case let .uint8(a): return inside(a, equalTo: label)
+        switch consume v {
+        case var .uint8(a):
+            // Rewritten in place: the array is unique when the caller handed its buffer over.
+            let t = label.flatMap { UInt8(exactly: $0) }
+            a.withUnsafeMutableBufferPointer { p in
+                if label == nil {
+                    for i in 0..<p.count { p[i] = p[i] != 0 ? 1 : 0 }
+                } else if let t {
+                    for i in 0..<p.count { p[i] = p[i] == t ? 1 : 0 }
+                } else {
+                    for i in 0..<p.count { p[i] = 0 }
+                }
+            }
+            return a
         case let .int16(a): return inside(a, equalTo: label)
         case let .uint16(a): return inside(a, equalTo: label)
         case let .int32(a): return inside(a, equalTo: label)

@@ -34,17 +34,26 @@ public enum FeatureOutput {
     }
 
     /// 64-bit FNV-1a of a file's bytes, as 16 hex digits: identifies inputs in provenance.
+    /// Read in 64 KiB pieces: hashing runs beside the extraction, so it must not hold a second
+    /// copy of a compressed image.
     public static func fileHash(_ url: URL) throws -> String {
-        let data = try Data(contentsOf: url, options: .mappedIfSafe)
-        return hash(data)
+        let handle = try FileHandle(forReadingFrom: url)
+        defer { try? handle.close() }
+        var h = fnvBasis
+        while let piece = try handle.read(upToCount: 1 << 16), !piece.isEmpty { h = fnv(piece, h) }
+        return String(h, radix: 16).leftPad(16)
     }
 
-    public static func hash(_ data: Data) -> String {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+    public static func hash(_ data: Data) -> String { String(fnv(data, fnvBasis), radix: 16).leftPad(16) }
+
+    private static let fnvBasis: UInt64 = 0xcbf2_9ce4_8422_2325
+
+    private static func fnv(_ data: Data, _ start: UInt64) -> UInt64 {
+        var h = start
         data.withUnsafeBytes { (b: UnsafeRawBufferPointer) in
             for byte in b { h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
         }
-        return String(h, radix: 16).leftPad(16)
+        return h
     }
 
     /// Settings as a JSON value and their hash (of the sorted-key JSON text).

@@ -5,10 +5,11 @@ import Logging
 /// From a raw image and mask to feature rows: preprocessing, each image type's response
 /// maps, and the features of each, named with the response map's prefix.
 public enum FeatureExtraction {
-    public static func run(image: Volume, mask: Volume, settings: ExtractionSettings,
+    /// `mask` is consumed: the pyradiomics path frees it once the ROI's box is cut.
+    public static func run(image: Volume, mask: consuming Volume, settings: ExtractionSettings,
                            logger: Logger = Logger(label: "kira.radiomics")) throws -> FeatureSet {
         if settings.mode == .pyradiomics {
-            return try PyradiomicsPipeline.run(image: image, mask: mask, settings: settings, logger: logger)
+            return try PyradiomicsPipeline.run(image: image, mask: consume mask, settings: settings, logger: logger)
         }
         // Only the ROI's box (plus the local-intensity reach) matters when no filter needs the
         // image around it and nothing is interpolated: skip the rest of the image early.

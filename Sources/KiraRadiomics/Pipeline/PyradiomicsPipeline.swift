@@ -59,34 +59,35 @@ public enum PyradiomicsPipeline {
         }
     }
 
-    public static func run(image: Volume, mask: Volume, settings s: ExtractionSettings,
+    public static func run(image: Volume, mask: consuming Volume, settings s: ExtractionSettings,
                            logger: Logger = Logger(label: "kira.radiomics")) throws -> FeatureSet {
         guard image.components == 1, image.timepoints == 1 else {
             throw KiraError.invalidArgument("radiomics needs a 3D grey-level image; this one has \(image.timepoints) time points and \(image.components) components")
         }
-        let p = try prepare(image: image, mask: mask, settings: s)
+        let p = try prepare(image: image, mask: consume mask, settings: s)
         var diagnostics = p.diagnostics
         let (image, original, featureMask, box) = (p.image, p.originalMask, p.featureMask, p.box)
         let enabled = s.enabledFeatures ?? Dictionary(uniqueKeysWithValues: SettingsFile.pyradiomicsClasses.filter { $0 != "shape2D" }.map { ($0, [String]()) })
         let classes = ["firstorder", "glcm", "glrlm", "glszm", "gldm", "ngtdm"].filter { enabled[$0] != nil }
         // pyradiomics filters the whole (preprocessed) image; only the ROI box of each map is
         // kept, and LoG and wavelets compute just that box (equal to the whole-image maps).
-        // Each image type is one task; its maps wait in `maps`, which starts a map's crop,
-        // levels and per-class jobs only while few maps are in flight, so both cores stay
-        // busy (shape runs here meanwhile) without every map's levels being held at once.
+        // Each image type is one filter task, each internally parallel. `maps` runs them one
+        // at a time, the next only once the maps before it are nearly done, and starts a map's
+        // crop, levels and per-class jobs only while few maps are in flight: both cores stay
+        // busy (shape runs here meanwhile) while a filter's working set, the maps waiting and
+        // the maps' levels are never all held at once.
         let region = FilterRegion(lo: box.lo, size: box.size)
         let specs = ConcurrentResults<Result<[MapOutput], any Error>>(count: s.imageTypes.count)
         let group = DispatchGroup(), queue = DispatchQueue.global(qos: .userInitiated)
-        let maps = MapScheduler(queue: queue, group: group, limit: 3)
-        let settings = s
+        let maps = MapScheduler(queue: queue, group: group, limit: 2)
         for (i, spec) in s.imageTypes.enumerated() {
-            queue.async(group: group) {
+            var local = s
+            applyOverrides(spec.parameters, to: &local)
+            maps.addFilter { [local] in
                 do {
-                    var local = settings
-                    applyOverrides(spec.parameters, to: &local)
                     let outs = try ImageFilters.apply(spec, to: image, mask: nil, output: region).map { filtered in
                         let m = MapOutput(prefix: filtered.prefix, settings: local, count: classes.count)
-                        maps.add(m) { [local] in
+                        maps.add(m, cost: expectedLevels(filtered.image, local.features.discretisation)) {
                             let roi = cropped(filtered.image, featureMask, box, mapOrigin: filtered.cropIndex ?? .zero)
                             let (jobs, ng) = try classJobs(roi, classes: classes, settings: local)
                             m.greyLevels.set(0, ng)
@@ -156,35 +157,61 @@ public enum PyradiomicsPipeline {
         }
     }
 
-    /// Maps waiting for their per-class jobs. A map is prepared (cropped, discretised, its
-    /// jobs queued) only while fewer than `limit` maps have jobs left, and its data is freed
-    /// when its last job ends; a filter that yields many maps at once (eight wavelet bands)
-    /// then holds only their small box-cut responses, not eight sets of levels.
+    /// The filters and the maps they yield. Filters run one at a time, in order, and the next
+    /// starts only when no map is waiting and at most one is in flight. A map is prepared
+    /// (cropped, discretised, its jobs queued) only while fewer than `limit` maps have jobs
+    /// left, and its data is freed when its last job ends; a filter that yields many maps at
+    /// once (eight wavelet bands) then holds only their small box-cut responses, not eight
+    /// sets of levels.
     final class MapScheduler: @unchecked Sendable {
         typealias Prepare = @Sendable () throws -> [@Sendable () -> Void]
+        typealias Filter = @Sendable () -> Void
         private let queue: DispatchQueue, group: DispatchGroup, limit: Int
         private let lock = NSLock()
-        private var waiting: [(MapOutput, Prepare)] = []
+        private var waiting: [(map: MapOutput, cost: Double, prepare: Prepare)] = []
         private var inFlight = 0
+        private var filters: [Filter] = []
+        private var filterRunning = false
 
         init(queue: DispatchQueue, group: DispatchGroup, limit: Int) {
             self.queue = queue; self.group = group; self.limit = limit
         }
 
+        /// Queues a filter task; it calls `add` for each map it yields.
+        func addFilter(_ filter: @escaping Filter) {
+            lock.lock(); filters.append(filter); lock.unlock()
+            pump()
+        }
+
         /// Called from a task of `group`, so the group cannot empty before the map is queued.
-        func add(_ map: MapOutput, _ prepare: @escaping Prepare) {
-            lock.lock(); waiting.append((map, prepare)); lock.unlock()
+        /// Of the maps waiting, the costliest starts first, so that a slow map (many grey
+        /// levels: its GLCM's eigenvalues) does not run alone at the end.
+        func add(_ map: MapOutput, cost: Double, _ prepare: @escaping Prepare) {
+            lock.lock(); waiting.append((map, cost, prepare)); lock.unlock()
             pump()
         }
 
         private func pump() {
             lock.lock()
             var start: [(MapOutput, Prepare)] = []
-            while inFlight < limit, !waiting.isEmpty {
-                start.append(waiting.removeFirst())
+            while inFlight < limit, let next = waiting.indices.max(by: { waiting[$0].cost < waiting[$1].cost }) {
+                let w = waiting.remove(at: next)
+                start.append((w.map, w.prepare))
                 inFlight += 1
             }
+            var filter: Filter?
+            if !filterRunning, !filters.isEmpty, waiting.isEmpty, inFlight <= 1 {
+                filter = filters.removeFirst()
+                filterRunning = true
+            }
             lock.unlock()
+            if let filter {
+                queue.async(group: group) { [self] in
+                    filter()
+                    lock.lock(); filterRunning = false; lock.unlock()
+                    pump()
+                }
+            }
             for (map, prepare) in start {
                 queue.async(group: group) { [self] in
                     let jobs: [@Sendable () -> Void]
@@ -208,6 +235,14 @@ public enum PyradiomicsPipeline {
         private func finished() {
             lock.lock(); inFlight -= 1; lock.unlock()
             pump()
+        }
+    }
+
+    /// About how many grey levels a map's box will bin into: what orders the maps waiting.
+    static func expectedLevels(_ map: Volume, _ d: Discretisation) -> Double {
+        switch d {
+        case let .fixedBinNumber(n): return Double(n)
+        case let .fixedBinSize(w): return map.voxels.range().map { ($0.max - $0.min) / w } ?? 0
         }
     }
 
@@ -236,10 +271,10 @@ public enum PyradiomicsPipeline {
         return cropped(p.image, p.featureMask, p.box)
     }
 
-    static func prepare(image: Volume, mask: Volume, settings s: ExtractionSettings) throws -> Prepared {
+    static func prepare(image: Volume, mask input: consuming Volume, settings s: ExtractionSettings) throws -> Prepared {
         var diagnostics: [String: MetaValue] = [:]
         var image = image
-        var mask = try maskOnImageGrid(mask, image: image, settings: s)
+        var mask = try maskOnImageGrid(consume input, image: image, settings: s)
         diagnostics["original_image_size"] = .array([image.geometry.size.x, image.geometry.size.y, image.geometry.size.z].map { .integer($0) })
         diagnostics["original_image_spacing_mm"] = .array([image.geometry.spacing.x, image.geometry.spacing.y, image.geometry.spacing.z].map { .number($0) })
         if s.normalize { image = try normalized(image, scale: s.normalizeScale, outliers: s.removeOutliers) }
@@ -253,11 +288,11 @@ public enum PyradiomicsPipeline {
             mask = try crop(mask, box, pad: s.padDistance)
         }
         let grid = mask.geometry.size
-        var (original, box, count): (BoxMask, Box, Int) = try {
-            let full = inside(mask)
+        // Both whole-grid masks end here: only the flags over the ROI's box go on.
+        var (original, box, count): (BoxMask, Box, Int) = try { (full: [Bool]) in
             let box = try checkedBox(full, grid, s)
             return (BoxMask(full, grid: grid, box: box), box, full.reduce(0) { $0 + ($1 ? 1 : 0) })
-        }()
+        }(inside(consume mask))
         diagnostics["roi_voxels"] = .integer(count)
         var featureMask = original
         if let range = s.resegmentRange {
