@@ -7,3 +7,5 @@ void kira_keep_large_blocks_in_heap(void) {
 }
 
 void kira_return_free_memory(void) { malloc_trim(0); }
+
+void kira_single_arena(void) { mallopt(M_ARENA_MAX, 1); }

@@ -1,3 +1,4 @@
+import CKiraKernels
 import Foundation
 import KiraCore
 import KiraIO
@@ -82,6 +83,10 @@ enum FeaturesPrefetch {
             guard let path, FileManager.default.isReadableFile(atPath: path) else { return nil }
             return path
         }
+        // One case is a short burst of filters and maps on both cores: with one arena its
+        // resident size follows the heap (brain1: 37 → 33 MiB) at no cost in time. A cohort
+        // keeps per-thread arenas, where concurrent cases would contend for one.
+        kira_single_arena()
         let image = value("--image"), mask = value("--mask")
         lock.lock(); defer { lock.unlock() }
         if let image { pending["--image " + image] = PendingRead(URL(fileURLWithPath: image)) }

@@ -62,5 +62,9 @@ void kira_keep_large_blocks_in_heap(void);
 /// Hands the heap's free memory back to the system (malloc_trim): between the volumes of a
 /// batch, so one large volume's freed buffers do not stay resident under the next.
 void kira_return_free_memory(void);
+/* All threads allocate from the main arena: a per-thread arena keeps what its thread freed
+ * for that thread alone, so a short run's resident size would be the sum of every arena's
+ * peak rather than the heap's. Call before any thread allocates. */
+void kira_single_arena(void);
 
 #endif

@@ -287,12 +287,8 @@ public enum PyradiomicsPipeline {
             image = try crop(image, box, pad: s.padDistance)
             mask = try crop(mask, box, pad: s.padDistance)
         }
-        let grid = mask.geometry.size
-        // Both whole-grid masks end here: only the flags over the ROI's box go on.
-        var (original, box, count): (BoxMask, Box, Int) = try { (full: [Bool]) in
-            let box = try checkedBox(full, grid, s)
-            return (BoxMask(full, grid: grid, box: box), box, full.reduce(0) { $0 + ($1 ? 1 : 0) })
-        }(inside(consume mask))
+        // The whole-grid mask ends here: only the flags over the ROI's box go on.
+        var (original, box, count) = try roi(consume mask, s)
         diagnostics["roi_voxels"] = .integer(count)
         var featureMask = original
         if let range = s.resegmentRange {
@@ -407,28 +403,66 @@ public enum PyradiomicsPipeline {
     }
 
     static func boundingBox(_ m: [Bool], _ size: SIMD3<Int>) -> Box? {
+        m.withUnsafeBytes { boundingBox(nonZero: $0, size) }
+    }
+
+    /// The box of the non-zero bytes of a grid (x fastest). A mask is mostly background, so
+    /// each row is first tested eight bytes at a time and only rows with a voxel are walked.
+    static func boundingBox(nonZero b: UnsafeRawBufferPointer, _ size: SIMD3<Int>) -> Box? {
         var lo = SIMD3(Int.max, Int.max, Int.max), hi = SIMD3(-1, -1, -1)
-        var i = 0
-        for z in 0..<size.z { for y in 0..<size.y { for x in 0..<size.x {
-            if m[i] { let p = SIMD3(x, y, z); lo = pointwiseMin(lo, p); hi = pointwiseMax(hi, p) }
-            i += 1
-        } } }
+        let nx = size.x
+        for z in 0..<size.z { for y in 0..<size.y {
+            let row = (z * size.y + y) * nx
+            var x = 0
+            while x + 8 <= nx, b.loadUnaligned(fromByteOffset: row + x, as: UInt64.self) == 0 { x += 8 }
+            while x < nx, b[row + x] == 0 { x += 1 }
+            guard x < nx else { continue }
+            var last = nx - 1
+            while b[row + last] == 0 { last -= 1 }
+            lo = pointwiseMin(lo, SIMD3(x, y, z))
+            hi = pointwiseMax(hi, SIMD3(last, y, z))
+        } }
         return hi.x < 0 ? nil : Box(lo: lo, hi: hi)
     }
 
     /// pyradiomics' checkMask: a non-empty ROI spanning enough dimensions and voxels.
     static func checkedBox(_ m: [Bool], _ size: SIMD3<Int>, _ s: ExtractionSettings) throws -> Box {
         guard let box = boundingBox(m, size) else { throw KiraError.invalidArgument("the mask is empty: no voxel inside the region of interest") }
+        try check(box, count: s.minimumROISize == nil ? 0 : m.reduce(0) { $0 + ($1 ? 1 : 0) }, s)
+        return box
+    }
+
+    private static func check(_ box: Box, count: Int, _ s: ExtractionSettings) throws {
         let dims = (0..<3).filter { box.size[$0] > 1 }.count
         if dims == 0 { throw KiraError.invalidArgument("the mask holds a single voxel; features need at least two") }
         if dims < s.minimumROIDimensions {
             throw KiraError.invalidArgument("the ROI spans \(dims) dimension(s); minimumROIDimensions is \(s.minimumROIDimensions)")
         }
-        if let minSize = s.minimumROISize {
-            let count = m.reduce(0) { $0 + ($1 ? 1 : 0) }
-            if count <= minSize { throw KiraError.invalidArgument("the ROI has \(count) voxels; minimumROISize is \(minSize)") }
+        if let minSize = s.minimumROISize, count <= minSize {
+            throw KiraError.invalidArgument("the ROI has \(count) voxels; minimumROISize is \(minSize)")
         }
-        return box
+    }
+
+    /// The ROI of a whole-grid mask: its flags over its bounding box, the box and its voxel
+    /// count, checked as `checkedBox` does. A byte mask is read in place (no whole-grid flags).
+    static func roi(_ mask: consuming Volume, _ s: ExtractionSettings) throws -> (BoxMask, Box, Int) {
+        let grid = mask.geometry.size
+        func cut(_ b: UnsafeRawBufferPointer) throws -> (BoxMask, Box, Int) {
+            guard let box = boundingBox(nonZero: b, grid) else {
+                throw KiraError.invalidArgument("the mask is empty: no voxel inside the region of interest")
+            }
+            var flags: [Bool] = []
+            flags.reserveCapacity(box.size.x * box.size.y * box.size.z)
+            for z in box.lo.z...box.hi.z { for y in box.lo.y...box.hi.y {
+                let row = (z * grid.y + y) * grid.x
+                for x in box.lo.x...box.hi.x { flags.append(b[row + x] != 0) }
+            } }
+            let count = flags.reduce(0) { $0 + ($1 ? 1 : 0) }
+            try check(box, count: count, s)
+            return (BoxMask(box: box, flags: flags), box, count)
+        }
+        if case let .uint8(a) = mask.voxels { return try a.withUnsafeBytes(cut) }
+        return try inside(mask).withUnsafeBytes(cut)
     }
 
     static func resegmented(_ image: Volume, _ m: BoxMask, range: [Double], mode: ResegmentMode) throws -> BoxMask {
