@@ -16,13 +16,13 @@ public enum ImageFileReader {
         return nil
     }
 
-    /// `rasterSpacing` and `keepRGB` apply to PNG/JPEG/TIFF only.
     /// `read` for a label map: NRRD maps whose values fit in a byte come back as uint8
     /// (`NRRDReader.readLabels`); other files as `read` gives them.
     public static func readLabels(_ url: URL) throws -> Volume {
         kind(of: url) == .nrrd ? try NRRDReader.readLabels(url) : try read(url)
     }
 
+    /// `rasterSpacing` and `keepRGB` apply to PNG/JPEG/TIFF only.
     public static func read(_ url: URL, rasterSpacing: SIMD2<Double>? = nil, keepRGB: Bool = false) throws -> Volume {
         switch kind(of: url) {
         case .nifti: return try NIfTIReader.read(url)

@@ -143,20 +143,22 @@ public enum MaskReader {
     }
 
     static func binary(_ v: consuming VoxelBuffer, label: Int?) -> [UInt8] {
+        /// `out[i]` = 1 where `p[i]` is inside; `out` may be `p`'s own storage (byte maps).
+        func mark<T: FixedWidthInteger>(_ p: UnsafeBufferPointer<T>, equalTo label: Int?, _ out: UnsafeMutableBufferPointer<UInt8>) {
+            if let label {
+                // A label the type cannot hold matches no voxel.
+                if let t = T(exactly: label) {
+                    for i in 0..<p.count { out[i] = p[i] == t ? 1 : 0 }
+                } else {
+                    for i in 0..<p.count { out[i] = 0 }
+                }
+            } else {
+                for i in 0..<p.count { out[i] = p[i] != 0 ? 1 : 0 }
+            }
+        }
         func inside<T: FixedWidthInteger>(_ a: [T], equalTo label: Int?) -> [UInt8] {
             [UInt8](unsafeUninitializedCapacity: a.count) { out, n in
-                a.withUnsafeBufferPointer { p in
-                    if let label {
-                        // A label the type cannot hold matches no voxel.
-                        if let t = T(exactly: label) {
-                            for i in 0..<p.count { out[i] = p[i] == t ? 1 : 0 }
-                        } else {
-                            for i in 0..<p.count { out[i] = 0 }
-                        }
-                    } else {
-                        for i in 0..<p.count { out[i] = p[i] != 0 ? 1 : 0 }
-                    }
-                }
+                a.withUnsafeBufferPointer { mark($0, equalTo: label, out) }
                 n = a.count
             }
         }
@@ -170,16 +172,7 @@ public enum MaskReader {
         switch consume v {
         case var .uint8(a):
             // Rewritten in place: the array is unique when the caller handed its buffer over.
-            let t = label.flatMap { UInt8(exactly: $0) }
-            a.withUnsafeMutableBufferPointer { p in
-                if label == nil {
-                    for i in 0..<p.count { p[i] = p[i] != 0 ? 1 : 0 }
-                } else if let t {
-                    for i in 0..<p.count { p[i] = p[i] == t ? 1 : 0 }
-                } else {
-                    for i in 0..<p.count { p[i] = 0 }
-                }
-            }
+            a.withUnsafeMutableBufferPointer { mark(UnsafeBufferPointer($0), equalTo: label, $0) }
             return a
         case let .int16(a): return inside(a, equalTo: label)
         case let .uint16(a): return inside(a, equalTo: label)

@@ -6,22 +6,15 @@ import KiraCore
 /// zlib or gzip input (`inflateInit2` with 15+32 detects either header), ended and freed on deinit.
 final class ZlibInflater {
     private let stream: UnsafeMutablePointer<z_stream>
-    private var initialised = false
 
     init(path: String) throws {
-        stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
-        stream.initialize(to: z_stream())
-        let status = inflateInit2_(stream, 15 + 32, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
-        guard status == Z_OK else {
-            stream.deinitialize(count: 1)
-            stream.deallocate()
-            throw KiraError.unreadable(path: path, reason: "zlib could not be initialised (status \(status))")
+        stream = try zlibStream(start: { inflateInit2_($0, 15 + 32, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) }) {
+            KiraError.unreadable(path: path, reason: "zlib could not be initialised (status \($0))")
         }
-        initialised = true
     }
 
     deinit {
-        if initialised { inflateEnd(stream) }
+        inflateEnd(stream)
         stream.deinitialize(count: 1)
         stream.deallocate()
     }
@@ -119,24 +112,16 @@ enum Zlib {
 /// thread at a time.
 final class ZlibDeflater {
     private let stream: UnsafeMutablePointer<z_stream>
-    private var initialised = false
     private var out = [UInt8](repeating: 0, count: 1 << 16)
 
     init(path: String) throws {
-        stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
-        stream.initialize(to: z_stream())
-        let status = deflateInit2_(stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY,
-                                   zlibVersion(), Int32(MemoryLayout<z_stream>.size))
-        guard status == Z_OK else {
-            stream.deinitialize(count: 1)
-            stream.deallocate()
-            throw KiraError.writeFailed(path: path, reason: "zlib could not be initialised (status \(status))")
-        }
-        initialised = true
+        stream = try zlibStream(start: {
+            deflateInit2_($0, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
+        }) { KiraError.writeFailed(path: path, reason: "zlib could not be initialised (status \($0))") }
     }
 
     deinit {
-        if initialised { deflateEnd(stream) }
+        deflateEnd(stream)
         stream.deinitialize(count: 1)
         stream.deallocate()
     }
@@ -175,6 +160,22 @@ final class ZlibDeflater {
         } while consumed < input.count
         return result
     }
+}
+
+/// A `z_stream` at a stable address, set up by `start` (zlib's init call, returning its
+/// status). On failure it is freed and `failure(status)` thrown, before any owner exists, so
+/// an owner's deinit only ever ends a stream that started.
+private func zlibStream(start: (UnsafeMutablePointer<z_stream>) -> Int32,
+                        failure: (Int32) -> KiraError) throws -> UnsafeMutablePointer<z_stream> {
+    let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
+    stream.initialize(to: z_stream())
+    let status = start(stream)
+    guard status == Z_OK else {
+        stream.deinitialize(count: 1)
+        stream.deallocate()
+        throw failure(status)
+    }
+    return stream
 }
 
 extension Zlib {

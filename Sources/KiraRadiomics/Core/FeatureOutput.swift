@@ -41,10 +41,12 @@ public enum FeatureOutput {
         defer { try? handle.close() }
         var h = fnvBasis
         while let piece = try handle.read(upToCount: 1 << 16), !piece.isEmpty { h = fnv(piece, h) }
-        return String(h, radix: 16).leftPad(16)
+        return hex(h)
     }
 
-    public static func hash(_ data: Data) -> String { String(fnv(data, fnvBasis), radix: 16).leftPad(16) }
+    public static func hash(_ data: Data) -> String { hex(fnv(data, fnvBasis)) }
+
+    private static func hex(_ h: UInt64) -> String { String(h, radix: 16).leftPad(16) }
 
     private static let fnvBasis: UInt64 = 0xcbf2_9ce4_8422_2325
 

@@ -31,7 +31,7 @@ public enum PyradiomicsPipeline {
     }
 
     /// Inclusive bounding box of the mask, voxel indices (x, y, z).
-    struct Box { var lo: SIMD3<Int>; var hi: SIMD3<Int>; var size: SIMD3<Int> { hi &- lo &+ 1 } }
+    struct Box: Equatable { var lo: SIMD3<Int>; var hi: SIMD3<Int>; var size: SIMD3<Int> { hi &- lo &+ 1 } }
 
     /// A mask kept only over a box of the image grid (x fastest): the whole-grid flags are
     /// dropped once the ROI's bounding box is known.
@@ -41,21 +41,24 @@ public enum PyradiomicsPipeline {
 
         init(box: Box, flags: [Bool]) { self.box = box; self.flags = flags }
 
-        /// The part of `m` (flags over a grid of `grid` voxels) inside `box`.
-        init(_ m: [Bool], grid: SIMD3<Int>, box: Box) {
+        /// The non-zero bytes of a grid of `grid` voxels (a byte mask, or `[Bool]`'s storage)
+        /// inside `box`.
+        init(nonZero b: UnsafeRawBufferPointer, grid: SIMD3<Int>, box: Box) {
             self.box = box
             flags = []
             flags.reserveCapacity(box.size.x * box.size.y * box.size.z)
             for z in box.lo.z...box.hi.z { for y in box.lo.y...box.hi.y {
                 let row = (z * grid.y + y) * grid.x
-                flags.append(contentsOf: m[(row + box.lo.x)...(row + box.hi.x)])
+                for x in box.lo.x...box.hi.x { flags.append(b[row + x] != 0) }
             } }
         }
 
-        /// This mask cut to `inner`, a box inside its own.
+        /// This mask cut to `inner`, a box inside its own (itself when they are the same).
         func cut(to inner: Box) -> BoxMask {
+            guard inner != box else { return self }
             let shifted = Box(lo: inner.lo &- box.lo, hi: inner.hi &- box.lo)
-            return BoxMask(box: inner, flags: BoxMask(flags, grid: box.size, box: shifted).flags)
+            let part = flags.withUnsafeBytes { BoxMask(nonZero: $0, grid: box.size, box: shifted) }
+            return BoxMask(box: inner, flags: part.flags)
         }
     }
 
@@ -299,7 +302,7 @@ public enum PyradiomicsPipeline {
             count = featureMask.flags.reduce(0) { $0 + ($1 ? 1 : 0) }
             diagnostics["resegmented_roi_voxels"] = .integer(count)
         }
-        if original.box.lo != box.lo || original.box.hi != box.hi { original = original.cut(to: box) }
+        original = original.cut(to: box)
         diagnostics["bounding_box_xyz"] = .array([box.lo.x, box.lo.y, box.lo.z, box.size.x, box.size.y, box.size.z].map { .integer($0) })
 
         return Prepared(image: image, originalMask: original, featureMask: featureMask, box: box, diagnostics: diagnostics)
@@ -427,8 +430,13 @@ public enum PyradiomicsPipeline {
 
     /// pyradiomics' checkMask: a non-empty ROI spanning enough dimensions and voxels.
     static func checkedBox(_ m: [Bool], _ size: SIMD3<Int>, _ s: ExtractionSettings) throws -> Box {
-        guard let box = boundingBox(m, size) else { throw KiraError.invalidArgument("the mask is empty: no voxel inside the region of interest") }
+        let box = try nonEmptyBox(boundingBox(m, size))
         try check(box, count: s.minimumROISize == nil ? 0 : m.reduce(0) { $0 + ($1 ? 1 : 0) }, s)
+        return box
+    }
+
+    static func nonEmptyBox(_ box: Box?) throws -> Box {
+        guard let box else { throw KiraError.invalidArgument("the mask is empty: no voxel inside the region of interest") }
         return box
     }
 
@@ -448,18 +456,11 @@ public enum PyradiomicsPipeline {
     static func roi(_ mask: consuming Volume, _ s: ExtractionSettings) throws -> (BoxMask, Box, Int) {
         let grid = mask.geometry.size
         func cut(_ b: UnsafeRawBufferPointer) throws -> (BoxMask, Box, Int) {
-            guard let box = boundingBox(nonZero: b, grid) else {
-                throw KiraError.invalidArgument("the mask is empty: no voxel inside the region of interest")
-            }
-            var flags: [Bool] = []
-            flags.reserveCapacity(box.size.x * box.size.y * box.size.z)
-            for z in box.lo.z...box.hi.z { for y in box.lo.y...box.hi.y {
-                let row = (z * grid.y + y) * grid.x
-                for x in box.lo.x...box.hi.x { flags.append(b[row + x] != 0) }
-            } }
-            let count = flags.reduce(0) { $0 + ($1 ? 1 : 0) }
+            let box = try nonEmptyBox(boundingBox(nonZero: b, grid))
+            let m = BoxMask(nonZero: b, grid: grid, box: box)
+            let count = m.flags.reduce(0) { $0 + ($1 ? 1 : 0) }
             try check(box, count: count, s)
-            return (BoxMask(box: box, flags: flags), box, count)
+            return (m, box, count)
         }
         if case let .uint8(a) = mask.voxels { return try a.withUnsafeBytes(cut) }
         return try inside(mask).withUnsafeBytes(cut)
@@ -532,7 +533,7 @@ public enum PyradiomicsPipeline {
         let n = box.size
         // The box's voxels only: the rest of the image is never converted.
         let values = image.voxels.doubles(box: box.lo &- mapOrigin, size: n, gridSize: g.size)
-        let mask = m.box.lo == box.lo && m.box.hi == box.hi ? m.flags : m.cut(to: box).flags
+        let mask = m.cut(to: box).flags
         return CroppedROI(nx: n.x, ny: n.y, nz: n.z, spacing: g.spacing, values: values, mask: mask)
     }
 
@@ -545,7 +546,7 @@ public enum PyradiomicsPipeline {
         let maskSpacing = mg.spacing
         var spacing = SIMD3<Double>.zero
         for a in 0..<3 { spacing[a] = requested[a] == 0 ? maskSpacing[a] : requested[a] }
-        guard let box = boundingBox(inside(mask), mg.size) else { throw KiraError.invalidArgument("the mask is empty: no voxel inside the region of interest") }
+        let box = try nonEmptyBox(boundingBox(inside(mask), mg.size))
         for a in 0..<3 where box.size[a] == 1 { spacing[a] = maskSpacing[a] }
         let imageSpacing = image.geometry.spacing
         if (0..<3).allSatisfy({ abs(imageSpacing[$0] - spacing[$0]) <= 1e-8 + 1e-5 * abs(spacing[$0]) }) {
