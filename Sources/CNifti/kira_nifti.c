@@ -83,3 +83,13 @@ int kira_nifti_single_file_header(nifti_image *nim, const char *path, unsigned c
     memcpy(out, &hdr, sizeof hdr);
     return n;
 }
+
+int kira_nifti_stated_pixdim(const char *path, double out[8]) {
+    nifti_set_debug_level(0);
+    int swapped = 0;
+    nifti_1_header *h = nifti_read_header(path, &swapped, 0);
+    if (h == NULL) return -1;
+    for (int i = 0; i < 8; i++) out[i] = h->pixdim[i];
+    free(h);
+    return 0;
+}

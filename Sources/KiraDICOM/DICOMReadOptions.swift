@@ -26,10 +26,13 @@ public struct DICOMScanResult: Sendable {
     public var series: [DICOMSeries]
     /// Files that are not DICOM at all.
     public var skippedNonDICOM: [DICOMFileIssue]
-    /// DICOM files that could not be read (truncated, corrupt, no pixel data).
+    /// DICOM files that could not be read (truncated, corrupt).
     public var failures: [DICOMFileIssue]
     /// DICOM Segmentation objects: masks, read with `DICOMSegReader`, not image series.
     public var segmentations: [URL] = []
+    /// DICOM objects without pixel data (RT Structure Sets, reports, presentation states),
+    /// each with its SOP class named.
+    public var nonImageObjects: [DICOMFileIssue] = []
 
     public init(series: [DICOMSeries] = [], skippedNonDICOM: [DICOMFileIssue] = [], failures: [DICOMFileIssue] = []) {
         self.series = series

@@ -12,7 +12,7 @@ public enum DICOMScanner {
     public static func scan(_ inputs: [URL], options: DICOMReadOptions, logger: Logger) -> DICOMScanResult {
         let files = collectFiles(inputs)
         logger.debug("scanning \(files.count) files")
-        enum Outcome: Sendable { case header(FileHeader), segmentation(URL), skipped(DICOMFileIssue), failed(DICOMFileIssue) }
+        enum Outcome: Sendable { case header(FileHeader), segmentation(URL), nonImage(DICOMFileIssue), skipped(DICOMFileIssue), failed(DICOMFileIssue) }
         kira_dcm_initialize()
         // Parsed headers stay open for the decoders unless there are so many files that
         // their datasets would weigh more than re-reading them costs.
@@ -28,7 +28,7 @@ public enum DICOMScanner {
                     return .segmentation(url)
                 }
                 if !h.hasPixelData {
-                    return .skipped(DICOMFileIssue(file: url.path, reason: "DICOM without image pixel data (SOP class \(h.sopClassUID))"))
+                    return .nonImage(DICOMFileIssue(file: url.path, reason: "\(SOPClassNames.describe(h.sopClassUID)): no image pixel data, not an image series"))
                 }
                 if let problem = truncationProblem(h) { return .failed(DICOMFileIssue(file: url.path, reason: problem)) }
                 return .header(h)
@@ -47,10 +47,12 @@ public enum DICOMScanner {
         var skipped: [DICOMFileIssue] = []
         var failures: [DICOMFileIssue] = []
         var segmentations: [URL] = []
+        var nonImage: [DICOMFileIssue] = []
         for o in outcomes {
             switch o {
             case let .header(h): headers.append(h)
             case let .segmentation(u): segmentations.append(u)
+            case let .nonImage(i): nonImage.append(i)
             case let .skipped(i): skipped.append(i)
             case let .failed(i): failures.append(i)
             case nil: break
@@ -61,6 +63,7 @@ public enum DICOMScanner {
         var result = DICOMScanResult(series: SeriesGrouping.group(headers, options: options),
                                      skippedNonDICOM: skipped, failures: failures)
         result.segmentations = segmentations
+        result.nonImageObjects = nonImage
         return result
     }
 

@@ -65,7 +65,8 @@ struct ConvertJob: Equatable {
             for o in report.outputs { print(o.path) }
         }
         for f in report.failures { logger.error("\(f.file): \(f.reason)") }
-        if !report.skipped.isEmpty { logger.info("skipped \(report.skipped.count) non-DICOM file(s)") }
+        if report.skippedNonDICOM > 0 { logger.info("skipped \(report.skippedNonDICOM) non-DICOM file(s)") }
+        for s in report.skipped.dropFirst(report.skippedNonDICOM) { logger.info("skipped \(s.file): \(s.reason)") }
         if report.outputs.isEmpty {
             if report.failures.isEmpty && !json {
                 FileHandle.standardError.write(Data("kira convert: no image found in the inputs\n".utf8))

@@ -42,7 +42,7 @@ struct Converter {
         }
         if !dicomInputs.isEmpty {
             let scan = DICOMScanner.scan(dicomInputs, options: dicomOptions, logger: logger)
-            report.skipped += scan.skippedNonDICOM.map { .init(file: $0.file, reason: $0.reason) }
+            report.skipped += (scan.skippedNonDICOM + scan.nonImageObjects).map { .init(file: $0.file, reason: $0.reason) }
             report.skipped += scan.segmentations.map {
                 .init(file: $0.path, reason: "DICOM Segmentation: a mask, not an image series; it is not converted")
             }
@@ -53,6 +53,8 @@ struct Converter {
                 report.failures.append(.init(file: s.file, reason: "not converted: \(s.reason)"))
             }
             report.skipped.removeAll { named.contains($0.file) }
+            let nonDICOM = Set(scan.skippedNonDICOM.map(\.file))
+            report.skippedNonDICOM = report.skipped.filter { nonDICOM.contains($0.file) }.count
             for series in scan.series {
                 defer { kira_return_free_memory() }
                 logger.debug("converting series \(series.key) (\(series.files.count) files)")
@@ -71,7 +73,7 @@ struct Converter {
                     }
                 } catch {
                     report.failures.append(.init(file: series.files.first?.path ?? series.key,
-                                                 reason: "series \(series.key): \(Self.describe(error))"))
+                                                 reason: Self.describe(error, series: series.key)))
                 }
             }
         }
@@ -165,6 +167,12 @@ struct Converter {
         if let k = error as? KiraError { return k.description }
         return String(describing: error)
     }
+
+    /// The error of one series, prefixed by the series once (errors about a series name it already).
+    static func describe(_ error: Error, series key: String) -> String {
+        let d = describe(error)
+        return d.hasPrefix("series ") ? d : "series \(key): \(d)"
+    }
 }
 
 struct ConversionReport: Encodable {
@@ -183,6 +191,11 @@ struct ConversionReport: Encodable {
     var outputs: [Output] = []
     var failures: [Issue] = []
     var skipped: [Issue] = []
+    /// How many of `skipped`, at its start, are not DICOM at all (the others are DICOM objects
+    /// without images, named one by one in the log); not part of the JSON report.
+    var skippedNonDICOM = 0
+
+    enum CodingKeys: String, CodingKey { case outputs, failures, skipped }
 
     func jsonData() throws -> Data {
         let enc = JSONEncoder()

@@ -91,6 +91,8 @@ final class ConcurrentCounter: @unchecked Sendable {
 final class CohortProgress: @unchecked Sendable {
     let total: Int
     let quiet: Bool
+    /// The command the periodic lines name, e.g. "kira features".
+    let label: String
     let isTerminal = isatty(STDERR_FILENO) != 0
     private let lock = NSLock()
     private var done = 0, failed = 0
@@ -98,7 +100,7 @@ final class CohortProgress: @unchecked Sendable {
     private var lastLine = Date.distantPast
     private var barShown = false
 
-    init(total: Int, quiet: Bool) { self.total = total; self.quiet = quiet }
+    init(total: Int, quiet: Bool, label: String = "kira features") { self.total = total; self.quiet = quiet; self.label = label }
 
     /// A message on its own line (clearing the bar first).
     func message(_ s: String) {
@@ -117,7 +119,7 @@ final class CohortProgress: @unchecked Sendable {
             drawBar()
         } else if Date().timeIntervalSince(lastLine) >= 10 || done == total {
             lastLine = Date()
-            write("kira features: \(status)\n")
+            write("\(label): \(status)\n")
         }
     }
 

@@ -58,9 +58,10 @@ struct InspectCommand: ParsableCommand {
             let scan = DICOMScanner.scan(dicom, options: options, logger: logger)
             report.failures += scan.failures.map { .init(file: $0.file, reason: $0.reason) }
             if !InputClassifier.isDirectory(root) {
-                report.failures += scan.skippedNonDICOM.map { .init(file: $0.file, reason: "not a DICOM file (\($0.reason))") }
+                report.failures += (scan.skippedNonDICOM + scan.nonImageObjects).map { .init(file: $0.file, reason: $0.reason) }
             }
             report.skippedNonDICOM = scan.skippedNonDICOM.count
+            report.skippedNonImage = scan.nonImageObjects.map { .init(file: $0.file, reason: $0.reason) }
             for url in scan.segmentations {
                 do {
                     let v = try DICOMSegReader.read(url)
@@ -75,7 +76,7 @@ struct InspectCommand: ParsableCommand {
                     report.images.append(.init(path: s.files.first?.deletingLastPathComponent().path ?? s.key,
                                                format: "dicom", volume: v, keepPHI: keepPhi, files: s.files.count))
                 } catch {
-                    report.failures.append(.init(file: s.files.first?.path ?? s.key, reason: "series \(s.key): \(Converter.describe(error))"))
+                    report.failures.append(.init(file: s.files.first?.path ?? s.key, reason: Converter.describe(error, series: s.key)))
                 }
             }
         }
@@ -134,11 +135,23 @@ struct InspectReport: Encodable {
             scalarType = v.voxels.scalarType.rawValue
             range = v.voxels.range().map { [$0.min, $0.max] }
             metadata = keepPHI ? v.metadata : PHIFields.removing(from: v.metadata)
+            if format == "dicom" { series = Self.seriesLabel(metadata) }
+        }
+
+        /// Which series of a folder this is: `series 5 "T2 ax" MR` (the parts the header has).
+        var series: String?
+
+        static func seriesLabel(_ m: [String: MetaValue]) -> String {
+            var parts = ["series"]
+            if let n = m["SeriesNumber"] { parts.append(n.doubleValue.map { String(Int($0)) } ?? n.stringValue ?? "?") }
+            if let d = m["SeriesDescription"]?.stringValue, !d.isEmpty { parts.append("\"\(d)\"") }
+            if let mod = m["Modality"]?.stringValue, !mod.isEmpty { parts.append(mod) }
+            return parts.joined(separator: " ")
         }
 
         var text: String {
             func f(_ a: [Double]) -> String { a.map { String(format: "%.6g", $0) }.joined(separator: " × ") }
-            var lines = ["\(path) [\(format)\(files.map { ", \($0) files" } ?? "")]"]
+            var lines = ["\(path)\(series.map { ": \($0)" } ?? "") [\(format)\(files.map { ", \($0) files" } ?? "")]"]
             if let m = metadata["Modality"]?.stringValue { lines.append("  modality   \(m)") }
             if let d = metadata["SeriesDescription"]?.stringValue { lines.append("  series     \(metadata["SeriesNumber"].map { "\($0.doubleValue.map { String(Int($0)) } ?? $0.stringValue ?? "")" } ?? "") \(d)") }
             lines.append("  size       \(size.map(String.init).joined(separator: " × "))\(components > 1 ? " (\(components) components)" : "")")
@@ -154,4 +167,6 @@ struct InspectReport: Encodable {
     var images: [Image] = []
     var failures: [Issue] = []
     var skippedNonDICOM = 0
+    /// DICOM objects that hold no image (RT Structure Sets, reports), named by SOP class.
+    var skippedNonImage: [Issue] = []
 }

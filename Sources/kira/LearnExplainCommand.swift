@@ -51,6 +51,7 @@ struct LearnExplainCommand: ParsableCommand {
 
     func run() throws {
         _ = logging.makeLogger(label: "kira.explain")
+        let quiet = logging.quiet
         do {
             let (file, table, inputs) = try source.load()
             let x = file.pipeline.transform(inputs)
@@ -65,7 +66,11 @@ struct LearnExplainCommand: ParsableCommand {
                 shap = ShapExplanation.trees(trees, x: x, features: names)
             } else {
                 let bg = try backgroundRows(file)
-                shap = try KernelSHAP(seed: seed).explain(m.probabilities, x: x, background: bg, features: names, output: "probability")
+                let progress = CohortProgress(total: x.rows, quiet: quiet, label: "kira explain")
+                shap = try KernelSHAP(seed: seed).explain(m.probabilities, x: x, background: bg, features: names, output: "probability") { _, _ in
+                    progress.finished(failed: false)
+                }
+                progress.end()
             }
             if json {
                 var doc = try LearnOutput.object(shap) as! [String: Any]

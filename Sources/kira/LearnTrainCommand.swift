@@ -155,6 +155,9 @@ struct LearnTrainCommand: ParsableCommand {
             report["cv"] = c
         }
         let fitted = try spec.fit(train)
+        for note in fitted.steps.compactMap(\.fallback) {
+            FileHandle.standardError.write(Data("kira learn train: warning: \(note)\n".utf8))
+        }
         let provenance = ModelFile.Provenance(
             featureFiles: features, labelsFile: outcome.labels, idColumn: input.idColumn, labelColumn: outcome.labelColumn,
             ki67Threshold: lab.ki67Threshold, prefixes: prefix.isEmpty ? nil : prefix, cases: train.count,
@@ -175,6 +178,10 @@ struct LearnTrainCommand: ParsableCommand {
             print(try LearnOutput.json(report))
         } else {
             print("model: \(output) (\(fitted.selectedFeatures.count) feature(s), threshold \(fitted.threshold))")
+            print("features: " + fitted.selectedFeatures.joined(separator: ", "))
+            let params = fitted.params.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+            print("\(model) parameters: " + (params.isEmpty ? "defaults" : params.joined(separator: ", "))
+                  + (fitted.gridSearch.map { " (best of \($0.count) by inner cross-validated AUC)" } ?? ""))
             if let c = report["cv"] as? [String: Any], let auc = c["auc"] as? Double, let ci = c["auc_ci95"] as? [Double] {
                 print(String(format: "cv: AUC %.4f (95%% CI %.4f–%.4f), accuracy %.4f", auc, ci[0], ci[1], c["accuracy"] as? Double ?? 0))
             }

@@ -23,7 +23,8 @@ enum SurvivalExit {
     EXIT CODES:
       0  the analysis ran and its results are printed
       1  nothing was computed: bad usage, unreadable table, unknown column, a bad cell, or data
-         that cannot answer the question (no events, a single group, a constant covariate)
+         that cannot answer the question (no events for cox, cutoff and tdauc; a single
+         group; a constant covariate). km without events prints S = 1 with a warning.
       2  results are printed but a model did not converge (e.g. perfect separation); the
          output says which coefficients and why ("converged": false, "warnings")
     """
@@ -40,15 +41,25 @@ struct SurvivalInputOptions: ParsableArguments {
     @Option(help: "Column with the event indicator (1 = event, 0 = censored).")
     var event: String
 
+    @Option(help: "Column with the case id, copied into per-row outputs (default: a column named id or case_id, if any).")
+    var id: String?
+
     func validate() throws {
         guard FileManager.default.fileExists(atPath: data) else { throw ValidationError("--data '\(data)' does not exist") }
     }
 
     func load(numeric: [String] = [], text: [String] = []) throws -> SurvivalTable {
+        try loadWithIDs(numeric: numeric, text: text).table
+    }
+
+    /// The table and, when it has an id column (--id, else `id` or `case_id`), that column's
+    /// name and values row by row, so per-row outputs say which case each row is.
+    func loadWithIDs(numeric: [String] = [], text: [String] = []) throws -> (table: SurvivalTable, ids: (column: String, values: [String])?) {
         let table = try CSVTable(contentsOf: URL(fileURLWithPath: data))
-        let t = try SurvivalTable(table: table, time: time, event: event, numeric: numeric, text: text)
+        let idColumn = id ?? ["id", "case_id"].first { table.hasColumn($0) }
+        let t = try SurvivalTable(table: table, time: time, event: event, numeric: numeric, text: text + (idColumn.map { [$0] } ?? []))
         if let s = t.droppedSummary { FileHandle.standardError.write(Data(("kira survival: " + s + "\n").utf8)) }
-        return t
+        return (t, idColumn.map { ($0, t.text[text.count]) })
     }
 }
 

@@ -53,7 +53,7 @@ struct SurvivalCoxCommand: ParsableCommand {
     @Option(name: .customLong("ph-transform"), help: "Time transform of the PH test: km, rank, identity or log.")
     var phTransform: String = "km"
 
-    @Option(name: .customLong("rad-score"), help: "Write row, time, event and rad_score (linear predictor) to this CSV.")
+    @Option(name: .customLong("rad-score"), help: "Write row, case id (see --id), time, event and rad_score (linear predictor) to this CSV.")
     var radScore: String?
 
     @Flag(help: "Print one JSON document on stdout.")
@@ -81,7 +81,7 @@ struct SurvivalCoxCommand: ParsableCommand {
     func run() throws {
         var exit: Int32 = 0
         try survivalRun("cox") {
-            let t = try input.load(numeric: names)
+            let (t, ids) = try input.loadWithIDs(numeric: names)
             let tie = CoxTies(rawValue: ties)!
             var out: [String: Any] = ["n": t.count, "events": t.eventCount, "dropped_rows": t.dropped.count, "ties": tie.rawValue]
             var lines: [String] = []
@@ -144,9 +144,10 @@ struct SurvivalCoxCommand: ParsableCommand {
                 lp = m.linearPredictor
             }
             if let radScore {
-                var w = CSVWriter(header: ["row", input.time, input.event, "rad_score"])
+                var w = CSVWriter(header: ["row"] + (ids.map { [$0.column] } ?? []) + [input.time, input.event, "rad_score"])
                 for i in 0..<t.count {
-                    w.append([String(t.sourceRows[i]), CSVWriter.format(t.time[i]), t.event[i] ? "1" : "0", CSVWriter.format(lp[i])])
+                    w.append([String(t.sourceRows[i])] + (ids.map { [$0.values[i]] } ?? [])
+                             + [CSVWriter.format(t.time[i]), t.event[i] ? "1" : "0", CSVWriter.format(lp[i])])
                 }
                 try w.write(to: URL(fileURLWithPath: radScore))
             }

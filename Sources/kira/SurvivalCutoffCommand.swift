@@ -29,7 +29,7 @@ struct SurvivalCutoffCommand: ParsableCommand {
     @Option(help: "mean, median, value:X, youden:T or xtile[:TRIM].")
     var method: String = "median"
 
-    @Option(name: .customLong("groups-out"), help: "Write row, time, event, score and risk_group (low/high) to this CSV.")
+    @Option(name: .customLong("groups-out"), help: "Write row, case id (see --id), time, event, score and risk_group (low/high) to this CSV.")
     var groupsOut: String?
 
     @Flag(help: "Print one JSON document on stdout.")
@@ -41,7 +41,7 @@ struct SurvivalCutoffCommand: ParsableCommand {
 
     func run() throws {
         try survivalRun("cutoff") {
-            let t = try input.load(numeric: [score])
+            let (t, ids) = try input.loadWithIDs(numeric: [score])
             let m = try CutoffMethod(parsing: method)
             let r = try CutoffResult(time: t.time, event: t.event, score: t.numeric[0], method: m)
             var out: [String: Any] = [
@@ -62,10 +62,11 @@ struct SurvivalCutoffCommand: ParsableCommand {
                 lines.append("X-tile: \(r.candidates!) candidate cuts, minimal p \(format(r.minimalP)), corrected (Lausen–Schumacher) p \(format(r.correctedP))")
             }
             if let groupsOut {
-                var w = CSVWriter(header: ["row", input.time, input.event, score, "risk_group"])
+                var w = CSVWriter(header: ["row"] + (ids.map { [$0.column] } ?? []) + [input.time, input.event, score, "risk_group"])
                 for i in 0..<t.count {
-                    w.append([String(t.sourceRows[i]), CSVWriter.format(t.time[i]), t.event[i] ? "1" : "0",
-                              CSVWriter.format(t.numeric[0][i]), t.numeric[0][i] > r.cutoff ? "high" : "low"])
+                    w.append([String(t.sourceRows[i])] + (ids.map { [$0.values[i]] } ?? [])
+                             + [CSVWriter.format(t.time[i]), t.event[i] ? "1" : "0",
+                                CSVWriter.format(t.numeric[0][i]), t.numeric[0][i] > r.cutoff ? "high" : "low"])
                 }
                 try w.write(to: URL(fileURLWithPath: groupsOut))
             }

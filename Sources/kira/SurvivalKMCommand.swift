@@ -66,7 +66,16 @@ struct SurvivalKMCommand: ParsableCommand {
                 lines.append(line)
             }
             var logrank: Any = NSNull()
-            if group != nil {
+            // Without events the curves are S = 1 throughout, a real answer; only the
+            // comparison of groups has nothing to go on.
+            let hasEvents = t.event.contains(true)
+            if !hasEvents {
+                FileHandle.standardError.write(Data("kira survival km: warning: no events among the \(t.count) subjects of \(input.data): survival is 1 throughout\(group == nil ? "" : " and the log-rank test is undefined")\n".utf8))
+            }
+            if group != nil && !hasEvents {
+                logrank = ["undefined": "no events"] as [String: Any]
+                lines.append("log-rank: undefined (no events)")
+            } else if group != nil {
                 let test = try LogRankTest(time: t.time, event: t.event, group: labels, strata: strata == nil ? nil : t.text[1])
                 logrank = ["statistic": test.statistic, "df": test.df, "p": test.p, "stratified": strata != nil] as [String: Any]
                 lines.append("log-rank\(strata != nil ? " (stratified by \(strata!))" : ""): chi2=\(format(test.statistic, 6)) df=\(test.df) p=\(format(test.p, 4))")

@@ -23,6 +23,26 @@ import Testing
         #expect(t.render(["description": value]) == expected)
     }
 
+    /// A missing field goes with the separator before it (NIfTI/NRRD inputs have no series).
+    @Test(arguments: [
+        (["source": "brain1"], "brain1"),
+        (["source": "dce", "series": "7"], "dce_7"),
+        (["source": "dce", "description": "t2 tse"], "dce_t2_tse"),
+        (["series": "7", "description": "t2"], "7_t2"),
+        (["description": "t2"], "t2"),
+        ([:], "na"),
+    ])
+    func missingFieldsAreLeftOut(values: [String: String], expected: String) throws {
+        #expect(try OutputTemplate(OutputTemplate.defaultTemplate).render(values) == expected)
+    }
+
+    @Test func missingFieldsInSubfolders() throws {
+        let t = try OutputTemplate("{modality}/{series}_{description}")
+        #expect(t.render(["series": "7", "description": "t2"]) == "na/7_t2")
+        #expect(t.render(["modality": "MR", "description": "t2"]) == "MR/t2")
+        #expect(t.render(["modality": "MR"]) == "MR/na")
+    }
+
     @Test func templateMayNameSubfolders() throws {
         let t = try OutputTemplate("{modality}/{series}_{description}")
         #expect(t.render(["modality": "MR", "series": "7", "description": "t2 tse"]) == "MR/7_t2_tse")

@@ -114,4 +114,21 @@ struct HabitatTests {
         let model = try Habitats.fit([HabitatCase(id: "a", images: [ramp], mask: mask)], kRange: 2...3, seed: 1)
         #expect(throws: KiraError.self) { try Habitats.apply(model, to: HabitatCase(id: "b", images: [ramp, ramp], mask: mask)) }
     }
+
+    @Test("a NaN voxel inside the mask is named as such, not as a constant image")
+    func nanInsideMask() throws {
+        let g = Geometry(size: [3, 3, 2])
+        var values = (0..<18).map(Float.init)
+        values[1 + 3 * 2 + 9 * 1] = .nan
+        let image = try Volume(geometry: g, voxels: .float32(values))
+        let mask = try Volume(geometry: g, voxels: .uint8([UInt8](repeating: 1, count: 18)))
+        do {
+            _ = try Habitats.features(HabitatCase(id: "c3", images: [image, image], mask: mask))
+            Issue.record("no error for a NaN voxel")
+        } catch {
+            let m = "\(error)"
+            #expect(m.contains("case c3: image 1 has the non-finite value nan at voxel (1, 2, 1) inside the mask"), "\(m)")
+            #expect(!m.contains("constant"))
+        }
+    }
 }

@@ -95,6 +95,18 @@ struct FeatureStabilityTests {
         print("feature stability vs pingouin: max |difference| \(worst)")
     }
 
+    @Test("a feature constant within each reader is undefined (zero between-target variance), not ICC -1e-30")
+    func constantWithinReader() throws {
+        // Reader a gives 0.1 to every case and reader b 0.3: the cases do not differ at all.
+        let a = try CSVTable(text: "id,f,g\n1,0.1,1\n2,0.1,2\n3,0.1,3\n", source: "a.csv")
+        let b = try CSVTable(text: "id,f,g\n1,0.3,1.1\n2,0.3,2.2\n3,0.3,2.9\n", source: "b.csv")
+        let r = try FeatureStability.evaluate(tables: [a, b], idColumn: "id", form: .icc2, minICC: 0.8)
+        let f = try #require(r.features.first { $0.name == "f" })
+        #expect(f.estimate == nil && !f.kept)
+        #expect(f.reason?.contains("zero between-target variance") == true)
+        #expect(r.kept == ["g"])
+    }
+
     @Test("fewer than two readers or common cases is an error naming the problem")
     func badInput() throws {
         let a = try CSVTable(text: "id,f\n1,2\n2,3\n", source: "a.csv")

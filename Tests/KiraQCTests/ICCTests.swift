@@ -158,6 +158,34 @@ struct ICCTests {
         #expect(message { try RatingsTable(bad, targets: "t", raters: "r", ratings: "y") }.contains("row 3"))
     }
 
+    /// Each case holds n targets × k raters whose target means are equal in exact arithmetic
+    /// (constant within each rater; permuted rows), so MSB is 0 and no ICC exists.
+    static let equalTargetMeans: [(ratings: [Double], n: Int, k: Int)] = [
+        ([0.1, 0.3, 0.1, 0.3, 0.1, 0.3, 0.1, 0.3], 4, 2),
+        ([0.1, 0.2, 0.3, 0.3, 0.2, 0.1, 0.2, 0.3, 0.1], 3, 3),
+        ([1e6 + 0.1, 7.7, 1e6 + 0.1, 7.7], 2, 2),
+        ([1, 3, 3, 1], 2, 2),
+    ]
+
+    @Test("zero between-target variance is undefined with that reason, never a tiny ICC", arguments: equalTargetMeans.indices)
+    func zeroBetweenTargetVariance(_ c: Int) {
+        let d = Self.equalTargetMeans[c]
+        do {
+            let r = try ICC.compute(d.ratings, targets: d.n, raters: d.k)
+            Issue.record("expected undefined, got ICC2 \(r[.icc2].icc), F \(r[.icc2].f)")
+        } catch {
+            #expect("\(error)".contains("zero between-target variance"))
+            #expect("\(error)".contains("undefined"))
+        }
+    }
+
+    @Test("target means one rounding step apart still give an ICC when the targets really differ")
+    func nearlyEqualMeansDiffer() throws {
+        // Targets 1e-9 apart with raters agreeing: MSB is tiny but real, so ICC is defined (1).
+        let r = try ICC.compute([1, 1, 1 + 1e-9, 1 + 1e-9, 1 + 2e-9, 1 + 2e-9], targets: 3, raters: 2)
+        #expect(r[.icc2].icc == 1)
+    }
+
     @Test("perfect agreement: every ICC is 1, F is infinite, p is 0, no NaN")
     func perfectAgreement() throws {
         let r = try ICC.compute([1, 1, 3, 3, 7, 7, 2, 2], targets: 4, raters: 2)

@@ -80,8 +80,14 @@ struct SurvivalDegenerateTests {
         let all = (km.json["groups"] as? [String: Any])?["all"] as? [String: Any] ?? [:]
         #expect(all["median"] is NSNull && all["events"] as? Int == 0)
         #expect(doubles(all["survival"]).allSatisfy { $0 == 1 })
-        let lr = try kira("survival", "km", "--data", f, "--time", "t", "--event", "e", "--group", "g")
-        #expect(lr.status == 1 && lr.stderr.contains("no events"))
+        // Grouped: S = 1 in each group with a warning; the log-rank test is undefined, not an error.
+        let lr = try kira("survival", "km", "--data", f, "--time", "t", "--event", "e", "--group", "g", "--json")
+        #expect(lr.status == 0 && lr.stderr.contains("warning: no events among the 4 subjects"))
+        #expect((lr.json["logrank"] as? [String: Any])?["undefined"] as? String == "no events")
+        for key in ["a", "b"] {
+            let g = (lr.json["groups"] as? [String: Any])?[key] as? [String: Any] ?? [:]
+            #expect(g["n"] as? Int == 2 && !doubles(g["survival"]).isEmpty && doubles(g["survival"]).allSatisfy { $0 == 1 })
+        }
         let cox = try kira("survival", "cox", "--data", f, "--time", "t", "--event", "e", "--covariates", "x")
         #expect(cox.status == 1 && cox.stderr.contains("no events"))
     }
@@ -157,5 +163,24 @@ struct SurvivalDegenerateTests {
         let r = try CSVTable(contentsOf: URL(fileURLWithPath: rad))
         let xs = try CSVTable(contentsOf: URL(fileURLWithPath: f)).requiredNumbers("x")
         #expect(maxAbsDifference(try r.requiredNumbers("rad_score"), xs.map { $0 * coef }) <= 1e-12)
+    }
+
+    @Test func radScoreAndGroupsCarryTheCaseIds() throws {
+        var text = "case_id,t,e,x\n"
+        for i in 0..<20 { text += "P\(100 + i),\(i + 1),\(i % 3 == 0 ? 0 : 1),\(Double((i * 7) % 20) / 10)\n" }
+        let f = try Self.csv(text)
+        let dir = URL(fileURLWithPath: f).deletingLastPathComponent()
+        let rad = dir.appendingPathComponent("rad.csv").path, groups = dir.appendingPathComponent("groups.csv").path
+        #expect(try kira("survival", "cox", "--data", f, "--time", "t", "--event", "e", "--covariates", "x", "--rad-score", rad).status == 0)
+        let r = try CSVTable(contentsOf: URL(fileURLWithPath: rad))
+        #expect(r.header == ["row", "case_id", "t", "e", "rad_score"])
+        #expect(try r.strings("case_id") == (0..<20).map { "P\(100 + $0)" })
+        #expect(try kira("survival", "cutoff", "--data", f, "--time", "t", "--event", "e", "--score", "x",
+                         "--id", "case_id", "--groups-out", groups).status == 0)
+        let g = try CSVTable(contentsOf: URL(fileURLWithPath: groups))
+        #expect(try g.strings("case_id") == (0..<20).map { "P\(100 + $0)" })
+        let x = try CSVTable(contentsOf: URL(fileURLWithPath: f)).requiredNumbers("x")
+        let sorted = x.sorted(), median = (sorted[9] + sorted[10]) / 2
+        #expect(try g.strings("risk_group") == x.map { $0 > median ? "high" : "low" })
     }
 }

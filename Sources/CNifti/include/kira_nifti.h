@@ -27,4 +27,8 @@ nifti_image *kira_nifti_read_raw(const char *path);
    the data type is settled. Returns how many bytes went to `out` (the voxel offset),
    or -1 when they do not fit or the name is not a single-file NIfTI. */
 int kira_nifti_single_file_header(nifti_image *nim, const char *path, unsigned char *out, int capacity);
+/* pixdim[0..7] as the file's header states them (byte-swapped to the CPU's order).
+   nifti_image_read turns a zero or non-finite pixdim into 1, which would make a file
+   without any spacing look like 1 mm. Returns 0, or -1 when the header cannot be read. */
+int kira_nifti_stated_pixdim(const char *path, double out[8]);
 #endif

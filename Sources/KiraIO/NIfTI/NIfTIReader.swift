@@ -51,7 +51,8 @@ public enum NIfTIReader {
             throw KiraError.unsupportedFormat(path: path, reason: "dim[0] is \(ndim)")
         }
         let size = SIMD3<Int>(dims[1], ndim >= 2 ? dims[2] : 1, ndim >= 3 ? dims[3] : 1)
-        let (_, m) = h.affine
+        let (kind, m) = h.affine
+        if kind == 0 { try checkStatedSpacing(path: path, axes: min(ndim, 3)) }
         // RAS → LPS: negate the x and y rows.
         var cols: [SIMD3<Double>] = []
         for c in 0..<3 { cols.append(SIMD3(-m[c], -m[4 + c], m[8 + c])) }
@@ -72,6 +73,17 @@ public enum NIfTIReader {
             throw KiraError.invalidGeometry(path: path, reason: problems.joined(separator: "; "))
         }
         return g
+    }
+
+    /// With qform_code and sform_code both 0 the spacing comes from pixdim alone; a zero
+    /// there means the file states no spacing, and 1 mm would be a guess.
+    private static func checkStatedSpacing(path: String, axes: Int) throws {
+        var pixdim = [Double](repeating: 0, count: 8)
+        guard kira_nifti_stated_pixdim(path, &pixdim) == 0 else { return }
+        for axis in 1...max(1, axes) where !(pixdim[axis] > 0 && pixdim[axis].isFinite) {
+            throw KiraError.invalidGeometry(
+                path: path, reason: "pixdim[\(axis)] is \(pixdim[axis]); with qform_code and sform_code both 0 it alone gives the spacing along axis \(axis - 1), which must be a positive number")
+        }
     }
 
     private static func checkReadable(_ path: String) throws {

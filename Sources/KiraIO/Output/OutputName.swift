@@ -36,18 +36,30 @@ public struct OutputTemplate: Sendable {
         self.template = template
     }
 
-    /// The relative path (without extension) for one output; missing fields become "na".
+    /// The relative path (without extension) for one output. A missing field is left out
+    /// together with the separator before it (a NIfTI input has no series or description, and
+    /// `brain1_na_na` says nothing); a path component left empty becomes "na".
     public func render(_ values: [String: String]) -> String {
         var out = ""
+        var dropped = false
         var rest = Substring(template)
         while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
-            out += Self.sanitize(String(rest[..<open]), allowSlash: true)
+            var literal = rest[..<open]
             let name = String(rest[rest.index(after: open)..<close])
-            out += Self.sanitize(values[name].flatMap { $0.isEmpty ? nil : $0 } ?? "na", allowSlash: false)
             rest = rest[rest.index(after: close)...]
+            guard let value = values[name].flatMap({ $0.isEmpty ? nil : $0 }) else {
+                // Only the folder part of the literal before a missing field survives.
+                if let slash = literal.lastIndex(of: "/") { out += Self.sanitize(String(literal[...slash]), allowSlash: true) }
+                dropped = true
+                continue
+            }
+            // A separator that would open a file or folder name, after a dropped field, has nothing to separate.
+            if dropped && (out.isEmpty || out.hasSuffix("/")) { literal = literal.drop { "_-.".contains($0) } }
+            out += Self.sanitize(String(literal), allowSlash: true) + Self.sanitize(value, allowSlash: false)
+            dropped = false
         }
         out += Self.sanitize(String(rest), allowSlash: true)
-        return out
+        return out.split(separator: "/", omittingEmptySubsequences: false).map { $0.isEmpty ? "na" : String($0) }.joined(separator: "/")
     }
 
     /// Keeps letters, digits, `_`, `+`, `-` and single dots; everything else, and any run of

@@ -22,9 +22,10 @@ public struct KernelSHAP: Sendable {
         self.seed = seed
     }
 
-    /// `model` maps rows to the explained output (here: probabilities).
+    /// `model` maps rows to the explained output (here: probabilities). `progress` is told
+    /// after each case (cases done, cases in all): sampled coalitions take seconds a case.
     public func explain(_ model: (Matrix) -> [Double], x: Matrix, background: Matrix, features: [String],
-                        output: String) throws -> ShapExplanation {
+                        output: String, progress: ((Int, Int) -> Void)? = nil) throws -> ShapExplanation {
         guard background.rows > 0, background.cols == x.cols else {
             throw KiraError.invalidArgument("KernelSHAP: the background needs rows with the model's \(x.cols) inputs (got \(background.rows) × \(background.cols))")
         }
@@ -33,7 +34,8 @@ public struct KernelSHAP: Sendable {
         let fx = model(x)
         var rng = SeededGenerator(seed: seed)
         let values = (0..<x.rows).map { i in
-            caseValues(model, Array(x.row(i)), fx: fx[i], base: base, background: background, rng: &rng)
+            defer { progress?(i + 1, x.rows) }
+            return caseValues(model, Array(x.row(i)), fx: fx[i], base: base, background: background, rng: &rng)
         }
         let exact = values.isEmpty || x.cols <= exactLimit
         return ShapExplanation(method: exact ? "KernelSHAP (all coalitions)" : "KernelSHAP (sampled coalitions)", output: output,

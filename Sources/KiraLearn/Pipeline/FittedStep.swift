@@ -14,6 +14,9 @@ public struct FittedStep: Sendable, Codable, Equatable {
     /// Projection: rows are components (output = (x − center) · componentsᵀ).
     public var components: Matrix?
     public var outputNames: [String]
+    /// Set when a selection step's rule kept no feature and the most relevant one was kept
+    /// instead, so the user is told rather than handed a model of an arbitrary feature.
+    public var fallback: String?
 
     public func apply(_ x: Matrix) -> Matrix {
         var m = keep.map { x.selecting(columns: $0) } ?? x

@@ -8,12 +8,12 @@ extension StepSpec {
         let x = d.x, p = x.cols
         let columns = (0..<p).map { x.column($0) }
         func selection(_ keep: [Int]) -> FittedStep {
-            var keep = keep
-            if keep.isEmpty {
-                let rel = columns.map { Univariate.relevance($0, d.y) }
-                keep = [rel.indices.max { rel[$0] < rel[$1] || (rel[$0] == rel[$1] && $0 > $1) } ?? 0]
-            }
-            return FittedStep(kind: kind, keep: keep, outputNames: keep.map { d.featureNames[$0] })
+            guard keep.isEmpty else { return FittedStep(kind: kind, keep: keep, outputNames: keep.map { d.featureNames[$0] }) }
+            let rel = columns.map { Univariate.relevance($0, d.y) }
+            let best = rel.indices.max { rel[$0] < rel[$1] || (rel[$0] == rel[$1] && $0 > $1) } ?? 0
+            var step = FittedStep(kind: kind, keep: [best], outputNames: [d.featureNames[best]])
+            step.fallback = "\(label) kept none of the \(p) features; the most relevant one, \"\(d.featureNames[best])\", is kept instead"
+            return step
         }
         if kind != .impute, let j = columns.firstIndex(where: { $0.contains(where: \.isNaN) }) {
             throw KiraError.invalidData("feature \"\(d.featureNames[j])\" has missing values; put 'impute' first in --select")

@@ -50,7 +50,16 @@ public enum Habitats {
         var values = [Double](repeating: 0, count: n * d)
         for (ch, img) in c.images.enumerated() {
             var sum = 0.0
-            for (r, i) in indices.enumerated() { let v = img.voxels[i]; values[r * d + ch] = v; sum += v }
+            for (r, i) in indices.enumerated() {
+                let v = img.voxels[i]
+                // A NaN would make the spread NaN and pass for a constant image below.
+                guard v.isFinite else {
+                    let x = i % g.size.x, y = (i / g.size.x) % g.size.y, z = i / (g.size.x * g.size.y)
+                    throw KiraError.invalidData("case \(c.id): image \(ch + 1) has the non-finite value \(v) at voxel (\(x), \(y), \(z)) inside the mask")
+                }
+                values[r * d + ch] = v
+                sum += v
+            }
             let mean = sum / Double(n)
             var ss = 0.0
             for r in 0..<n { let t = values[r * d + ch] - mean; ss += t * t }

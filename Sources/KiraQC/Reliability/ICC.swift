@@ -113,6 +113,15 @@ public enum ICC {
         guard lo < hi else {
             throw KiraError.invalidData("ICC: all \(n * k) ratings are equal (\(lo)); with zero variance the ICC is undefined")
         }
+        // Equal target means make MSB zero in exact arithmetic, but the sums above round
+        // differently from the grand mean, which would leave an MSB of 1e-30 and a
+        // meaningless ICC of about -1e-30 with F 0. Rounding of a k-term sum stays within
+        // k ulps of the largest rating, so means closer than that are taken as equal.
+        let scale = max(abs(lo), abs(hi))
+        let spread = (rowMeans.max() ?? 0) - (rowMeans.min() ?? 0)
+        guard spread > 4 * Double(k) * scale * Double.ulpOfOne else {
+            throw KiraError.invalidData("ICC: the targets do not differ (every target's mean rating is \(rowMeans[0]): zero between-target variance); the ICC is undefined")
+        }
         grand /= Double(n * k)
         for j in 0..<k { colMeans[j] /= Double(n) }
         var ssRows = 0.0, ssCols = 0.0, ssError = 0.0
@@ -132,9 +141,6 @@ public enum ICC {
         let nd = Double(n), kd = Double(k)
         let ms = MeanSquares(between: ssRows / (nd - 1), raters: ssCols / (kd - 1),
                              error: ssError / ((nd - 1) * (kd - 1)), within: (ssCols + ssError) / (nd * (kd - 1)))
-        if ms.between == 0 && ms.error == 0 {
-            throw KiraError.invalidData("ICC: the targets do not differ and the raters differ only by a constant offset; the ICC is undefined")
-        }
         return ms
     }
 
