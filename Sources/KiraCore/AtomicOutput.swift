@@ -16,6 +16,9 @@ public enum AtomicOutput {
     /// written directly: a rename would replace the device or pipe with a plain file.
     public static func write(to destination: URL, _ write: (URL) throws -> Void) throws {
         if isSpecialFile(destination.path) { return try write(destination) }
+        if let problem = OutputLocation.problem(writingInto: destination.deletingLastPathComponent()) {
+            throw KiraError.writeFailed(path: destination.path, reason: problem)
+        }
         let tmp = temporaryPath(for: destination)
         do {
             try write(tmp)

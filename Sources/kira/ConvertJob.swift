@@ -48,9 +48,10 @@ struct ConvertJob: Equatable {
         let logger = LoggingBootstrap.logger(label: "kira.convert", verbose: verbose, quiet: quiet)
         let outDir = URL(fileURLWithPath: output)
         do {
-            try FileManager.default.createDirectory(at: outDir, withIntermediateDirectories: true)
-        } catch {
-            throw ValidationError("cannot create output folder '\(output)': \(error.localizedDescription)")
+            try OutputLocation.createFolder(outDir)
+        } catch let e as KiraError {
+            FileHandle.standardError.write(Data("kira convert: \(e.description)\n".utf8))
+            throw ExitCode(KiraExit.failure.rawValue)
         }
         var converter = Converter(
             outputFolder: outDir,

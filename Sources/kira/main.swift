@@ -35,7 +35,14 @@ FeaturesPrefetch.start(CommandLine.arguments)
 
 do {
     var command = try KiraCommand.parseAsRoot()
-    try command.run()
+    do {
+        try command.run()
+    } catch let e as ValidationError {
+        // Parsing and validate() are done: this is a runtime failure, not bad usage, so no usage banner.
+        let name = type(of: command).configuration.commandName.map { "kira \($0)" } ?? "kira"
+        FileHandle.standardError.write(Data("\(name): \(e.message)\n".utf8))
+        leave(KiraExit.failure.rawValue)
+    }
 } catch {
     exitAfter(error)
 }

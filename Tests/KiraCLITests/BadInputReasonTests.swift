@@ -72,4 +72,25 @@ struct BadInputReasonTests {
         #expect(r.status == 1)
         #expect(r.stderr.components(separatedBy: "not a DICOM file").count == 2, "\(r.stderr)")
     }
+
+    @Test("a missing output folder or a path through a regular file is named in plain words, with no usage banner",
+          arguments: ["missing", "through-file"])
+    func outputFolderProblems(_ kind: String) throws {
+        let dir = try TestPaths.temporaryDirectory("kira-outdir")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("plain.txt")
+        try Data("x".utf8).write(to: file)
+        let folder = kind == "missing" ? dir.appendingPathComponent("absent") : file
+        let expected = kind == "missing" ? "the folder '\(folder.path)' does not exist" : "'\(file.path)' is a file, not a folder"
+        let image = TestPaths.testData("nrrd/oblique_raw.nrrd").path
+        var runs = [try KiraRun.run(["resample", image, "-o", folder.appendingPathComponent("r.nii").path])]
+        // convert makes missing folders; only a regular file on the way stops it.
+        if kind == "through-file" { runs.append(try KiraRun.run(["convert", image, "-o", folder.appendingPathComponent("sub").path])) }
+        for r in runs {
+            #expect(r.status == 1)
+            #expect(r.stderr.contains(expected), "\(r.stderr)")
+            for bad in ["Usage:", "** ERROR", ".kira-tmp", "NSCocoaErrorDomain"] { #expect(!r.stderr.contains(bad), "\(r.stderr)") }
+        }
+        #expect(leftoverTemporaries(in: dir).isEmpty)
+    }
 }
