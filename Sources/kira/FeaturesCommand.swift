@@ -15,9 +15,13 @@ struct FeaturesCommand: ParsableCommand {
         must lie on the image grid. Features are computed on the mask as the morphological mask
         and, after re-segmentation to the preset's range, as the intensity mask.
 
-        Each row carries the pyradiomics-style name, the IBSI tag (with its 2D/2.5D/3D
-        aggregation), the IBSI code, the family and the value. A feature that is undefined
-        for the case (e.g. a correlation on a single grey level) has no value and a reason.
+        Each row carries a name, the IBSI tag (with its 2D/2.5D/3D aggregation), the IBSI
+        code, the family and the value. IBSI mode uses pyradiomics' name (original_firstorder_Mean)
+        only where pyradiomics computes the same value, and otherwise the IBSI tag
+        (original_stat_kurt: IBSI's excess kurtosis; original_cm_contrast_3D_avg: textures
+        under a bin width, whose bins start at the ROI minimum, not at multiples of the width);
+        man kira-features lists the rule. A feature that is undefined for the case (e.g. a
+        correlation on a single grey level) has no value and a reason.
 
         PRESETS:
           default       fixed bin size 25 from the ROI minimum, 3D texture, distance 1
@@ -57,7 +61,7 @@ struct FeaturesCommand: ParsableCommand {
         tumour, clipped to the image; tumour+ring is the dilation; habitat:K is label K of the
         habitat map (--habitats or a manifest column habitats). With --region every feature
         name is prefixed by the region: ':' dropped, '+' written '_and_', a decimal point 'p'
-        (ring:5mm -> ring5mm_original_glcm_Contrast, tumour+ring:2.5mm -> tumour_and_ring2p5mm_...).
+        (ring:5mm -> ring5mm_original_firstorder_Mean, tumour+ring:2.5mm -> tumour_and_ring2p5mm_...).
 
         BAD INPUT: a case that cannot be read, has an empty mask, a missing label, a single-voxel
         region, NaN voxels in the region or a mask off the image grid fails with its reason;

@@ -245,7 +245,7 @@ struct FeaturesRegionTests {
 
         let features = try #require(run.json["features"] as? [[String: Any]])
         let names = Set(features.compactMap { $0["name"] as? String })
-        #expect(names.contains("ring5mm_original_glcm_Contrast"))
+        #expect(names.contains("ring5mm_original_cm_contrast_3D_avg"))
         #expect(names.contains("tumour_and_ring5mm_original_shape_MeshVolume"))
         #expect(names.contains("ring5vox_original_firstorder_Mean"))
 

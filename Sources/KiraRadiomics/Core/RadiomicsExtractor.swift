@@ -76,13 +76,13 @@ public struct RadiomicsExtractor: Sendable {
         let results = ConcurrentResults<[FeatureRow]>(count: jobs.count)
         DispatchQueue.concurrentPerform(iterations: jobs.count) { results.set($0, jobs[$0]()) }
         // Output order: catalog order, then texture dimension order.
-        var rows = results.values.flatMap { $0 ?? [] }
+        var rows = IBSINaming.name(results.values.flatMap { $0 ?? [] }, settings: settings)
         let order = Dictionary(uniqueKeysWithValues: FeatureCatalog.all.enumerated().map { ($1.tagStem, $0) })
         let familyOrder = Dictionary(uniqueKeysWithValues: FeatureFamily.allCases.enumerated().map { ($1, $0) })
         let aggOrder = Dictionary(uniqueKeysWithValues: TextureAggregation.allCases.enumerated().map { ($1, $0) })
         rows.sort {
-            let a = (familyOrder[$0.family]!, $0.aggregation.map { aggOrder[$0]! } ?? 0, order[stem($0)] ?? 0)
-            let b = (familyOrder[$1.family]!, $1.aggregation.map { aggOrder[$0]! } ?? 0, order[stem($1)] ?? 0)
+            let a = (familyOrder[$0.family]!, $0.aggregation.map { aggOrder[$0]! } ?? 0, order[IBSINaming.stem($0)] ?? 0)
+            let b = (familyOrder[$1.family]!, $1.aggregation.map { aggOrder[$0]! } ?? 0, order[IBSINaming.stem($1)] ?? 0)
             return a < b
         }
         var diagnostics: [String: MetaValue] = [
@@ -99,11 +99,6 @@ public struct RadiomicsExtractor: Sendable {
         diagnostics["intensity_mask_mean"] = .number(values.reduce(0, +) / Double(max(values.count, 1)))
         logger.debug("computed \(rows.count) features on \(roi.intensityVoxelCount) voxels, \(levels.greyLevels) grey levels")
         return FeatureSet(rows: rows, diagnostics: diagnostics)
-    }
-
-    private func stem(_ r: FeatureRow) -> String {
-        guard let a = r.aggregation else { return r.tag }
-        return String(r.tag.dropLast(a.rawValue.count + 1))
     }
 
     // MARK: Families
