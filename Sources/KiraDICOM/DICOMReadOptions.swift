@@ -26,7 +26,8 @@ public struct DICOMScanResult: Sendable {
     public var series: [DICOMSeries]
     /// Files that are not DICOM at all.
     public var skippedNonDICOM: [DICOMFileIssue]
-    /// DICOM files that could not be read (truncated, corrupt, no pixel data).
+    /// DICOM files that could not be read (truncated, corrupt, no pixel data), and files
+    /// left out of their series (a lone slice of another matrix size, slices beyond the hole it left).
     public var failures: [DICOMFileIssue]
     /// DICOM Segmentation objects: masks, read with `DICOMSegReader`, not image series.
     public var segmentations: [URL] = []

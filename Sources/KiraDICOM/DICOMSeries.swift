@@ -14,6 +14,11 @@ public struct DICOMSeries: Sendable {
     public let key: String
     public let files: [URL]
     public var summary: [String: MetaValue]
+    /// dcm2niix's post-fix for what sets this stack apart from the others of its UID
+    /// (`_ph`, `_real`, `_imaginary`, `_i2`), without the echo's; empty when the UID was not split.
+    public internal(set) var namePostfix = ""
+    /// `_e<N>` when the UID's stacks differ in echo; a name template holding `{echo}` already says it.
+    public internal(set) var echoPostfix = ""
     let headers: [FileHeader]
     let frames: [FrameInfo]
 

@@ -15,6 +15,8 @@ struct ConvertCommand: ParsableCommand {
         with a JSON sidecar beside it. Outputs are written to a temporary file and renamed,
         so a failed or interrupted run leaves no partial file, and a failed series does not
         stop the others. Existing files are never overwritten unless --overwrite is given.
+        A lone file whose matrix size differs from the rest of its series is excluded and
+        listed as a failure (exit 2); the contiguous slices still form the volume.
 
         TEMPLATE FIELDS: \(OutputTemplate.fields.map { "{\($0)}" }.joined(separator: " "))
         Field values are reduced to letters, digits, '.', '_', '+', '-'.

@@ -71,7 +71,7 @@ struct Converter {
                     }
                 } catch {
                     report.failures.append(.init(file: series.files.first?.path ?? series.key,
-                                                 reason: "series \(series.key): \(Self.describe(error))"))
+                                                 reason: Self.describe(error, series: series.key)))
                 }
             }
         }
@@ -159,6 +159,12 @@ struct Converter {
             if t.count > 1 { return (t.last! - t.first!) / Double(t.count - 1) }
         }
         return v.metadata["RepetitionTime"]?.doubleValue
+    }
+
+    /// The error for a failed series, named once: errors about the series already start with it.
+    static func describe(_ error: Error, series key: String) -> String {
+        let d = describe(error)
+        return d.hasPrefix("series ") ? d : "series \(key): \(d)"
     }
 
     static func describe(_ error: Error) -> String {

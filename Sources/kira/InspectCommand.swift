@@ -75,7 +75,7 @@ struct InspectCommand: ParsableCommand {
                     report.images.append(.init(path: s.files.first?.deletingLastPathComponent().path ?? s.key,
                                                format: "dicom", volume: v, keepPHI: keepPhi, files: s.files.count))
                 } catch {
-                    report.failures.append(.init(file: s.files.first?.path ?? s.key, reason: "series \(s.key): \(Converter.describe(error))"))
+                    report.failures.append(.init(file: s.files.first?.path ?? s.key, reason: Converter.describe(error, series: s.key)))
                 }
             }
         }

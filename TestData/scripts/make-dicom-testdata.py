@@ -13,6 +13,14 @@ Every value the tests assert (geometry and voxel values) is defined here:
   uneven_gaps/     4x4 axial slices at z = 0, 2.5, 5, 8, 10.5 mm (one 3 mm gap): loads with
                    a warning, slice spacing = mean gap 2.625 mm.
   mixed_sizes/     one SeriesInstanceUID: two 4x4 slices and two 5x5 slices.
+  odd_size_last/   series 5 "T2 ax": im01-im07 axial 3 mm apart, voxel = 100 z + i; im07 (the
+                   last) is 5x5 with voxels 900 + i, the others 4x4.
+  odd_size_middle/ the same with im05 (z = 12 mm) the 5x5 one: the 4x4 slices form runs
+                   im01-im04 and im06-im07.
+  multi_echo/      series 8: 3 axial 4x4 slices 2 mm apart for each of EchoNumbers 1 and 2
+                   (TE 4.5 and 9 ms), ImageType ORIGINAL\\PRIMARY\\M\\ND; voxel = 1000 echo + 100 z + i.
+  mag_phase/       series 9: the same slices as ImageType ...\\MAGNITUDE and ...\\PHASE, echo 1;
+                   voxel = 1000 (0 magnitude, 1 phase) + 100 z + i.
   zero_spacing/, negative_spacing/   two slices with PixelSpacing 0\\0.8 and -0.5\\0.5.
   seg/seg.dcm      a 1-bit SEG, 4x4, frames at z = 0, 4, 0 mm (slice step 2 mm, so 3 slices):
                    segment 1 = pixels 0-3 of z 0; segment 2 = pixel 5 of z 2 and pixel 15 of z 0.
@@ -39,7 +47,7 @@ def fmt(v):
 
 
 def write(path, series_uid, instance, rows, cols, spacing, position, orientation, pixels,
-          extra=None, description="synthetic"):
+          extra=None, description="synthetic", series_number=7, echo_time=4.5):
     words = "\\".join(f"{p & 0xFFFF:04x}" for p in pixels)
     lines = [
         "(0008,0016) UI =MRImageStorage",
@@ -50,11 +58,11 @@ def write(path, series_uid, instance, rows, cols, spacing, position, orientation
         "(0010,0010) PN [Synthetic^Patient]",
         "(0010,0020) LO [KIRA0001]",
         "(0018,0050) DS [2]",
-        "(0018,0081) DS [4.5]",
+        f"(0018,0081) DS [{echo_time:g}]",
         "(0018,0080) DS [450]",
         f"(0020,000d) UI [{STUDY}]",
         f"(0020,000e) UI [{series_uid}]",
-        "(0020,0011) IS [7]",
+        f"(0020,0011) IS [{series_number}]",
         f"(0020,0013) IS [{instance}]",
         f"(0020,0032) DS [{fmt(position)}]",
         f"(0020,0037) DS [{fmt(orientation)}]",
@@ -166,7 +174,8 @@ def oblique_stack(folder, uid, skip=(), rng=None):
 def main():
     if os.path.isdir(ROOT):
         shutil.rmtree(ROOT)
-    for d in ["uneven_gaps", "dx", "seg", "oblique_mr", "dce", "missing_slice", "mixed_sizes", "zero_spacing", "negative_spacing", "bad"]:
+    for d in ["uneven_gaps", "dx", "seg", "oblique_mr", "dce", "missing_slice", "mixed_sizes", "zero_spacing",
+              "negative_spacing", "bad", "odd_size_last", "odd_size_middle", "multi_echo", "mag_phase"]:
         os.makedirs(os.path.join(ROOT, d))
     axial = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0)
 
@@ -191,6 +200,31 @@ def main():
         px = [z * 50 + i for i in range(size * size)]
         write(os.path.join(ROOT, "mixed_sizes", f"m{n}.dcm"), "1.2.826.0.1.3680043.8.498.30", n + 1,
               size, size, (1.0, 1.0), (0.0, 0.0, 2.0 * z), axial, px, description="mixed")
+
+    # One odd-sized file in an otherwise regular axial series (3 mm apart, voxel = 100 z + i,
+    # the odd 5x5 file's voxels 900 + i): last by position, and in the middle, where the
+    # hole it leaves splits the 4x4 slices into runs of 4 and 2.
+    for folder, uid, odd in [("odd_size_last", "31", 6), ("odd_size_middle", "32", 4)]:
+        for z in range(7):
+            size = 5 if z == odd else 4
+            px = [900 + i if z == odd else 100 * z + i for i in range(size * size)]
+            write(os.path.join(ROOT, folder, f"im{z + 1:02d}.dcm"), f"1.2.826.0.1.3680043.8.498.{uid}", z + 1,
+                  size, size, (1.0, 1.0), (0.0, 0.0, 3.0 * z), axial, px, description="T2 ax", series_number=5)
+
+    # Split series for output names: two echoes (EchoNumbers 1/2, TE 4.5/9 ms) of a
+    # magnitude image, and magnitude + phase of one echo; 3 slices of 4x4 each,
+    # voxel = 1000 echo-or-kind index + 100 z + i.
+    for n, z, echo in [(n, z, e) for n, (z, e) in enumerate((z, e) for e in (1, 2) for z in range(3))]:
+        extra = ["(0008,0008) CS [ORIGINAL\\PRIMARY\\M\\ND]", f"(0018,0086) IS [{echo}]"]
+        write(os.path.join(ROOT, "multi_echo", f"e{n:02d}.dcm"), "1.2.826.0.1.3680043.8.498.80", n + 1, 4, 4,
+              (1.0, 1.0), (0.0, 0.0, 2.0 * z), axial, [1000 * echo + 100 * z + i for i in range(16)], extra,
+              description="me", series_number=8, echo_time=4.5 * echo)
+    for n, z, kind in [(n, z, k) for n, (z, k) in enumerate((z, k) for k in (0, 1) for z in range(3))]:
+        image_type = ["MAGNITUDE", "PHASE"][kind]
+        extra = [f"(0008,0008) CS [ORIGINAL\\PRIMARY\\{image_type}]", "(0018,0086) IS [1]"]
+        write(os.path.join(ROOT, "mag_phase", f"p{n:02d}.dcm"), "1.2.826.0.1.3680043.8.498.81", n + 1, 4, 4,
+              (1.0, 1.0), (0.0, 0.0, 2.0 * z), axial, [1000 * kind + 100 * z + i for i in range(16)], extra,
+              description="mp", series_number=9)
 
     for folder, uid, spacing in [("zero_spacing", "40", (0.0, 0.8)), ("negative_spacing", "41", (-0.5, 0.5))]:
         for z in range(2):

@@ -54,9 +54,37 @@ import Testing
         for bad in ["missing_slice", "zero_spacing", "negative_spacing", "truncated.dcm"] {
             #expect(files.contains { $0.contains(bad) }, "no failure names \(bad): \(failures)")
         }
+        // A series' errors name it once, not "series S7_…: series S7_… (…):".
+        for reason in failures.compactMap({ $0["reason"] as? String }) {
+            #expect(reason.components(separatedBy: "series ").count <= 2, "\(reason)")
+        }
         let skipped = try #require(r.json["skipped"] as? [[String: Any]])
         #expect(skipped.contains { ($0["file"] as? String)?.hasSuffix("notes.txt") == true })
         #expect(leftoverTemporaries(in: out).isEmpty)
+    }
+
+    /// A lone 5×5 file among 4×4 slices: exit 2, the file listed in --json failures, one
+    /// output of the contiguous 4×4 slices (z 3 mm apart, voxel = 100 z + i).
+    @Test(arguments: [("odd_size_last", "im07.dcm", 6), ("odd_size_middle", "im05.dcm", 4)])
+    func oddSizedFileIsAPartialFailure(folder: String, odd: String, slices: Int) throws {
+        let out = try TestPaths.temporaryDirectory("kira-cli")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let r = try KiraRun.run(["convert", TestPaths.testData("dicom/" + folder).path, "-o", out.path, "--json"])
+        #expect(r.status == 2, "\(r.stderr)")
+        let failures = try #require(r.json["failures"] as? [[String: Any]])
+        let oddFailure = failures.first { ($0["file"] as? String)?.hasSuffix("/" + odd) == true }
+        #expect(oddFailure?["reason"] as? String == "series 5 'T2 ax': file \(odd) is 5×5, the other 6 slices are 4×4; excluded")
+        #expect(failures.count == 7 - slices, "\(failures)")
+        let outputs = try #require(r.json["outputs"] as? [[String: Any]])
+        try #require(outputs.count == 1, "\(outputs)")
+        #expect(outputs[0]["size"] as? [Int] == [4, 4, slices, 1])
+        let v = try NIfTIReader.read(URL(fileURLWithPath: try #require(outputs[0]["path"] as? String)))
+        #expect(v.geometry.size == SIMD3(4, 4, slices))
+        #expect(abs(v.geometry.spacing.z - 3) < 1e-6)
+        // Contiguous: slice k is 3k mm along the normal from the first.
+        for z in 0..<slices { #expect(norm(v.geometry.physicalPoint(index: SIMD3(0, 0, z)) - SIMD3(0, 0, 3 * Double(z))) < 1e-6) }
+        for z in 0..<slices { for i in 0..<16 { #expect(v[i % 4, i / 4, z, 0] == Double(100 * z + i)) } }
+        #expect(r.stderr.contains("file \(odd) is 5×5"), "\(r.stderr)")
     }
 
     /// dcm2niix on the same series: same voxels at the same positions (to 1e-3 mm).

@@ -81,6 +81,41 @@ import Testing
         #expect(Set(r.series.map(\.key)).count == 2)
     }
 
+    /// im07, the last slice, is 5×5 among 4×4 slices: it is named and left out, and the six
+    /// others form one volume (no 1-slice series beside it).
+    @Test func oddSizedLastSliceIsExcludedByName() throws {
+        let r = DICOMScanner.scan([Self.folder("odd_size_last")], options: .init(), logger: testLogger)
+        try #require(r.series.count == 1, "\(r.series.map(\.key))")
+        #expect(r.failures.map { URL(fileURLWithPath: $0.file).lastPathComponent } == ["im07.dcm"])
+        #expect(r.failures.first?.reason == "series 5 'T2 ax': file im07.dcm is 5×5, the other 6 slices are 4×4; excluded")
+        let v = try r.series[0].load(options: .init(), logger: testLogger)
+        #expect(v.geometry.size == SIMD3(4, 4, 6))
+        #expect(abs(v.geometry.spacing.z - 3) < 1e-9)
+        #expect(norm(v.geometry.origin) < 1e-9)
+        #expect(v.metadata["Warnings"] == nil)
+        for z in 0..<6 { for i in 0..<16 { #expect(v[i % 4, i / 4, z, 0] == Double(100 * z + i)) } }
+    }
+
+    /// im05 (z = 12 mm) is 5×5: the hole it leaves splits the 4×4 slices into im01–im04 and
+    /// im06–im07; the longer run is the volume and every other file is named.
+    @Test func oddSizedMiddleSliceKeepsTheLongestContiguousRun() throws {
+        let r = DICOMScanner.scan([Self.folder("odd_size_middle")], options: .init(), logger: testLogger)
+        try #require(r.series.count == 1, "\(r.series.map(\.key))")
+        let named = Dictionary(uniqueKeysWithValues: r.failures.map { (URL(fileURLWithPath: $0.file).lastPathComponent, $0.reason) })
+        #expect(Set(named.keys) == ["im05.dcm", "im06.dcm", "im07.dcm"])
+        #expect(named["im05.dcm"] == "series 5 'T2 ax': file im05.dcm is 5×5, the other 6 slices are 4×4; excluded")
+        for f in ["im06.dcm", "im07.dcm"] {
+            #expect(named[f] == "series 5 'T2 ax': file \(f) lies beyond the hole left by the excluded 5×5 file im05.dcm; excluded (the volume keeps the 4 contiguous slices im01.dcm to im04.dcm)")
+        }
+        #expect(r.series[0].files.map(\.lastPathComponent) == ["im01.dcm", "im02.dcm", "im03.dcm", "im04.dcm"])
+        let v = try r.series[0].load(options: .init(), logger: testLogger)
+        #expect(v.geometry.size == SIMD3(4, 4, 4))
+        #expect(abs(v.geometry.spacing.z - 3) < 1e-9)
+        #expect(norm(v.geometry.origin) < 1e-9)
+        #expect(v.metadata["Warnings"] == nil)
+        for z in 0..<4 { for i in 0..<16 { #expect(v[i % 4, i / 4, z, 0] == Double(100 * z + i)) } }
+    }
+
     @Test(arguments: ["zero_spacing", "negative_spacing"])
     func nonPositiveSpacingIsInvalidGeometry(folder: String) throws {
         let r = DICOMScanner.scan([Self.folder(folder)], options: .init(), logger: testLogger)
