@@ -20,6 +20,9 @@ struct ConvertCommand: ParsableCommand {
 
         TEMPLATE FIELDS: \(OutputTemplate.fields.map { "{\($0)}" }.joined(separator: " "))
         Field values are reduced to letters, digits, '.', '_', '+', '-'.
+        A series split by echo, image kind or orientation gets dcm2niix's post-fixes:
+        _e<N> per echo (unless the template holds {echo}), _ph (phase), _real, _imaginary,
+        _i<N> (non-parallel slices); names already taken get _2, _3, ...
 
         \(KiraExit.helpText)
         """

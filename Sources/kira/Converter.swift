@@ -63,7 +63,10 @@ struct Converter {
                     // The NIfTI is written frame by frame as the series decodes: memory
                     // stays at a few frames however large the series.
                     let logger = logger
-                    try write(plan.header, source: source, sources: sources, into: &report) { url, options in
+                    // dcm2niix's post-fixes tell apart the stacks one series split into.
+                    let echo = template.template.contains("{echo}") ? "" : series.echoPostfix
+                    try write(plan.header, source: source, sources: sources, postfix: echo + series.namePostfix,
+                              into: &report) { url, options in
                         let writer = try NIfTIFrameWriter(url: url, options: options)
                         let decoded = try series.stream(plan, into: writer, logger: logger)
                         try writer.finish()
@@ -96,7 +99,8 @@ struct Converter {
 
     /// Names the output from `header`'s metadata, has `writeNIfTI` write it (returning the
     /// header as written when decoding settled its type), then writes the sidecar.
-    private mutating func write(_ header: VolumeHeader, source: String, sources: [String], into report: inout ConversionReport,
+    private mutating func write(_ header: VolumeHeader, source: String, sources: [String], postfix: String = "",
+                                into report: inout ConversionReport,
                                 _ writeNIfTI: (URL, NIfTIWriter.Options) throws -> VolumeHeader?) throws {
         index += 1
         let m = header.metadata
@@ -114,7 +118,7 @@ struct Converter {
             "laterality": s("ImageLaterality") ?? s("Laterality") ?? "", "view": s("ViewPosition") ?? "",
             "index": String(index),
         ]
-        let (nifti, sidecar) = try claimPaths(for: template.render(fields))
+        let (nifti, sidecar) = try claimPaths(for: template.render(fields) + postfix)
         try FileManager.default.createDirectory(at: nifti.deletingLastPathComponent(), withIntermediateDirectories: true)
         let volume = try writeNIfTI(nifti, .init(timeStep: Self.timeStep(header))) ?? header
         do {

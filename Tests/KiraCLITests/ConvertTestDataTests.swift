@@ -87,6 +87,46 @@ import Testing
         #expect(r.stderr.contains("file \(odd) is 5×5"), "\(r.stderr)")
     }
 
+    /// A series split by echo or image kind is named as dcm2niix names it (same template:
+    /// folder, series number, description), and each output holds its own stack's values.
+    @Test(.enabled(if: which("dcm2niix") != nil, "needs dcm2niix on PATH (apt-get install dcm2niix)"),
+          arguments: [("multi_echo", ["multi_echo_8_me_e1": 1000.0, "multi_echo_8_me_e2": 2000.0]),
+                      ("mag_phase", ["mag_phase_9_mp": 0.0, "mag_phase_9_mp_ph": 1000.0])])
+    func splitSeriesNamesMatchDcm2niix(folder: String, expected: [String: Double]) throws {
+        let dir = try TestPaths.temporaryDirectory("kira-cli")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let input = TestPaths.testData("dicom/" + folder)
+        let ours = dir.appendingPathComponent("kira"), theirs = dir.appendingPathComponent("d2n")
+        try FileManager.default.createDirectory(at: theirs, withIntermediateDirectories: true)
+        let r = try KiraRun.run(["convert", input.path, "-o", ours.path, "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let d = try runProcess(try #require(which("dcm2niix")), ["-z", "n", "-f", "%f_%s_%d", "-o", theirs.path, input.path])
+        #expect(d.status == 0, "\(d.stdout)")
+        func stems(_ u: URL) throws -> Set<String> {
+            Set(try FileManager.default.contentsOfDirectory(atPath: u.path).filter { $0.hasSuffix(".nii") }.map { String($0.dropLast(4)) })
+        }
+        #expect(try stems(ours) == Set(expected.keys))
+        #expect(try stems(theirs) == Set(expected.keys))
+        for (stem, offset) in expected {
+            let a = try NIfTIReader.read(ours.appendingPathComponent(stem + ".nii"))
+            #expect(a.geometry.size == SIMD3(4, 4, 3))
+            for z in 0..<3 { for i in 0..<16 { #expect(a[i % 4, i / 4, z, 0] == offset + Double(100 * z + i)) } }
+            let c = VolumeComparison(a, try NIfTIReader.read(theirs.appendingPathComponent(stem + ".nii")))
+            #expect(c.outside == 0 && c.maxPositionError <= 1e-3 && c.maxValueDifference == 0, "\(stem): \(c)")
+        }
+    }
+
+    /// A template naming the echo gets no `_e<N>` on top of it.
+    @Test func echoInTemplateReplacesEchoPostfix() throws {
+        let out = try TestPaths.temporaryDirectory("kira-cli")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let r = try KiraRun.run(["convert", TestPaths.testData("dicom/multi_echo").path, "-o", out.path,
+                                 "--template", "{series}_echo{echo}", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let names = (r.json["outputs"] as? [[String: Any]])?.compactMap { ($0["path"] as? String).map { URL(fileURLWithPath: $0).lastPathComponent } }
+        #expect(names.map(Set.init) == ["8_echo1.nii", "8_echo2.nii"])
+    }
+
     /// dcm2niix on the same series: same voxels at the same positions (to 1e-3 mm).
     @Test(.enabled(if: which("dcm2niix") != nil, "needs dcm2niix on PATH (apt-get install dcm2niix)"),
           arguments: ["dicom/oblique_mr", "dicom/dce"])

@@ -116,6 +116,23 @@ import Testing
         for z in 0..<4 { for i in 0..<16 { #expect(v[i % 4, i / 4, z, 0] == Double(100 * z + i)) } }
     }
 
+    /// Keys and name post-fixes of split series follow dcm2niix: `_e<N>` by echo, `_ph` for
+    /// phase, nothing for magnitude; stacks differing only in size keep numbered keys.
+    @Test func splitSeriesPostfixes() throws {
+        let echoes = DICOMScanner.scan([Self.folder("multi_echo")], options: .init(), logger: testLogger).series
+        #expect(echoes.map(\.echoPostfix) == ["_e1", "_e2"])
+        #expect(echoes.map(\.namePostfix) == ["", ""])
+        #expect(echoes.allSatisfy { $0.key.hasPrefix("S8_") } && echoes.map { String($0.key.suffix(3)) } == ["_e1", "_e2"])
+        #expect(echoes.map { $0.summary["EchoTime"] } == [.number(0.0045), .number(0.009)])
+        let kinds = DICOMScanner.scan([Self.folder("mag_phase")], options: .init(), logger: testLogger).series
+        #expect(kinds.map(\.namePostfix) == ["", "_ph"])
+        #expect(kinds.map(\.echoPostfix) == ["", ""])
+        #expect(kinds.map { $0.summary["ImageKind"] } == ["MAGNITUDE", "PHASE"])
+        let sizes = DICOMScanner.scan([Self.folder("mixed_sizes")], options: .init(), logger: testLogger).series
+        #expect(sizes.map(\.namePostfix) == ["", ""])
+        #expect(sizes.map { String($0.key.suffix(2)) } == ["_1", "_2"])
+    }
+
     @Test(arguments: ["zero_spacing", "negative_spacing"])
     func nonPositiveSpacingIsInvalidGeometry(folder: String) throws {
         let r = DICOMScanner.scan([Self.folder(folder)], options: .init(), logger: testLogger)
