@@ -22,6 +22,9 @@ struct FrameInfo: Sendable {
     var echoNumber: String = ""
     var echoTime: Double?
     var imageKind: String = ""
+    /// Philips' private ScaleSlope (2005,100E), which `--philips-precise` divides by; nil
+    /// for other vendors and for field maps, whose rescaled values are already in Hz.
+    var philipsScaleSlope: Double?
     /// Tile of a Siemens mosaic frame that holds this slice.
     var tile: Int?
 }
@@ -213,6 +216,8 @@ enum HeaderReader {
         let imageType = (s("(0008,0008)") ?? "").split(separator: "\\").map(String.init)
         let kind = imageType.count > 2 ? imageType[2] : ""
         let thickness = DICOMValue.double(s("(0018,0050)"))
+        let philips = (s("(0008,0070)") ?? "").uppercased().contains("PHILIPS")
+        let topScaleSlope = philips && !isFieldMap(imageType) ? philipsScaleSlope(f, "(2005,100E)") : nil
 
         var frames: [FrameInfo] = []
         frames.reserveCapacity(nframes)
@@ -229,6 +234,7 @@ enum HeaderReader {
             fr.imageKind = kind
             fr.triggerTimeMs = trigger
             fr.acquisitionSeconds = acqTime ?? contentTime
+            fr.philipsScaleSlope = topScaleSlope
             var temporal = temporalId ?? 0
             var frameTime = acqTime ?? contentTime ?? 0
             if enhanced {
@@ -262,6 +268,13 @@ enum HeaderReader {
                 let complex = group("(0018,9226)", "(0008,9208)") ?? ""
                 let k = frameType.count > 2 ? frameType[2] : kind
                 fr.imageKind = complex.isEmpty ? k : "\(k)_\(complex)"
+                if philips {
+                    // Philips keeps the scale slope in a private per-frame item.
+                    let item = "(2005,140F)[0].(2005,100E)"
+                    let v = i < perFrameCount ? philipsScaleSlope(f, "\(perFrame)[\(i)].\(item)") : nil
+                    fr.philipsScaleSlope = isFieldMap(frameType.isEmpty ? imageType : frameType)
+                        ? nil : v ?? philipsScaleSlope(f, "\(shared).\(item)") ?? topScaleSlope
+                }
             }
             fr.temporalKey = [temporal, fr.triggerTimeMs ?? 0, frameTime, instance, Double(i)]
             frames.append(fr)
@@ -302,6 +315,24 @@ enum HeaderReader {
             numberOfFrames: nframes, isEnhanced: enhanced, hasPixelData: hasPixels,
             spacingSource: spacingSource, frameTimeMs: DICOMValue.double(s("(0018,1063)")),
             ultrasoundSpacing: usSpacing, frames: frames, metadata: meta, phi: phi)
+    }
+
+    /// A B0 field map (FrameType or ImageType FIELD_MAP, or B0 and MAP), whose rescaled values are Hz.
+    static func isFieldMap(_ type: [String]) -> Bool {
+        type.contains("FIELD_MAP") || (type.contains("B0") && type.contains("MAP"))
+    }
+
+    /// A positive ScaleSlope (FL) at `path`: a number when the dictionary knows the private
+    /// tag, four little-endian bytes (UN) when it does not.
+    static func philipsScaleSlope(_ f: DcmtkFile, _ path: String) -> Double? {
+        var v: Double?
+        if let b = f.uint16Array(path), b.count == 4, b.allSatisfy({ $0 <= 0xFF }) {
+            v = Double(Float(bitPattern: UInt32(b[0]) | UInt32(b[1]) << 8 | UInt32(b[2]) << 16 | UInt32(b[3]) << 24))
+        } else {
+            v = DICOMValue.double(f.string(path))
+        }
+        guard let v, v.isFinite, v > 0 else { return nil }
+        return v
     }
 
     /// NumberOfImagesInMosaic (0019,100A): US when the dictionary knows the private tag,

@@ -6,9 +6,13 @@ public struct DICOMReadOptions: Sendable {
     public var keepRGB: Bool = false
     /// Copy patient-identifying attributes (names, IDs, dates, UIDs) into metadata.
     public var keepPHI: Bool = false
-    public init(keepRGB: Bool = false, keepPHI: Bool = false) {
+    /// Philips' floating-point values (stored value / ScaleSlope (2005,100E), plus the
+    /// rescale intercept scaled alike) instead of the displayed RescaleSlope/Intercept values.
+    public var philipsPrecise: Bool = false
+    public init(keepRGB: Bool = false, keepPHI: Bool = false, philipsPrecise: Bool = false) {
         self.keepRGB = keepRGB
         self.keepPHI = keepPHI
+        self.philipsPrecise = philipsPrecise
     }
 }
 

@@ -49,6 +49,9 @@ struct ConvertCommand: ParsableCommand {
     @Flag(help: "Replace existing outputs instead of adding a numeric suffix.")
     var overwrite = false
 
+    @Flag(help: "Philips DICOM: write the floating-point values (stored / ScaleSlope 2005,100E, as dcm2niix does by default) instead of the displayed rescaled values.")
+    var philipsPrecise = false
+
     @Option(help: "Pixel spacing in mm for PNG/JPEG/TIFF inputs, as 'x,y' or one value.")
     var spacing: String?
 
@@ -62,7 +65,7 @@ struct ConvertCommand: ParsableCommand {
     var job: ConvertJob {
         ConvertJob(inputs: inputs, output: output, template: template, keepPhi: keepPhi, keepRgb: keepRgb,
                    gzip: gzip, overwrite: overwrite, spacing: spacing, json: json,
-                   verbose: logging.verbose, quiet: logging.quiet)
+                   verbose: logging.verbose, quiet: logging.quiet, philipsPrecise: philipsPrecise)
     }
 
     func validate() throws { try job.validate() }

@@ -20,6 +20,9 @@ struct Converter {
     let template: OutputTemplate
     let options: Options
     let logger: Logger
+    // Kept out of `Options`: one more field there crashed the debug build in `init` (a
+    // misaligned 16-byte load of the struct's SIMD2; Swift 6.3.1, x86-64).
+    var philipsPrecise = false
     private var claimed: Set<String> = []
     private var index = 0
 
@@ -81,7 +84,9 @@ struct Converter {
         return report
     }
 
-    private var dicomOptions: DICOMReadOptions { DICOMReadOptions(keepRGB: options.keepRGB, keepPHI: options.keepPHI) }
+    private var dicomOptions: DICOMReadOptions {
+        DICOMReadOptions(keepRGB: options.keepRGB, keepPHI: options.keepPHI, philipsPrecise: philipsPrecise)
+    }
 
     private mutating func convertFile(_ url: URL, into report: inout ConversionReport) {
         defer { kira_return_free_memory() }

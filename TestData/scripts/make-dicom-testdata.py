@@ -28,6 +28,8 @@ Every value the tests assert (geometry and voxel values) is defined here:
                    junk in the top 4 bits (stored = 0xF000 | (300 y + 7 x)), ImagerPixelSpacing
                    0.2\\0.1 and EstimatedRadiographicMagnificationFactor 1.25, laterality L, view CC.
   bad/             a truncated file (half its pixel data cut off) and a text file.
+  philips/         series 10, Manufacturer Philips: 3 axial 4x4 slices, stored 100 z + i,
+                   RescaleSlope 1.5, RescaleIntercept -3, ScaleSlope (2005,100E) FL 0.3.
 Run from anywhere: python3 TestData/scripts/make-dicom-testdata.py
 """
 import math
@@ -47,13 +49,13 @@ def fmt(v):
 
 
 def write(path, series_uid, instance, rows, cols, spacing, position, orientation, pixels,
-          extra=None, description="synthetic", series_number=7, echo_time=4.5):
+          extra=None, description="synthetic", series_number=7, echo_time=4.5, manufacturer="Kira synthetic"):
     words = "\\".join(f"{p & 0xFFFF:04x}" for p in pixels)
     lines = [
         "(0008,0016) UI =MRImageStorage",
         f"(0008,0018) UI [{series_uid}.{instance}]",
         "(0008,0060) CS [MR]",
-        "(0008,0070) LO [Kira synthetic]",
+        f"(0008,0070) LO [{manufacturer}]",
         f"(0008,103e) LO [{description}]",
         "(0010,0010) PN [Synthetic^Patient]",
         "(0010,0020) LO [KIRA0001]",
@@ -175,7 +177,7 @@ def main():
     if os.path.isdir(ROOT):
         shutil.rmtree(ROOT)
     for d in ["uneven_gaps", "dx", "seg", "oblique_mr", "dce", "missing_slice", "mixed_sizes", "zero_spacing",
-              "negative_spacing", "bad", "odd_size_last", "odd_size_middle", "multi_echo", "mag_phase"]:
+              "negative_spacing", "bad", "odd_size_last", "odd_size_middle", "multi_echo", "mag_phase", "philips"]:
         os.makedirs(os.path.join(ROOT, d))
     axial = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0)
 
@@ -225,6 +227,16 @@ def main():
         write(os.path.join(ROOT, "mag_phase", f"p{n:02d}.dcm"), "1.2.826.0.1.3680043.8.498.81", n + 1, 4, 4,
               (1.0, 1.0), (0.0, 0.0, 2.0 * z), axial, [1000 * kind + 100 * z + i for i in range(16)], extra,
               description="mp", series_number=9)
+
+    # Philips scaling: RescaleSlope 1.5, RescaleIntercept -3, private ScaleSlope (2005,100E)
+    # 0.3, stored value 100 z + i (3 slices of 4x4). Display value 1.5 PV - 3; floating-point
+    # value (1.5 PV - 3) / (1.5 x 0.3).
+    for z in range(3):
+        extra = ["(0028,1052) DS [-3]", "(0028,1053) DS [1.5]", "(2005,0010) LO [Philips Imaging DD 001]",
+                 "(2005,100e) FL 0.3"]
+        write(os.path.join(ROOT, "philips", f"ph{z}.dcm"), "1.2.826.0.1.3680043.8.498.82", z + 1, 4, 4, (1.0, 1.0),
+              (0.0, 0.0, 2.0 * z), axial, [100 * z + i for i in range(16)], extra, description="philips",
+              series_number=10, manufacturer="Philips Medical Systems")
 
     for folder, uid, spacing in [("zero_spacing", "40", (0.0, 0.8)), ("negative_spacing", "41", (-0.5, 0.5))]:
         for z in range(2):

@@ -116,6 +116,38 @@ import Testing
         }
     }
 
+    /// `--philips-precise` gives dcm2niix's values (its default) on the generated Philips
+    /// series, and records the scaling in the sidecar; without it Kira's display values differ.
+    @Test(.enabled(if: which("dcm2niix") != nil, "needs dcm2niix on PATH (apt-get install dcm2niix)"))
+    func philipsPreciseMatchesDcm2niix() throws {
+        let dir = try TestPaths.temporaryDirectory("kira-cli")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let input = TestPaths.testData("dicom/philips")
+        let theirs = dir.appendingPathComponent("d2n")
+        try FileManager.default.createDirectory(at: theirs, withIntermediateDirectories: true)
+        let d = try runProcess(try #require(which("dcm2niix")), ["-z", "n", "-f", "ref", "-o", theirs.path, input.path])
+        #expect(d.status == 0, "\(d.stdout)")
+        let ref = try NIfTIReader.read(theirs.appendingPathComponent("ref.nii"))
+        for (flags, label) in [(["--philips-precise"], "precise"), ([], "display")] {
+            let r = try KiraRun.run(["convert", input.path, "-o", dir.appendingPathComponent(label).path, "--json"] + flags)
+            #expect(r.status == 0, "\(r.stderr)")
+            let output = try #require((r.json["outputs"] as? [[String: Any]])?.first)
+            let v = try NIfTIReader.read(URL(fileURLWithPath: try #require(output["path"] as? String)))
+            let c = VolumeComparison(v, ref)
+            #expect(c.outside == 0 && c.maxPositionError <= 1e-3, "\(c)")
+            let sidecar = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: try #require(output["sidecar"] as? String)))) as? [String: Any]
+            if label == "precise" {
+                // Values reach 1043; float32 keeps about 1e-4 of them.
+                #expect(c.maxValueDifference <= 2e-4, "\(c)")
+                #expect(sidecar?["PhilipsPrecise"] as? Bool == true)
+                #expect(abs((sidecar?["PhilipsScaleSlope"] as? Double ?? 0) - 0.3) < 1e-7)
+            } else {
+                #expect(c.maxValueDifference > 100, "\(c)")
+                #expect(sidecar?["PhilipsPrecise"] == nil)
+            }
+        }
+    }
+
     /// A template naming the echo gets no `_e<N>` on top of it.
     @Test func echoInTemplateReplacesEchoPostfix() throws {
         let out = try TestPaths.temporaryDirectory("kira-cli")

@@ -1,6 +1,7 @@
 import Foundation
 import KiraCore
 import KiraDICOM
+import KiraIO
 import KiraTestSupport
 import Testing
 
@@ -152,6 +153,62 @@ import Testing
         #expect(r.failures.count == 1)
         #expect(r.failures.first?.file.hasSuffix("truncated.dcm") == true)
         #expect(r.failures.first?.reason.contains("truncated") == true)
+    }
+}
+
+/// Philips' floating-point scaling on TestData/dicom/philips: stored PV = 100 z + i,
+/// RescaleSlope 1.5, RescaleIntercept -3, ScaleSlope (2005,100E) FL 0.3.
+@Suite struct PhilipsPreciseTests {
+    static let folder = TestPaths.testData("dicom/philips")
+    static let scaleSlope = Double(Float(0.3))
+
+    @Test func displayValuesByDefault() throws {
+        let v = try loadSingleSeries([Self.folder])
+        for z in 0..<3 { for i in 0..<16 { #expect(v[i % 4, i / 4, z, 0] == 1.5 * Double(100 * z + i) - 3) } }
+        #expect(v.metadata["PhilipsPrecise"] == nil)
+        #expect(v.metadata["RescaleSlope"] == .number(1.5))
+    }
+
+    /// FP = (PV·RS + RI) / (RS·SS), to float32 precision.
+    @Test func preciseValuesDivideByScaleSlope() throws {
+        let v = try loadSingleSeries([Self.folder], options: .init(philipsPrecise: true))
+        #expect(v.voxels.scalarType == .float32)
+        for z in 0..<3 { for i in 0..<16 {
+            let expected = (1.5 * Double(100 * z + i) - 3) / (1.5 * Self.scaleSlope)
+            #expect(abs(v[i % 4, i / 4, z, 0] - expected) <= 1e-6 * max(1, abs(expected)))
+        } }
+        #expect(v.metadata["PhilipsPrecise"] == true)
+        #expect(abs((v.metadata["PhilipsScaleSlope"]?.doubleValue ?? 0) - Self.scaleSlope) < 1e-8)
+        #expect(v.metadata["PhilipsRescaleSlope"] == .number(1.5))
+        #expect(v.metadata["PhilipsRescaleIntercept"] == .number(-3))
+    }
+
+    /// dcm2niix's reference output (precise scaling is its default) for the dcm_qa_enh
+    /// Philips field map file: the magnitude matches once precise; the field map (Hz) keeps
+    /// its rescale in both.
+    @Test(.enabled(if: TestPaths.referenceAvailable, referenceMissing))
+    func referencePhilipsMatchesDcm2niix() throws {
+        let options = DICOMReadOptions(philipsPrecise: true)
+        let r = DICOMScanner.scan([TestPaths.reference("dicom/dcm_qa_enh/In/Philips")], options: options, logger: testLogger)
+        try #require(r.series.count == 2)
+        let mag = try #require(r.series.first { ($0.summary["ImageKind"]?.stringValue ?? "").contains("MAGNITUDE") })
+        let map = try #require(r.series.first { !($0.summary["ImageKind"]?.stringValue ?? "").contains("MAGNITUDE") })
+        let m = try mag.load(options: options, logger: testLogger)
+        #expect(m.metadata["PhilipsPrecise"] == true)
+        let mref = try NIfTIReader.read(TestPaths.reference("dicom/dcm_qa_enh/Ref/Philips_WIP_B0_NS_801_e1.nii"))
+        let cm = VolumeComparison(m, mref)
+        #expect(cm.outside == 0 && cm.maxPositionError <= 1e-3, "\(cm)")
+        var worst = 0.0
+        for z in 0..<m.geometry.size.z { for y in 0..<m.geometry.size.y { for x in 0..<m.geometry.size.x {
+            let c = mref.geometry.continuousIndex(physical: m.geometry.physicalPoint(index: SIMD3(x, y, z)))!
+            let ref = mref[Int(c.x.rounded()), Int(c.y.rounded()), Int(c.z.rounded()), 0]
+            worst = max(worst, abs(m[x, y, z, 0] - ref) / max(1, abs(ref)))
+        } } }
+        #expect(worst < 1e-5, "relative difference \(worst)")
+        let f = try map.load(options: options, logger: testLogger)
+        #expect(f.metadata["PhilipsPrecise"] == nil)
+        let cf = VolumeComparison(f, try NIfTIReader.read(TestPaths.reference("dicom/dcm_qa_enh/Ref/Philips_WIP_B0_NS_801_e2_fieldmaphz.nii")))
+        #expect(cf.maxValueDifference < 0.01, "\(cf)")
     }
 }
 
