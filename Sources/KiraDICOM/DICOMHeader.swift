@@ -58,6 +58,9 @@ struct FileHeader: Sendable {
     var frameTimeMs: Double?
     var ultrasoundSpacing: [Double]?
     var frames: [FrameInfo]
+    /// Set when the file's frames carried one position between them and were stacked as
+    /// slices this far apart (SpacingBetweenSlices), as dcm2niix does.
+    var stackedAtSpacing: Double? = nil
     /// BIDS-style and Kira keys taken from this file (first file of a series wins).
     var metadata: [String: MetaValue]
     var phi: [String: MetaValue]
@@ -113,6 +116,11 @@ enum DICOMValue {
     }
 
     static func double(_ s: String?) -> Double? { doubles(s)?.first }
+
+    /// A number as a message shows it: "2.5", "3".
+    static func format(_ x: Double) -> String {
+        x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : String(x)
+    }
     static func int(_ s: String?) -> Int? { double(s).map { Int($0) } }
 
     /// DICOM TM (HHMMSS.frac) to seconds since midnight.
@@ -280,6 +288,21 @@ enum HeaderReader {
             frames.append(fr)
         }
 
+        // Frames sharing one position and orientation, with no frame time to make them a cine
+        // loop, are slices SpacingBetweenSlices apart along the normal (dcm2niix's reading of
+        // such files); without this they would load as time points at one position.
+        var stackedAt: Double?
+        if nframes > 1, let p = frames[0].position, let o = frames[0].orientation, frames.allSatisfy({ $0.position == p }),
+           DICOMValue.double(s("(0018,1063)")) == nil,
+           let dz = DICOMValue.double(s("(0018,0088)")) ?? DICOMValue.double(s("\(shared).(0028,9110)[0].(0018,0088)")), dz > 0 {
+            let normal = cross(SIMD3(o[0], o[1], o[2]), SIMD3(o[3], o[4], o[5]))
+            if norm(normal) > 0.5 {
+                let n = normal / norm(normal)
+                for k in frames.indices { frames[k].position = p + n * dz * Double(k) }
+                stackedAt = dz
+            }
+        }
+
         var tileRows = rows, tileCols = cols, tilesPerRow: Int?
         if imageType.contains("MOSAIC"), let n = mosaicCount(f), n > 1,
            let base = frames.first, let p = base.position, let o = base.orientation, let ps = base.pixelSpacing {
@@ -314,7 +337,7 @@ enum HeaderReader {
             planarConfiguration: DICOMValue.int(s("(0028,0006)")) ?? 0,
             numberOfFrames: nframes, isEnhanced: enhanced, hasPixelData: hasPixels,
             spacingSource: spacingSource, frameTimeMs: DICOMValue.double(s("(0018,1063)")),
-            ultrasoundSpacing: usSpacing, frames: frames, metadata: meta, phi: phi)
+            ultrasoundSpacing: usSpacing, frames: frames, stackedAtSpacing: stackedAt, metadata: meta, phi: phi)
     }
 
     /// A B0 field map (FrameType or ImageType FIELD_MAP, or B0 and MAP), whose rescaled values are Hz.

@@ -17,6 +17,8 @@ struct ConvertCommand: ParsableCommand {
         stop the others. Existing files are never overwritten unless --overwrite is given.
         A lone file whose matrix size differs from the rest of its series is excluded and
         listed as a failure (exit 2); the contiguous slices still form the volume.
+        A multi-frame file whose frames share one position becomes slices
+        SpacingBetweenSlices apart along the slice normal (as dcm2niix), with a warning.
 
         TEMPLATE FIELDS: \(OutputTemplate.fields.map { "{\($0)}" }.joined(separator: " "))
         Field values are reduced to letters, digits, '.', '_', '+', '-'.
@@ -49,7 +51,7 @@ struct ConvertCommand: ParsableCommand {
     @Flag(help: "Replace existing outputs instead of adding a numeric suffix.")
     var overwrite = false
 
-    @Flag(help: "Philips DICOM: write the floating-point values (stored / ScaleSlope 2005,100E, as dcm2niix does by default) instead of the displayed rescaled values.")
+    @Flag(help: "Philips DICOM: write the floating-point values, (stored × RescaleSlope + RescaleIntercept) / (RescaleSlope × ScaleSlope 2005,100E), as dcm2niix does by default, instead of the displayed rescaled values.")
     var philipsPrecise = false
 
     @Option(help: "Pixel spacing in mm for PNG/JPEG/TIFF inputs, as 'x,y' or one value.")

@@ -30,6 +30,9 @@ Every value the tests assert (geometry and voxel values) is defined here:
   bad/             a truncated file (half its pixel data cut off) and a text file.
   philips/         series 10, Manufacturer Philips: 3 axial 4x4 slices, stored 100 z + i,
                    RescaleSlope 1.5, RescaleIntercept -3, ScaleSlope (2005,100E) FL 0.3.
+  multiframe/mf.dcm series 11: one MR file of 4 frames, 8 columns x 6 rows, PixelSpacing
+                   0.6\\0.8, one ImagePositionPatient (10, -20, 30) and oblique_mr's orientation,
+                   SpacingBetweenSlices 2.5, no per-frame positions; voxel = 100 frame + 10 y + x.
 Run from anywhere: python3 TestData/scripts/make-dicom-testdata.py
 """
 import math
@@ -177,7 +180,7 @@ def main():
     if os.path.isdir(ROOT):
         shutil.rmtree(ROOT)
     for d in ["uneven_gaps", "dx", "seg", "oblique_mr", "dce", "missing_slice", "mixed_sizes", "zero_spacing",
-              "negative_spacing", "bad", "odd_size_last", "odd_size_middle", "multi_echo", "mag_phase", "philips"]:
+              "negative_spacing", "bad", "odd_size_last", "odd_size_middle", "multi_echo", "mag_phase", "philips", "multiframe"]:
         os.makedirs(os.path.join(ROOT, d))
     axial = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0)
 
@@ -237,6 +240,16 @@ def main():
         write(os.path.join(ROOT, "philips", f"ph{z}.dcm"), "1.2.826.0.1.3680043.8.498.82", z + 1, 4, 4, (1.0, 1.0),
               (0.0, 0.0, 2.0 * z), axial, [100 * z + i for i in range(16)], extra, description="philips",
               series_number=10, manufacturer="Philips Medical Systems")
+
+    # One classic multi-frame file: 4 frames of 8x6, one ImagePositionPatient for all, rows
+    # tilted 20 degrees about x (oblique_mr's orientation), SpacingBetweenSlices 2.5 mm;
+    # voxel = 100 frame + 10 y + x.
+    a = math.radians(20)
+    tilted = (1.0, 0.0, 0.0, 0.0, math.cos(a), math.sin(a))
+    px = [100 * f + 10 * y + x for f in range(4) for y in range(6) for x in range(8)]
+    write(os.path.join(ROOT, "multiframe", "mf.dcm"), "1.2.826.0.1.3680043.8.498.83", 1, 6, 8, (0.6, 0.8),
+          (10.0, -20.0, 30.0), tilted, px, ["(0028,0008) IS [4]", "(0018,0088) DS [2.5]"],
+          description="multiframe", series_number=11)
 
     for folder, uid, spacing in [("zero_spacing", "40", (0.0, 0.8)), ("negative_spacing", "41", (-0.5, 0.5))]:
         for z in range(2):

@@ -161,7 +161,7 @@ import Testing
 
     /// dcm2niix on the same series: same voxels at the same positions (to 1e-3 mm).
     @Test(.enabled(if: which("dcm2niix") != nil, "needs dcm2niix on PATH (apt-get install dcm2niix)"),
-          arguments: ["dicom/oblique_mr", "dicom/dce"])
+          arguments: ["dicom/oblique_mr", "dicom/dce", "dicom/multiframe"])
     func syntheticSeriesMatchesDcm2niix(folder: String) throws {
         let dir = try TestPaths.temporaryDirectory("kira-cli")
         defer { try? FileManager.default.removeItem(at: dir) }

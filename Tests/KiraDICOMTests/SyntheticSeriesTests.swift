@@ -134,6 +134,22 @@ import Testing
         #expect(sizes.map { String($0.key.suffix(2)) } == ["_1", "_2"])
     }
 
+    /// Four frames sharing one position become slices SpacingBetweenSlices (2.5 mm) apart
+    /// along the normal of the 20°-tilted plane, with a warning, not four time points.
+    @Test func multiFrameWithoutPositionsStacksAtSpacing() throws {
+        let v = try loadSingleSeries([Self.folder("multiframe")])
+        let g = v.geometry
+        #expect(g.size == SIMD3(8, 6, 4))
+        #expect(v.timepoints == 1)
+        #expect(abs(g.spacing.x - 0.8) < 1e-9 && abs(g.spacing.y - 0.6) < 1e-9 && abs(g.spacing.z - 2.5) < 1e-9)
+        let a = 20.0 * .pi / 180
+        let expected = Matrix3(columns: [1, 0, 0], [0, cos(a), sin(a)], [0, -sin(a), cos(a)])
+        for (u, w) in zip(g.direction.columns, expected.columns) { #expect(norm(u - w) < 1e-8) }
+        #expect(norm(g.origin - SIMD3(10, -20, 30)) < 1e-6)
+        for z in 0..<4 { for y in 0..<6 { for x in 0..<8 { #expect(v[x, y, z, 0] == Double(100 * z + 10 * y + x)) } } }
+        #expect(v.metadata["Warnings"] == .array(["mf.dcm: 4 frames without per-frame positions; stacked as slices 2.5 mm apart (SpacingBetweenSlices) along the slice normal"]))
+    }
+
     @Test(arguments: ["zero_spacing", "negative_spacing"])
     func nonPositiveSpacingIsInvalidGeometry(folder: String) throws {
         let r = DICOMScanner.scan([Self.folder(folder)], options: .init(), logger: testLogger)
