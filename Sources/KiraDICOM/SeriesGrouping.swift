@@ -87,14 +87,18 @@ enum SeriesGrouping {
     /// Removes lone slices whose matrix differs from the rest of their stack (same
     /// orientation, echo and kind): a reconstruction error or a stray file, not a series of
     /// its own. When such a slice sat between others, the stack is cut to its longest run
-    /// of evenly spaced slices, since the volume cannot hold a hole.
+    /// of evenly spaced slices, since the volume cannot hold a hole. Only slices count:
+    /// projection images (mammograms, radiographs) of several sizes in one series are each
+    /// an image in their own right.
     static func dropOddSizes(_ stacks: inout [StackKey: Frames], files: [FileHeader]) -> [DICOMFileIssue] {
         func family(_ k: StackKey) -> StackKey { var f = k; f.rows = 0; f.columns = 0; return f }
         var issues: [DICOMFileIssue] = []
         let families = Dictionary(grouping: stacks.keys, by: family)
         for famKey in families.keys.sorted() {
             let members = families[famKey]!.sorted()
-            guard members.count > 1, let largest = members.map({ stacks[$0]!.count }).max(), largest >= 2 else { continue }
+            guard members.count > 1, famKey.orientation != "none",
+                  members.allSatisfy({ stacks[$0]!.allSatisfy { $0.1.position != nil } }),
+                  let largest = members.map({ stacks[$0]!.count }).max(), largest >= 2 else { continue }
             let odd = members.filter { stacks[$0]!.count == 1 }
             guard !odd.isEmpty else { continue }
             let rest = members.filter { stacks[$0]!.count > 1 }

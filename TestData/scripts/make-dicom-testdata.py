@@ -27,6 +27,7 @@ Every value the tests assert (geometry and voxel values) is defined here:
   dx/dx.dcm        DX projection, 4 columns x 3 rows, MONOCHROME1, 12 of 16 bits stored with
                    junk in the top 4 bits (stored = 0xF000 | (300 y + 7 x)), ImagerPixelSpacing
                    0.2\\0.1 and EstimatedRadiographicMagnificationFactor 1.25, laterality L, view CC.
+  dx_sizes/        dx.dcm's projection three times in one series, 4x3, 4x3 and 6x5.
   bad/             a truncated file (half its pixel data cut off) and a text file.
   philips/         series 10, Manufacturer Philips: 3 axial 4x4 slices, stored 100 z + i,
                    RescaleSlope 1.5, RescaleIntercept -3, ScaleSlope (2005,100E) FL 0.3.
@@ -97,21 +98,21 @@ def dump_to_dicom(lines, path):
         os.unlink(dump)
 
 
-def write_dx(path):
-    px = [0xF000 | (300 * y + 7 * x) for y in range(3) for x in range(4)]
+def write_dx(path, rows=3, cols=4, instance=1, series="70"):
+    px = [0xF000 | (300 * y + 7 * x) for y in range(rows) for x in range(cols)]
     lines = [
         "(0008,0016) UI [1.2.840.10008.5.1.4.1.1.1.1]",
-        "(0008,0018) UI [1.2.826.0.1.3680043.8.498.70.1]",
+        f"(0008,0018) UI [1.2.826.0.1.3680043.8.498.{series}.{instance}]",
         "(0008,0060) CS [DX]",
         "(0008,0068) CS [FOR PRESENTATION]",
         "(0018,1114) DS [1.25]",
         "(0018,1164) DS [0.2\\0.1]",
         "(0018,5101) CS [CC]",
         f"(0020,000d) UI [{STUDY}]",
-        "(0020,000e) UI [1.2.826.0.1.3680043.8.498.70]",
+        f"(0020,000e) UI [1.2.826.0.1.3680043.8.498.{series}]",
         "(0020,0062) CS [L]",
         "(0028,0002) US 1", "(0028,0004) CS [MONOCHROME1]",
-        "(0028,0010) US 3", "(0028,0011) US 4", "(0028,0100) US 16", "(0028,0101) US 12",
+        f"(0028,0010) US {rows}", f"(0028,0011) US {cols}", "(0028,0100) US 16", "(0028,0101) US 12",
         "(0028,0102) US 11", "(0028,0103) US 0",
         "(7fe0,0010) OW " + "\\".join(f"{p:04x}" for p in px),
     ]
@@ -180,7 +181,7 @@ def main():
     if os.path.isdir(ROOT):
         shutil.rmtree(ROOT)
     for d in ["uneven_gaps", "dx", "seg", "oblique_mr", "dce", "missing_slice", "mixed_sizes", "zero_spacing",
-              "negative_spacing", "bad", "odd_size_last", "odd_size_middle", "multi_echo", "mag_phase", "philips", "multiframe"]:
+              "negative_spacing", "bad", "odd_size_last", "odd_size_middle", "multi_echo", "mag_phase", "philips", "multiframe", "dx_sizes"]:
         os.makedirs(os.path.join(ROOT, d))
     axial = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0)
 
@@ -258,6 +259,9 @@ def main():
 
     write_seg(os.path.join(ROOT, "seg", "seg.dcm"))
     write_dx(os.path.join(ROOT, "dx", "dx.dcm"))
+    # Projections of two sizes in one series (no slice geometry): none is an odd slice.
+    for n, (rows, cols) in enumerate([(3, 4), (3, 4), (5, 6)]):
+        write_dx(os.path.join(ROOT, "dx_sizes", f"dx{n}.dcm"), rows, cols, n + 1, "71")
 
     good = os.path.join(ROOT, "bad", "truncated.dcm")
     write(good, "1.2.826.0.1.3680043.8.498.50", 1, 6, 8, (1.0, 1.0), (0.0, 0.0, 0.0), axial, list(range(48)))

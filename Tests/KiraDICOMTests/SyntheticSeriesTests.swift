@@ -150,6 +150,15 @@ import Testing
         #expect(v.metadata["Warnings"] == .array(["mf.dcm: 4 frames without per-frame positions; stacked as slices 2.5 mm apart (SpacingBetweenSlices) along the slice normal"]))
     }
 
+    /// Projections have no slices: one of another size in their series is not excluded.
+    @Test func projectionOfAnotherSizeIsNotAnOddSlice() throws {
+        let r = DICOMScanner.scan([Self.folder("dx_sizes")], options: .init(), logger: testLogger)
+        #expect(r.failures.isEmpty, "\(r.failures.map(\.reason))")
+        #expect(r.series.map(\.files.count).sorted() == [1, 2])
+        let sizes = try r.series.map { try $0.load(options: .init(), logger: testLogger).geometry.size }
+        #expect(Set(sizes.map { SIMD2($0.x, $0.y) }) == [SIMD2(4, 3), SIMD2(6, 5)])
+    }
+
     @Test(arguments: ["zero_spacing", "negative_spacing"])
     func nonPositiveSpacingIsInvalidGeometry(folder: String) throws {
         let r = DICOMScanner.scan([Self.folder(folder)], options: .init(), logger: testLogger)
