@@ -22,6 +22,9 @@ struct FrameInfo: Sendable {
     var echoNumber: String = ""
     var echoTime: Double?
     var imageKind: String = ""
+    /// Philips' private ScaleSlope (2005,100E), which `--philips-precise` divides by; nil
+    /// for other vendors and for field maps, whose rescaled values are already in Hz.
+    var philipsScaleSlope: Double?
     /// Tile of a Siemens mosaic frame that holds this slice.
     var tile: Int?
 }
@@ -55,6 +58,9 @@ struct FileHeader: Sendable {
     var frameTimeMs: Double?
     var ultrasoundSpacing: [Double]?
     var frames: [FrameInfo]
+    /// Set when the file's frames carried one position between them and were stacked as
+    /// slices this far apart (SpacingBetweenSlices), as dcm2niix does.
+    var stackedAtSpacing: Double? = nil
     /// BIDS-style and Kira keys taken from this file (first file of a series wins).
     var metadata: [String: MetaValue]
     var phi: [String: MetaValue]
@@ -110,6 +116,11 @@ enum DICOMValue {
     }
 
     static func double(_ s: String?) -> Double? { doubles(s)?.first }
+
+    /// A number as a message shows it: "2.5", "3".
+    static func format(_ x: Double) -> String {
+        x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : String(x)
+    }
     static func int(_ s: String?) -> Int? { double(s).map { Int($0) } }
 
     /// DICOM TM (HHMMSS.frac) to seconds since midnight.
@@ -213,6 +224,8 @@ enum HeaderReader {
         let imageType = (s("(0008,0008)") ?? "").split(separator: "\\").map(String.init)
         let kind = imageType.count > 2 ? imageType[2] : ""
         let thickness = DICOMValue.double(s("(0018,0050)"))
+        let philips = (s("(0008,0070)") ?? "").uppercased().contains("PHILIPS")
+        let topScaleSlope = philips && !isFieldMap(imageType) ? philipsScaleSlope(f, "(2005,100E)") : nil
 
         var frames: [FrameInfo] = []
         frames.reserveCapacity(nframes)
@@ -229,6 +242,7 @@ enum HeaderReader {
             fr.imageKind = kind
             fr.triggerTimeMs = trigger
             fr.acquisitionSeconds = acqTime ?? contentTime
+            fr.philipsScaleSlope = topScaleSlope
             var temporal = temporalId ?? 0
             var frameTime = acqTime ?? contentTime ?? 0
             if enhanced {
@@ -262,9 +276,31 @@ enum HeaderReader {
                 let complex = group("(0018,9226)", "(0008,9208)") ?? ""
                 let k = frameType.count > 2 ? frameType[2] : kind
                 fr.imageKind = complex.isEmpty ? k : "\(k)_\(complex)"
+                if philips {
+                    // Philips keeps the scale slope in a private per-frame item.
+                    let item = "(2005,140F)[0].(2005,100E)"
+                    let v = i < perFrameCount ? philipsScaleSlope(f, "\(perFrame)[\(i)].\(item)") : nil
+                    fr.philipsScaleSlope = isFieldMap(frameType.isEmpty ? imageType : frameType)
+                        ? nil : v ?? philipsScaleSlope(f, "\(shared).\(item)") ?? topScaleSlope
+                }
             }
             fr.temporalKey = [temporal, fr.triggerTimeMs ?? 0, frameTime, instance, Double(i)]
             frames.append(fr)
+        }
+
+        // Frames sharing one position and orientation, with no frame time to make them a cine
+        // loop, are slices SpacingBetweenSlices apart along the normal (dcm2niix's reading of
+        // such files); without this they would load as time points at one position.
+        var stackedAt: Double?
+        if nframes > 1, let p = frames[0].position, let o = frames[0].orientation, frames.allSatisfy({ $0.position == p }),
+           DICOMValue.double(s("(0018,1063)")) == nil,
+           let dz = DICOMValue.double(s("(0018,0088)")) ?? DICOMValue.double(s("\(shared).(0028,9110)[0].(0018,0088)")), dz > 0 {
+            let normal = cross(SIMD3(o[0], o[1], o[2]), SIMD3(o[3], o[4], o[5]))
+            if norm(normal) > 0.5 {
+                let n = normal / norm(normal)
+                for k in frames.indices { frames[k].position = p + n * dz * Double(k) }
+                stackedAt = dz
+            }
         }
 
         var tileRows = rows, tileCols = cols, tilesPerRow: Int?
@@ -301,7 +337,25 @@ enum HeaderReader {
             planarConfiguration: DICOMValue.int(s("(0028,0006)")) ?? 0,
             numberOfFrames: nframes, isEnhanced: enhanced, hasPixelData: hasPixels,
             spacingSource: spacingSource, frameTimeMs: DICOMValue.double(s("(0018,1063)")),
-            ultrasoundSpacing: usSpacing, frames: frames, metadata: meta, phi: phi)
+            ultrasoundSpacing: usSpacing, frames: frames, stackedAtSpacing: stackedAt, metadata: meta, phi: phi)
+    }
+
+    /// A B0 field map (FrameType or ImageType FIELD_MAP, or B0 and MAP), whose rescaled values are Hz.
+    static func isFieldMap(_ type: [String]) -> Bool {
+        type.contains("FIELD_MAP") || (type.contains("B0") && type.contains("MAP"))
+    }
+
+    /// A positive ScaleSlope (FL) at `path`: a number when the dictionary knows the private
+    /// tag, four little-endian bytes (UN) when it does not.
+    static func philipsScaleSlope(_ f: DcmtkFile, _ path: String) -> Double? {
+        var v: Double?
+        if let b = f.uint16Array(path), b.count == 4, b.allSatisfy({ $0 <= 0xFF }) {
+            v = Double(Float(bitPattern: UInt32(b[0]) | UInt32(b[1]) << 8 | UInt32(b[2]) << 16 | UInt32(b[3]) << 24))
+        } else {
+            v = DICOMValue.double(f.string(path))
+        }
+        guard let v, v.isFinite, v > 0 else { return nil }
+        return v
     }
 
     /// NumberOfImagesInMosaic (0019,100A): US when the dictionary knows the private tag,

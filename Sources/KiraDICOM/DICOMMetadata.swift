@@ -15,6 +15,7 @@ enum DICOMMetadata {
         ("SeriesNumber", "(0020,0011)", .integer),
         ("ImageType", "(0008,0008)", .strings),
         ("EchoTime", "(0018,0081)", .secondsFromMs),
+        ("EchoNumber", "(0018,0086)", .integer),
         ("RepetitionTime", "(0018,0080)", .secondsFromMs),
         ("InversionTime", "(0018,0082)", .secondsFromMs),
         ("FlipAngle", "(0018,1314)", .number),

@@ -6,9 +6,13 @@ public struct DICOMReadOptions: Sendable {
     public var keepRGB: Bool = false
     /// Copy patient-identifying attributes (names, IDs, dates, UIDs) into metadata.
     public var keepPHI: Bool = false
-    public init(keepRGB: Bool = false, keepPHI: Bool = false) {
+    /// Philips' floating-point values (stored value / ScaleSlope (2005,100E), plus the
+    /// rescale intercept scaled alike) instead of the displayed RescaleSlope/Intercept values.
+    public var philipsPrecise: Bool = false
+    public init(keepRGB: Bool = false, keepPHI: Bool = false, philipsPrecise: Bool = false) {
         self.keepRGB = keepRGB
         self.keepPHI = keepPHI
+        self.philipsPrecise = philipsPrecise
     }
 }
 
@@ -26,7 +30,8 @@ public struct DICOMScanResult: Sendable {
     public var series: [DICOMSeries]
     /// Files that are not DICOM at all.
     public var skippedNonDICOM: [DICOMFileIssue]
-    /// DICOM files that could not be read (truncated, corrupt).
+    /// DICOM files that could not be read (truncated, corrupt), and files
+    /// left out of their series (a lone slice of another matrix size, slices beyond the hole it left).
     public var failures: [DICOMFileIssue]
     /// DICOM Segmentation objects: masks, read with `DICOMSegReader`, not image series.
     public var segmentations: [URL] = []

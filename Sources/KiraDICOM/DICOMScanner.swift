@@ -60,8 +60,9 @@ public enum DICOMScanner {
         }
         // The caller reports failures; here they are only traced.
         for f in failures { logger.debug("\(f.file): \(f.reason)") }
-        var result = DICOMScanResult(series: SeriesGrouping.group(headers, options: options),
-                                     skippedNonDICOM: skipped, failures: failures)
+        let grouped = SeriesGrouping.split(headers, options: options)
+        var result = DICOMScanResult(series: grouped.series, skippedNonDICOM: skipped,
+                                     failures: failures + grouped.excluded)
         result.segmentations = segmentations
         result.nonImageObjects = nonImage
         return result

@@ -14,6 +14,11 @@ public struct DICOMSeries: Sendable {
     public let key: String
     public let files: [URL]
     public var summary: [String: MetaValue]
+    /// dcm2niix's post-fix for what sets this stack apart from the others of its UID
+    /// (`_ph`, `_real`, `_imaginary`, `_i2`), without the echo's; empty when the UID was not split.
+    public internal(set) var namePostfix = ""
+    /// `_e<N>` when the UID's stacks differ in echo; a name template holding `{echo}` already says it.
+    public internal(set) var echoPostfix = ""
     let headers: [FileHeader]
     let frames: [FrameInfo]
 
@@ -29,6 +34,23 @@ public struct DICOMSeries: Sendable {
     var displayName: String {
         if let d = summary["SeriesDescription"]?.stringValue, !d.isEmpty { return "\(key) (\(d))" }
         return key
+    }
+
+    /// The series with Philips' floating-point scaling in each frame's slope and intercept:
+    /// FP = (PV·RS + RI) / (RS·SS) = PV / SS + RI / (RS·SS). Frames without a scale slope
+    /// (field maps) keep the rescale.
+    func withPhilipsPrecise() -> DICOMSeries {
+        let precise = frames.map { f -> FrameInfo in
+            guard let ss = f.philipsScaleSlope, f.slope != 0 else { return f }
+            var p = f
+            p.slope = 1 / ss
+            p.intercept = f.intercept / (f.slope * ss)
+            return p
+        }
+        var s = DICOMSeries(key: key, files: files, summary: summary, headers: headers, frames: precise)
+        s.namePostfix = namePostfix
+        s.echoPostfix = echoPostfix
+        return s
     }
 
     /// Frames larger than this are decoded in bands of this size on the way to a sink.
@@ -48,8 +70,11 @@ public struct DICOMSeries: Sendable {
     }
 
     public func plan(options: DICOMReadOptions) throws -> Plan {
-        let layout = try SeriesLayout.make(self)
-        let plan = try OutputPlan.make(self, frames: frames, options: options)
+        // Decoding reads each slot's slope and intercept, so the precise ones go in the frames.
+        let precise = options.philipsPrecise && frames.contains { $0.philipsScaleSlope != nil }
+        let source = precise ? withPhilipsPrecise() : self
+        let layout = try SeriesLayout.make(source)
+        let plan = try OutputPlan.make(source, frames: source.frames, options: options)
 
         // Work units: (file, [(frame, slot)]); a big multi-frame file is split so that
         // both cores decode it, each with its own dcmtk handle.
@@ -83,6 +108,15 @@ public struct DICOMSeries: Sendable {
             let slopes = Set(frames.map(\.slope)), intercepts = Set(frames.map(\.intercept))
             if slopes.count == 1 { meta["RescaleSlope"] = .number(slopes.first!) }
             if intercepts.count == 1 { meta["RescaleIntercept"] = .number(intercepts.first!) }
+        }
+        if precise {
+            meta["PhilipsPrecise"] = true
+            let scales = Set(frames.compactMap(\.philipsScaleSlope))
+            if scales.count == 1 { meta["PhilipsScaleSlope"] = .number(scales.first!) }
+            let slopes = Set(frames.map(\.slope)), intercepts = Set(frames.map(\.intercept))
+            if slopes.count == 1 { meta["PhilipsRescaleSlope"] = .number(slopes.first!) }
+            if intercepts.count == 1 { meta["PhilipsRescaleIntercept"] = .number(intercepts.first!) }
+            meta["PhilipsPreciseFormula"] = "(stored × RescaleSlope + RescaleIntercept) / (RescaleSlope × PhilipsScaleSlope)"
         }
         // Most rescaled series (CT's -1024 offset) fit in int16: they are decoded straight
         // into it, and only when some value does not fit decoded again into the narrowest

@@ -107,6 +107,11 @@ struct SeriesLayout {
                              origin: first.position ?? .zero, direction: direction)
             layout = SeriesLayout(geometry: g, timepoints: ordered.count, slots: ordered)
         }
+        for h in s.headers {
+            if let dz = h.stackedAtSpacing {
+                layout.warnings.append("\(h.url.lastPathComponent): \(h.numberOfFrames) frames without per-frame positions; stacked as slices \(DICOMValue.format(dz)) mm apart (SpacingBetweenSlices) along the slice normal")
+            }
+        }
         if let e = layout.geometry.validationErrors().first {
             throw KiraError.invalidGeometry(path: h0.url.path, reason: e)
         }

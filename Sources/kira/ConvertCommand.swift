@@ -15,9 +15,16 @@ struct ConvertCommand: ParsableCommand {
         with a JSON sidecar beside it. Outputs are written to a temporary file and renamed,
         so a failed or interrupted run leaves no partial file, and a failed series does not
         stop the others. Existing files are never overwritten unless --overwrite is given.
+        A lone file whose matrix size differs from the rest of its series is excluded and
+        listed as a failure (exit 2); the contiguous slices still form the volume.
+        A multi-frame file whose frames share one position becomes slices
+        SpacingBetweenSlices apart along the slice normal (as dcm2niix), with a warning.
 
         TEMPLATE FIELDS: \(OutputTemplate.fields.map { "{\($0)}" }.joined(separator: " "))
         Field values are reduced to letters, digits, '.', '_', '+', '-'.
+        A series split by echo, image kind or orientation gets dcm2niix's post-fixes:
+        _e<N> per echo (unless the template holds {echo}), _ph (phase), _real, _imaginary,
+        _i<N> (non-parallel slices); names already taken get _2, _3, ...
 
         \(KiraExit.helpText)
         """
@@ -44,6 +51,9 @@ struct ConvertCommand: ParsableCommand {
     @Flag(help: "Replace existing outputs instead of adding a numeric suffix.")
     var overwrite = false
 
+    @Flag(help: "Philips DICOM: write the floating-point values, (stored × RescaleSlope + RescaleIntercept) / (RescaleSlope × ScaleSlope 2005,100E), as dcm2niix does by default, instead of the displayed rescaled values.")
+    var philipsPrecise = false
+
     @Option(help: "Pixel spacing in mm for PNG/JPEG/TIFF inputs, as 'x,y' or one value.")
     var spacing: String?
 
@@ -57,7 +67,7 @@ struct ConvertCommand: ParsableCommand {
     var job: ConvertJob {
         ConvertJob(inputs: inputs, output: output, template: template, keepPhi: keepPhi, keepRgb: keepRgb,
                    gzip: gzip, overwrite: overwrite, spacing: spacing, json: json,
-                   verbose: logging.verbose, quiet: logging.quiet)
+                   verbose: logging.verbose, quiet: logging.quiet, philipsPrecise: philipsPrecise)
     }
 
     func validate() throws { try job.validate() }

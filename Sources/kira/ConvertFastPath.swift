@@ -16,7 +16,7 @@ enum ConvertFastPath {
         guard arguments.first == "convert" else { return nil }
         var inputs: [String] = []
         var output: String?, template: String?, spacing: String?
-        var keepPhi = false, keepRgb = false, gzip = false, overwrite = false
+        var keepPhi = false, keepRgb = false, gzip = false, overwrite = false, philipsPrecise = false
         var json = false, verbose = false, quiet = false
         // Plain switches rather than lookup tables: a first Dictionary or Set of a type
         // costs a runtime metadata lookup, which is what this path avoids.
@@ -44,6 +44,7 @@ enum ConvertFastPath {
             case "--keep-rgb": understood = flagOnce(&keepRgb)
             case "--gzip": understood = flagOnce(&gzip)
             case "--overwrite": understood = flagOnce(&overwrite)
+            case "--philips-precise": understood = flagOnce(&philipsPrecise)
             case "--json": understood = flagOnce(&json)
             case "-v", "--verbose": understood = flagOnce(&verbose)
             case "-q", "--quiet": understood = flagOnce(&quiet)
@@ -62,6 +63,7 @@ enum ConvertFastPath {
         job.keepRgb = keepRgb
         job.gzip = gzip
         job.overwrite = overwrite
+        job.philipsPrecise = philipsPrecise
         job.json = json
         job.verbose = verbose
         job.quiet = quiet

@@ -19,6 +19,7 @@ struct ConvertJob: Equatable {
     var json = false
     var verbose = false
     var quiet = false
+    var philipsPrecise = false
 
     var parsedSpacing: SIMD2<Double>? {
         guard let spacing else { return nil }
@@ -59,6 +60,7 @@ struct ConvertJob: Equatable {
             options: .init(keepPHI: keepPhi, keepRGB: keepRgb, gzip: gzip, overwrite: overwrite,
                            rasterSpacing: parsedSpacing),
             logger: logger)
+        converter.philipsPrecise = philipsPrecise
         let report = converter.convert(inputs.map { URL(fileURLWithPath: $0) })
         if json {
             print(String(decoding: try report.jsonData(), as: UTF8.self))

@@ -20,6 +20,9 @@ struct Converter {
     let template: OutputTemplate
     let options: Options
     let logger: Logger
+    // Kept out of `Options`: one more field there crashed the debug build in `init` (a
+    // misaligned 16-byte load of the struct's SIMD2; Swift 6.3.1, x86-64).
+    var philipsPrecise = false
     private var claimed: Set<String> = []
     private var index = 0
 
@@ -65,7 +68,10 @@ struct Converter {
                     // The NIfTI is written frame by frame as the series decodes: memory
                     // stays at a few frames however large the series.
                     let logger = logger
-                    try write(plan.header, source: source, sources: sources, into: &report) { url, options in
+                    // dcm2niix's post-fixes tell apart the stacks one series split into.
+                    let echo = template.template.contains("{echo}") ? "" : series.echoPostfix
+                    try write(plan.header, source: source, sources: sources, postfix: echo + series.namePostfix,
+                              into: &report) { url, options in
                         let writer = try NIfTIFrameWriter(url: url, options: options)
                         let decoded = try series.stream(plan, into: writer, logger: logger)
                         try writer.finish()
@@ -80,7 +86,9 @@ struct Converter {
         return report
     }
 
-    private var dicomOptions: DICOMReadOptions { DICOMReadOptions(keepRGB: options.keepRGB, keepPHI: options.keepPHI) }
+    private var dicomOptions: DICOMReadOptions {
+        DICOMReadOptions(keepRGB: options.keepRGB, keepPHI: options.keepPHI, philipsPrecise: philipsPrecise)
+    }
 
     private mutating func convertFile(_ url: URL, into report: inout ConversionReport) {
         defer { kira_return_free_memory() }
@@ -98,7 +106,8 @@ struct Converter {
 
     /// Names the output from `header`'s metadata, has `writeNIfTI` write it (returning the
     /// header as written when decoding settled its type), then writes the sidecar.
-    private mutating func write(_ header: VolumeHeader, source: String, sources: [String], into report: inout ConversionReport,
+    private mutating func write(_ header: VolumeHeader, source: String, sources: [String], postfix: String = "",
+                                into report: inout ConversionReport,
                                 _ writeNIfTI: (URL, NIfTIWriter.Options) throws -> VolumeHeader?) throws {
         index += 1
         let m = header.metadata
@@ -116,7 +125,7 @@ struct Converter {
             "laterality": s("ImageLaterality") ?? s("Laterality") ?? "", "view": s("ViewPosition") ?? "",
             "index": String(index),
         ]
-        let (nifti, sidecar) = try claimPaths(for: template.render(fields))
+        let (nifti, sidecar) = try claimPaths(for: template.render(fields) + postfix)
         try FileManager.default.createDirectory(at: nifti.deletingLastPathComponent(), withIntermediateDirectories: true)
         let volume = try writeNIfTI(nifti, .init(timeStep: Self.timeStep(header))) ?? header
         do {
@@ -163,15 +172,15 @@ struct Converter {
         return v.metadata["RepetitionTime"]?.doubleValue
     }
 
-    static func describe(_ error: Error) -> String {
-        if let k = error as? KiraError { return k.description }
-        return String(describing: error)
-    }
-
-    /// The error of one series, prefixed by the series once (errors about a series name it already).
+    /// The error for a failed series, named once: errors about the series already start with it.
     static func describe(_ error: Error, series key: String) -> String {
         let d = describe(error)
         return d.hasPrefix("series ") ? d : "series \(key): \(d)"
+    }
+
+    static func describe(_ error: Error) -> String {
+        if let k = error as? KiraError { return k.description }
+        return String(describing: error)
     }
 }
 

@@ -13,13 +13,27 @@ Every value the tests assert (geometry and voxel values) is defined here:
   uneven_gaps/     4x4 axial slices at z = 0, 2.5, 5, 8, 10.5 mm (one 3 mm gap): loads with
                    a warning, slice spacing = mean gap 2.625 mm.
   mixed_sizes/     one SeriesInstanceUID: two 4x4 slices and two 5x5 slices.
+  odd_size_last/   series 5 "T2 ax": im01-im07 axial 3 mm apart, voxel = 100 z + i; im07 (the
+                   last) is 5x5 with voxels 900 + i, the others 4x4.
+  odd_size_middle/ the same with im05 (z = 12 mm) the 5x5 one: the 4x4 slices form runs
+                   im01-im04 and im06-im07.
+  multi_echo/      series 8: 3 axial 4x4 slices 2 mm apart for each of EchoNumbers 1 and 2
+                   (TE 4.5 and 9 ms), ImageType ORIGINAL\\PRIMARY\\M\\ND; voxel = 1000 echo + 100 z + i.
+  mag_phase/       series 9: the same slices as ImageType ...\\MAGNITUDE and ...\\PHASE, echo 1;
+                   voxel = 1000 (0 magnitude, 1 phase) + 100 z + i.
   zero_spacing/, negative_spacing/   two slices with PixelSpacing 0\\0.8 and -0.5\\0.5.
   seg/seg.dcm      a 1-bit SEG, 4x4, frames at z = 0, 4, 0 mm (slice step 2 mm, so 3 slices):
                    segment 1 = pixels 0-3 of z 0; segment 2 = pixel 5 of z 2 and pixel 15 of z 0.
   dx/dx.dcm        DX projection, 4 columns x 3 rows, MONOCHROME1, 12 of 16 bits stored with
                    junk in the top 4 bits (stored = 0xF000 | (300 y + 7 x)), ImagerPixelSpacing
                    0.2\\0.1 and EstimatedRadiographicMagnificationFactor 1.25, laterality L, view CC.
+  dx_sizes/        dx.dcm's projection three times in one series, 4x3, 4x3 and 6x5.
   bad/             a truncated file (half its pixel data cut off) and a text file.
+  philips/         series 10, Manufacturer Philips: 3 axial 4x4 slices, stored 100 z + i,
+                   RescaleSlope 1.5, RescaleIntercept -3, ScaleSlope (2005,100E) FL 0.3.
+  multiframe/mf.dcm series 11: one MR file of 4 frames, 8 columns x 6 rows, PixelSpacing
+                   0.6\\0.8, one ImagePositionPatient (10, -20, 30) and oblique_mr's orientation,
+                   SpacingBetweenSlices 2.5, no per-frame positions; voxel = 100 frame + 10 y + x.
 Run from anywhere: python3 TestData/scripts/make-dicom-testdata.py
 """
 import math
@@ -39,22 +53,22 @@ def fmt(v):
 
 
 def write(path, series_uid, instance, rows, cols, spacing, position, orientation, pixels,
-          extra=None, description="synthetic"):
+          extra=None, description="synthetic", series_number=7, echo_time=4.5, manufacturer="Kira synthetic"):
     words = "\\".join(f"{p & 0xFFFF:04x}" for p in pixels)
     lines = [
         "(0008,0016) UI =MRImageStorage",
         f"(0008,0018) UI [{series_uid}.{instance}]",
         "(0008,0060) CS [MR]",
-        "(0008,0070) LO [Kira synthetic]",
+        f"(0008,0070) LO [{manufacturer}]",
         f"(0008,103e) LO [{description}]",
         "(0010,0010) PN [Synthetic^Patient]",
         "(0010,0020) LO [KIRA0001]",
         "(0018,0050) DS [2]",
-        "(0018,0081) DS [4.5]",
+        f"(0018,0081) DS [{echo_time:g}]",
         "(0018,0080) DS [450]",
         f"(0020,000d) UI [{STUDY}]",
         f"(0020,000e) UI [{series_uid}]",
-        "(0020,0011) IS [7]",
+        f"(0020,0011) IS [{series_number}]",
         f"(0020,0013) IS [{instance}]",
         f"(0020,0032) DS [{fmt(position)}]",
         f"(0020,0037) DS [{fmt(orientation)}]",
@@ -84,21 +98,21 @@ def dump_to_dicom(lines, path):
         os.unlink(dump)
 
 
-def write_dx(path):
-    px = [0xF000 | (300 * y + 7 * x) for y in range(3) for x in range(4)]
+def write_dx(path, rows=3, cols=4, instance=1, series="70"):
+    px = [0xF000 | (300 * y + 7 * x) for y in range(rows) for x in range(cols)]
     lines = [
         "(0008,0016) UI [1.2.840.10008.5.1.4.1.1.1.1]",
-        "(0008,0018) UI [1.2.826.0.1.3680043.8.498.70.1]",
+        f"(0008,0018) UI [1.2.826.0.1.3680043.8.498.{series}.{instance}]",
         "(0008,0060) CS [DX]",
         "(0008,0068) CS [FOR PRESENTATION]",
         "(0018,1114) DS [1.25]",
         "(0018,1164) DS [0.2\\0.1]",
         "(0018,5101) CS [CC]",
         f"(0020,000d) UI [{STUDY}]",
-        "(0020,000e) UI [1.2.826.0.1.3680043.8.498.70]",
+        f"(0020,000e) UI [1.2.826.0.1.3680043.8.498.{series}]",
         "(0020,0062) CS [L]",
         "(0028,0002) US 1", "(0028,0004) CS [MONOCHROME1]",
-        "(0028,0010) US 3", "(0028,0011) US 4", "(0028,0100) US 16", "(0028,0101) US 12",
+        f"(0028,0010) US {rows}", f"(0028,0011) US {cols}", "(0028,0100) US 16", "(0028,0101) US 12",
         "(0028,0102) US 11", "(0028,0103) US 0",
         "(7fe0,0010) OW " + "\\".join(f"{p:04x}" for p in px),
     ]
@@ -166,7 +180,8 @@ def oblique_stack(folder, uid, skip=(), rng=None):
 def main():
     if os.path.isdir(ROOT):
         shutil.rmtree(ROOT)
-    for d in ["uneven_gaps", "dx", "seg", "oblique_mr", "dce", "missing_slice", "mixed_sizes", "zero_spacing", "negative_spacing", "bad"]:
+    for d in ["uneven_gaps", "dx", "seg", "oblique_mr", "dce", "missing_slice", "mixed_sizes", "zero_spacing",
+              "negative_spacing", "bad", "odd_size_last", "odd_size_middle", "multi_echo", "mag_phase", "philips", "multiframe", "dx_sizes"]:
         os.makedirs(os.path.join(ROOT, d))
     axial = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0)
 
@@ -192,6 +207,51 @@ def main():
         write(os.path.join(ROOT, "mixed_sizes", f"m{n}.dcm"), "1.2.826.0.1.3680043.8.498.30", n + 1,
               size, size, (1.0, 1.0), (0.0, 0.0, 2.0 * z), axial, px, description="mixed")
 
+    # One odd-sized file in an otherwise regular axial series (3 mm apart, voxel = 100 z + i,
+    # the odd 5x5 file's voxels 900 + i): last by position, and in the middle, where the
+    # hole it leaves splits the 4x4 slices into runs of 4 and 2.
+    for folder, uid, odd in [("odd_size_last", "31", 6), ("odd_size_middle", "32", 4)]:
+        for z in range(7):
+            size = 5 if z == odd else 4
+            px = [900 + i if z == odd else 100 * z + i for i in range(size * size)]
+            write(os.path.join(ROOT, folder, f"im{z + 1:02d}.dcm"), f"1.2.826.0.1.3680043.8.498.{uid}", z + 1,
+                  size, size, (1.0, 1.0), (0.0, 0.0, 3.0 * z), axial, px, description="T2 ax", series_number=5)
+
+    # Split series for output names: two echoes (EchoNumbers 1/2, TE 4.5/9 ms) of a
+    # magnitude image, and magnitude + phase of one echo; 3 slices of 4x4 each,
+    # voxel = 1000 echo-or-kind index + 100 z + i.
+    for n, z, echo in [(n, z, e) for n, (z, e) in enumerate((z, e) for e in (1, 2) for z in range(3))]:
+        extra = ["(0008,0008) CS [ORIGINAL\\PRIMARY\\M\\ND]", f"(0018,0086) IS [{echo}]"]
+        write(os.path.join(ROOT, "multi_echo", f"e{n:02d}.dcm"), "1.2.826.0.1.3680043.8.498.80", n + 1, 4, 4,
+              (1.0, 1.0), (0.0, 0.0, 2.0 * z), axial, [1000 * echo + 100 * z + i for i in range(16)], extra,
+              description="me", series_number=8, echo_time=4.5 * echo)
+    for n, z, kind in [(n, z, k) for n, (z, k) in enumerate((z, k) for k in (0, 1) for z in range(3))]:
+        image_type = ["MAGNITUDE", "PHASE"][kind]
+        extra = [f"(0008,0008) CS [ORIGINAL\\PRIMARY\\{image_type}]", "(0018,0086) IS [1]"]
+        write(os.path.join(ROOT, "mag_phase", f"p{n:02d}.dcm"), "1.2.826.0.1.3680043.8.498.81", n + 1, 4, 4,
+              (1.0, 1.0), (0.0, 0.0, 2.0 * z), axial, [1000 * kind + 100 * z + i for i in range(16)], extra,
+              description="mp", series_number=9)
+
+    # Philips scaling: RescaleSlope 1.5, RescaleIntercept -3, private ScaleSlope (2005,100E)
+    # 0.3, stored value 100 z + i (3 slices of 4x4). Display value 1.5 PV - 3; floating-point
+    # value (1.5 PV - 3) / (1.5 x 0.3).
+    for z in range(3):
+        extra = ["(0028,1052) DS [-3]", "(0028,1053) DS [1.5]", "(2005,0010) LO [Philips Imaging DD 001]",
+                 "(2005,100e) FL 0.3"]
+        write(os.path.join(ROOT, "philips", f"ph{z}.dcm"), "1.2.826.0.1.3680043.8.498.82", z + 1, 4, 4, (1.0, 1.0),
+              (0.0, 0.0, 2.0 * z), axial, [100 * z + i for i in range(16)], extra, description="philips",
+              series_number=10, manufacturer="Philips Medical Systems")
+
+    # One classic multi-frame file: 4 frames of 8x6, one ImagePositionPatient for all, rows
+    # tilted 20 degrees about x (oblique_mr's orientation), SpacingBetweenSlices 2.5 mm;
+    # voxel = 100 frame + 10 y + x.
+    a = math.radians(20)
+    tilted = (1.0, 0.0, 0.0, 0.0, math.cos(a), math.sin(a))
+    px = [100 * f + 10 * y + x for f in range(4) for y in range(6) for x in range(8)]
+    write(os.path.join(ROOT, "multiframe", "mf.dcm"), "1.2.826.0.1.3680043.8.498.83", 1, 6, 8, (0.6, 0.8),
+          (10.0, -20.0, 30.0), tilted, px, ["(0028,0008) IS [4]", "(0018,0088) DS [2.5]"],
+          description="multiframe", series_number=11)
+
     for folder, uid, spacing in [("zero_spacing", "40", (0.0, 0.8)), ("negative_spacing", "41", (-0.5, 0.5))]:
         for z in range(2):
             write(os.path.join(ROOT, folder, f"s{z}.dcm"), f"1.2.826.0.1.3680043.8.498.{uid}", z + 1,
@@ -199,6 +259,9 @@ def main():
 
     write_seg(os.path.join(ROOT, "seg", "seg.dcm"))
     write_dx(os.path.join(ROOT, "dx", "dx.dcm"))
+    # Projections of two sizes in one series (no slice geometry): none is an odd slice.
+    for n, (rows, cols) in enumerate([(3, 4), (3, 4), (5, 6)]):
+        write_dx(os.path.join(ROOT, "dx_sizes", f"dx{n}.dcm"), rows, cols, n + 1, "71")
 
     good = os.path.join(ROOT, "bad", "truncated.dcm")
     write(good, "1.2.826.0.1.3680043.8.498.50", 1, 6, 8, (1.0, 1.0), (0.0, 0.0, 0.0), axial, list(range(48)))

@@ -18,6 +18,7 @@ import Testing
         ["--gzip", input, "--overwrite", "-o", "o", "--json", "-v"],
         [input, "--spacing", "0.1,0.12", "-o", "o", "--verbose", "--quiet"],
         [input, "--spacing", "0.5", "--output", "o"],
+        [input, "-o", "out", "--philips-precise", "--gzip"],
     ]
 
     @Test(arguments: accepted)
@@ -34,6 +35,7 @@ import Testing
         [input, "-o", "out", "-vq"],
         [input, "-o", "a", "-o", "b"],
         [input, "-o", "out", "--json", "--json"],
+        [input, "-o", "out", "--philips-precise", "--philips-precise"],
         [input, "-o", "out", "--", "-x"],
         [input],
         ["-o", "out"],
