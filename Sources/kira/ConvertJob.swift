@@ -42,13 +42,16 @@ struct ConvertJob: Equatable {
         for input in inputs where !FileManager.default.fileExists(atPath: input) {
             throw ValidationError("input '\(input)' does not exist")
         }
+        // Existing files in the folder get a numeric suffix (or are replaced with
+        // --overwrite) as each output is named; here only the folder itself is checked.
+        try OutputOptions.check([.init(output, option: "--output", format: .folder)], inputs: inputs, overwrite: overwrite)
     }
 
     func run() throws {
         let logger = LoggingBootstrap.logger(label: "kira.convert", verbose: verbose, quiet: quiet)
         let outDir = URL(fileURLWithPath: output)
         do {
-            try FileManager.default.createDirectory(at: outDir, withIntermediateDirectories: true)
+            try InterruptCleanup.createDirectory(at: outDir)
         } catch {
             throw ValidationError("cannot create output folder '\(output)': \(error.localizedDescription)")
         }
