@@ -107,4 +107,33 @@ import Testing
         #expect(leftoverTemporaries(in: dir).isEmpty)
         #expect(files(in: out.deletingLastPathComponent(), ending: "").isEmpty)
     }
+
+    /// A random forest with repeated cross-validation on 300 × 40 features runs for seconds;
+    /// SIGINT half a second in leaves no model and no temporary file.
+    @Test func trainStopsOnSIGINT() throws {
+        let dir = try TestPaths.temporaryDirectory("kira-interrupt")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var state: UInt64 = 7
+        func uniform() -> Double {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Double(state >> 11) * 0x1.0p-53
+        }
+        var features = "id," + (0..<40).map { "f\($0)" }.joined(separator: ",") + "\n", labels = "id,y\n"
+        for i in 0..<300 {
+            features += "c\(i)," + (0..<40).map { j in "\(uniform() + (j < 5 ? Double(i % 2) * 0.5 : 0))" }.joined(separator: ",") + "\n"
+            labels += "c\(i),\(i % 2)\n"
+        }
+        let f = dir.appendingPathComponent("features.csv"), l = dir.appendingPathComponent("labels.csv")
+        try features.write(to: f, atomically: true, encoding: .utf8)
+        try labels.write(to: l, atomically: true, encoding: .utf8)
+        let model = dir.appendingPathComponent("model.json")
+        let started = Date()
+        let r = try interrupt(["train", "--features", f.path, "--labels", l.path, "--label-column", "y", "--model", "rf",
+                               "--cv", "5", "--repeats", "3", "-o", model.path], with: SIGINT) { Date().timeIntervalSince(started) > 0.5 }
+        #expect(r.normalExit)
+        #expect(r.status == 130, "\(r.stderr)")
+        #expect(count(in: r.stderr, command: "kira train", signal: "SIGINT", total: 1, unit: "files") == 0)
+        #expect(!FileManager.default.fileExists(atPath: model.path))
+        #expect(leftoverTemporaries(in: dir).isEmpty)
+    }
 }
