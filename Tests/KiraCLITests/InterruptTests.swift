@@ -136,4 +136,58 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: model.path))
         #expect(leftoverTemporaries(in: dir).isEmpty)
     }
+
+    /// Cohort mode keeps its journal on an interrupt (resuming is its design) and a rerun
+    /// without --overwrite finishes the table with every case once.
+    @Test func featuresCohortResumesAfterSIGINT() throws {
+        let dir = try TestPaths.temporaryDirectory("kira-interrupt")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let image = try SyntheticCases.write(SyntheticCases.image(), dir, "image.nii.gz")
+        let sphere = try SyntheticCases.write(SyntheticCases.sphere(), dir, "sphere.nii.gz")
+        let ids = (1...8).map { String(format: "case%02d", $0) }
+        let manifest = try FeaturesCohortTests.manifest(dir, ids.map { [$0, image, sphere, ""] })
+        let out = dir.appendingPathComponent("features.csv")
+        let journal = URL(fileURLWithPath: out.path + ".journal")
+        func journalled() -> Int {
+            ((try? String(contentsOf: journal, encoding: .utf8)) ?? "").split(separator: "\n").count
+        }
+        let args = ["features", "--manifest", manifest, "-o", out.path, "--jobs", "1", "--quiet"]
+        let r = try interrupt(args, with: SIGINT) { journalled() >= 1 }
+        #expect(r.normalExit)
+        #expect(r.status == 130, "\(r.stderr)")
+        let lines = r.stderr.split(separator: "\n").filter { $0.contains("interrupted") }
+        #expect(lines.count == 1, "\(r.stderr)")
+        let prefix = "kira features: interrupted (SIGINT); "
+        let suffix = " of 8 cases done, finished cases kept in features.csv.journal for a rerun to resume, no partial file left"
+        let line = String(lines.first ?? "")
+        #expect(line.hasPrefix(prefix) && line.hasSuffix(suffix), "\(line)")
+        let n = Int(line.dropFirst(prefix.count).dropLast(suffix.count)) ?? -1
+        // A case is journalled before it is counted, so the journal may hold one more.
+        #expect(n >= 0 && n < 8 && journalled() >= 1 && (n...n + 1).contains(journalled()), "\(n) counted, \(journalled()) journalled")
+        #expect(!FileManager.default.fileExists(atPath: out.path))
+        #expect(leftoverTemporaries(in: dir).isEmpty)
+
+        let rerun = try KiraRun.run(args)
+        #expect(rerun.status == 0, "\(rerun.stderr)")
+        #expect(try CSVTable(contentsOf: out).strings("id") == ids)
+        #expect(!FileManager.default.fileExists(atPath: journal.path))
+    }
+
+    /// A run that fails removes the folders it made for outputs once they are empty, and
+    /// leaves a folder that was there before.
+    @Test func failedRunLeavesNoEmptyFolder() throws {
+        let dir = try TestPaths.temporaryDirectory("kira-interrupt")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let notes = dir.appendingPathComponent("notes.txt")
+        try Data("not an image\n".utf8).write(to: notes)
+        let made = dir.appendingPathComponent("made")
+        let r = try KiraRun.run(["convert", notes.path, "-o", made.appendingPathComponent("deeper").path])
+        #expect(r.status == 1, "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: made.path))
+        let existing = dir.appendingPathComponent("existing")
+        try FileManager.default.createDirectory(at: existing, withIntermediateDirectories: true)
+        let again = try KiraRun.run(["convert", notes.path, "-o", existing.path])
+        #expect(again.status == 1, "\(again.stderr)")
+        #expect(FileManager.default.fileExists(atPath: existing.path))
+    }
 }
