@@ -93,7 +93,7 @@ public enum InterruptCleanup {
     /// The number of output files a command will write, when it writes only files.
     public static func expectFiles(_ total: Int) {
         state.lock.lock(); defer { state.lock.unlock() }
-        if !state.custom { state.progress.total = total }
+        if !state.custom && total > 0 { state.progress.total = total }
     }
 
     public static var progress: Progress {
@@ -143,13 +143,13 @@ public enum InterruptCleanup {
     }
 
     /// Removes every registered path and the empty folders made, prints the message on
-    /// stderr and exits with 128 + `signal`. Holds the lock to the end: writers block.
-    public static func interrupt(signal: Int32, name: String, command: String) -> Never {
+    /// stderr and exits with `status`. Holds the lock to the end: writers block.
+    public static func interrupt(signal name: String, command: String, status: Int32) -> Never {
         state.lock.lock()
         for path in state.paths.keys { unlink(path) }
         removeEmptyFoldersLocked()
         let line = message(command: command, signal: name, progress: state.progress) + "\n"
         _ = line.withCString { write(2, $0, strlen($0)) }
-        _exit(128 + signal)
+        _exit(status)
     }
 }

@@ -32,10 +32,10 @@ enum InterruptHandling {
     static func install(arguments: [String]) {
         let command = commandName(arguments)
         let queue = DispatchQueue(label: "kira.interrupt")
-        for (number, name) in [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM")] {
+        for (number, name, status) in [(SIGINT, "SIGINT", KiraExit.interrupted), (SIGTERM, "SIGTERM", KiraExit.terminated)] {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-            source.setEventHandler { InterruptCleanup.interrupt(signal: number, name: name, command: command) }
+            source.setEventHandler { InterruptCleanup.interrupt(signal: name, command: command, status: status.rawValue) }
             source.resume()
             sources.append(source)
         }

@@ -32,7 +32,7 @@ import Testing
         #expect(message([.init(dir.appendingPathComponent("new.csv").path, option: "-o", format: .csv)], inputs: [input.path]) == nil)
     }
 
-    @Test func extensionsExistenceAndPairs() {
+    @Test func extensionsExistenceAndPairs() throws {
         #expect(message([.init("x.nii.gz", option: "-o", format: .csv)], inputs: [])
             == "-o 'x.nii.gz' must end in .csv: the command writes CSV there")
         #expect(message([.init("x.csv", option: "-o", format: .nifti)], inputs: [])
@@ -43,7 +43,7 @@ import Testing
         // Devices are written to directly, whatever their name.
         #expect(message([.init("/dev/null", option: "-o", format: .csv)], inputs: ["/dev/null"]) == nil)
         let existing = FileManager.default.temporaryDirectory.appendingPathComponent("kira-guard-\(UUID().uuidString.prefix(8)).json")
-        FileManager.default.createFile(atPath: existing.path, contents: Data())
+        try Data().write(to: existing)
         defer { try? FileManager.default.removeItem(at: existing) }
         #expect(message([.init(existing.path, option: "-o", format: .json)], inputs: [])
             == "-o '\(existing.path)' exists; pass --overwrite to replace it")
