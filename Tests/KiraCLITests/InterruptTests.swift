@@ -129,7 +129,7 @@ import Testing
         let model = dir.appendingPathComponent("model.json")
         let started = Date()
         let r = try interrupt(["train", "--features", f.path, "--labels", l.path, "--label-column", "y", "--model", "rf",
-                               "--cv", "5", "--repeats", "3", "-o", model.path], with: SIGINT) { Date().timeIntervalSince(started) > 0.5 }
+                               "--cv", "5", "--repeats", "10", "-o", model.path], with: SIGINT) { Date().timeIntervalSince(started) > 0.5 }
         #expect(r.normalExit)
         #expect(r.status == 130, "\(r.stderr)")
         #expect(count(in: r.stderr, command: "kira train", signal: "SIGINT", total: 1, unit: "files") == 0)
