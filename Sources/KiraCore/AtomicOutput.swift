@@ -1,7 +1,8 @@
 import Foundation
 
 /// Writes go to a hidden temporary file in the destination folder and are renamed into
-/// place only when complete, so an interrupted or failed write never leaves a partial file.
+/// place only when complete, so an interrupted or failed write never leaves a partial file
+/// (the temporary path is registered with `InterruptCleanup` while it exists).
 public enum AtomicOutput {
     /// A temporary path beside `destination` that keeps its extension (niftilib picks
     /// compression from it).
@@ -20,13 +21,16 @@ public enum AtomicOutput {
             throw KiraError.writeFailed(path: destination.path, reason: problem)
         }
         let tmp = temporaryPath(for: destination)
+        InterruptCleanup.register(tmp)
         do {
             try write(tmp)
-            if rename(tmp.path, destination.path) != 0 {
-                throw KiraError.writeFailed(path: destination.path, reason: String(cString: strerror(errno)))
+            let code = InterruptCleanup.commit(tmp, to: destination)
+            if code != 0 {
+                throw KiraError.writeFailed(path: destination.path, reason: String(cString: strerror(code)))
             }
         } catch {
             try? FileManager.default.removeItem(at: tmp)
+            InterruptCleanup.unregister(tmp)
             throw error
         }
     }

@@ -14,7 +14,10 @@ struct ConvertCommand: ParsableCommand {
         Each DICOM series becomes one NIfTI (a DCE series one 4D NIfTI, phases in time order)
         with a JSON sidecar beside it. Outputs are written to a temporary file and renamed,
         so a failed or interrupted run leaves no partial file, and a failed series does not
-        stop the others. Existing files are never overwritten unless --overwrite is given.
+        stop the others. Existing files are never overwritten unless --overwrite is given,
+        and an input file never is. SIGINT or SIGTERM removes the temporary files (and
+        output folders the run made and left empty), prints how many series were written
+        and exits 130 or 143.
         A lone file whose matrix size differs from the rest of its series is excluded and
         listed as a failure (exit 2); the contiguous slices still form the volume.
         A multi-frame file whose frames share one position becomes slices

@@ -43,13 +43,16 @@ struct ConvertJob: Equatable {
         for input in inputs where !FileManager.default.fileExists(atPath: input) {
             throw ValidationError("input '\(input)' does not exist")
         }
+        // Existing files in the folder get a numeric suffix (or are replaced with
+        // --overwrite) as each output is named; here only the folder itself is checked.
+        try OutputOptions.check([.init(output, option: "--output", format: .folder)], inputs: inputs, overwrite: overwrite)
     }
 
     func run() throws {
         let logger = LoggingBootstrap.logger(label: "kira.convert", verbose: verbose, quiet: quiet)
         let outDir = URL(fileURLWithPath: output)
         do {
-            try OutputLocation.createFolder(outDir)
+            try InterruptCleanup.createDirectory(at: outDir)
         } catch let e as KiraError {
             FileHandle.standardError.write(Data("kira convert: \(e.description)\n".utf8))
             throw ExitCode(KiraExit.failure.rawValue)

@@ -24,6 +24,8 @@ struct Converter {
     // misaligned 16-byte load of the struct's SIMD2; Swift 6.3.1, x86-64).
     var philipsPrecise = false
     private var claimed: Set<String> = []
+    /// Files named on the command line: never an output, even with --overwrite.
+    private var namedInputs: [URL] = []
     private var index = 0
 
     init(outputFolder: URL, template: OutputTemplate, options: Options, logger: Logger) {
@@ -36,6 +38,9 @@ struct Converter {
     mutating func convert(_ inputs: [URL]) -> ConversionReport {
         var report = ConversionReport()
         var dicomInputs: [URL] = []
+        namedInputs = inputs.filter { !InputClassifier.isDirectory($0) }
+        let files = inputs.filter { !InputClassifier.isDirectory($0) && InputClassifier.isImageFile($0) }.count
+        InterruptCleanup.setProgress(total: files == inputs.count ? files : nil, unit: "series")
         for url in inputs {
             if !InputClassifier.isDirectory(url) && InputClassifier.isImageFile(url) {
                 convertFile(url, into: &report)
@@ -58,6 +63,7 @@ struct Converter {
             report.skipped.removeAll { named.contains($0.file) }
             let nonDICOM = Set(scan.skippedNonDICOM.map(\.file))
             report.skippedNonDICOM = report.skipped.filter { nonDICOM.contains($0.file) }.count
+            InterruptCleanup.setProgress(total: files + scan.series.count, unit: "series")
             for series in scan.series {
                 defer { kira_return_free_memory() }
                 logger.debug("converting series \(series.key) (\(series.files.count) files)")
@@ -70,7 +76,7 @@ struct Converter {
                     let logger = logger
                     // dcm2niix's post-fixes tell apart the stacks one series split into.
                     let echo = template.template.contains("{echo}") ? "" : series.echoPostfix
-                    try write(plan.header, source: source, sources: sources, postfix: echo + series.namePostfix,
+                    try write(plan.header, source: source, sources: sources, postfix: echo + series.namePostfix, files: series.files,
                               into: &report) { url, options in
                         let writer = try NIfTIFrameWriter(url: url, options: options)
                         let decoded = try series.stream(plan, into: writer, logger: logger)
@@ -95,7 +101,7 @@ struct Converter {
         do {
             let volume = try ImageFileReader.read(url, rasterSpacing: options.rasterSpacing, keepRGB: options.keepRGB)
             let stem = url.lastPathComponent.components(separatedBy: ".").first ?? "image"
-            try write(volume.header, source: stem, sources: [url.lastPathComponent], into: &report) { url, options in
+            try write(volume.header, source: stem, sources: [url.lastPathComponent], files: [url], into: &report) { url, options in
                 try NIfTIWriter.write(volume, to: url, options: options)
                 return nil
             }
@@ -106,7 +112,7 @@ struct Converter {
 
     /// Names the output from `header`'s metadata, has `writeNIfTI` write it (returning the
     /// header as written when decoding settled its type), then writes the sidecar.
-    private mutating func write(_ header: VolumeHeader, source: String, sources: [String], postfix: String = "",
+    private mutating func write(_ header: VolumeHeader, source: String, sources: [String], postfix: String = "", files: [URL],
                                 into report: inout ConversionReport,
                                 _ writeNIfTI: (URL, NIfTIWriter.Options) throws -> VolumeHeader?) throws {
         index += 1
@@ -125,34 +131,50 @@ struct Converter {
             "laterality": s("ImageLaterality") ?? s("Laterality") ?? "", "view": s("ViewPosition") ?? "",
             "index": String(index),
         ]
-        let (nifti, sidecar) = try claimPaths(for: template.render(fields) + postfix)
-        try FileManager.default.createDirectory(at: nifti.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let volume = try writeNIfTI(nifti, .init(timeStep: Self.timeStep(header))) ?? header
+        let (nifti, sidecar) = try claimPaths(for: template.render(fields) + postfix, avoiding: files)
+        try InterruptCleanup.createDirectory(at: nifti.deletingLastPathComponent())
+        // A NIfTI without its sidecar would lose the acquisition record, so an interrupt
+        // removes both until both exist. Files being replaced are the user's until the new
+        // NIfTI is in place.
+        let pair = [nifti, sidecar]
+        let replacing = FileManager.default.fileExists(atPath: nifti.path) || FileManager.default.fileExists(atPath: sidecar.path)
+        if !replacing { pair.forEach(InterruptCleanup.register) }
+        let volume: VolumeHeader
+        do {
+            volume = try writeNIfTI(nifti, .init(timeStep: Self.timeStep(header))) ?? header
+        } catch {
+            if !replacing { pair.forEach(InterruptCleanup.unregister) }
+            throw error
+        }
+        if replacing { pair.forEach(InterruptCleanup.register) }
         do {
             let doc = Sidecar.document(for: volume, sources: sources, keepPHI: options.keepPHI)
             try Sidecar.write(doc, to: sidecar)
         } catch {
-            // A NIfTI without its sidecar would lose the acquisition record: undo it.
             try? FileManager.default.removeItem(at: nifti)
+            pair.forEach(InterruptCleanup.unregister)
             throw error
         }
+        InterruptCleanup.complete(pair)
         report.outputs.append(.init(
             path: nifti.path, sidecar: sidecar.path, size: volume.size4D,
             spacing: [volume.geometry.spacing.x, volume.geometry.spacing.y, volume.geometry.spacing.z],
             modality: s("Modality") ?? "", series: s("SeriesNumber")))
     }
 
-    /// Reserves a name no other output of this run uses and, unless overwriting, no existing file.
-    private mutating func claimPaths(for name: String) throws -> (URL, URL) {
+    /// Reserves a name no other output of this run uses, no input file, and, unless
+    /// overwriting, no existing file.
+    private mutating func claimPaths(for name: String, avoiding files: [URL]) throws -> (URL, URL) {
         let ext = options.gzip ? ".nii.gz" : ".nii"
         var candidate = name
         var n = 1
         while true {
             let nifti = outputFolder.appendingPathComponent(candidate + ext)
             let sidecar = outputFolder.appendingPathComponent(candidate + ".json")
-            let taken = claimed.contains(nifti.path)
-                || (!options.overwrite && (FileManager.default.fileExists(atPath: nifti.path)
-                    || FileManager.default.fileExists(atPath: sidecar.path)))
+            let exists = FileManager.default.fileExists(atPath: nifti.path) || FileManager.default.fileExists(atPath: sidecar.path)
+            let taken = claimed.contains(nifti.path) || (exists && (!options.overwrite || (files + namedInputs).contains {
+                OutputGuard.isSameFile($0.path, nifti.path) || OutputGuard.isSameFile($0.path, sidecar.path)
+            }))
             if !taken {
                 claimed.insert(nifti.path)
                 return (nifti, sidecar)

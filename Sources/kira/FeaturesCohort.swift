@@ -16,15 +16,22 @@ struct FeaturesCohort {
     var settings: ExtractionSettings
     var origin: [String: MetaValue]
     var quiet: Bool
+    /// --overwrite: an existing table and journal are ignored, and replaced at the end.
+    var fresh = false
 
     /// Exit status: success when every case is in the table, partial when some failed,
     /// failure when none could be done.
     func run(logger: Logger) throws -> KiraExit {
         let cases = try CohortManifest.read(manifest)
+        let inputs = cases.flatMap { [$0.image.path, $0.mask.path] + ($0.habitats.map { [$0.path] } ?? []) }
+        try OutputGuard.check([.init(output.path, option: "--output", format: .csv)], inputs: inputs, overwrite: true)
         let provenance = try CaseProvenance.settings(settings, regions: regions)
         let store = CohortStore(output: output, settings: provenance.value, settingsHash: provenance.hash)
-        let done = try store.load()
+        let done = try store.load(fresh: fresh)
         let todo = cases.filter { !done.contains($0.id) }
+        InterruptCleanup.setProgress(total: cases.count, unit: "cases", verb: "done",
+                                     note: "finished cases kept in \(output.lastPathComponent).journal for a rerun to resume")
+        InterruptCleanup.advance(by: cases.count - todo.count)
         if todo.count < cases.count {
             note("kira features: \(cases.count - todo.count) of \(cases.count) cases already in \(output.lastPathComponent), skipped")
         }
@@ -36,7 +43,10 @@ struct FeaturesCohort {
                 let c = todo[k]
                 let record = Self.record(for: c, label: label, habitats: habitats, regions: regions, settings: settings,
                                          provenance: provenance, origin: origin, logger: logger)
-                do { try store.append(record) } catch {
+                do {
+                    try store.append(record)
+                    if record.status == .ok { InterruptCleanup.advance() }
+                } catch {
                     progress.message("kira features: case '\(c.id)': cannot write the journal: \(Converter.describe(error))")
                 }
                 if let reason = record.reason { progress.message("kira features: case '\(c.id)' failed: \(reason)") }

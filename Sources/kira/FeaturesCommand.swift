@@ -101,8 +101,10 @@ struct FeaturesCommand: ParsableCommand {
     @Flag(help: "Write one JSON document instead of CSV.")
     var json = false
 
-    @Option(name: .shortAndLong, help: "Output file (default: stdout).")
+    @Option(name: .shortAndLong, help: "Output file, .csv (.json with --json); default: stdout.")
     var output: String?
+
+    @OptionGroup var replace: OutputOptions
 
     @OptionGroup var logging: LoggingOptions
 
@@ -129,6 +131,12 @@ struct FeaturesCommand: ParsableCommand {
         if let habitats, !FileManager.default.fileExists(atPath: habitats) { throw ValidationError("--habitats '\(habitats)' does not exist") }
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
         if let label, label <= 0 { throw ValidationError("--label \(label) must be a positive mask label") }
+        if let output {
+            // Cohort mode resumes into an existing table (it is its own journal), so only a
+            // single case's output needs --overwrite; the manifest's images are checked in run().
+            try OutputOptions.check([.init(output, option: "--output", format: json ? .json : .csv)],
+                                    inputs: [image, mask, habitats, params, manifest], overwrite: replace.overwrite || manifest != nil)
+        }
     }
 
     func regions() throws -> [FeatureRegion] {
@@ -162,7 +170,7 @@ struct FeaturesCommand: ParsableCommand {
         if let manifest {
             let cohort = FeaturesCohort(manifest: URL(fileURLWithPath: manifest), output: URL(fileURLWithPath: output!), jobs: jobs,
                                         label: label, habitats: habitats.map { URL(fileURLWithPath: $0) }, regions: try regions(),
-                                        settings: settings, origin: origin, quiet: logging.quiet)
+                                        settings: settings, origin: origin, quiet: logging.quiet, fresh: replace.overwrite)
             let status: KiraExit
             do { status = try cohort.run(logger: logger) } catch {
                 FileHandle.standardError.write(Data("kira features: \(manifest): \(Converter.describe(error))\n".utf8))

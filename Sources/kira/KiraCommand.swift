@@ -22,11 +22,19 @@ enum KiraExit: Int32 {
     case failure = 1
     /// Some inputs were done and some failed; the failures are listed.
     case partial = 2
+    /// Stopped by SIGINT (128 + 2); temporary files removed.
+    case interrupted = 130
+    /// Stopped by SIGTERM (128 + 15); temporary files removed.
+    case terminated = 143
 
     static let helpText = """
     EXIT CODES:
       0  every input was processed
-      1  nothing was processed, or bad usage (unknown option, unsafe --template, missing input)
+      1  nothing was processed, or bad usage (unknown option, unsafe --template, missing input,
+         an output that is one of the inputs, an output extension that is not the format
+         written, an existing output without --overwrite)
       2  partial success: some inputs failed; each failure is listed with its file and reason
+      130  interrupted by SIGINT (Ctrl-C), 143 by SIGTERM: temporary files and folders the
+         run made and left empty are removed; one line on stderr says what was complete
     """
 }

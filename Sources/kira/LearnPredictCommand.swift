@@ -27,7 +27,15 @@ struct LearnPredictCommand: ParsableCommand {
     @Flag(help: "Print the predictions as JSON on stdout.")
     var json = false
 
+    @OptionGroup var replace: OutputOptions
+
     @OptionGroup var logging: LoggingOptions
+
+    func validate() throws {
+        if let output {
+            try replace.check([.init(output, option: "--output", format: .csv)], inputs: source.features + [source.model])
+        }
+    }
 
     func run() throws {
         _ = logging.makeLogger(label: "kira.predict")

@@ -71,6 +71,8 @@ struct LearnTrainCommand: ParsableCommand {
     @Flag(help: "Print the report as JSON on stdout.")
     var json = false
 
+    @OptionGroup var replace: OutputOptions
+
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
@@ -83,6 +85,9 @@ struct LearnTrainCommand: ParsableCommand {
             throw ValidationError("'\(f)' does not exist")
         }
         do { _ = try spec() } catch let e as KiraError { throw ValidationError(e.description) }
+        let keepFiles = select.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { $0.lowercased().hasPrefix("keep:") }.map { String($0.dropFirst(5)) }
+        try replace.check([.init(output, option: "--output", format: .json)], inputs: features + [outcome.labels] + keepFiles)
     }
 
     func spec() throws -> PipelineSpec {

@@ -30,11 +30,11 @@ struct MaskIO: ParsableArguments {
     @Option(help: "Use only this label of a label map (default: every non-zero voxel).")
     var label: Int?
 
+    @OptionGroup var replace: OutputOptions
+
     func validate() throws {
         guard FileManager.default.fileExists(atPath: mask) else { throw ValidationError("mask '\(mask)' does not exist") }
-        guard output.hasSuffix(".nii") || output.hasSuffix(".nii.gz") else {
-            throw ValidationError("--output must end in .nii or .nii.gz: '\(output)'")
-        }
+        try replace.check(OutputGuard.Output.niftiWithSidecar(output, option: "--output"), inputs: [mask])
     }
 
     func read() throws -> Volume {
@@ -119,9 +119,11 @@ struct MaskLabel: ParsableCommand {
     @Option(help: "Labels to keep, comma-separated.")
     var keep: String
 
+    @OptionGroup var replace: OutputOptions
+
     func validate() throws {
         guard FileManager.default.fileExists(atPath: labels) else { throw ValidationError("label map '\(labels)' does not exist") }
-        guard output.hasSuffix(".nii") || output.hasSuffix(".nii.gz") else { throw ValidationError("--output must end in .nii or .nii.gz") }
+        try replace.check(OutputGuard.Output.niftiWithSidecar(output, option: "--output"), inputs: [labels])
         _ = try keptLabels()
     }
 

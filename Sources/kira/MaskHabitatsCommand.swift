@@ -51,11 +51,14 @@ struct MaskHabitats: ParsableCommand {
     @Flag(help: "Print a JSON summary on stdout.")
     var json = false
 
+    @OptionGroup var replace: OutputOptions
+
     func validate() throws {
         _ = try kRange()
         guard restarts >= 1 else { throw ValidationError("--restarts must be at least 1") }
         guard FileManager.default.fileExists(atPath: manifest) else { throw ValidationError("manifest '\(manifest)' does not exist") }
         if let model, !FileManager.default.fileExists(atPath: model) { throw ValidationError("model '\(model)' does not exist") }
+        try replace.check([.init(outDir, option: "--out-dir", format: .folder)], inputs: [manifest, model])
     }
 
     func kRange() throws -> ClosedRange<Int> {
@@ -70,15 +73,26 @@ struct MaskHabitats: ParsableCommand {
     func run() throws {
         var failures: [(String, String)] = []
         var cases: [HabitatCase] = []
-        let fm = FileManager.default
         do {
-            try fm.createDirectory(atPath: outDir, withIntermediateDirectories: true)
             let table = try CSVTable(contentsOf: URL(fileURLWithPath: manifest))
             let ids = try table.strings(idColumn), masks = try table.strings(maskColumn)
             let columns = images.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
             let paths = try columns.map { try table.strings($0) }
             let base = URL(fileURLWithPath: manifest).deletingLastPathComponent()
             func resolve(_ p: String) -> URL { p.hasPrefix("/") ? URL(fileURLWithPath: p) : base.appendingPathComponent(p) }
+            func caseOutput(_ id: String) -> URL {
+                URL(fileURLWithPath: outDir).appendingPathComponent(OutputTemplate.sanitize(id, allowSlash: false) + "_habitats.nii.gz")
+            }
+            // Every file this run may write, checked before any is: none an input, none there
+            // already unless --overwrite.
+            var planned = ids.flatMap { OutputGuard.Output.niftiWithSidecar(caseOutput($0).path, option: "--out-dir") }
+            if model == nil {
+                planned.append(.init(URL(fileURLWithPath: outDir).appendingPathComponent("habitat_model.json").path, option: "--out-dir", format: .json))
+            }
+            try OutputGuard.check(planned, inputs: [manifest, model].compactMap { $0 } + (masks + paths.flatMap { $0 }).map { resolve($0).path },
+                                  overwrite: replace.overwrite)
+            InterruptCleanup.expectFiles(planned.count)
+            try InterruptCleanup.createDirectory(at: URL(fileURLWithPath: outDir))
             for r in 0..<table.rowCount {
                 do {
                     let imgs = try paths.map { try ImageFileReader.read(resolve($0[r])) }
@@ -104,7 +118,7 @@ struct MaskHabitats: ParsableCommand {
             for c in cases {
                 do {
                     let h = try Habitats.apply(fitted, to: c)
-                    let out = URL(fileURLWithPath: outDir).appendingPathComponent(OutputTemplate.sanitize(c.id, allowSlash: false) + "_habitats.nii.gz")
+                    let out = caseOutput(c.id)
                     try MaskOutput.write(h, to: out.path, sources: [manifest])
                     written.append(out.path)
                 } catch {

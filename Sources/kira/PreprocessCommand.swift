@@ -84,19 +84,19 @@ struct PreprocessCommand: ParsableCommand {
     @Flag(help: "Print a JSON summary on stdout.")
     var json = false
 
+    @OptionGroup var replace: OutputOptions
+
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
         guard FileManager.default.fileExists(atPath: image) else { throw ValidationError("image '\(image)' does not exist") }
-        try Self.requireNIfTI(output, "--output")
         for (flag, path) in [("--mask", mask), ("--n4-mask", n4Mask)] {
             if let path, !FileManager.default.fileExists(atPath: path) { throw ValidationError("\(flag) '\(path)' does not exist") }
         }
-        if let maskOut {
-            try Self.requireNIfTI(maskOut, "--mask-out")
-            guard mask != nil else { throw ValidationError("--mask-out needs --mask") }
-        }
-        if let biasFieldOut { try Self.requireNIfTI(biasFieldOut, "--bias-field-out") }
+        if maskOut != nil, mask == nil { throw ValidationError("--mask-out needs --mask") }
+        let outputs = [(output, "--output"), (maskOut, "--mask-out"), (biasFieldOut, "--bias-field-out")]
+            .flatMap { path, option in path.map { OutputGuard.Output.niftiWithSidecar($0, option: option) } ?? [] }
+        try replace.check(outputs, inputs: [image, mask, n4Mask])
         let n4Options = [n4Mask != nil, n4Shrink != nil, n4Iterations != nil, n4ControlPoints != nil,
                          n4Convergence != nil, biasFieldOut != nil]
         if !n4, n4Options.contains(true) {
@@ -119,12 +119,6 @@ struct PreprocessCommand: ParsableCommand {
         }
         guard n4 || denoise != nil || resize != nil || range != nil || outliers != nil || zscore else {
             throw ValidationError("no step asked for: give at least one of --n4, --denoise, --resize, --range, --outliers, --zscore")
-        }
-    }
-
-    static func requireNIfTI(_ path: String, _ flag: String) throws {
-        guard path.hasSuffix(".nii") || path.hasSuffix(".nii.gz") else {
-            throw ValidationError("\(flag) must end in .nii or .nii.gz: '\(path)'")
         }
     }
 

@@ -15,8 +15,10 @@ enum QCOutput {
     static let exitText = """
     EXIT CODES:
       0  the measures were computed (and, for geometry, every check passed)
-      1  bad usage, an unreadable or invalid input, or nothing could be computed
+      1  bad usage, an unreadable or invalid input, or nothing could be computed; for
+         stability -o, also an output that is an input, not .csv, or exists without --overwrite
       2  geometry only: the checks ran and at least one finding is listed
+      130  interrupted by SIGINT, 143 by SIGTERM (temporary files removed)
     """
 
     static func printJSON<T: Encodable>(_ value: T) throws {

@@ -40,6 +40,8 @@ struct QCStabilityCommand: ParsableCommand {
     @Flag(help: "Print one JSON document on stdout.")
     var json = false
 
+    @OptionGroup var replace: OutputOptions
+
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
@@ -49,6 +51,7 @@ struct QCStabilityCommand: ParsableCommand {
             throw ValidationError("--form '\(form)' is not one of \(ICCForm.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard minIcc.isFinite, minIcc <= 1 else { throw ValidationError("--min-icc must be a number no greater than 1") }
+        if let output { try replace.check([.init(output, option: "--output", format: .csv)], inputs: features) }
     }
 
     struct Report: Encodable {

@@ -61,6 +61,8 @@ struct ResampleCommand: ParsableCommand {
     @Flag(help: "Print a JSON summary on stdout.")
     var json = false
 
+    @OptionGroup var replace: OutputOptions
+
     @OptionGroup var logging: LoggingOptions
 
     enum OutsideChoice: String, ExpressibleByArgument { case constant, edge }
@@ -69,14 +71,10 @@ struct ResampleCommand: ParsableCommand {
         _ = try parsedSpacing()
         _ = try parsedMaskInterpolation()
         guard FileManager.default.fileExists(atPath: image) else { throw ValidationError("image '\(image)' does not exist") }
-        guard output.hasSuffix(".nii") || output.hasSuffix(".nii.gz") else {
-            throw ValidationError("--output must end in .nii or .nii.gz: '\(output)'")
-        }
         if (mask == nil) != (maskOut == nil) { throw ValidationError("--mask and --mask-out go together") }
         if let m = mask, !FileManager.default.fileExists(atPath: m) { throw ValidationError("mask '\(m)' does not exist") }
-        if let m = maskOut, !(m.hasSuffix(".nii") || m.hasSuffix(".nii.gz")) {
-            throw ValidationError("--mask-out must end in .nii or .nii.gz: '\(m)'")
-        }
+        try replace.check(OutputGuard.Output.niftiWithSidecar(output, option: "--output") + (maskOut.map { OutputGuard.Output.niftiWithSidecar($0, option: "--mask-out") } ?? []),
+                          inputs: [image, mask])
     }
 
     func parsedSpacing() throws -> SIMD3<Double> {
@@ -152,9 +150,7 @@ struct ResampleCommand: ParsableCommand {
     }
 
     static func sidecarURL(for nifti: URL) -> URL {
-        var name = nifti.lastPathComponent
-        for ext in [".nii.gz", ".nii"] where name.hasSuffix(ext) { name.removeLast(ext.count); break }
-        return nifti.deletingLastPathComponent().appendingPathComponent(name + ".json")
+        URL(fileURLWithPath: OutputGuard.sidecarPath(for: nifti.path))
     }
 }
 

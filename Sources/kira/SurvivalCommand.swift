@@ -27,6 +27,9 @@ enum SurvivalExit {
          group; a constant covariate). km without events prints S = 1 with a warning.
       2  results are printed but a model did not converge (e.g. perfect separation); the
          output says which coefficients and why ("converged": false, "warnings")
+      130  interrupted by SIGINT, 143 by SIGTERM (temporary files removed)
+    A --rad-score or --groups-out table that is the input (or a link to it), does not end in
+    .csv, or exists without --overwrite is bad usage (exit 1).
     """
 }
 

@@ -59,6 +59,8 @@ struct SurvivalCoxCommand: ParsableCommand {
     @Flag(help: "Print one JSON document on stdout.")
     var json = false
 
+    @OptionGroup var replace: OutputOptions
+
     var names: [String] { covariates.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
 
     func validate() throws {
@@ -76,6 +78,7 @@ struct SurvivalCoxCommand: ParsableCommand {
         if let r = l1Ratio {
             guard penalty == .elasticnet, (0...1).contains(r) else { throw ValidationError("--l1-ratio (0…1) goes with --penalty elasticnet") }
         }
+        if let radScore { try replace.check([.init(radScore, option: "--rad-score", format: .csv)], inputs: [input.data]) }
     }
 
     func run() throws {

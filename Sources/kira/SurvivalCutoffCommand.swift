@@ -35,8 +35,11 @@ struct SurvivalCutoffCommand: ParsableCommand {
     @Flag(help: "Print one JSON document on stdout.")
     var json = false
 
+    @OptionGroup var replace: OutputOptions
+
     func validate() throws {
         do { _ = try CutoffMethod(parsing: method) } catch let e as KiraError { throw ValidationError(e.description) }
+        if let groupsOut { try replace.check([.init(groupsOut, option: "--groups-out", format: .csv)], inputs: [input.data]) }
     }
 
     func run() throws {

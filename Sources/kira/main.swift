@@ -1,6 +1,7 @@
 import ArgumentParser
 import CKiraKernels
 import Foundation
+import KiraCore
 
 // argument-parser exits with 64 on a usage error; Kira documents 1 for bad usage, so the
 // entry point maps the codes itself.
@@ -10,6 +11,7 @@ func exitAfter(_ error: Error) -> Never {
     if !message.isEmpty {
         if code == .success { print(message) } else { FileHandle.standardError.write(Data((message + "\n").utf8)) }
     }
+    InterruptCleanup.removeEmptyCreatedFolders()
     exit(code == .validationFailure ? KiraExit.failure.rawValue : code.rawValue)
 }
 
@@ -17,11 +19,15 @@ func exitAfter(_ error: Error) -> Never {
 /// handlers would add is dcmtk freeing its 7,800 dictionary entries one by one (and the
 /// freeing of everything else the process holds). Flush stdio and leave without them.
 func leave(_ code: Int32) -> Never {
+    // A failed run leaves no empty folder it made.
+    if code != KiraExit.success.rawValue { InterruptCleanup.removeEmptyCreatedFolders() }
     fflush(nil)
     _exit(code)
 }
 
 kira_keep_large_blocks_in_heap()
+// Before any work, the fast path's included: an interrupt removes temporaries and exits 130/143.
+InterruptHandling.install(arguments: CommandLine.arguments)
 
 // A plain `kira convert` line skips ArgumentParser (see ConvertFastPath); when its values do
 // not validate, ArgumentParser parses the line again and reports the error as usual.

@@ -39,11 +39,15 @@ public final class NIfTIFrameWriter: FrameSink, @unchecked Sendable {
         self.url = url
         self.tmp = AtomicOutput.temporaryPath(for: url)
         self.options = options
+        InterruptCleanup.register(tmp)
     }
 
     deinit {
         if fd >= 0 { close(fd) }
-        if !finished { unlink(tmp.path) }
+        if !finished {
+            unlink(tmp.path)
+            InterruptCleanup.unregister(tmp)
+        }
     }
 
     public func begin(_ header: VolumeHeader) throws {
@@ -114,7 +118,8 @@ public final class NIfTIFrameWriter: FrameSink, @unchecked Sendable {
         fd = -1
         guard closed == 0 else { throw failure(errno) }
         try NIfTIWriter.checkHeader(tmp.path, url, dims)
-        guard rename(tmp.path, url.path) == 0 else { throw failure(errno) }
+        let code = InterruptCleanup.commit(tmp, to: url)
+        guard code == 0 else { throw failure(code) }
         finished = true
     }
 

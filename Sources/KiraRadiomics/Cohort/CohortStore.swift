@@ -58,11 +58,12 @@ public final class CohortStore: @unchecked Sendable {
         self.settingsHash = settingsHash
     }
 
-    /// Reads what earlier runs left; returns the ids already done.
-    public func load() throws -> Set<String> {
+    /// Reads what earlier runs left; returns the ids already done. `fresh` ignores them (the
+    /// journal is emptied now, the table and provenance are replaced at the end).
+    public func load(fresh: Bool = false) throws -> Set<String> {
         var done = Set<String>()
         let fm = FileManager.default
-        if fm.fileExists(atPath: output.path) {
+        if !fresh && fm.fileExists(atPath: output.path) {
             guard let data = fm.contents(atPath: provenanceURL.path),
                   case let .object(doc)? = try? JSONDecoder().decode(MetaValue.self, from: data) else {
                 throw KiraError.invalidArgument("\(output.path) exists without a readable \(provenanceURL.lastPathComponent), so its settings are unknown; remove it or choose another -o")
@@ -81,7 +82,7 @@ public final class CohortStore: @unchecked Sendable {
                 done.insert(row[idColumn])
             }
         }
-        if let data = fm.contents(atPath: journalURL.path) {
+        if !fresh, let data = fm.contents(atPath: journalURL.path) {
             let decoder = JSONDecoder()
             for line in data.split(separator: UInt8(ascii: "\n")) {
                 // A torn last line (interrupted write) does not decode and is dropped.
