@@ -563,7 +563,14 @@ public enum PyradiomicsPipeline {
             upper[a] = min(upper[a], maxUpper)
         }
         var size = SIMD3<Int>.zero
-        for a in 0..<3 { size[a] = Int(upper[a] - lower[a] + 1) }
+        for a in 0..<3 {
+            guard let n = AllocationBudget.count(upper[a] - lower[a] + 1) else {
+                throw KiraError.tooLarge(subject: "resampled grid (resampledPixelSpacing \(requested))",
+                                         reason: "axis \(a): \(box.size[a]) ROI voxels of \(maskSpacing[a]) mm at \(spacing[a]) mm give \(upper[a] - lower[a] + 1) voxels")
+            }
+            size[a] = n
+        }
+        try AllocationBudget.check("resampled grid (resampledPixelSpacing \(requested))", size: size, elementBytes: MemoryLayout<Double>.size)
         let originIndex = 0.5 * (spacing - maskSpacing) / maskSpacing + lower / ratio
         let target = Geometry(size: size, spacing: spacing, origin: mg.physicalPoint(index: originIndex), direction: mg.direction)
         var out = try Resampler.resample(image, onto: target, interpolator: interpolator, outside: .constant(0))
