@@ -24,10 +24,36 @@ struct FeaturesCohort {
         let provenance = try CaseProvenance.settings(settings, regions: regions)
         let store = CohortStore(output: output, settings: provenance.value, settingsHash: provenance.hash)
         let done = try store.load()
-        let todo = cases.filter { !done.contains($0.id) }
-        if todo.count < cases.count {
-            note("kira features: \(cases.count - todo.count) of \(cases.count) cases already in \(output.lastPathComponent), skipped")
+        let hashes = FileHashes()
+        var pending: [CohortCase] = []
+        var reused = 0
+        for c in cases {
+            guard let recorded = done[c.id] else { pending.append(c); continue }
+            let reason: String?
+            do {
+                reason = try recorded.staleReason(label: CaseProvenance.maskLabel(c.label ?? label ?? settings.label),
+                                                  habitats: regions.contains(where: \.needsHabitats) && (c.habitats ?? habitats) != nil) { file in
+                    switch file {
+                    case "image": try hashes.hash(c.image)
+                    case "mask": try hashes.hash(c.mask)
+                    default: try hashes.hash((c.habitats ?? habitats)!)
+                    }
+                }
+            } catch {
+                reason = "its inputs cannot be hashed (\(Converter.describe(error)))"
+            }
+            if let reason {
+                note("kira features: case '\(c.id)': \(reason), recomputed")
+                store.invalidate(c.id)
+                pending.append(c)
+            } else {
+                reused += 1
+            }
         }
+        if reused > 0 {
+            note("kira features: \(reused) of \(cases.count) cases already in \(output.lastPathComponent) with unchanged inputs, reused")
+        }
+        let todo = pending
         let progress = CohortProgress(total: todo.count, quiet: quiet)
         let next = ConcurrentCounter()
         let workers = max(1, min(jobs, todo.count))
@@ -35,7 +61,7 @@ struct FeaturesCohort {
             while let k = next.next(below: todo.count) {
                 let c = todo[k]
                 let record = Self.record(for: c, label: label, habitats: habitats, regions: regions, settings: settings,
-                                         provenance: provenance, origin: origin, logger: logger)
+                                         provenance: provenance, origin: origin, hashes: hashes, logger: logger)
                 do { try store.append(record) } catch {
                     progress.message("kira features: case '\(c.id)': cannot write the journal: \(Converter.describe(error))")
                 }
@@ -54,9 +80,10 @@ struct FeaturesCohort {
     }
 
     static func record(for c: CohortCase, label: Int?, habitats: URL?, regions: [FeatureRegion], settings: ExtractionSettings,
-                       provenance: (value: MetaValue, hash: String), origin: [String: MetaValue], logger: Logger) -> CohortRecord {
+                       provenance: (value: MetaValue, hash: String), origin: [String: MetaValue], hashes: FileHashes,
+                       logger: Logger) -> CohortRecord {
         do {
-            let one = FeaturesCase(image: c.image, mask: c.mask, label: c.label ?? label, habitats: c.habitats ?? habitats)
+            let one = FeaturesCase(image: c.image, mask: c.mask, label: c.label ?? label, habitats: c.habitats ?? habitats, hashes: hashes)
             let result = try one.run(regions: regions, settings: settings, settingsProvenance: provenance, origin: origin, logger: logger)
             var diagnostics = result.set.diagnostics
             // The settings are stored once for the cohort, not per case.
