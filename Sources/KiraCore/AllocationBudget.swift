@@ -62,13 +62,13 @@ public enum AllocationBudget {
         let shape = factors.map(String.init).joined(separator: "×")
         guard let count = product(factors) else {
             throw KiraError.tooLarge(subject: what, reason: "\(shape) elements overflow a 64-bit count; "
-                                     + "budget \(describeBytes(limit)) (\(environmentKey))")
+                                     + "the budget is \(exactBytes(limit)) per buffer (\(environmentKey))")
         }
         let (bytes, overflow) = count.multipliedReportingOverflow(by: max(1, elementBytes))
         guard !overflow, bytes <= limit else {
-            let size = overflow ? "more than \(Int.max) bytes" : "\(bytes) bytes (\(describeBytes(bytes)))"
+            let size = overflow ? "more than \(Int.max) bytes" : exactBytes(bytes)
             throw KiraError.tooLarge(subject: what, reason: "\(shape) = \(count) voxels × \(elementBytes) bytes = \(size), "
-                                     + "over the budget of \(describeBytes(limit)) per buffer (\(environmentKey))")
+                                     + "over the budget of \(exactBytes(limit)) per buffer (\(environmentKey))")
         }
         return count
     }
@@ -79,6 +79,9 @@ public enum AllocationBudget {
         try check(what, factors: planes == 1 ? [size.x, size.y, size.z] : [size.x, size.y, size.z, planes],
                   elementBytes: elementBytes, budget: budget)
     }
+
+    /// "65536 bytes (64.0 KiB)": exact, and readable when large.
+    static func exactBytes(_ n: Int) -> String { n < 1024 ? "\(n) bytes" : "\(n) bytes (\(describeBytes(n)))" }
 
     /// Bytes with a binary unit for messages ("3.2 GiB"), the exact count for small sizes.
     public static func describeBytes(_ n: Int) -> String {

@@ -180,10 +180,6 @@ struct FeaturesCase {
             let set: FeatureSet
             do {
                 set = try FeatureExtraction.run(image: volume, mask: consume regionMask, settings: settings, logger: logger)
-            } catch let KiraError.tooLarge(subject, reason) {
-                // The pipeline knows grids, not files: the case's image is named here.
-                throw KiraError.tooLarge(subject: "image \(image.path)" + (regions.isEmpty ? "" : ", region \(region)") + ": \(subject)",
-                                         reason: reason)
             } catch let error as KiraError where !regions.isEmpty {
                 throw KiraError.invalidArgument("region \(region): \(error.description)")
             }

@@ -91,6 +91,11 @@ struct FeaturesCohort {
             return CohortRecord(id: c.id, status: .ok, warnings: result.warnings, names: result.set.rows.map(\.name),
                                 values: result.set.rows.map(\.value.number), diagnostics: .object(diagnostics),
                                 settingsHash: provenance.hash)
+        } catch let KiraError.tooLarge(subject, reason) {
+            // The pipeline knows grids, not files (single-case mode prefixes the image itself).
+            let named = subject.contains(c.image.path) ? subject : "image \(c.image.path): \(subject)"
+            return CohortRecord(id: c.id, status: .failed, reason: KiraError.tooLarge(subject: named, reason: reason).description,
+                                settingsHash: provenance.hash)
         } catch {
             return CohortRecord(id: c.id, status: .failed, reason: Converter.describe(error), settingsHash: provenance.hash)
         }

@@ -22,3 +22,24 @@ struct ResampleGridTests {
         #expect(b.size == [100, 99, 60] && b.spacing.z == 3)
     }
 }
+
+@Suite("Resampled grids within the allocation budget")
+struct ResampleGridBudgetTests {
+    /// 64×64×32 at 1 mm → 0.01 mm is 6400×6400×3200 = 1.31e11 voxels, 524 GB of Float32: more
+    /// than any machine's budget (half its memory).
+    @Test("a grid beyond the budget is a tooLarge error naming the source, not a trap")
+    func tooLarge() throws {
+        let g = Geometry(size: [64, 64, 32], spacing: [1, 1, 1])
+        do {
+            _ = try ResampleGrid.make(from: g, spacing: [0.01, 0.01, 0.01], policy: .origin, source: "image a.nii")
+            Issue.record("no error")
+        } catch let KiraError.tooLarge(subject, reason) {
+            #expect(subject.hasPrefix("resampled grid of image a.nii"))
+            #expect(reason.hasPrefix("6400×6400×3200 = 131072000000 voxels × 4 bytes = 524288000000 bytes"), "\(reason)")
+        }
+        // A spacing so small that the size does not even fit in an Int.
+        #expect(throws: KiraError.self) { try ResampleGrid.make(from: g, spacing: [1e-300, 1, 1], policy: .center) }
+        // Within the budget the grid is unchanged by the check.
+        #expect(try ResampleGrid.make(from: g, spacing: [0.5, 0.5, 0.5], policy: .origin).size == [128, 128, 64])
+    }
+}

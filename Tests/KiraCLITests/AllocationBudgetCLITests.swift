@@ -1,0 +1,114 @@
+import Foundation
+import KiraCore
+import KiraIO
+import KiraTestSupport
+import Testing
+
+/// Issue 18 item 1: a grid too large to allocate fails its case with a message naming the
+/// file and the size; it never aborts the process (exit 134), and a cohort goes on.
+@Suite("Allocation budget (kira resample, features)")
+struct AllocationBudgetCLITests {
+    /// firstorder only keeps the cohort quick; the resampling is what is under test.
+    static func params(_ dir: URL, spacing: Double) throws -> String {
+        let url = dir.appendingPathComponent("params.yaml")
+        try """
+        setting:
+          resampledPixelSpacing: [\(spacing), \(spacing), \(spacing)]
+          interpolator: sitkBSpline
+          binWidth: 25
+        featureClass:
+          firstorder:
+        """.write(to: url, atomically: true, encoding: .utf8)
+        return url.path
+    }
+
+    @Test("resample --spacing 0.01 on 64×64×32 exits 1 naming the image and the size, writes nothing")
+    func resampleTooFine() throws {
+        let dir = try TestPaths.temporaryDirectory("budget-resample")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let g = Geometry(size: [64, 64, 32], spacing: [1, 1, 1])
+        let input = dir.appendingPathComponent("small.nii.gz")
+        try NIfTIWriter.write(try Volume(geometry: g, voxels: .float32([Float](repeating: 1, count: g.voxelCount))), to: input)
+        let out = dir.appendingPathComponent("out.nii.gz")
+        let r = try KiraRun.run(["resample", input.path, "-o", out.path, "--spacing", "0.01"])
+        // Exit 1 (not 134, SIGABRT): 6400×6400×3200 Float32 voxels are 524 GB.
+        #expect(r.status == 1, Comment(rawValue: r.stderr))
+        #expect(r.stderr.contains("kira resample: resampled grid of image \(input.path)"), Comment(rawValue: r.stderr))
+        #expect(r.stderr.contains("too large: 6400×6400×3200 = 131072000000 voxels × 4 bytes = 524288000000 bytes"), Comment(rawValue: r.stderr))
+        #expect(!FileManager.default.fileExists(atPath: out.path))
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("out.json").path))
+        // The same grid passes under a budget that holds it, and fails under a smaller one
+        // (a 32×32×16 grid of 2 mm voxels is 65536 bytes of Float32).
+        let coarse = dir.appendingPathComponent("coarse.nii.gz")
+        let small = try runWithBudget(["resample", input.path, "-o", coarse.path, "--spacing", "2"], budget: "65535")
+        #expect(small.status == 1 && small.stderr.contains("16384 voxels × 4 bytes = 65536 bytes"), Comment(rawValue: small.stderr))
+        let fits = try runWithBudget(["resample", input.path, "-o", coarse.path, "--spacing", "2"], budget: "64K")
+        #expect(fits.status == 0, Comment(rawValue: fits.stderr))
+        #expect(try NIfTIReader.read(coarse).geometry.size == [32, 32, 16])
+    }
+
+    @Test("a NRRD header whose sizes overflow a 64-bit count is refused, not trapped")
+    func nrrdSizesOverflow() throws {
+        let dir = try TestPaths.temporaryDirectory("budget-nrrd")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("huge.nrrd")
+        // 2^32 × 2^32 × 2^32 overflows Int: multiplying the sizes used to trap.
+        try Data("NRRD0004\ntype: float\ndimension: 3\nsizes: 4294967296 4294967296 4294967296\nencoding: raw\nendian: little\n\n\u{0}\u{0}\u{0}\u{0}".utf8)
+            .write(to: url)
+        let r = try KiraRun.run(["resample", url.path, "-o", dir.appendingPathComponent("o.nii").path])
+        #expect(r.status == 1, Comment(rawValue: r.stderr))
+        #expect(r.stderr.contains("\(url.path): voxel data (field sizes): too large: 4294967296×4294967296×4294967296 elements overflow"),
+                Comment(rawValue: r.stderr))
+    }
+
+    @Test("resampledPixelSpacing [0.001, 0.001, 0.001] fails the case cleanly, naming the image")
+    func paramsTooFine() throws {
+        let dir = try TestPaths.temporaryDirectory("budget-params")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let image = dir.appendingPathComponent(try SyntheticCases.write(SyntheticCases.image(), dir, "image.nii.gz"))
+        let mask = dir.appendingPathComponent(try SyntheticCases.write(SyntheticCases.sphere(radius: 5), dir, "mask.nii.gz"))
+        let out = dir.appendingPathComponent("f.csv")
+        let r = try KiraRun.run(["features", "--image", image.path, "--mask", mask.path, "--params", try Self.params(dir, spacing: 0.001),
+                                 "-o", out.path])
+        #expect(r.status == 1, Comment(rawValue: r.stderr))
+        #expect(r.stderr.contains("kira features: \(image.path): resampled grid (resampledPixelSpacing [0.001, 0.001, 0.001]): too large:"),
+                Comment(rawValue: r.stderr))
+        #expect(r.stderr.contains("voxels × 8 bytes ="), Comment(rawValue: r.stderr))
+        #expect(!FileManager.default.fileExists(atPath: out.path))
+    }
+
+    @Test("a cohort with one case whose header spacing is 1000× too large: exit 2, nine rows, the case in failures.csv")
+    func cohortGoesOn() throws {
+        let dir = try TestPaths.temporaryDirectory("budget-cohort")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let image = try SyntheticCases.write(SyntheticCases.image(), dir, "image.nii.gz")
+        let mask = try SyntheticCases.write(SyntheticCases.sphere(radius: 5), dir, "mask.nii.gz")
+        // The same voxels with 1 m voxels: resampled to 1 mm, the ROI box alone is ~11000³.
+        var big = try SyntheticCases.image(), bigMask = try SyntheticCases.sphere(radius: 5)
+        big.geometry.spacing = [1000, 1000, 1000]
+        bigMask.geometry.spacing = [1000, 1000, 1000]
+        let bigImage = try SyntheticCases.write(big, dir, "metres.nii.gz")
+        let bigMaskName = try SyntheticCases.write(bigMask, dir, "metres-mask.nii.gz")
+        var rows = (1...9).map { ["case\($0)", image, mask, ""] }
+        rows.insert(["metres", bigImage, bigMaskName, ""], at: 4)
+        let manifest = try FeaturesCohortTests.manifest(dir, rows)
+        let out = dir.appendingPathComponent("table.csv")
+        let r = try KiraRun.run(["features", "--manifest", manifest, "-o", out.path, "--params", try Self.params(dir, spacing: 1),
+                                 "--jobs", "2"])
+        #expect(r.status == 2, Comment(rawValue: r.stderr))
+        let table = try CSVTable(contentsOf: out)
+        #expect(try table.strings("id") == (1...9).map { "case\($0)" })
+        let failures = try CSVTable(contentsOf: URL(fileURLWithPath: out.path + ".failures.csv"))
+        #expect(try failures.strings("id") == ["metres"] && failures.strings("status") == ["failed"])
+        let reason = try failures.strings("reason")[0]
+        #expect(reason.contains("image \(dir.appendingPathComponent(bigImage).path): resampled grid") && reason.contains("too large"), "\(reason)")
+        #expect(r.stderr.contains("case 'metres' failed:"), Comment(rawValue: r.stderr))
+        #expect(r.stderr.contains("9 of 10 cases in \(out.path); 1 failed"), Comment(rawValue: r.stderr))
+    }
+
+    /// The command under `KIRA_MAX_BYTES=budget`.
+    func runWithBudget(_ args: [String], budget: String) throws -> KiraRun {
+        try runProcess(URL(fileURLWithPath: "/usr/bin/env"),
+                       ["\(AllocationBudget.environmentKey)=\(budget)", TestPaths.kiraExecutable.path] + args)
+    }
+}
