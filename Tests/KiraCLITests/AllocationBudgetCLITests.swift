@@ -77,6 +77,30 @@ struct AllocationBudgetCLITests {
         #expect(!FileManager.default.fileExists(atPath: out.path))
     }
 
+    @Test("a bin width that gives more grey levels than a matrix can hold fails the case, not the process")
+    func binWidthTooFine() throws {
+        let dir = try TestPaths.temporaryDirectory("budget-bins")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let image = dir.appendingPathComponent(try SyntheticCases.write(SyntheticCases.image(), dir, "image.nii.gz"))
+        let mask = dir.appendingPathComponent(try SyntheticCases.write(SyntheticCases.sphere(radius: 5), dir, "mask.nii.gz"))
+        func params(_ width: String) throws -> String {
+            let url = dir.appendingPathComponent("bins\(width).yaml")
+            try "setting:\n  binWidth: \(width)\nfeatureClass:\n  glcm: [Contrast]\n".write(to: url, atomically: true, encoding: .utf8)
+            return url.path
+        }
+        // ~10^11 levels do not even fit the Int32 levels (this used to abort allocating 8 bytes each).
+        let absurd = try KiraRun.run(["features", "--image", image.path, "--mask", mask.path, "--params", try params("0.000000001")])
+        #expect(absurd.status == 1, Comment(rawValue: absurd.stderr))
+        #expect(absurd.stderr.contains("kira features: \(image.path): grey levels (bin width 1e-09 over intensities "), Comment(rawValue: absurd.stderr))
+        #expect(absurd.stderr.contains("grey levels cannot be counted"), Comment(rawValue: absurd.stderr))
+        // 0.001 gives ~10^5 levels: a 10^5 × 10^5 matrix of doubles is far over a 1 GiB budget.
+        let fine = try runProcess(URL(fileURLWithPath: "/usr/bin/env"), ["KIRA_MAX_BYTES=1G", TestPaths.kiraExecutable.path,
+                                  "features", "--image", image.path, "--mask", mask.path, "--params", try params("0.001")])
+        #expect(fine.status == 1, Comment(rawValue: fine.stderr))
+        #expect(fine.stderr.contains("levels; grey-level matrix: too large:") && fine.stderr.contains("over the budget of 1073741824 bytes (1.0 GiB)"),
+                Comment(rawValue: fine.stderr))
+    }
+
     @Test("a cohort with one case whose header spacing is 1000× too large: exit 2, nine rows, the case in failures.csv")
     func cohortGoesOn() throws {
         let dir = try TestPaths.temporaryDirectory("budget-cohort")

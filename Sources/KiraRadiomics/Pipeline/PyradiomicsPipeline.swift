@@ -316,8 +316,8 @@ public enum PyradiomicsPipeline {
     }
 
     /// Discretised levels of a cropped ROI under pyradiomics' binning.
-    public static func levels(_ roi: CroppedROI, _ method: Discretisation) -> PyradiomicsLevels {
-        let edges = PyradiomicsBinning.edges(roi.roiValues, method: method)
+    public static func levels(_ roi: CroppedROI, _ method: Discretisation) throws -> PyradiomicsLevels {
+        let edges = try PyradiomicsBinning.edges(roi.roiValues, method: method)
         var lv = [Int32](repeating: 0, count: roi.values.count)
         for i in lv.indices where roi.mask[i] { lv[i] = Int32(PyradiomicsBinning.digitize(roi.values[i], edges)) }
         return PyradiomicsLevels(nx: roi.nx, ny: roi.ny, nz: roi.nz, levels: lv)
@@ -340,7 +340,7 @@ public enum PyradiomicsPipeline {
     static func classJobs(_ roi: CroppedROI, classes: [String], settings s: ExtractionSettings) throws -> ([@Sendable () -> [String: Double]], Int) {
         let bad = roi.roiValues.filter { !$0.isFinite }.count
         if bad > 0 { throw KiraError.invalidData("the image has \(bad) non-finite (NaN or infinite) voxel(s) inside the region of interest") }
-        let g = levels(roi, s.features.discretisation)
+        let g = try levels(roi, s.features.discretisation)
         let o = textureOptions(s, spacing: roi.spacing)
         // The jobs keep the levels and the ROI's own values, not the box's intensities.
         let (inside, mask, voxelVolume) = (roi.roiValues, roi.mask, roi.spacing.x * roi.spacing.y * roi.spacing.z)
