@@ -101,6 +101,12 @@ struct AllocationBudgetCLITests {
                 Comment(rawValue: fine.stderr))
     }
 
+    @Test("habitat K above 255 is a usage error (labels are bytes)")
+    func habitatK() throws {
+        let r = try KiraRun.run(["mask", "habitats", "--manifest", "/nonexistent.csv", "--images", "t1", "--k", "2-300", "--out-dir", "/tmp/none"])
+        #expect(r.status == 1 && r.stderr.contains("2 ≤ LOW ≤ HIGH ≤ 255, got '2-300'"), Comment(rawValue: r.stderr))
+    }
+
     @Test("a cohort with one case whose header spacing is 1000× too large: exit 2, nine rows, the case in failures.csv")
     func cohortGoesOn() throws {
         let dir = try TestPaths.temporaryDirectory("budget-cohort")
