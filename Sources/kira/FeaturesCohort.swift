@@ -25,31 +25,28 @@ struct FeaturesCohort {
         let store = CohortStore(output: output, settings: provenance.value, settingsHash: provenance.hash)
         let done = try store.load()
         let hashes = FileHashes()
-        var pending: [CohortCase] = []
-        var reused = 0
-        for c in cases {
-            guard let recorded = done[c.id] else { pending.append(c); continue }
-            let reason: String?
-            do {
-                reason = try recorded.staleReason(label: CaseProvenance.maskLabel(c.label ?? label ?? settings.label),
-                                                  habitats: regions.contains(where: \.needsHabitats) && (c.habitats ?? habitats) != nil) { file in
-                    switch file {
-                    case "image": try hashes.hash(c.image)
-                    case "mask": try hashes.hash(c.mask)
-                    default: try hashes.hash((c.habitats ?? habitats)!)
-                    }
-                }
-            } catch {
-                reason = "its inputs cannot be hashed (\(Converter.describe(error)))"
-            }
-            if let reason {
-                note("kira features: case '\(c.id)': \(reason), recomputed")
-                store.invalidate(c.id)
-                pending.append(c)
-            } else {
-                reused += 1
+        // Finished cases are checked against their current inputs, `jobs` at a time (hashing
+        // reads every byte of the files).
+        let finished = cases.filter { done[$0.id] != nil }
+        let reasons = ConcurrentSlots<String?>(count: finished.count)
+        let checkNext = ConcurrentCounter()
+        DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, finished.count))) { _ in
+            while let k = checkNext.next(below: finished.count) {
+                reasons.set(k, Self.staleReason(finished[k], recorded: done[finished[k].id]!, label: label, habitats: habitats,
+                                                regions: regions, settings: settings, hashes: hashes))
             }
         }
+        var stale: [String: String] = [:]
+        for (k, c) in finished.enumerated() { if let r = reasons.get(k) ?? nil { stale[c.id] = r } }
+        var pending: [CohortCase] = []
+        for c in cases where done[c.id] == nil || stale[c.id] != nil {
+            if let reason = stale[c.id] {
+                note("kira features: case '\(c.id)': \(reason), recomputed")
+                store.invalidate(c.id)
+            }
+            pending.append(c)
+        }
+        let reused = finished.count - stale.count
         if reused > 0 {
             note("kira features: \(reused) of \(cases.count) cases already in \(output.lastPathComponent) with unchanged inputs, reused")
         }
@@ -79,6 +76,24 @@ struct FeaturesCohort {
         return succeeded == 0 ? .failure : .partial
     }
 
+    /// Why the finished case `c` must be recomputed, or nil when its row can be reused.
+    static func staleReason(_ c: CohortCase, recorded: CaseInputs, label: Int?, habitats: URL?, regions: [FeatureRegion],
+                            settings: ExtractionSettings, hashes: FileHashes) -> String? {
+        let habitatMap = regions.contains(where: \.needsHabitats) ? (c.habitats ?? habitats) : nil
+        do {
+            return try recorded.staleReason(label: CaseProvenance.maskLabel(c.label ?? label ?? settings.label),
+                                            habitats: habitatMap != nil) { file in
+                switch file {
+                case "image": try hashes.hash(c.image)
+                case "mask": try hashes.hash(c.mask)
+                default: try hashes.hash(habitatMap!)
+                }
+            }
+        } catch {
+            return "its inputs cannot be hashed (\(Converter.describe(error)))"
+        }
+    }
+
     static func record(for c: CohortCase, label: Int?, habitats: URL?, regions: [FeatureRegion], settings: ExtractionSettings,
                        provenance: (value: MetaValue, hash: String), origin: [String: MetaValue], hashes: FileHashes,
                        logger: Logger) -> CohortRecord {
@@ -104,6 +119,15 @@ struct FeaturesCohort {
     func note(_ s: String) {
         if !quiet { FileHandle.standardError.write(Data((s + "\n").utf8)) }
     }
+}
+
+/// One result slot per index, filled by concurrent workers.
+final class ConcurrentSlots<T>: @unchecked Sendable {
+    private var values: [T?]
+    private let lock = NSLock()
+    init(count: Int) { values = Array(repeating: nil, count: count) }
+    func set(_ k: Int, _ v: T) { lock.lock(); values[k] = v; lock.unlock() }
+    func get(_ k: Int) -> T? { lock.lock(); defer { lock.unlock() }; return values[k] }
 }
 
 /// Hands out 0, 1, 2, … to concurrent workers.

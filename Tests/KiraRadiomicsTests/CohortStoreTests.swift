@@ -78,6 +78,24 @@ import Testing
         #expect(try String(contentsOf: out, encoding: .utf8) == "id,x\nb,2.0\n")
     }
 
+    /// Each file is read once per run, however many cases (and threads) ask for it.
+    @Test func fileHashesAreTakenOncePerPath() throws {
+        let dir = try TestPaths.temporaryDirectory("cohort-hashes")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("a.bin")
+        try Data("first".utf8).write(to: url)
+        let expected = FeatureOutput.hash(Data("first".utf8))
+        let hashes = FileHashes()
+        let seen = ConcurrentResults()
+        DispatchQueue.concurrentPerform(iterations: 8) { _ in seen.add((try? hashes.hash(url)) ?? "error") }
+        #expect(seen.values == Array(repeating: expected, count: 8))
+        // Rewritten afterwards: the run keeps the hash it took (a fresh run sees the change).
+        try Data("second".utf8).write(to: url)
+        #expect(try hashes.hash(URL(fileURLWithPath: dir.path + "/./a.bin")) == expected)
+        #expect(try FileHashes().hash(url) == FeatureOutput.hash(Data("second".utf8)))
+        #expect(throws: (any Error).self) { try hashes.hash(dir.appendingPathComponent("absent.bin")) }
+    }
+
     @Test(arguments: [
         ("tumour", "tumour", "tumour"), ("ring:5mm", "ring:5mm", "ring5mm"), ("ring:10vox", "ring:10vox", "ring10vox"),
         ("tumour+ring:2.5mm", "tumour+ring:2.5mm", "tumour_and_ring2p5mm"), ("habitat:3", "habitat:3", "habitat3"),
@@ -92,4 +110,11 @@ import Testing
     func badRegionSpecsAreRejected(_ spec: String) {
         #expect(throws: KiraError.self) { try FeatureRegion(parsing: spec) }
     }
+}
+
+final class ConcurrentResults: @unchecked Sendable {
+    private var list: [String] = []
+    private let lock = NSLock()
+    func add(_ s: String) { lock.lock(); list.append(s); lock.unlock() }
+    var values: [String] { lock.lock(); defer { lock.unlock() }; return list }
 }

@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import KiraCore
 
@@ -231,9 +232,14 @@ public final class CohortStore: @unchecked Sendable {
 
 /// File content hashes (`FeatureOutput.fileHash`) computed at most once per path in a run:
 /// a cohort checks finished cases' inputs and hashes new cases' inputs for their provenance,
-/// and several cases may share one image. Thread-safe.
+/// and several cases may share one image. A second caller asking for a file being hashed
+/// waits for that hash instead of reading the file again. Thread-safe.
 public final class FileHashes: @unchecked Sendable {
-    private var known: [String: String] = [:]
+    private final class Entry: @unchecked Sendable {
+        let group = DispatchGroup()
+        var result: Result<String, Error>?
+    }
+    private var entries: [String: Entry] = [:]
     private let lock = NSLock()
 
     public init() {}
@@ -241,10 +247,17 @@ public final class FileHashes: @unchecked Sendable {
     public func hash(_ url: URL) throws -> String {
         let key = url.standardizedFileURL.path
         lock.lock()
-        if let h = known[key] { lock.unlock(); return h }
+        if let e = entries[key] {
+            lock.unlock()
+            e.group.wait()
+            return try e.result!.get()
+        }
+        let e = Entry()
+        e.group.enter()
+        entries[key] = e
         lock.unlock()
-        let h = try FeatureOutput.fileHash(url)
-        lock.lock(); known[key] = h; lock.unlock()
-        return h
+        e.result = Result { try FeatureOutput.fileHash(url) }
+        e.group.leave()
+        return try e.result!.get()
     }
 }
