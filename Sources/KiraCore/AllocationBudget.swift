@@ -13,12 +13,12 @@ import Foundation
 public enum AllocationBudget {
     public static let environmentKey = "KIRA_MAX_BYTES"
 
-    /// The budget in bytes for one buffer.
-    public static var maxBytes: Int {
+    /// The budget in bytes for one buffer, read once (every DICOM header read checks it).
+    public static let maxBytes: Int = {
         if let text = ProcessInfo.processInfo.environment[environmentKey], let n = parseBytes(text) { return n }
         let physical = ProcessInfo.processInfo.physicalMemory / 2
         return physical > UInt64(Int.max) ? Int.max : max(1 << 20, Int(physical))
-    }
+    }()
 
     /// `1000`, `64K`, `512M`, `8G`, `1T`; nil for anything else (the default budget then applies).
     public static func parseBytes(_ text: String) -> Int? {
@@ -55,9 +55,10 @@ public enum AllocationBudget {
 
     /// Checks a buffer of `factors` elements (their product) of `elementBytes` bytes each
     /// against the budget; returns the element count. `what` names the buffer and its file
-    /// or case ("resampled grid of image /a/b.nii").
+    /// or case ("resampled grid of image /a/b.nii"); `unit` names the elements in the message.
     @discardableResult
-    public static func check(_ what: String, factors: [Int], elementBytes: Int, budget: Int? = nil) throws -> Int {
+    public static func check(_ what: String, factors: [Int], elementBytes: Int, unit: String = "voxels",
+                             budget: Int? = nil) throws -> Int {
         let limit = budget ?? maxBytes
         let shape = factors.map(String.init).joined(separator: "×")
         guard let count = product(factors) else {
@@ -67,7 +68,7 @@ public enum AllocationBudget {
         let (bytes, overflow) = count.multipliedReportingOverflow(by: max(1, elementBytes))
         guard !overflow, bytes <= limit else {
             let size = overflow ? "more than \(Int.max) bytes" : exactBytes(bytes)
-            throw KiraError.tooLarge(subject: what, reason: "\(shape) = \(count) voxels × \(elementBytes) bytes = \(size), "
+            throw KiraError.tooLarge(subject: what, reason: "\(shape) = \(count) \(unit) × \(elementBytes) bytes = \(size), "
                                      + "over the budget of \(exactBytes(limit)) per buffer (\(environmentKey))")
         }
         return count
@@ -77,7 +78,7 @@ public enum AllocationBudget {
     @discardableResult
     public static func check(_ what: String, size: SIMD3<Int>, planes: Int = 1, elementBytes: Int, budget: Int? = nil) throws -> Int {
         try check(what, factors: planes == 1 ? [size.x, size.y, size.z] : [size.x, size.y, size.z, planes],
-                  elementBytes: elementBytes, budget: budget)
+                  elementBytes: elementBytes, unit: "voxels", budget: budget)
     }
 
     /// "65536 bytes (64.0 KiB)": exact, and readable when large.

@@ -142,3 +142,40 @@ struct AllocationBudgetCLITests {
                        ["\(AllocationBudget.environmentKey)=\(budget)", TestPaths.kiraExecutable.path] + args)
     }
 }
+
+/// A wide feature table asks PCA for a min(rows, features)² eigenproblem.
+@Suite("Allocation budget (kira train)")
+struct AllocationBudgetLearnTests {
+    @Test("pca beyond the budget is a clean error naming the step and the matrix")
+    func pcaMatrix() throws {
+        let dir = try TestPaths.temporaryDirectory("budget-pca")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var features = "id,a,b,c,d\n", labels = "id,ki67\n"
+        var state: UInt64 = 9
+        for i in 0..<40 {
+            var row = "p\(i)"
+            for _ in 0..<4 {
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                row += ",\(Double(state >> 11) * 0x1.0p-53)"
+            }
+            features += row + "\n"
+            labels += "p\(i),\(i % 2 == 0 ? 10 : 40)\n"
+        }
+        try features.write(to: dir.appendingPathComponent("f.csv"), atomically: true, encoding: .utf8)
+        try labels.write(to: dir.appendingPathComponent("l.csv"), atomically: true, encoding: .utf8)
+        func train(_ budget: String) throws -> KiraRun {
+            try runProcess(URL(fileURLWithPath: "/usr/bin/env"), ["KIRA_MAX_BYTES=\(budget)", TestPaths.kiraExecutable.path,
+                           "train", "--features", dir.appendingPathComponent("f.csv").path, "--labels", dir.appendingPathComponent("l.csv").path,
+                           "--label-column", "ki67", "--threshold", "20", "--select", "pca:2", "--model", "lr",
+                           "-o", dir.appendingPathComponent("m.json").path])
+        }
+        // 4 features: three 4 × 4 matrices of doubles, 384 bytes.
+        let refused = try train("383")
+        #expect(refused.status == 1, Comment(rawValue: refused.stderr))
+        #expect(refused.stderr.contains("pca:2 on 40 training rows × 4 features: covariance matrix: too large: 4×4 = 16 entries × 24 bytes = 384 bytes"),
+                Comment(rawValue: refused.stderr))
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("m.json").path))
+        let fits = try train("384")
+        #expect(fits.status == 0, Comment(rawValue: fits.stderr))
+    }
+}

@@ -21,7 +21,8 @@ public enum GreyLevelBudget {
         guard let n = AllocationBudget.count(levels.rounded(.up)), n < Int(Int32.max) else {
             throw KiraError.tooLarge(subject: what, reason: "\(levels) grey levels cannot be counted")
         }
-        try AllocationBudget.check("\(what): \(n) levels; grey-level matrix", factors: [n, n], elementBytes: MemoryLayout<Double>.size)
+        try AllocationBudget.check("\(what): \(n) levels; grey-level matrix", factors: [n, n], elementBytes: MemoryLayout<Double>.size,
+                                   unit: "entries")
         return n
     }
 
