@@ -101,6 +101,19 @@ struct AllocationBudgetCLITests {
                 Comment(rawValue: fine.stderr))
     }
 
+    @Test("preprocess --resize to 10^6 × 10^6 exits 1 naming the image and the size")
+    func resizeTooLarge() throws {
+        let dir = try TestPaths.temporaryDirectory("budget-resize")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let image = TestPaths.testData("raster/grey8.png").path
+        let out = dir.appendingPathComponent("r.nii.gz")
+        let r = try KiraRun.run(["preprocess", image, "-o", out.path, "--resize", "1000000x1000000"])
+        #expect(r.status == 1, Comment(rawValue: r.stderr))
+        #expect(r.stderr.contains("kira preprocess: \(image): resampled image: too large: 1000000×1000000×1 = 1000000000000 voxels × 4 bytes"),
+                Comment(rawValue: r.stderr))
+        #expect(!FileManager.default.fileExists(atPath: out.path))
+    }
+
     @Test("habitat K above 255 is a usage error (labels are bytes)")
     func habitatK() throws {
         let r = try KiraRun.run(["mask", "habitats", "--manifest", "/nonexistent.csv", "--images", "t1", "--k", "2-300", "--out-dir", "/tmp/none"])
