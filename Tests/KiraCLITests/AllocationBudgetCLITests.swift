@@ -61,6 +61,36 @@ struct AllocationBudgetCLITests {
                 Comment(rawValue: r.stderr))
     }
 
+    /// A NIfTI-1 header (348 bytes, extension flag, 64 zero bytes of "data") declaring `dims`.
+    static func niftiHeader(_ dims: [Int16], datatype: Int16, bitpix: Int16) -> Data {
+        var h = [UInt8](repeating: 0, count: 352 + 64)
+        func put<T: FixedWidthInteger>(_ v: T, _ at: Int) { withUnsafeBytes(of: v.littleEndian) { for (k, b) in $0.enumerated() { h[at + k] = b } } }
+        put(Int32(348), 0)
+        for (k, d) in ([Int16(dims.count)] + dims + Array(repeating: 1, count: 7 - dims.count)).enumerated() { put(d, 40 + 2 * k) }
+        put(datatype, 70); put(bitpix, 72)
+        for k in 0..<8 { put(Float(1).bitPattern, 76 + 4 * k) }
+        put(Float(352).bitPattern, 108)
+        for (k, b) in "n+1\0".utf8.enumerated() { h[344 + k] = b }
+        return Data(h)
+    }
+
+    @Test("a NIfTI header declaring 30000³ voxels, or a product past Int.max, is refused as too large")
+    func niftiDims() throws {
+        let dir = try TestPaths.temporaryDirectory("budget-nifti")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let big = dir.appendingPathComponent("big.nii"), huge = dir.appendingPathComponent("huge.nii")
+        try Self.niftiHeader([30000, 30000, 30000], datatype: 16, bitpix: 32).write(to: big)
+        try Self.niftiHeader(Array(repeating: 32767, count: 7), datatype: 64, bitpix: 64).write(to: huge)
+        let r = try KiraRun.run(["resample", big.path, "-o", dir.appendingPathComponent("o.nii").path])
+        #expect(r.status == 1, Comment(rawValue: r.stderr))
+        // 98 TiB: the old message called it a truncated file.
+        #expect(r.stderr.contains("\(big.path): voxel data (header dim): too large: 30000×30000×30000 = 27000000000000 voxels × 4 bytes = 108000000000000 bytes"),
+                Comment(rawValue: r.stderr))
+        let h = try KiraRun.run(["resample", huge.path, "-o", dir.appendingPathComponent("o.nii").path])
+        #expect(h.status == 1, Comment(rawValue: h.stderr))
+        #expect(h.stderr.contains("32767×32767×32767×32767×32767×32767×32767 elements overflow a 64-bit count"), Comment(rawValue: h.stderr))
+    }
+
     @Test("resampledPixelSpacing [0.001, 0.001, 0.001] fails the case cleanly, naming the image")
     func paramsTooFine() throws {
         let dir = try TestPaths.temporaryDirectory("budget-params")
