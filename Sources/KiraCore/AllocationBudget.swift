@@ -55,20 +55,21 @@ public enum AllocationBudget {
 
     /// Checks a buffer of `factors` elements (their product) of `elementBytes` bytes each
     /// against the budget; returns the element count. `what` names the buffer and its file
-    /// or case ("resampled grid of image /a/b.nii"); `unit` names the elements in the message.
+    /// or case ("resampled grid of image /a/b.nii"), built only for the error (every DICOM
+    /// header read passes here); `unit` names the elements in the message.
     @discardableResult
-    public static func check(_ what: String, factors: [Int], elementBytes: Int, unit: String = "voxels",
+    public static func check(_ what: @autoclosure () -> String, factors: [Int], elementBytes: Int, unit: String = "voxels",
                              budget: Int? = nil) throws -> Int {
         let limit = budget ?? maxBytes
-        let shape = factors.map(String.init).joined(separator: "×")
+        var shape: String { factors.map(String.init).joined(separator: "×") }
         guard let count = product(factors) else {
-            throw KiraError.tooLarge(subject: what, reason: "\(shape) elements overflow a 64-bit count; "
+            throw KiraError.tooLarge(subject: what(), reason: "\(shape) elements overflow a 64-bit count; "
                                      + "the budget is \(exactBytes(limit)) per buffer (\(environmentKey))")
         }
         let (bytes, overflow) = count.multipliedReportingOverflow(by: max(1, elementBytes))
         guard !overflow, bytes <= limit else {
             let size = overflow ? "more than \(Int.max) bytes" : exactBytes(bytes)
-            throw KiraError.tooLarge(subject: what, reason: "\(shape) = \(count) \(unit) × \(elementBytes) bytes = \(size), "
+            throw KiraError.tooLarge(subject: what(), reason: "\(shape) = \(count) \(unit) × \(elementBytes) bytes = \(size), "
                                      + "over the budget of \(exactBytes(limit)) per buffer (\(environmentKey))")
         }
         return count
@@ -76,8 +77,9 @@ public enum AllocationBudget {
 
     /// A 3D grid of `planes` planes (time points × components).
     @discardableResult
-    public static func check(_ what: String, size: SIMD3<Int>, planes: Int = 1, elementBytes: Int, budget: Int? = nil) throws -> Int {
-        try check(what, factors: planes == 1 ? [size.x, size.y, size.z] : [size.x, size.y, size.z, planes],
+    public static func check(_ what: @autoclosure () -> String, size: SIMD3<Int>, planes: Int = 1, elementBytes: Int,
+                             budget: Int? = nil) throws -> Int {
+        try check(what(), factors: planes == 1 ? [size.x, size.y, size.z] : [size.x, size.y, size.z, planes],
                   elementBytes: elementBytes, unit: "voxels", budget: budget)
     }
 
