@@ -84,9 +84,9 @@ struct FeaturesCohort {
             return try recorded.staleReason(label: CaseProvenance.maskLabel(c.label ?? label ?? settings.label),
                                             habitats: habitatMap != nil) { file in
                 switch file {
-                case "image": try hashes.hash(c.image)
-                case "mask": try hashes.hash(c.mask)
-                default: try hashes.hash(habitatMap!)
+                case .image: try hashes.hash(c.image)
+                case .mask: try hashes.hash(c.mask)
+                case .habitats: try hashes.hash(habitatMap!)
                 }
             }
         } catch {

@@ -53,19 +53,19 @@ import Testing
         let done = try second.load()
         let a = try #require(done["a"])
         #expect(a == CaseInputs(imageHash: "i1", maskHash: "m1", habitatsHash: nil, maskLabel: .string("non-zero")))
-        var asked: [String] = []
-        func current(_ hashes: [String: String]) -> (String) -> String { { f in asked.append(f); return hashes[f]! } }
-        #expect(a.staleReason(label: .string("non-zero"), habitats: false, current: current(["image": "i1", "mask": "m1"])) == nil)
-        #expect(asked == ["image", "mask"])
+        var asked: [CaseInputs.File] = []
+        func current(_ hashes: [CaseInputs.File: String]) -> (CaseInputs.File) -> String { { f in asked.append(f); return hashes[f]! } }
+        #expect(a.staleReason(label: .string("non-zero"), habitats: false, current: current([.image: "i1", .mask: "m1"])) == nil)
+        #expect(asked == [.image, .mask])
         asked = []
         // The first difference decides; later files are not hashed.
-        #expect(a.staleReason(label: .string("non-zero"), habitats: false, current: current(["image": "i2", "mask": "m1"]))
+        #expect(a.staleReason(label: .string("non-zero"), habitats: false, current: current([.image: "i2", .mask: "m1"]))
                 == "image changed (hash i1 → i2)")
-        #expect(asked == ["image"])
-        #expect(a.staleReason(label: .string("non-zero"), habitats: false, current: current(["image": "i1", "mask": "m2"]))
+        #expect(asked == [.image])
+        #expect(a.staleReason(label: .string("non-zero"), habitats: false, current: current([.image: "i1", .mask: "m2"]))
                 == "mask changed (hash m1 → m2)")
         #expect(a.staleReason(label: .integer(2), habitats: false, current: current([:])) == "mask label changed (non-zero → 2)")
-        #expect(a.staleReason(label: .string("non-zero"), habitats: true, current: current(["image": "i1", "mask": "m1"]))
+        #expect(a.staleReason(label: .string("non-zero"), habitats: true, current: current([.image: "i1", .mask: "m1"]))
                 == "habitat map added")
         // A row without recorded hashes (an older table) cannot be trusted.
         #expect(try #require(done["b"]).staleReason(label: .string("non-zero"), habitats: false, current: current([:]))

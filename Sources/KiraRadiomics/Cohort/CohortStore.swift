@@ -27,6 +27,9 @@ public struct CohortRecord: Sendable, Codable, Equatable {
 /// inputs (FNV-1a of the files, as in its provenance) and its mask label. A case is reused on
 /// a rerun only when these match what its row was computed from.
 public struct CaseInputs: Sendable, Equatable {
+    /// The input files of a case, in the order they are compared.
+    public enum File: Sendable { case image, mask, habitats }
+
     public var imageHash: String?
     public var maskHash: String?
     /// nil when the case used no habitat map.
@@ -49,21 +52,21 @@ public struct CaseInputs: Sendable, Equatable {
     /// it can be reused. `current` supplies a file's hash on demand (in the order image, mask,
     /// habitats, stopping at the first difference, so no file is hashed needlessly);
     /// `habitats` says whether the case now uses a habitat map.
-    public func staleReason(label: MetaValue, habitats: Bool, current: (_ file: String) throws -> String) rethrows -> String? {
+    public func staleReason(label: MetaValue, habitats: Bool, current: (File) throws -> String) rethrows -> String? {
         guard let imageHash, let maskHash else { return "no input hashes recorded" }
         if maskLabel != label {
             return "mask label changed (\(maskLabel.map(Self.text) ?? "none") → \(Self.text(label)))"
         }
-        let now = try current("image")
+        let now = try current(.image)
         if now != imageHash { return "image changed (hash \(imageHash) → \(now))" }
-        let mask = try current("mask")
+        let mask = try current(.mask)
         if mask != maskHash { return "mask changed (hash \(maskHash) → \(mask))" }
         switch (habitatsHash, habitats) {
         case (nil, false): return nil
         case (nil, true): return "habitat map added"
         case (_?, false): return "habitat map removed"
         case let (old?, true):
-            let h = try current("habitats")
+            let h = try current(.habitats)
             return h == old ? nil : "habitat map changed (hash \(old) → \(h))"
         }
     }
