@@ -18,6 +18,9 @@ public enum KiraError: Error, Sendable, CustomStringConvertible {
     case invalidData(String)
     /// Writing an output failed.
     case writeFailed(path: String, reason: String)
+    /// A buffer whose size comes from the input (a header, a spacing, a K) exceeds the
+    /// allocation budget (`AllocationBudget`): `subject` names the buffer and file or case.
+    case tooLarge(subject: String, reason: String)
 
     public var description: String {
         switch self {
@@ -31,6 +34,7 @@ public enum KiraError: Error, Sendable, CustomStringConvertible {
         case let .invalidArgument(s): s
         case let .invalidData(s): s
         case let .writeFailed(p, r): "\(p): cannot write: \(r)"
+        case let .tooLarge(s, r): "\(s): too large: \(r)"
         }
     }
 }

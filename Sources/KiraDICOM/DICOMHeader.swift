@@ -181,6 +181,11 @@ enum HeaderReader {
         let bitsAllocated = DICOMValue.int(s("(0028,0100)")) ?? 16
         let bitsStored = DICOMValue.int(s("(0028,0101)")) ?? bitsAllocated
         let nframes = max(1, DICOMValue.int(s("(0028,0008)")) ?? 1)
+        // NumberOfFrames sizes the frame table below; Rows × Columns × frames sizes the pixels.
+        try AllocationBudget.check("\(url.path): NumberOfFrames \(nframes)", factors: [nframes],
+                                   elementBytes: MemoryLayout<FrameInfo>.stride, unit: "frames")
+        try AllocationBudget.check("\(url.path): pixel data (Rows × Columns × NumberOfFrames)",
+                                   factors: [max(0, rows), max(0, cols), nframes], elementBytes: max(1, bitsAllocated / 8), unit: "pixels")
         let perFrameCount = f.sequenceCount(perFrame)
         let enhanced = perFrameCount > 0 || f.sequenceCount("(5200,9229)") > 0
         let hasPixels = rows > 0 && cols > 0

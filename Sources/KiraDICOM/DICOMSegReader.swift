@@ -46,12 +46,17 @@ public enum DICOMSegReader {
             ?? zip(distinct.dropFirst(), distinct).map { $0 - $1 }.min() ?? header.frames[0].sliceThickness ?? 1
         if !(dz > 0) { dz = 1 }
         let d0 = distinct.first ?? 0
-        let nz = distinct.count > 1 ? Int(((distinct.last! - d0) / dz).rounded()) + 1 : 1
+        // A declared slice spacing far below the frames' gaps makes a huge (or unrepresentable) grid.
+        let steps = distinct.count > 1 ? ((distinct.last! - d0) / dz).rounded() + 1 : 1
+        guard let nz = AllocationBudget.count(steps) else {
+            throw KiraError.tooLarge(subject: "\(path): segmentation grid", reason: "\(steps) slices of \(dz) mm")
+        }
         let first = header.frames[d.firstIndex(of: d.min()!)!].position!
         let g = Geometry(size: [cols, rows, nz], spacing: [ps[1], ps[0], dz], origin: first,
                          direction: Matrix3(columns: row, col, normal))
         if let e = g.validationErrors().first { throw KiraError.invalidGeometry(path: path, reason: e) }
 
+        try AllocationBudget.check("\(path): segmentation grid", size: g.size, elementBytes: MemoryLayout<Int32>.size)
         var labels = [Int32](repeating: 0, count: g.voxelCount)
         let npix = rows * cols
         for (i, fr) in header.frames.enumerated() {

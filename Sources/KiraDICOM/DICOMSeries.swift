@@ -138,10 +138,11 @@ public struct DICOMSeries: Sendable {
     /// Decodes the whole series into memory.
     public func load(_ p: Plan, logger: Logger) throws -> Volume {
         logStart(p, logger)
-        let total = p.header.frameValues * p.header.frameCount
         var voxels: VoxelBuffer?
         func decode<T: OutputSample>(_: T.Type, _ wrap: ([T]) -> VoxelBuffer) throws -> ValueRange {
             voxels = nil  // A narrower attempt is dropped before the wider one is allocated.
+            let total = try AllocationBudget.check("series \(key): voxel data", factors: [p.header.frameValues, p.header.frameCount],
+                                                   elementBytes: MemoryLayout<T>.stride)
             var range = ValueRange()
             let out = try [T](unsafeUninitializedCapacity: total) { buf, count in
                 range = try decodeAll(T.self, p, .memory(SharedPointer(base: buf.baseAddress!)))

@@ -50,6 +50,9 @@ public struct CoxModel: Sendable {
     public init(time: [Double], event: [Bool], columns: [[Double]], names: [String], options: Options = .init()) throws {
         let n = time.count, p = columns.count
         guard p > 0 else { throw KiraError.invalidArgument("Cox model: no covariates given") }
+        // Newton–Raphson holds about four p × p matrices (Hessian, its negation, factor, inverse).
+        try AllocationBudget.check("Cox model with \(p) covariates: information matrix", factors: [p, p],
+                                   elementBytes: 4 * MemoryLayout<Double>.size, unit: "entries")
         let events = event.reduce(0) { $0 + ($1 ? 1 : 0) }
         guard events > 0 else {
             throw KiraError.invalidData("Cox model: no events among the \(n) subjects, so no coefficient can be estimated")

@@ -110,6 +110,8 @@ struct FeaturesCase {
     /// The image's and the label map's reads, when they were started ahead.
     var pendingImage: PendingRead? = nil
     var pendingMask: PendingRead? = nil
+    /// Hashes already taken in this run (a cohort's reuse check), so no file is hashed twice.
+    var hashes = FileHashes()
 
     struct Result {
         var set: FeatureSet
@@ -141,8 +143,8 @@ struct FeaturesCase {
                 } catch { files.setLabelGeometry(.failure(error)) }
                 // Started only now so that it does not slow the image read down.
                 DispatchQueue.global(qos: .userInitiated).async(group: hashing) {
-                    files.setHash(1, Swift.Result { try FeatureOutput.fileHash(mask) })
-                    files.setHash(0, Swift.Result { try FeatureOutput.fileHash(image) })
+                    files.setHash(1, Swift.Result { try hashes.hash(mask) })
+                    files.setHash(0, Swift.Result { try hashes.hash(image) })
                 }
             }
         }
@@ -204,9 +206,9 @@ struct FeaturesCase {
         diagnostics["mask_hash"] = .string(try files.hash(1))
         if let habitats, habitatMap != nil {
             diagnostics["habitats"] = .string(habitats.path)
-            diagnostics["habitats_hash"] = .string(try FeatureOutput.fileHash(habitats))
+            diagnostics["habitats_hash"] = .string(try hashes.hash(habitats))
         }
-        diagnostics["mask_label"] = (label ?? settings.label).map { .integer($0) } ?? .string("non-zero")
+        diagnostics["mask_label"] = CaseProvenance.maskLabel(label ?? settings.label)
         diagnostics["input_geometry"] = CaseProvenance.geometry(volume.geometry)
         diagnostics["input_mask_voxels"] = inputMaskVoxels
         if !warnings.isEmpty { diagnostics["warnings"] = .array(warnings.map { .string($0) }) }

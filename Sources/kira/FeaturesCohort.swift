@@ -28,13 +28,36 @@ struct FeaturesCohort {
         let provenance = try CaseProvenance.settings(settings, regions: regions)
         let store = CohortStore(output: output, settings: provenance.value, settingsHash: provenance.hash)
         let done = try store.load(fresh: fresh)
-        let todo = cases.filter { !done.contains($0.id) }
+        let hashes = FileHashes()
+        // Finished cases are checked against their current inputs, `jobs` at a time (hashing
+        // reads every byte of the files).
+        let finished = cases.filter { done[$0.id] != nil }
+        let reasons = ConcurrentSlots<String?>(count: finished.count)
+        let checkNext = ConcurrentCounter()
+        DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, finished.count))) { _ in
+            while let k = checkNext.next(below: finished.count) {
+                reasons.set(k, Self.staleReason(finished[k], recorded: done[finished[k].id]!, label: label, habitats: habitats,
+                                                regions: regions, settings: settings, hashes: hashes))
+            }
+        }
+        var stale: [String: String] = [:]
+        for (k, c) in finished.enumerated() { if let r = reasons.get(k) ?? nil { stale[c.id] = r } }
+        var pending: [CohortCase] = []
+        for c in cases where done[c.id] == nil || stale[c.id] != nil {
+            if let reason = stale[c.id] {
+                note("kira features: case '\(c.id)': \(reason), recomputed")
+                store.invalidate(c.id)
+            }
+            pending.append(c)
+        }
+        let reused = finished.count - stale.count
+        if reused > 0 {
+            note("kira features: \(reused) of \(cases.count) cases already in \(output.lastPathComponent) with unchanged inputs, reused")
+        }
+        let todo = pending
         InterruptCleanup.setProgress(total: cases.count, unit: "cases", verb: "done",
                                      note: "finished cases kept in \(output.lastPathComponent).journal for a rerun to resume")
         InterruptCleanup.advance(by: cases.count - todo.count)
-        if todo.count < cases.count {
-            note("kira features: \(cases.count - todo.count) of \(cases.count) cases already in \(output.lastPathComponent), skipped")
-        }
         let progress = CohortProgress(total: todo.count, quiet: quiet)
         let next = ConcurrentCounter()
         let workers = max(1, min(jobs, todo.count))
@@ -42,7 +65,7 @@ struct FeaturesCohort {
             while let k = next.next(below: todo.count) {
                 let c = todo[k]
                 let record = Self.record(for: c, label: label, habitats: habitats, regions: regions, settings: settings,
-                                         provenance: provenance, origin: origin, logger: logger)
+                                         provenance: provenance, origin: origin, hashes: hashes, logger: logger)
                 do {
                     try store.append(record)
                     if record.status == .ok { InterruptCleanup.advance() }
@@ -63,16 +86,40 @@ struct FeaturesCohort {
         return succeeded == 0 ? .failure : .partial
     }
 
-    static func record(for c: CohortCase, label: Int?, habitats: URL?, regions: [FeatureRegion], settings: ExtractionSettings,
-                       provenance: (value: MetaValue, hash: String), origin: [String: MetaValue], logger: Logger) -> CohortRecord {
+    /// Why the finished case `c` must be recomputed, or nil when its row can be reused.
+    static func staleReason(_ c: CohortCase, recorded: CaseInputs, label: Int?, habitats: URL?, regions: [FeatureRegion],
+                            settings: ExtractionSettings, hashes: FileHashes) -> String? {
+        let habitatMap = regions.contains(where: \.needsHabitats) ? (c.habitats ?? habitats) : nil
         do {
-            let one = FeaturesCase(image: c.image, mask: c.mask, label: c.label ?? label, habitats: c.habitats ?? habitats)
+            return try recorded.staleReason(label: CaseProvenance.maskLabel(c.label ?? label ?? settings.label),
+                                            habitats: habitatMap != nil) { file in
+                switch file {
+                case .image: try hashes.hash(c.image)
+                case .mask: try hashes.hash(c.mask)
+                case .habitats: try hashes.hash(habitatMap!)
+                }
+            }
+        } catch {
+            return "its inputs cannot be hashed (\(Converter.describe(error)))"
+        }
+    }
+
+    static func record(for c: CohortCase, label: Int?, habitats: URL?, regions: [FeatureRegion], settings: ExtractionSettings,
+                       provenance: (value: MetaValue, hash: String), origin: [String: MetaValue], hashes: FileHashes,
+                       logger: Logger) -> CohortRecord {
+        do {
+            let one = FeaturesCase(image: c.image, mask: c.mask, label: c.label ?? label, habitats: c.habitats ?? habitats, hashes: hashes)
             let result = try one.run(regions: regions, settings: settings, settingsProvenance: provenance, origin: origin, logger: logger)
             var diagnostics = result.set.diagnostics
             // The settings are stored once for the cohort, not per case.
             diagnostics["settings"] = nil
             return CohortRecord(id: c.id, status: .ok, warnings: result.warnings, names: result.set.rows.map(\.name),
                                 values: result.set.rows.map(\.value.number), diagnostics: .object(diagnostics),
+                                settingsHash: provenance.hash)
+        } catch let KiraError.tooLarge(subject, reason) {
+            // The pipeline knows grids, not files (single-case mode prefixes the image itself).
+            let named = subject.contains(c.image.path) ? subject : "image \(c.image.path): \(subject)"
+            return CohortRecord(id: c.id, status: .failed, reason: KiraError.tooLarge(subject: named, reason: reason).description,
                                 settingsHash: provenance.hash)
         } catch {
             return CohortRecord(id: c.id, status: .failed, reason: Converter.describe(error), settingsHash: provenance.hash)
@@ -82,6 +129,15 @@ struct FeaturesCohort {
     func note(_ s: String) {
         if !quiet { FileHandle.standardError.write(Data((s + "\n").utf8)) }
     }
+}
+
+/// One result slot per index, filled by concurrent workers.
+final class ConcurrentSlots<T>: @unchecked Sendable {
+    private var values: [T?]
+    private let lock = NSLock()
+    init(count: Int) { values = Array(repeating: nil, count: count) }
+    func set(_ k: Int, _ v: T) { lock.lock(); values[k] = v; lock.unlock() }
+    func get(_ k: Int) -> T? { lock.lock(); defer { lock.unlock() }; return values[k] }
 }
 
 /// Hands out 0, 1, 2, … to concurrent workers.

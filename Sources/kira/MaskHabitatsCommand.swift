@@ -33,7 +33,7 @@ struct MaskHabitats: ParsableCommand {
     @Option(help: "Id column.")
     var idColumn = "id"
 
-    @Option(help: "Range of K to try, e.g. 3-10.")
+    @Option(help: "Range of K to try, e.g. 3-10 (K at most 255: labels are bytes).")
     var k = "3-10"
 
     @Option(help: "Seed of the k-means++ initialisation.")
@@ -64,8 +64,8 @@ struct MaskHabitats: ParsableCommand {
     func kRange() throws -> ClosedRange<Int> {
         let parts = k.split(separator: "-", omittingEmptySubsequences: false).compactMap { Int($0) }
         guard (1...2).contains(parts.count), parts.count == k.split(separator: "-", omittingEmptySubsequences: false).count,
-              let lo = parts.first, let hi = parts.last, lo >= 2, lo <= hi else {
-            throw ValidationError("--k takes K or LOW-HIGH with 2 ≤ LOW ≤ HIGH, got '\(k)'")
+              let lo = parts.first, let hi = parts.last, lo >= 2, lo <= hi, hi <= 255 else {
+            throw ValidationError("--k takes K or LOW-HIGH with 2 ≤ LOW ≤ HIGH ≤ 255, got '\(k)'")
         }
         return lo...hi
     }

@@ -277,6 +277,11 @@ struct PreprocessCommand: ParsableCommand {
                 summary["output_size"] = .array([volume.geometry.size.x, volume.geometry.size.y, volume.geometry.size.z].map { .integer($0) })
                 print(String(decoding: try Sidecar.encode(summary), as: UTF8.self))
             }
+        } catch let KiraError.tooLarge(subject, reason) {
+            // The steps know grids, not files.
+            let named = subject.contains(image) ? subject : "\(image): \(subject)"
+            FileHandle.standardError.write(Data("kira preprocess: \(KiraError.tooLarge(subject: named, reason: reason))\n".utf8))
+            throw ExitCode(KiraExit.failure.rawValue)
         } catch let e as KiraError {
             FileHandle.standardError.write(Data("kira preprocess: \(e.description)\n".utf8))
             throw ExitCode(KiraExit.failure.rawValue)

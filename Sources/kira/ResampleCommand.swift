@@ -99,7 +99,7 @@ struct ResampleCommand: ParsableCommand {
         _ = logging.makeLogger(label: "kira.resample")
         do {
             let input = try ImageFileReader.read(URL(fileURLWithPath: image))
-            let target = ResampleGrid.make(from: input.geometry, spacing: try parsedSpacing(), policy: grid)
+            let target = try ResampleGrid.make(from: input.geometry, spacing: try parsedSpacing(), policy: grid, source: "image \(image)")
             let outsidePolicy: OutsidePolicy
             switch outside ?? (grid == .origin ? .constant : .edge) {
             case .constant: outsidePolicy = .constant(outsideValue)

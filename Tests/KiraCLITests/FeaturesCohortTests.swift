@@ -2,6 +2,7 @@ import Foundation
 import KiraCore
 import KiraIO
 import KiraPreprocess
+import KiraRadiomics
 import KiraTestSupport
 import Testing
 
@@ -171,7 +172,7 @@ struct FeaturesCohortTests {
         _ = try Self.manifest(dir, rows)
         let second = try KiraRun.run(["features", "--manifest", all, "-o", out3.path, "--jobs", "3"])
         #expect(second.status == 0, Comment(rawValue: second.stderr))
-        #expect(second.stderr.contains("2 of 4 cases already in three.csv, skipped"))
+        #expect(second.stderr.contains("2 of 4 cases already in three.csv with unchanged inputs, reused"))
         // Same bytes whether cases ran one at a time, three at a time, or over two runs.
         #expect(try String(contentsOf: out3, encoding: .utf8) == String(contentsOf: out1, encoding: .utf8))
         // Other settings on the same output are refused.
@@ -181,6 +182,76 @@ struct FeaturesCohortTests {
         let bad = try Self.manifest(dir, [["x", "image0.nii.gz", "mask0.nii.gz", "9"]])
         let none = try KiraRun.run(["features", "--manifest", bad, "-o", dir.appendingPathComponent("none.csv").path])
         #expect(none.status == 1 && none.stderr.contains("no voxel with label 9"))
+    }
+
+    /// Issue 18 item 2: a finished case is reused only when its inputs' content is the same.
+    @Test("a rerun reuses unchanged cases byte for byte and recomputes exactly the case whose mask changed")
+    func rerunChecksInputHashes() throws {
+        let dir = try TestPaths.temporaryDirectory("cohort-rehash")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let image = try SyntheticCases.write(SyntheticCases.image(), dir, "image.nii.gz")
+        var rows: [[String]] = []
+        for k in 0..<3 {
+            let mask = try SyntheticCases.write(SyntheticCases.sphere(radius: 4 + Double(k)), dir, "mask\(k).nii.gz")
+            rows.append(["c\(k)", image, mask, ""])
+        }
+        let manifest = try Self.manifest(dir, rows)
+        let out = dir.appendingPathComponent("table.csv")
+        let provenance = URL(fileURLWithPath: out.path + ".provenance.json")
+        let args = ["features", "--manifest", manifest, "-o", out.path, "--jobs", "2"]
+        let first = try KiraRun.run(args)
+        #expect(first.status == 0, Comment(rawValue: first.stderr))
+        let table1 = try Data(contentsOf: out), provenance1 = try Data(contentsOf: provenance)
+
+        // Unchanged: everything reused, nothing recomputed, the same bytes.
+        let same = try KiraRun.run(args)
+        #expect(same.status == 0, Comment(rawValue: same.stderr))
+        #expect(same.stderr.contains("3 of 3 cases already in table.csv with unchanged inputs, reused"), Comment(rawValue: same.stderr))
+        #expect(!same.stderr.contains("recomputed"))
+        #expect(try Data(contentsOf: out) == table1 && Data(contentsOf: provenance) == provenance1)
+
+        // c1's mask rewritten in place (same path, other content): only c1 is recomputed.
+        let oldHash = try FeatureOutput.fileHash(dir.appendingPathComponent("mask1.nii.gz"))
+        _ = try SyntheticCases.write(SyntheticCases.sphere(radius: 7, centre: [14, 16, 15]), dir, "mask1.nii.gz")
+        let newHash = try FeatureOutput.fileHash(dir.appendingPathComponent("mask1.nii.gz"))
+        #expect(oldHash != newHash)
+        let changed = try KiraRun.run(args)
+        #expect(changed.status == 0, Comment(rawValue: changed.stderr))
+        #expect(changed.stderr.contains("case 'c1': mask changed (hash \(oldHash) → \(newHash)), recomputed"), Comment(rawValue: changed.stderr))
+        #expect(changed.stderr.components(separatedBy: "recomputed").count == 2)
+        #expect(changed.stderr.contains("2 of 3 cases already in table.csv with unchanged inputs, reused"))
+        let before = String(decoding: table1, as: UTF8.self).split(separator: "\n")
+        let after = try String(contentsOf: out, encoding: .utf8).split(separator: "\n")
+        #expect(after.count == 4 && after[0] == before[0])
+        #expect(after[1] == before[1] && after[3] == before[3], "c0 and c2 keep their bytes")
+        #expect(after[2] != before[2])
+        // c1's row is what a fresh single-case run on the new mask gives.
+        let single = dir.appendingPathComponent("c1.csv")
+        let s = try KiraRun.run(["features", "--image", dir.appendingPathComponent(image).path,
+                                 "--mask", dir.appendingPathComponent("mask1.nii.gz").path, "-o", single.path])
+        #expect(s.status == 0, Comment(rawValue: s.stderr))
+        let reference = try Self.longValues(single)
+        let table = try CSVTable(contentsOf: out)
+        let volume = try table.numbers("original_shape_MeshVolume")
+        let fresh = try #require(reference["original_shape_MeshVolume"] ?? nil)
+        #expect(volume[1] == fresh)
+        #expect(volume[1] != volume[0] && volume[1] != volume[2])
+        let doc = try JSONSerialization.jsonObject(with: Data(contentsOf: provenance)) as! [String: Any]
+        #expect(((doc["cases"] as? [String: Any])?["c1"] as? [String: Any])?["mask_hash"] as? String == newHash)
+
+        // A new path to the same content is reused; a new path to other content, or another
+        // label, is recomputed.
+        try FileManager.default.copyItem(at: dir.appendingPathComponent("mask0.nii.gz"), to: dir.appendingPathComponent("copy0.nii.gz"))
+        let other = try SyntheticCases.write(SyntheticCases.sphere(radius: 3), dir, "other2.nii.gz")
+        _ = try Self.manifest(dir, [["c0", image, "copy0.nii.gz", ""], ["c1", image, "mask1.nii.gz", "1"], ["c2", image, other, ""]])
+        let moved = try KiraRun.run(args)
+        #expect(moved.status == 0, Comment(rawValue: moved.stderr))
+        #expect(!moved.stderr.contains("case 'c0'"), Comment(rawValue: moved.stderr))
+        #expect(moved.stderr.contains("case 'c1': mask label changed (non-zero → 1), recomputed"), Comment(rawValue: moved.stderr))
+        #expect(moved.stderr.contains("case 'c2': mask changed (hash "), Comment(rawValue: moved.stderr))
+        #expect(moved.stderr.contains("1 of 3 cases already in table.csv with unchanged inputs, reused"))
+        let last = try String(contentsOf: out, encoding: .utf8).split(separator: "\n")
+        #expect(last[1] == before[1] && last[2] == after[2] && last[3] != before[3])
     }
 
     @Test("usage errors exit 1")

@@ -28,7 +28,7 @@ struct ResampleCommandTests {
                                  "--interpolator", "linear", "--json"])
         #expect(r.status == 0, Comment(rawValue: r.stderr))
         let policy = GridPolicy(rawValue: grid)!
-        let target = ResampleGrid.make(from: volume.geometry, spacing: [1, 1, 1], policy: policy)
+        let target = try ResampleGrid.make(from: volume.geometry, spacing: [1, 1, 1], policy: policy)
         let expected = try Resampler.resample(volume, onto: target, interpolator: .linear,
                                               outside: policy == .origin ? .constant(0) : .nearestEdge)
         let written = try NIfTIReader.read(out)

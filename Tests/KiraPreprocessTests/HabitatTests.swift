@@ -113,6 +113,22 @@ struct HabitatTests {
         }
         let model = try Habitats.fit([HabitatCase(id: "a", images: [ramp], mask: mask)], kRange: 2...3, seed: 1)
         #expect(throws: KiraError.self) { try Habitats.apply(model, to: HabitatCase(id: "b", images: [ramp, ramp], mask: mask)) }
+        // Issue 18: labels are bytes, so K above 255 is refused up front (it trapped converting
+        // label 256); so is a model file with more centroids.
+        do {
+            _ = try Habitats.fit([HabitatCase(id: "a", images: [ramp], mask: mask)], kRange: 2...256, seed: 1)
+            Issue.record("K = 256 accepted")
+        } catch {
+            #expect("\(error)" == "habitat K must be at most 255 (labels are stored as bytes), got 256")
+        }
+        var wide = model
+        wide.centroids = (0..<256).map { [Double($0)] }
+        do {
+            _ = try Habitats.apply(wide, to: HabitatCase(id: "b", images: [ramp], mask: mask))
+            Issue.record("256 centroids accepted")
+        } catch {
+            #expect("\(error)".hasPrefix("case b: the habitat model has 256 centroids (1…255 allowed"))
+        }
     }
 
     @Test("a NaN voxel inside the mask is named as such, not as a constant image")

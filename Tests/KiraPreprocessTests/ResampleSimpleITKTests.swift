@@ -49,7 +49,7 @@ struct ResampleSimpleITKTests {
         let image = try Self.obliqueImage()
         let input = dir.appendingPathComponent("in.nii.gz")
         try NIfTIWriter.write(image, to: input)
-        let target = ResampleGrid.make(from: image.geometry, spacing: spacing, policy: policy)
+        let target = try ResampleGrid.make(from: image.geometry, spacing: spacing, policy: policy)
         let kira = try Resampler.resample(image, onto: target, interpolator: interpolator, outside: .constant(0))
 
         let output = dir.appendingPathComponent("sitk.nii.gz")
@@ -84,7 +84,7 @@ struct ResampleSimpleITKTests {
         let mask = try Volume(geometry: image.geometry, voxels: .uint8(maskValues))
         let input = dir.appendingPathComponent("mask.nii.gz")
         try NIfTIWriter.write(mask, to: input)
-        let target = ResampleGrid.make(from: image.geometry, spacing: [1, 1, 1], policy: .center)
+        let target = try ResampleGrid.make(from: image.geometry, spacing: [1, 1, 1], policy: .center)
         let kira = try Resampler.resampleMask(mask, onto: target, method: .nearest)
         let output = dir.appendingPathComponent("sitk.nii.gz")
         let d = target.direction

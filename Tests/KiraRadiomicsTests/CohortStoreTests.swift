@@ -22,7 +22,7 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: out.path))
 
         let second = CohortStore(output: out, settings: .object(["a": 1]), settingsHash: "h1")
-        #expect(try second.load() == ["b"])
+        #expect(Set(try second.load().keys) == ["b"])
         try second.append(CohortRecord(id: "a", status: .ok, names: ["x", "y"], values: [0.25, 2], settingsHash: "h1"))
         try second.append(CohortRecord(id: "c", status: .ok, warnings: ["constant"], names: ["x", "y", "z"], values: [3, 4, 5], settingsHash: "h1"))
         let failed = try second.finish(order: ["a", "b", "c"])
@@ -32,8 +32,68 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: out.path + ".journal"))
 
         // Finished cases are skipped next time; other settings are refused.
-        #expect(try CohortStore(output: out, settings: .object(["a": 1]), settingsHash: "h1").load() == ["a", "b", "c"])
+        #expect(Set(try CohortStore(output: out, settings: .object(["a": 1]), settingsHash: "h1").load().keys) == ["a", "b", "c"])
         #expect(throws: KiraError.self) { try CohortStore(output: out, settings: .object(["a": 2]), settingsHash: "h2").load() }
+    }
+
+    /// Issue 18 item 2: what a finished case was computed from comes back from the table's
+    /// provenance; a case whose inputs changed is dropped and its row goes with it.
+    @Test func finishedCasesCarryTheirInputHashes() throws {
+        let dir = try TestPaths.temporaryDirectory("cohort-inputs")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("f.csv")
+        let diagnostics: MetaValue = .object(["image_hash": "i1", "mask_hash": "m1", "mask_label": .string("non-zero")])
+        let first = CohortStore(output: out, settings: .object([:]), settingsHash: "h")
+        _ = try first.load()
+        try first.append(CohortRecord(id: "a", status: .ok, names: ["x"], values: [1], diagnostics: diagnostics, settingsHash: "h"))
+        try first.append(CohortRecord(id: "b", status: .ok, names: ["x"], values: [2], diagnostics: .object([:]), settingsHash: "h"))
+        try first.finish(order: ["a", "b"])
+
+        let second = CohortStore(output: out, settings: .object([:]), settingsHash: "h")
+        let done = try second.load()
+        let a = try #require(done["a"])
+        #expect(a == CaseInputs(imageHash: "i1", maskHash: "m1", habitatsHash: nil, maskLabel: .string("non-zero")))
+        var asked: [CaseInputs.File] = []
+        func current(_ hashes: [CaseInputs.File: String]) -> (CaseInputs.File) -> String { { f in asked.append(f); return hashes[f]! } }
+        #expect(a.staleReason(label: .string("non-zero"), habitats: false, current: current([.image: "i1", .mask: "m1"])) == nil)
+        #expect(asked == [.image, .mask])
+        asked = []
+        // The first difference decides; later files are not hashed.
+        #expect(a.staleReason(label: .string("non-zero"), habitats: false, current: current([.image: "i2", .mask: "m1"]))
+                == "image changed (hash i1 → i2)")
+        #expect(asked == [.image])
+        #expect(a.staleReason(label: .string("non-zero"), habitats: false, current: current([.image: "i1", .mask: "m2"]))
+                == "mask changed (hash m1 → m2)")
+        #expect(a.staleReason(label: .integer(2), habitats: false, current: current([:])) == "mask label changed (non-zero → 2)")
+        #expect(a.staleReason(label: .string("non-zero"), habitats: true, current: current([.image: "i1", .mask: "m1"]))
+                == "habitat map added")
+        // A row without recorded hashes (an older table) cannot be trusted.
+        #expect(try #require(done["b"]).staleReason(label: .string("non-zero"), habitats: false, current: current([:]))
+                == "no input hashes recorded")
+
+        second.invalidate("a")
+        try second.append(CohortRecord(id: "a", status: .failed, reason: "gone", settingsHash: "h"))
+        let failed = try second.finish(order: ["a", "b"])
+        #expect(failed.map(\.id) == ["a"])
+        #expect(try String(contentsOf: out, encoding: .utf8) == "id,x\nb,2.0\n")
+    }
+
+    /// Each file is read once per run, however many cases (and threads) ask for it.
+    @Test func fileHashesAreTakenOncePerPath() throws {
+        let dir = try TestPaths.temporaryDirectory("cohort-hashes")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("a.bin")
+        try Data("first".utf8).write(to: url)
+        let expected = FeatureOutput.hash(Data("first".utf8))
+        let hashes = FileHashes()
+        let seen = ConcurrentResults()
+        DispatchQueue.concurrentPerform(iterations: 8) { _ in seen.add((try? hashes.hash(url)) ?? "error") }
+        #expect(seen.values == Array(repeating: expected, count: 8))
+        // Rewritten afterwards: the run keeps the hash it took (a fresh run sees the change).
+        try Data("second".utf8).write(to: url)
+        #expect(try hashes.hash(URL(fileURLWithPath: dir.path + "/./a.bin")) == expected)
+        #expect(try FileHashes().hash(url) == FeatureOutput.hash(Data("second".utf8)))
+        #expect(throws: (any Error).self) { try hashes.hash(dir.appendingPathComponent("absent.bin")) }
     }
 
     @Test(arguments: [
@@ -50,4 +110,11 @@ import Testing
     func badRegionSpecsAreRejected(_ spec: String) {
         #expect(throws: KiraError.self) { try FeatureRegion(parsing: spec) }
     }
+}
+
+final class ConcurrentResults: @unchecked Sendable {
+    private var list: [String] = []
+    private let lock = NSLock()
+    func add(_ s: String) { lock.lock(); list.append(s); lock.unlock() }
+    var values: [String] { lock.lock(); defer { lock.unlock() }; return list }
 }

@@ -69,14 +69,14 @@ import Testing
     }
 
     /// Fixed bin number on 0…9 with 5 bins: floor(5·(x−0)/9) + 1, the maximum in the last bin.
-    @Test func fixedBinNumberDiscretisation() {
+    @Test func fixedBinNumberDiscretisation() throws {
         let values = (0..<10).map(Double.init)
         let roi = ROIGrid(nx: 10, ny: 1, nz: 1, spacing: [1, 1, 1], intensities: values,
                           morphologicalMask: [Bool](repeating: true, count: 10), intensityMask: [Bool](repeating: true, count: 10))
-        let levels = Discretiser.discretise(roi, method: .fixedBinNumber(5), origin: nil)
+        let levels = try Discretiser.discretise(roi, method: .fixedBinNumber(5), origin: nil)
         #expect(levels.levels == [1, 1, 2, 2, 3, 3, 4, 4, 5, 5])
         #expect(levels.greyLevels == 5)
-        let fbs = Discretiser.discretise(roi, method: .fixedBinSize(4), origin: -2)
+        let fbs = try Discretiser.discretise(roi, method: .fixedBinSize(4), origin: -2)
         #expect(fbs.levels == [1, 1, 2, 2, 2, 2, 3, 3, 3, 3])
     }
 

@@ -61,7 +61,7 @@ import Testing
         let image = try ImageFileReader.read(imageURL)
         let mask = try MaskReader.read(TestPaths.reference("pyradiomics/data/\(name)_label.nrrd"), label: 1, matching: image.geometry, imagePath: imageURL.path)
         let roi = try PyradiomicsPipeline.featureROI(image: image, mask: mask, settings: settings)
-        return (PyradiomicsPipeline.levels(roi, settings.features.discretisation),
+        return (try PyradiomicsPipeline.levels(roi, settings.features.discretisation),
                 PyradiomicsPipeline.textureOptions(settings, spacing: roi.spacing))
     }
 
@@ -108,16 +108,22 @@ import Testing
     }
 
     @Test("pyradiomics' bin edges: multiples of the width, numpy.digitize")
-    func binning() {
+    func binning() throws {
         // pyradiomics' docstring example: ROI 54…166, width 25 → edges 50, 75, …, 175 (and 200).
-        let e = PyradiomicsBinning.edges([54, 100, 166], method: .fixedBinSize(25))
+        let e = try PyradiomicsBinning.edges([54, 100, 166], method: .fixedBinSize(25))
         #expect(e == [50, 75, 100, 125, 150, 175, 200])
         #expect(PyradiomicsBinning.digitize(54, e) == 1 && PyradiomicsBinning.digitize(100, e) == 3 && PyradiomicsBinning.digitize(166, e) == 5)
         // Negative minimum: Python's floor modulo puts the lowest edge at or below it.
-        #expect(PyradiomicsBinning.edges([-30, 10], method: .fixedBinSize(25)).first == -50)
+        #expect(try PyradiomicsBinning.edges([-30, 10], method: .fixedBinSize(25)).first == -50)
         // Fixed count: the maximum lands in the last bin.
-        let c = PyradiomicsBinning.edges([0, 5, 10], method: .fixedBinNumber(4))
+        let c = try PyradiomicsBinning.edges([0, 5, 10], method: .fixedBinNumber(4))
         #expect(c == [0, 2.5, 5, 7.5, 11])
         #expect(PyradiomicsBinning.digitize(10, c) == 4)
+        // Issue 18: 1000 / 1e-9 bins would be 10^12 levels (8 TB of edges); refused before allocating.
+        #expect(throws: KiraError.self) { try PyradiomicsBinning.edges([0, 1000], method: .fixedBinSize(1e-9)) }
+        #expect(throws: KiraError.self) { try PyradiomicsBinning.edges([0, 1000], method: .fixedBinNumber(Int(Int32.max))) }
+        #expect(try GreyLevelBudget.check(99.2, "w") == 100)
+        // More levels than Int32 holds (the level maps' type).
+        #expect(throws: KiraError.self) { try GreyLevelBudget.check(4e9, "w") }
     }
 }

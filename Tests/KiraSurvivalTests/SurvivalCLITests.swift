@@ -92,6 +92,22 @@ struct SurvivalDegenerateTests {
         #expect(cox.status == 1 && cox.stderr.contains("no events"))
     }
 
+    /// Issue 18: the information matrix grows as covariates²; beyond the budget the fit is
+    /// refused before allocating (two covariates: 2 × 2 × 32 bytes = 128 bytes).
+    @Test func coxBeyondTheBudget() throws {
+        let f = try Self.csv("t,e,x,z\n5,1,0.5,1\n6,1,1.5,0\n7,0,0.1,1\n8,1,2.0,1\n9,0,0.7,0\n")
+        func cox(_ budget: String) throws -> KiraRun {
+            try runProcess(URL(fileURLWithPath: "/usr/bin/env"), ["KIRA_MAX_BYTES=\(budget)", TestPaths.kiraExecutable.path,
+                           "survival", "cox", "--data", f, "--time", "t", "--event", "e", "--covariates", "x,z"])
+        }
+        let refused = try cox("127")
+        #expect(refused.status == 1, Comment(rawValue: refused.stderr))
+        #expect(refused.stderr.contains("Cox model with 2 covariates: information matrix: too large: 2×2 = 4 entries × 32 bytes = 128 bytes"),
+                Comment(rawValue: refused.stderr))
+        let fits = try cox("128")
+        #expect(fits.status == 0, Comment(rawValue: fits.stderr))
+    }
+
     @Test func allEventsAtOneTime() throws {
         let f = try Self.csv("t,e,x\n5,1,0.5\n5,1,1.5\n5,1,0.1\n7,0,2.0\n9,0,0.7\n")
         let km = try kira("survival", "km", "--data", f, "--time", "t", "--event", "e", "--json")

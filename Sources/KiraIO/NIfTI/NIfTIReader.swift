@@ -95,13 +95,23 @@ public enum NIfTIReader {
 
     /// niftilib only says NULL; tell a truncated file from one that is not NIfTI at all.
     private static func diagnose(_ path: String) -> KiraError {
+        // A header declaring more voxels than the budget allows (its buffer could not be
+        // allocated) is reported as such, not as a short file; the sizes are multiplied checked.
+        if let h = NIfTIImageHandle(reading: path, withData: false) {
+            let dims = h.dims
+            let ndim = max(1, min(7, dims[0]))
+            do {
+                try AllocationBudget.check("\(path): voxel data (header dim)", factors: (1...ndim).map { max(1, dims[$0]) },
+                                           elementBytes: Int(h.nim.nbyper))
+            } catch let e as KiraError { return e } catch {}
+        }
         if path.hasSuffix(".gz") {
             return .unreadable(path: path, reason: "not a readable gzip-compressed NIfTI file (truncated or corrupt)")
         }
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         if size < 348 { return .truncated(path: path, reason: "\(size) bytes, shorter than a NIfTI header (348)") }
         if let h = NIfTIImageHandle(reading: path, withData: false) {
-            let need = Int(h.nim.iname_offset) + Int(h.nim.nvox) * Int(h.nim.nbyper)
+            let need = Int(h.nim.iname_offset) &+ Int(h.nim.nvox) &* Int(h.nim.nbyper)
             if size < need { return .truncated(path: path, reason: "\(size) bytes, header declares \(need)") }
         }
         return .unsupportedFormat(path: path, reason: "not a NIfTI-1 file")

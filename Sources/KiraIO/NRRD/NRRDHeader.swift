@@ -179,6 +179,9 @@ struct NRRDHeader {
         if let bad = sizes.firstIndex(where: { $0 < 1 }) {
             throw KiraError.invalidGeometry(path: path, reason: "field sizes: axis \(bad) has size \(sizes[bad])")
         }
+        // A gzip body of a few bytes can declare any size: the voxel buffer is checked before
+        // anything is allocated from it (and `voxelCount` cannot overflow afterwards).
+        try AllocationBudget.check("\(path): voxel data (field sizes)", factors: sizes, elementBytes: type.byteSize)
         let enc = try require("encoding")
         guard let e = NRRDEncoding.parse(enc) else {
             let known = ["bz2", "bzip2", "zrl"].contains(enc.lowercased()) ? " (a valid NRRD encoding that Kira does not decode; re-save with gzip or raw)" : ""

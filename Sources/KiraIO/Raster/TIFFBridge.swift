@@ -104,6 +104,9 @@ enum TIFFBridge {
 
         // Read every row into one interleaved byte buffer.
         let bytesPerSample = bits / 8
+        // Width and length are header tags: a tiny file can declare 2^32 × 2^32 pixels.
+        try AllocationBudget.check("\(path): TIFF pixels (width × length × samples × bytes)",
+                                   factors: [width, height, spp, bytesPerSample], elementBytes: 1, unit: "bytes")
         let rowBytes = width * spp * bytesPerSample
         var bytes = [UInt8](repeating: 0, count: rowBytes * height)
         try bytes.withUnsafeMutableBytes { out in

@@ -102,6 +102,10 @@ enum PCA {
         guard k <= min(n, p) else {
             throw KiraError.invalidArgument("pca:\(k): only \(min(n, p)) components exist for \(n) training rows × \(p) features")
         }
+        // The eigen-decomposition holds three min(n, p)² matrices: a wide CSV asks for them.
+        let side = min(n, p)
+        try AllocationBudget.check("pca:\(k) on \(n) training rows × \(p) features: \(p <= n ? "covariance" : "Gram") matrix",
+                                   factors: [side, side], elementBytes: 3 * MemoryLayout<Double>.size, unit: "entries")
         let mean = (0..<p).map { j in d.x.column(j).reduce(0, +) / Double(n) }
         var xc = d.x
         for i in 0..<n { for j in 0..<p { xc[i, j] -= mean[j] } }

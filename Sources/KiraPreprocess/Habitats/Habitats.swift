@@ -76,6 +76,10 @@ public enum Habitats {
     /// with the largest Calinski–Harabasz index.
     public static func fit(_ cases: [HabitatCase], kRange: ClosedRange<Int>, seed: UInt64, restarts: Int = 10) throws -> HabitatModel {
         guard kRange.lowerBound >= 2 else { throw KiraError.invalidArgument("habitat K must be at least 2 (the Calinski–Harabasz index needs 2 clusters)") }
+        // Habitat labels are stored as bytes (1…K): a larger K would trap when the map is written.
+        guard kRange.upperBound <= Int(UInt8.max) else {
+            throw KiraError.invalidArgument("habitat K must be at most \(UInt8.max) (labels are stored as bytes), got \(kRange.upperBound)")
+        }
         var pooled: [Double] = []
         var dimension = 0
         var perCase: [String: Int] = [:]
@@ -108,6 +112,10 @@ public enum Habitats {
         let (points, indices) = try features(c)
         guard points.dimension == model.channels else {
             throw KiraError.invalidArgument("case \(c.id) has \(points.dimension) images; the habitat model was fitted on \(model.channels)")
+        }
+        guard (1...Int(UInt8.max)).contains(model.centroids.count), model.centroids.allSatisfy({ $0.count == model.channels }) else {
+            throw KiraError.invalidArgument("case \(c.id): the habitat model has \(model.centroids.count) centroids (1…\(UInt8.max) allowed, "
+                                            + "\(model.channels) values each); it cannot label a map of bytes")
         }
         var labels = [Int](repeating: 0, count: points.count)
         KMeans.assign(points, centres: model.centroids.flatMap { $0 }, k: model.centroids.count, labels: &labels)

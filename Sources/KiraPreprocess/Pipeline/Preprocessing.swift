@@ -86,7 +86,7 @@ public enum Preprocessing {
         var fullGeometry = image.geometry
         var interpolatedImage = initialImage
         if let spacing = settings.spacing {
-            let target = ResampleGrid.make(from: image.geometry, spacing: spacing, policy: settings.grid)
+            let target = try ResampleGrid.make(from: image.geometry, spacing: spacing, policy: settings.grid)
             current = try Resampler.resample(image, onto: target, interpolator: settings.interpolator,
                                              outside: settings.outside, roundIntensities: settings.roundIntensities)
             let m = try Resampler.resampleMask(mask, onto: target, method: settings.maskInterpolation)

@@ -23,6 +23,7 @@ public enum Resampler {
         let src = volume.geometry
         let nIn = src.voxelCount, nOut = target.voxelCount
         let planes = volume.timepoints * volume.components
+        try AllocationBudget.check("resampled image", size: target.size, planes: planes, elementBytes: MemoryLayout<Float>.size)
         var out = [Float](unsafeUninitializedCapacity: nOut * planes) { _, n in n = nOut * planes }
         let store: StoreRule = roundIntensities ? .rounded : .plain
         for t in 0..<volume.timepoints {
@@ -76,6 +77,7 @@ public enum Resampler {
         guard mask.timepoints == 1, mask.components == 1 else {
             throw KiraError.invalidArgument("a mask to resample must be one 3D scalar volume")
         }
+        try AllocationBudget.check("resampled mask", size: target.size, elementBytes: MemoryLayout<Float>.size)
         var plane = [Double](repeating: 0, count: mask.geometry.voxelCount)
         extractPlane(mask, t: 0, component: 0, into: &plane)
         for i in plane.indices { plane[i] = plane[i] != 0 ? 1 : 0 }

@@ -17,6 +17,11 @@ public enum CaseProvenance {
         return (value, FeatureOutput.hash(try encoder.encode(value)))
     }
 
+    /// `mask_label` of a case's provenance: the label kept, or every non-zero voxel.
+    public static func maskLabel(_ label: Int?) -> MetaValue {
+        label.map { .integer($0) } ?? .string("non-zero")
+    }
+
     /// Size, spacing, origin and direction (columns) of a grid.
     public static func geometry(_ g: Geometry) -> MetaValue {
         .object([

@@ -8,16 +8,49 @@ public struct LevelGrid: Sendable {
     @inline(__always) func index(_ x: Int, _ y: Int, _ z: Int) -> Int { (z * ny + y) * nx + x }
 }
 
+import KiraCore
+
+/// The number of grey levels a discretisation gives, checked before anything is sized by it:
+/// the texture matrices of the ROI are up to N_g × N_g doubles, and a tiny bin width (or a
+/// huge bin count) would ask for terabytes, or overflow the Int32 levels.
+public enum GreyLevelBudget {
+    /// `levels`: the real-valued number of bins; `method`: how it came about, for the message.
+    @discardableResult
+    public static func check(_ levels: Double, _ method: String) throws -> Int {
+        let what = "grey levels (\(method))"
+        guard let n = AllocationBudget.count(levels.rounded(.up)), n < Int(Int32.max) else {
+            throw KiraError.tooLarge(subject: what, reason: "\(levels) grey levels cannot be counted")
+        }
+        try AllocationBudget.check("\(what): \(n) levels; grey-level matrix", factors: [n, n], elementBytes: MemoryLayout<Double>.size,
+                                   unit: "entries")
+        return n
+    }
+
+    static func describe(_ method: Discretisation, lo: Double, hi: Double) -> String {
+        switch method {
+        case let .fixedBinNumber(bins): "bin count \(bins)"
+        case let .fixedBinSize(width): "bin width \(width) over intensities \(lo)…\(hi)"
+        }
+    }
+}
+
 /// IBSI 2.7 discretisation of the intensity-mask voxels.
 enum Discretiser {
     /// Levels for `roi` under `method`; `origin` is the fixed-bin-size bin origin
     /// (the re-segmentation lower bound when one is set, else the ROI minimum).
-    static func discretise(_ roi: ROIGrid, method: Discretisation, origin: Double?) -> LevelGrid {
+    static func discretise(_ roi: ROIGrid, method: Discretisation, origin: Double?) throws -> LevelGrid {
         var lo = Double.infinity, hi = -Double.infinity
         for i in 0..<roi.count where roi.intensityMask[i] {
             let v = roi.intensities[i]
             if v < lo { lo = v }
             if v > hi { hi = v }
+        }
+        if lo <= hi {
+            switch method {
+            case let .fixedBinNumber(bins): try GreyLevelBudget.check(Double(bins), GreyLevelBudget.describe(method, lo: lo, hi: hi))
+            case let .fixedBinSize(width):
+                try GreyLevelBudget.check((hi - (origin ?? lo)) / width + 1, GreyLevelBudget.describe(method, lo: lo, hi: hi))
+            }
         }
         var levels = [Int32](repeating: 0, count: roi.count)
         var maxLevel: Int32 = 1

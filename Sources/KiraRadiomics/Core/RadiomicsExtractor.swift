@@ -46,15 +46,15 @@ public struct RadiomicsExtractor: Sendable {
             image: image, morphologicalMask: morphologicalMask, intensityMask: intensityMask,
             resegmentation: (settings.resegmentationLower, settings.resegmentationUpper),
             margin: LocalIntensity.margin(spacing: image.geometry.spacing), gridOffset: gridOffset)
-        var set = extract(roi)
+        var set = try extract(roi)
         set.diagnostics["image_size"] = .array([image.geometry.size.x, image.geometry.size.y, image.geometry.size.z].map { .integer($0) })
         set.diagnostics["image_spacing_mm"] = .array([image.geometry.spacing.x, image.geometry.spacing.y, image.geometry.spacing.z].map { .number($0) })
         set.diagnostics["image_geometry"] = CaseProvenance.geometry(image.geometry)
         return set
     }
 
-    public func extract(_ roi: ROIGrid) -> FeatureSet {
-        let levels = Discretiser.discretise(roi, method: settings.discretisation, origin: settings.resegmentationLower)
+    public func extract(_ roi: ROIGrid) throws -> FeatureSet {
+        let levels = try Discretiser.discretise(roi, method: settings.discretisation, origin: settings.resegmentationLower)
         let families = settings.families
         var tasks: [@Sendable () -> [FeatureRow]] = []
         if families.contains(.morphology) { tasks.append { Self.rows(.morphology, MorphologyStats(roi)) } }

@@ -50,12 +50,13 @@ public enum PyradiomicsNames {
 /// edge raised by 1; a value v falls in bin k when edge[k−1] ≤ v < edge[k] (numpy.digitize).
 public enum PyradiomicsBinning {
     /// The bin edges numpy computes for `values` (non-empty).
-    public static func edges(_ values: [Double], method: Discretisation) -> [Double] {
+    public static func edges(_ values: [Double], method: Discretisation) throws -> [Double] {
         var lo = Double.infinity, hi = -Double.infinity
         for v in values { lo = min(lo, v); hi = max(hi, v) }
         switch method {
         case let .fixedBinNumber(bins):
             // numpy.histogram: linspace(min, max, bins + 1) (±0.5 around a constant), last edge + 1.
+            try GreyLevelBudget.check(Double(bins), GreyLevelBudget.describe(method, lo: lo, hi: hi))
             var first = lo, last = hi
             if first == last { first -= 0.5; last += 0.5 }
             let step = (last - first) / Double(bins)
@@ -68,7 +69,7 @@ public enum PyradiomicsBinning {
             let mod = (r != 0 && (r < 0) != (width < 0)) ? r + width : r
             let low = lo - mod
             let high = hi + 2 * width
-            let count = Int(((high - low) / width).rounded(.up))
+            let count = try GreyLevelBudget.check((high - low) / width, GreyLevelBudget.describe(method, lo: lo, hi: hi))
             let delta = (low + width) - low
             var e = (0..<max(count, 1)).map { low + Double($0) * delta }
             if count >= 2 { e[1] = low + width }

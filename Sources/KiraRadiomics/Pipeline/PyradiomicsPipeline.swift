@@ -316,8 +316,8 @@ public enum PyradiomicsPipeline {
     }
 
     /// Discretised levels of a cropped ROI under pyradiomics' binning.
-    public static func levels(_ roi: CroppedROI, _ method: Discretisation) -> PyradiomicsLevels {
-        let edges = PyradiomicsBinning.edges(roi.roiValues, method: method)
+    public static func levels(_ roi: CroppedROI, _ method: Discretisation) throws -> PyradiomicsLevels {
+        let edges = try PyradiomicsBinning.edges(roi.roiValues, method: method)
         var lv = [Int32](repeating: 0, count: roi.values.count)
         for i in lv.indices where roi.mask[i] { lv[i] = Int32(PyradiomicsBinning.digitize(roi.values[i], edges)) }
         return PyradiomicsLevels(nx: roi.nx, ny: roi.ny, nz: roi.nz, levels: lv)
@@ -340,7 +340,7 @@ public enum PyradiomicsPipeline {
     static func classJobs(_ roi: CroppedROI, classes: [String], settings s: ExtractionSettings) throws -> ([@Sendable () -> [String: Double]], Int) {
         let bad = roi.roiValues.filter { !$0.isFinite }.count
         if bad > 0 { throw KiraError.invalidData("the image has \(bad) non-finite (NaN or infinite) voxel(s) inside the region of interest") }
-        let g = levels(roi, s.features.discretisation)
+        let g = try levels(roi, s.features.discretisation)
         let o = textureOptions(s, spacing: roi.spacing)
         // The jobs keep the levels and the ROI's own values, not the box's intensities.
         let (inside, mask, voxelVolume) = (roi.roiValues, roi.mask, roi.spacing.x * roi.spacing.y * roi.spacing.z)
@@ -563,7 +563,14 @@ public enum PyradiomicsPipeline {
             upper[a] = min(upper[a], maxUpper)
         }
         var size = SIMD3<Int>.zero
-        for a in 0..<3 { size[a] = Int(upper[a] - lower[a] + 1) }
+        for a in 0..<3 {
+            guard let n = AllocationBudget.count(upper[a] - lower[a] + 1) else {
+                throw KiraError.tooLarge(subject: "resampled grid (resampledPixelSpacing \(requested))",
+                                         reason: "axis \(a): \(box.size[a]) ROI voxels of \(maskSpacing[a]) mm at \(spacing[a]) mm give \(upper[a] - lower[a] + 1) voxels")
+            }
+            size[a] = n
+        }
+        try AllocationBudget.check("resampled grid (resampledPixelSpacing \(requested))", size: size, elementBytes: MemoryLayout<Double>.size)
         let originIndex = 0.5 * (spacing - maskSpacing) / maskSpacing + lower / ratio
         let target = Geometry(size: size, spacing: spacing, origin: mg.physicalPoint(index: originIndex), direction: mg.direction)
         var out = try Resampler.resample(image, onto: target, interpolator: interpolator, outside: .constant(0))
