@@ -22,6 +22,16 @@ public enum AtomicOutput {
         }
         let tmp = temporaryPath(for: destination)
         InterruptCleanup.register(tmp)
+        // The folder may pass access() and still refuse files (root in /proc, some FUSE
+        // mounts); niftilib would then print its own error with the temporary name.
+        let fd = open(tmp.path, O_CREAT | O_EXCL | O_WRONLY, 0o644)
+        guard fd >= 0 else {
+            let reason = String(cString: strerror(errno))
+            InterruptCleanup.unregister(tmp)
+            let folder = destination.deletingLastPathComponent().path
+            throw KiraError.writeFailed(path: destination.path, reason: "cannot create a file in the folder '\(folder.isEmpty ? "." : folder)' (\(reason))")
+        }
+        close(fd)
         do {
             try write(tmp)
             let code = InterruptCleanup.commit(tmp, to: destination)

@@ -70,12 +70,12 @@ struct ConvertJob: Equatable {
         } else {
             for o in report.outputs { print(o.path) }
         }
-        for f in report.failures { logger.error("\(f.file): \(f.reason)") }
+        for f in report.failures { logger.error("\(Converter.line(file: f.file, reason: f.reason))") }
         if report.skippedNonDICOM > 0 { logger.info("skipped \(report.skippedNonDICOM) non-DICOM file(s)") }
         for s in report.skipped.dropFirst(report.skippedNonDICOM) { logger.info("skipped \(s.file): \(s.reason)") }
         if report.outputs.isEmpty {
             if report.failures.isEmpty && !json {
-                FileHandle.standardError.write(Data("kira convert: no image found in the inputs\n".utf8))
+                FileHandle.standardError.write(Data("kira convert: no image found in \(inputs.map { "'\($0)'" }.joined(separator: ", "))\n".utf8))
             }
             throw ExitCode(KiraExit.failure.rawValue)
         }

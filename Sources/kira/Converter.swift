@@ -200,6 +200,11 @@ struct Converter {
         return d.hasPrefix("series ") ? d : "series \(key): \(d)"
     }
 
+    /// "FILE: REASON", without naming the file twice when the reason already starts with it.
+    static func line(file: String, reason: String) -> String {
+        reason.hasPrefix(file + ": ") ? reason : "\(file): \(reason)"
+    }
+
     static func describe(_ error: Error) -> String {
         if let k = error as? KiraError { return k.description }
         return String(describing: error)

@@ -173,7 +173,7 @@ struct FeaturesCommand: ParsableCommand {
                                         settings: settings, origin: origin, quiet: logging.quiet, fresh: replace.overwrite)
             let status: KiraExit
             do { status = try cohort.run(logger: logger) } catch {
-                FileHandle.standardError.write(Data("kira features: \(manifest): \(Converter.describe(error))\n".utf8))
+                FileHandle.standardError.write(Data("kira features: \(Converter.line(file: manifest, reason: Converter.describe(error)))\n".utf8))
                 throw ExitCode(KiraExit.failure.rawValue)
             }
             if status != .success { throw ExitCode(status.rawValue) }
@@ -197,7 +197,7 @@ struct FeaturesCommand: ParsableCommand {
             }
             logger.info("\(set.rows.count) features, \(set.rows.filter { $0.value.number == nil }.count) undefined")
         } catch {
-            FileHandle.standardError.write(Data("kira features: \(image!): \(Converter.describe(error))\n".utf8))
+            FileHandle.standardError.write(Data("kira features: \(Converter.line(file: image!, reason: Converter.describe(error)))\n".utf8))
             throw ExitCode(KiraExit.failure.rawValue)
         }
     }

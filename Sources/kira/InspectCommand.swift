@@ -86,7 +86,7 @@ struct InspectCommand: ParsableCommand {
             print(String(decoding: try enc.encode(report), as: UTF8.self))
         } else {
             for i in report.images { print(i.text) }
-            for f in report.failures { FileHandle.standardError.write(Data("kira inspect: \(f.file): \(f.reason)\n".utf8)) }
+            for f in report.failures { FileHandle.standardError.write(Data("kira inspect: \(Converter.line(file: f.file, reason: f.reason))\n".utf8)) }
         }
         if report.images.isEmpty {
             if report.failures.isEmpty && !json {

@@ -122,6 +122,7 @@ struct QCStabilityCommand: ParsableCommand {
             QCOutput.warn("stability", "\(gappy.count) feature(s) have missing or NaN values; those cases were left out of that feature "
                           + "(most: \"\(worst.name)\", \(worst.droppedCases) of \(r.cases.count) cases)")
         }
+        for g in r.ignored { QCOutput.warn("stability", "column \"\(g.column)\" ignored: \(g.reason)") }
         for f in r.features where f.estimate == nil { QCOutput.warn("stability", "feature \"\(f.name)\": \(f.reason ?? "no ICC")") }
         if !json {
             QCOutput.warn("stability", "\(r.kept.count) of \(r.features.count) features kept at \(r.form.rawValue) ≥ \(minIcc) "

@@ -100,6 +100,14 @@ struct ResampleCommand: ParsableCommand {
         do {
             let input = try ImageFileReader.read(URL(fileURLWithPath: image))
             let target = try ResampleGrid.make(from: input.geometry, spacing: try parsedSpacing(), policy: grid, source: "image \(image)")
+            // A bad mask stops the run before the image is written: nothing half done is left.
+            var maskResult: Volume?
+            if let mask, maskOut != nil {
+                let m = try MaskReader.read(URL(fileURLWithPath: mask), label: label, matching: input.geometry, imagePath: image)
+                var r = try Resampler.resampleMask(m, onto: target, method: try parsedMaskInterpolation())
+                r.metadata["ResampleGridPolicy"] = .string(grid.rawValue)
+                maskResult = r
+            }
             let outsidePolicy: OutsidePolicy
             switch outside ?? (grid == .origin ? .constant : .edge) {
             case .constant: outsidePolicy = .constant(outsideValue)
@@ -108,12 +116,17 @@ struct ResampleCommand: ParsableCommand {
             var result = try Resampler.resample(input, onto: target, interpolator: interpolator,
                                                 outside: outsidePolicy, roundIntensities: round)
             result.metadata["ResampleGridPolicy"] = .string(grid.rawValue)
-            var outputs = [try write(result, to: output, source: image)]
-            if let mask, let maskOut {
-                let m = try MaskReader.read(URL(fileURLWithPath: mask), label: label, matching: input.geometry, imagePath: image)
-                var r = try Resampler.resampleMask(m, onto: target, method: try parsedMaskInterpolation())
-                r.metadata["ResampleGridPolicy"] = .string(grid.rawValue)
-                outputs.append(try write(r, to: maskOut, source: mask))
+            var outputs: [String] = []
+            do {
+                outputs.append(try write(result, to: output, source: image))
+                if let r = maskResult, let mask, let maskOut { outputs.append(try write(r, to: maskOut, source: mask)) }
+            } catch {
+                // The image without its mask is not the result asked for.
+                for o in outputs {
+                    try? FileManager.default.removeItem(atPath: o)
+                    try? FileManager.default.removeItem(at: Self.sidecarURL(for: URL(fileURLWithPath: o)))
+                }
+                throw error
             }
             if json {
                 let summary: [String: MetaValue] = [

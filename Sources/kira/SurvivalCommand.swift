@@ -62,6 +62,17 @@ struct SurvivalInputOptions: ParsableArguments {
         let idColumn = id ?? ["id", "case_id"].first { table.hasColumn($0) }
         let t = try SurvivalTable(table: table, time: time, event: event, numeric: numeric, text: text + (idColumn.map { [$0] } ?? []))
         if let s = t.droppedSummary { FileHandle.standardError.write(Data(("kira survival: " + s + "\n").utf8)) }
+        if idColumn != nil {
+            // One row per subject: an id twice is a merge gone wrong, and per-row outputs
+            // (--rad-score, --groups-out) could not say which row is which.
+            var seen: [String: Int] = [:]
+            for (i, v) in t.text[text.count].enumerated() {
+                if let first = seen[v] {
+                    throw KiraError.invalidData("\(t.source): id \"\(v)\" appears twice (rows \(t.sourceRows[first]) and \(t.sourceRows[i])); the table holds one row per subject")
+                }
+                seen[v] = i
+            }
+        }
         return (t, idColumn.map { ($0, t.text[text.count]) })
     }
 }

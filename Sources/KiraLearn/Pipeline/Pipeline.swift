@@ -49,7 +49,9 @@ public struct PipelineSpec: Sendable, Codable, Equatable {
             fitted.append(f)
         }
         if let j = (0..<data.x.cols).first(where: { c in (0..<data.x.rows).contains { data.x[$0, c].isNaN } }) {
-            throw KiraError.invalidData("feature \"\(data.featureNames[j])\" has missing values; add 'impute' to --select")
+            let missing = (0..<data.x.rows).filter { data.x[$0, j].isNaN }.map { "\"\(data.ids[$0])\"" }
+            let named = missing.prefix(5).joined(separator: ", ") + (missing.count > 5 ? " and \(missing.count - 5) more" : "")
+            throw KiraError.invalidData("feature \"\(data.featureNames[j])\" has missing values (id \(named)); add 'impute' to --select")
         }
         let modelSeed = rng.split()
         var chosen = model
