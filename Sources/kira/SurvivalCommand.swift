@@ -10,7 +10,8 @@ struct SurvivalCommand: ParsableCommand {
         discussion: """
         Every subcommand reads one CSV table (--data) with a time column and an event column
         (1/0, true/false). Rows with a missing value in any column the analysis uses are dropped
-        and counted ("dropped_rows"); other bad cells stop the run with the file, row and column.
+        and counted ("dropped_rows"); other bad cells stop the run with the file, row and column,
+        and so does a case id (--id, or a column id or case_id) that appears twice.
 
         \(SurvivalExit.helpText)
         """,
@@ -22,11 +23,11 @@ enum SurvivalExit {
     static let helpText = """
     EXIT CODES:
       0  the analysis ran and its results are printed
-      1  nothing was computed: bad usage, unreadable table, unknown column, a bad cell, or data
-         that cannot answer the question (no events for cox, cutoff and tdauc; a single
+      1  nothing was computed: bad usage, unreadable table, unknown column, a bad cell, a case
+         id given twice, or data that cannot answer the question (no events for cox, cutoff and tdauc; a single
          group; a constant covariate). km without events prints S = 1 with a warning.
-      2  results are printed but a model did not converge (e.g. perfect separation); the
-         output says which coefficients and why ("converged": false, "warnings")
+      2  cox only: results are printed but the model did not converge (e.g. perfect
+         separation); the output says which coefficients and why ("converged": false, "warnings")
       130  interrupted by SIGINT, 143 by SIGTERM (temporary files removed)
     A --rad-score or --groups-out table that is the input (or a link to it), does not end in
     .csv, or exists without --overwrite is bad usage (exit 1).
