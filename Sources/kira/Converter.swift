@@ -202,7 +202,10 @@ struct Converter {
 
     /// "FILE: REASON", without naming the file twice when the reason already starts with it.
     static func line(file: String, reason: String) -> String {
-        reason.hasPrefix(file + ": ") ? reason : "\(file): \(reason)"
+        if reason.hasPrefix(file + ": ") { return reason }
+        // A series error ("series S: FILE: invalid geometry: …") names the file the line starts with.
+        guard reason.hasPrefix("series "), let r = reason.range(of: ": \(file): ") else { return "\(file): \(reason)" }
+        return "\(file): " + reason.replacingCharacters(in: r, with: ": ")
     }
 
     static func describe(_ error: Error) -> String {

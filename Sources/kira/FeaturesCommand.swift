@@ -197,7 +197,12 @@ struct FeaturesCommand: ParsableCommand {
             }
             logger.info("\(set.rows.count) features, \(set.rows.filter { $0.value.number == nil }.count) undefined")
         } catch {
-            FileHandle.standardError.write(Data("kira features: \(Converter.line(file: image!, reason: Converter.describe(error)))\n".utf8))
+            // A failed write is about the output, which the message names; the image is not at fault.
+            if case KiraError.writeFailed = error {
+                FileHandle.standardError.write(Data("kira features: \(Converter.describe(error))\n".utf8))
+            } else {
+                FileHandle.standardError.write(Data("kira features: \(Converter.line(file: image!, reason: Converter.describe(error)))\n".utf8))
+            }
             throw ExitCode(KiraExit.failure.rawValue)
         }
     }
