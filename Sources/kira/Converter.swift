@@ -202,7 +202,9 @@ struct Converter {
 
     /// "FILE: REASON", without naming the file twice when the reason already starts with it.
     static func line(file: String, reason: String) -> String {
-        if reason.hasPrefix(file + ": ") { return reason }
+        // Readers name files by their absolute path; the line may start from a relative one.
+        let absolute = URL(fileURLWithPath: file).standardizedFileURL.path
+        if reason.hasPrefix(file + ": ") || reason.hasPrefix(absolute + ": ") { return reason }
         // A series error ("series S: FILE: invalid geometry: …") names the file the line starts with.
         guard reason.hasPrefix("series "), let r = reason.range(of: ": \(file): ") else { return "\(file): \(reason)" }
         return "\(file): " + reason.replacingCharacters(in: r, with: ": ")

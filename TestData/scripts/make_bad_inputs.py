@@ -31,11 +31,14 @@ Files (every value below is what the test expects):
   labels_nan.csv, labels_text.csv, labels_dup.csv
                           labels.csv with high of c03 = NaN, of c04 = maybe, c09 twice
   labels_single.csv       every case high = 1
+  predictions.csv         id,probability for c01-c20 (0.10, 0.14, ... 0.86)
   survival.csv            id,time,event,x for s01-s30; survival_nan.csv (time of s04 NaN),
                           survival_text.csv (event of s08 = maybe), survival_dup.csv (s10 twice)
   cohort/manifest.csv     ten cases on image.nii.gz: c01-c09 with mask.nii.gz and c05b, the
                           fifth row, with mask_empty.nii.gz (9 good + 1 bad)
   cohort/manifest_dup.csv two rows with the id c01
+  cohort/manifest_label_text.csv, manifest_label_nan.csv
+                          c01 with label 1, c02 with label abc / NaN
   params_unknown_key.yaml setting: binWidht (a misspelt key)
   params_wrong_type.yaml  setting: binWidth: wide (text where a number is due)
 """
@@ -147,6 +150,7 @@ def main():
     csv("labels_text.csv", ["id", "high"], [r if r[0] != "c04" else [r[0], "maybe"] for r in labels])
     csv("labels_dup.csv", ["id", "high"], labels[:9] + [labels[8]] + labels[9:])
     csv("labels_single.csv", ["id", "high"], [[i, 1] for i in ids])
+    csv("predictions.csv", ["id", "probability"], [[i, round(0.04 * n + 0.1, 2)] for n, i in enumerate(ids)])
 
     sids = [f"s{i:02d}" for i in range(1, 31)]
     surv = [[i, 3 + (n * 7) % 50, n % 3 != 0 and 1 or 0, round(math.sin(n * 1.3), 4)] for n, i in enumerate(sids)]
@@ -160,6 +164,10 @@ def main():
     csv(os.path.join("cohort", "manifest.csv"), ["id", "image", "mask"], rows)
     csv(os.path.join("cohort", "manifest_dup.csv"), ["id", "image", "mask"],
         [["c01", "../image.nii.gz", "../mask.nii.gz"], ["c01", "../image.nii.gz", "../mask.nii.gz"]])
+
+    for name, label in [("manifest_label_text.csv", "abc"), ("manifest_label_nan.csv", "NaN")]:
+        csv(os.path.join("cohort", name), ["id", "image", "mask", "label"],
+            [["c01", "../image.nii.gz", "../mask.nii.gz", 1], ["c02", "../image.nii.gz", "../mask.nii.gz", label]])
 
     with open(os.path.join(ROOT, "params_unknown_key.yaml"), "w") as f:
         f.write("setting:\n  binWidht: 25\nfeatureClass:\n  firstorder:\n")

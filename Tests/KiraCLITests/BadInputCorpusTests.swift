@@ -20,6 +20,8 @@ struct BadInputCase: Sendable, CustomTestStringConvertible {
         case readOnlyFolder
         /// Copies of the named corpus files in `$OUT` (commands pointed at their own input).
         case copies([String])
+        /// `$OUT/m.json`, a model trained on features.csv and labels.csv (no imputation step).
+        case trainedModel
     }
 
     var name: String
@@ -120,6 +122,20 @@ struct BadInputCorpusTests {
               status: 1, messages: ["$BAD/labels_dup.csv: id \"c09\" appears twice (row 11)"]),
         .init(name: "single-class labels (train)", args: ["train", "--features", "$BAD/features.csv", "--labels", "$BAD/labels_single.csv", "--label-column", "high", "-o", "$OUT/m.json"],
               status: 1, messages: ["$BAD/labels_single.csv: column \"high\" has a single class: 20 positive of 20"]),
+        .init(name: "NaN in the features to score (predict: the case is listed, the others scored)",
+              args: ["predict", "--model", "$OUT/m.json", "--features", "$BAD/features_nan.csv", "-o", "$OUT/p.csv"],
+              status: 2, messages: ["kira predict: case c07: feature \"f2\" has missing values and the model has no imputation step"],
+              setup: .trainedModel, writes: ["p.csv"]) { out, _ in
+            let scored = try CSVTable(contentsOf: out.appendingPathComponent("p.csv")).strings("id")
+            #expect(scored == (1...20).filter { $0 != 7 }.map { String(format: "c%02d", $0) })
+        },
+        .init(name: "text in the features to score (predict)",
+              args: ["predict", "--model", "$OUT/m.json", "--features", "$BAD/features_text.csv", "-o", "$OUT/p.csv"],
+              status: 1, messages: ["kira predict: $BAD/features_text.csv: row 13, column \"f3\": \"abc\" is not a number"],
+              setup: .trainedModel),
+        .init(name: "NaN label (evaluate)",
+              args: ["evaluate", "--predictions", "$BAD/predictions.csv", "--labels", "$BAD/labels_nan.csv", "--label-column", "high"],
+              status: 1, messages: ["kira evaluate: $BAD/labels_nan.csv: row 4, column \"high\": missing label for id \"c03\""]),
         .init(name: "NaN time in survival data (the row is dropped and counted)", args: ["survival", "km", "--data", "$BAD/survival_nan.csv", "--time", "time", "--event", "event"],
               status: 0, messages: ["$BAD/survival_nan.csv: dropped 1 row(s) with missing values: row 5 (time)"]),
         .init(name: "text event in survival data", args: ["survival", "km", "--data", "$BAD/survival_text.csv", "--time", "time", "--event", "event"],
@@ -136,6 +152,11 @@ struct BadInputCorpusTests {
         .init(name: "duplicate id in a cohort manifest", args: ["features", "--manifest", "$BAD/cohort/manifest_dup.csv", "-o", "$OUT/t.csv"],
               status: 1, messages: ["kira features: $BAD/cohort/manifest_dup.csv: row 3: case id 'c01' already used on row 2"],
               absent: ["manifest_dup.csv: $BAD/cohort/manifest_dup.csv"]),
+        .init(name: "text label in a cohort manifest", args: ["features", "--manifest", "$BAD/cohort/manifest_label_text.csv", "-o", "$OUT/t.csv"],
+              status: 1, messages: ["kira features: $BAD/cohort/manifest_label_text.csv: row 3, column \"label\": \"abc\" is not a positive integer label"],
+              absent: ["manifest_label_text.csv: $BAD/cohort/manifest_label_text.csv"]),
+        .init(name: "NaN label in a cohort manifest", args: ["features", "--manifest", "$BAD/cohort/manifest_label_nan.csv", "-o", "$OUT/t.csv"],
+              status: 1, messages: ["$BAD/cohort/manifest_label_nan.csv: row 3, column \"label\""]),
         .init(name: "one bad case among nine good ones", args: ["features", "--manifest", "$BAD/cohort/manifest.csv", "-o", "$OUT/t.csv"],
               status: 2, messages: ["case 'c05b' failed: mask $BAD/mask_empty.nii.gz has no non-zero voxels", "9 of 10 cases in $OUT/t.csv; 1 failed"],
               writes: ["t.csv", "t.csv.failures.csv", "t.csv.provenance.json"]) { out, _ in
@@ -212,6 +233,11 @@ struct BadInputCorpusTests {
             for f in files {
                 try FileManager.default.copyItem(at: TestPaths.testData("bad/" + f), to: out.appendingPathComponent(f))
             }
+        case .trainedModel:
+            let bad = TestPaths.testData("bad").path
+            let t = try KiraRun.run(["train", "--features", bad + "/features.csv", "--labels", bad + "/labels.csv",
+                                     "--label-column", "high", "-o", out.appendingPathComponent("m.json").path])
+            try #require(t.status == 0, "\(t.stderr)")
         }
         let before = Self.listing(out)
         let r = try KiraRun.run(c.args.map { Self.expand($0, out: out) })
