@@ -67,8 +67,9 @@ def page(parent, sub):
             out += [".TP", ".B " + roff(m.group(1)), roff(rest)]
     if exits:
         out.append(".SH EXIT STATUS")
-        for m in re.finditer(r"^\s+(\d)\s+(.*(?:\n\s{4,}.*)*)", exits, re.M):
+        for m in re.finditer(r"^\s+(\d+)\s+(.*(?:\n\s{4,}.*)*)", exits, re.M):
             out += [".TP", f".B {m.group(1)}", roff(" ".join(m.group(2).split()))]
+        out += [".PP", "See docs/errors.md in the source tree for every code and the messages that produce it."]
     out += [".SH SEE ALSO", f".BR kira-{parent} (1)"]
     return name, "\n".join(out) + "\n"
 
