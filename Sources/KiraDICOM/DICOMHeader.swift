@@ -375,6 +375,9 @@ enum HeaderReader {
 
     /// The sidecar's keys (and the identifying ones) of the file at `path`, read again: the
     /// scan keeps them for no file, since only a series' first file supplies them.
+    // Kept out of line: Swift 6.3.1's release build crashed (OSSA lifetime check) compiling
+    // `DICOMSeries.summary` with this call inlined under `guard let … = try?`.
+    @inline(never)
     static func metadata(_ h: FileHeader) throws -> (meta: [String: MetaValue], phi: [String: MetaValue]) {
         if let kept = h.openFile?.withFile(DICOMMetadata.extract) { return kept }
         let f: DcmtkFile

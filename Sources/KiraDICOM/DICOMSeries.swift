@@ -16,9 +16,11 @@ public struct DICOMSeries: Sendable {
     /// The first file's sidecar keys (read from it again: the scan keeps no file's) with
     /// the stack's counts, size, image kind and echo time.
     public var summary: [String: MetaValue] {
-        guard let (meta, phi) = try? HeaderReader.metadata(summarySource) else { return summaryKeys }
-        var s = meta.merging(summaryKeys) { _, b in b }
-        if keepPHI { s.merge(phi) { a, _ in a } }
+        var s = summaryKeys
+        let read: (meta: [String: MetaValue], phi: [String: MetaValue])
+        do { read = try HeaderReader.metadata(summarySource) } catch { return s }
+        s.merge(read.meta) { a, _ in a }
+        if keepPHI { s.merge(read.phi) { a, _ in a } }
         return s
     }
     /// dcm2niix's post-fix for what sets this stack apart from the others of its UID
