@@ -98,7 +98,9 @@ final class OpenFile: @unchecked Sendable {
     private var file: DcmtkFile?
     private var users = 1
     private let lock = NSLock()
-    init(_ file: DcmtkFile) { self.file = file }
+    /// The dataset's estimated weight, as counted against the scan's open budget.
+    let bytes: Int
+    init(_ file: DcmtkFile, bytes: Int) { self.file = file; self.bytes = bytes }
 
     /// Number of stacks (series) that will decode from this file.
     func setUsers(_ n: Int) {

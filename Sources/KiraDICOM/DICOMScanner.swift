@@ -4,11 +4,12 @@ import KiraCore
 import Logging
 
 public enum DICOMScanner {
-    /// Above this many files the scan closes each header and decoding re-reads it. A
-    /// parsed dataset weighs tens to hundreds of kilobytes (an enhanced file's functional
-    /// groups more), so only a handful may stay open for memory to stay flat with the
-    /// number of files; a few inputs still skip the second parse.
-    static let maxOpenFiles = 16
+    /// Parsed datasets kept open for the decoders, which then skip a second parse, weigh
+    /// at most this much together; the other files are closed after the scan and decoding
+    /// re-reads them. A bound in bytes, not files: a dataset weighs from a few kilobytes (a
+    /// CT slice) to megabytes (an enhanced file's functional groups), and memory must stay
+    /// flat however many files the archive has.
+    static let openBudgetBytes = 4 << 20
     /// Files whose headers are parsed at once: each batch is reduced to compact records
     /// before the next is read, so the full parse of only this many files is ever held.
     static let batchSize = 256
@@ -20,14 +21,14 @@ public enum DICOMScanner {
         logger.debug("scanning \(files.count) files")
         enum Outcome: Sendable { case header(FileHeader), segmentation(URL), nonImage(DICOMFileIssue), skipped(DICOMFileIssue), failed(DICOMFileIssue) }
         kira_dcm_initialize()
-        // Parsed headers stay open for the decoders only when there are few files.
-        let keepOpen = files.count <= maxOpenFiles
+        let budget = OpenBudget(openBudgetBytes)
         @Sendable func readHeader(_ url: URL) -> Outcome {
             do {
                 // Short maxReadLength: pixel data and other large values stay on disk.
                 let f = try DcmtkFile(url: url, maxReadLength: 4096)
                 var h = try HeaderReader.read(f, url: url)
-                if keepOpen { h.openFile = OpenFile(f) }
+                let bytes = f.residentEstimate
+                if budget.claim(bytes) { h.openFile = OpenFile(f, bytes: bytes) }
                 if h.sopClassUID == "1.2.840.10008.5.1.4.1.1.66.4" {
                     return .segmentation(url)
                 }
@@ -156,5 +157,20 @@ struct ScanInterner {
     /// Strings of up to 15 UTF-8 bytes are stored inline, so only longer ones are shared.
     private mutating func string(_ s: String) -> String {
         s.utf8.count <= 15 ? s : strings.insert(s).memberAfterInsert
+    }
+}
+
+/// What is left of `DICOMScanner.openBudgetBytes` while the scan's workers claim it.
+private final class OpenBudget: @unchecked Sendable {
+    private var left: Int
+    private let lock = NSLock()
+    init(_ bytes: Int) { left = bytes }
+
+    func claim(_ bytes: Int) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        guard bytes <= left else { return false }
+        left -= bytes
+        return true
     }
 }
