@@ -11,6 +11,10 @@ time, CPU time (user + system) and peak resident memory of the tool itself (a pr
 started from Python would inherit Python's high-water mark in ru_maxrss). The goals: time
 and CPU ratios <= 1.0, Kira's peak <= 2x dcm2niix's and flat from 1x to 16x. Timing is a
 benchmark, never a test: run it with `make bench-archive`.
+
+KIRA_BASELINE=/path/to/older/kira runs that build too, in the same repeats, and prints its
+wall, CPU and peak on a second line per scale (before/after comparisons on a machine whose
+load changes from minute to minute).
 """
 import os, shutil, statistics, subprocess, sys, tempfile
 
@@ -20,6 +24,7 @@ KIRA = os.environ.get("KIRA", os.path.join(ROOT, ".build", "release", "kira"))
 REPEATS = int(os.environ.get("REPEATS", "1"))
 SCALES = [int(s) for s in os.environ.get("SCALES", "1,4,16").split(",")]
 WORK = os.environ.get("ARCHIVE_WORK", "")
+BASELINE = os.environ.get("KIRA_BASELINE", "")
 
 SOURCES = [
     ("dcm_qa_enh", os.path.join(REF, "dicom", "dcm_qa_enh", "In")),
@@ -115,7 +120,7 @@ def main():
     peaks = {}
     for n in SCALES:
         path, count = folders[n]
-        k, d = [], []
+        k, d, b = [], [], []
         for _ in range(REPEATS):
             with tempfile.TemporaryDirectory() as ko, tempfile.TemporaryDirectory() as do:
                 r = timed([KIRA, "convert", path, "-o", ko, "-q"])
@@ -129,11 +134,17 @@ def main():
                     sys.exit(f"dcm2niix failed on {path} with exit code {r[3]}")
                 d.append(r)
                 outputs = (sum(x.endswith(".nii") for x in os.listdir(ko)), sum(x.endswith(".nii") for x in os.listdir(do)))
+            if BASELINE:
+                with tempfile.TemporaryDirectory() as bo:
+                    b.append(timed([BASELINE, "convert", path, "-o", bo, "-q"]))
         kw, kc, km = (statistics.median(x[i] for x in k) for i in range(3))
         dw, dc, dm = (statistics.median(x[i] for x in d) for i in range(3))
         peaks[n] = (km, dm)
         print(f"{n:>6} {count:>6} {outputs[0]:>5}/{outputs[1]:<5} {kw:7.2f} {dw:7.2f} {kw / dw:6.2f} {kc:8.2f} {dc:8.2f} {kc / dc:6.2f} "
               f"{km:8.1f} {dm:8.1f} {km / dm:6.2f}")
+        if b:
+            bw, bc, bm = (statistics.median(x[i] for x in b) for i in range(3))
+            print(f"{'baseline':>25} {bw:7.2f} {'':7} {bw / dw:6.2f} {bc:8.2f} {'':8} {bc / dc:6.2f} {bm:8.1f} {'':8} {bm / dm:6.2f}")
     lo, hi = min(SCALES), max(SCALES)
     if lo != hi:
         print(f"peak growth {lo}x -> {hi}x: kira {peaks[hi][0] - peaks[lo][0]:+.1f} MiB, "
