@@ -10,8 +10,8 @@ public enum DICOMScanner {
     /// CT slice) to megabytes (an enhanced file's functional groups), and memory must stay
     /// flat however many files the archive has.
     static let openBudgetBytes = 4 << 20
-    /// Files whose headers are parsed at once: each batch is reduced to compact records
-    /// before the next is read, so the full parse of only this many files is ever held.
+    /// Files whose headers are read at once: each batch's headers are compacted (see
+    /// `ScanInterner`) before the next batch is read, so only this many are ever held whole.
     static let batchSize = 256
 
     /// Reads the headers of every file under `inputs` (folders recursively) and groups
@@ -27,8 +27,6 @@ public enum DICOMScanner {
                 // Short maxReadLength: pixel data and other large values stay on disk.
                 let f = try DcmtkFile(url: url, maxReadLength: 4096)
                 var h = try HeaderReader.read(f, url: url)
-                let bytes = f.residentEstimate
-                if budget.claim(bytes) { h.openFile = OpenFile(f, bytes: bytes) }
                 if h.sopClassUID == "1.2.840.10008.5.1.4.1.1.66.4" {
                     return .segmentation(url)
                 }
@@ -36,6 +34,9 @@ public enum DICOMScanner {
                     return .nonImage(DICOMFileIssue(file: url.path, reason: "\(SOPClassNames.describe(h.sopClassUID)): no image pixel data, not an image series"))
                 }
                 if let problem = truncationProblem(h) { return .failed(DICOMFileIssue(file: url.path, reason: problem)) }
+                // Only images are decoded, so only their datasets are worth the budget.
+                let bytes = f.residentEstimate
+                if budget.claim(bytes) { h.openFile = OpenFile(f, bytes: bytes) }
                 return .header(h)
             } catch let e as DcmtkFailure {
                 switch e {
