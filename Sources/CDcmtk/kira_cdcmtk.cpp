@@ -404,6 +404,24 @@ int kira_dcm_release_decoding_state(kira_dcm_file *file) {
     }
 }
 
+size_t kira_dcm_resident_estimate(kira_dcm_file *file) {
+    try {
+        // An element object, its list node and the heap blocks behind them: about this much.
+        constexpr size_t perElement = 256;
+        size_t total = 0;
+        DcmStack stack;
+        DcmDataset *ds = file->format.getDataset();
+        while (ds->nextObject(stack, OFTrue).good()) {
+            DcmObject *obj = stack.top();
+            total += perElement;
+            if (obj->isLeaf() && static_cast<DcmElement *>(obj)->valueLoaded()) total += obj->getLength();
+        }
+        return total;
+    } catch (...) {
+        return SIZE_MAX;
+    }
+}
+
 int kira_dcm_encapsulated_frame(kira_dcm_file *file, uint32_t frame, uint32_t frameCount, uint8_t **data,
                                 size_t *length, char *msg, size_t msgLen) {
     try {

@@ -15,7 +15,7 @@ struct FrameInfo: Sendable {
     var slope: Double = 1
     var intercept: Double = 0
     /// Sort key inside one position: temporal position, trigger time, acquisition time, instance, frame.
-    var temporalKey: [Double] = []
+    var temporalKey = TemporalKey()
     /// Acquisition time of the frame in seconds since midnight, when known.
     var acquisitionSeconds: Double?
     var triggerTimeMs: Double?
@@ -29,9 +29,30 @@ struct FrameInfo: Sendable {
     var tile: Int?
 }
 
-/// The image-level attributes of one file plus its frames.
+/// Orders the frames at one position: (temporal position, trigger time, acquisition time,
+/// instance, frame), compared as `lexicographicallyPrecedes` compares arrays. Stored inline:
+/// an array per frame cost a heap block for every file of an archive.
+struct TemporalKey: Sendable {
+    var temporal = 0.0, trigger = 0.0, time = 0.0, instance = 0.0, frame = 0.0
+
+    /// `then` breaks ties after the five keys (the file, for projection images).
+    func precedes(_ o: TemporalKey, then a: Double = 0, _ b: Double = 0) -> Bool {
+        for (x, y) in zip([temporal, trigger, time, instance, frame, a], [o.temporal, o.trigger, o.time, o.instance, o.frame, b]) {
+            if x < y { return true }
+            if y < x { return false }
+        }
+        return false
+    }
+}
+
+/// What grouping, sorting and decoding need of one file, and nothing more: an archive's
+/// scan holds one per image file until its series is converted, so the sidecar's metadata
+/// is read again from the series' first file when the series is planned (see
+/// `HeaderReader.metadata`), and repeated strings and arrays are shared between files
+/// (see `ScanInterner`).
 struct FileHeader: Sendable {
-    var url: URL
+    var path: String
+    var url: URL { URL(fileURLWithPath: path, isDirectory: false) }
     var seriesUID: String
     var transferSyntax: String
     var sopClassUID: String
@@ -61,9 +82,9 @@ struct FileHeader: Sendable {
     /// Set when the file's frames carried one position between them and were stacked as
     /// slices this far apart (SpacingBetweenSlices), as dcm2niix does.
     var stackedAtSpacing: Double? = nil
-    /// BIDS-style and Kira keys taken from this file (first file of a series wins).
-    var metadata: [String: MetaValue]
-    var phi: [String: MetaValue]
+    /// SeriesNumber and SeriesDescription, which name the series in keys and messages.
+    var seriesNumber: Int?
+    var seriesDescription: String
     /// The scan's open dcmtk handle, handed to the first decoder so that the file is
     /// parsed once; nil when the scan kept none.
     var openFile: OpenFile? = nil
@@ -77,11 +98,20 @@ final class OpenFile: @unchecked Sendable {
     private var file: DcmtkFile?
     private var users = 1
     private let lock = NSLock()
-    init(_ file: DcmtkFile) { self.file = file }
+    /// The dataset's estimated weight, as counted against the scan's open budget.
+    let bytes: Int
+    init(_ file: DcmtkFile, bytes: Int) { self.file = file; self.bytes = bytes }
 
     /// Number of stacks (series) that will decode from this file.
     func setUsers(_ n: Int) {
         lock.lock(); users = n; lock.unlock()
+    }
+
+    /// Runs `body` on the handle while no decoder holds it; nil when one does or it is gone.
+    func withFile<R>(_ body: (DcmtkFile) -> R) -> R? {
+        lock.lock()
+        defer { lock.unlock() }
+        return file.map(body)
     }
 
     func take() -> DcmtkFile? {
@@ -289,7 +319,7 @@ enum HeaderReader {
                         ? nil : v ?? philipsScaleSlope(f, "\(shared).\(item)") ?? topScaleSlope
                 }
             }
-            fr.temporalKey = [temporal, fr.triggerTimeMs ?? 0, frameTime, instance, Double(i)]
+            fr.temporalKey = TemporalKey(temporal: temporal, trigger: fr.triggerTimeMs ?? 0, time: frameTime, instance: instance, frame: Double(i))
             frames.append(fr)
         }
 
@@ -331,9 +361,8 @@ enum HeaderReader {
             }
             tilesPerRow = per
         }
-        let (meta, phi) = DICOMMetadata.extract(f)
         return FileHeader(
-            url: url, seriesUID: s("(0020,000E)") ?? "", transferSyntax: ts, sopClassUID: sop, modality: modality,
+            path: url.path, seriesUID: s("(0020,000E)") ?? "", transferSyntax: ts, sopClassUID: sop, modality: modality,
             rows: tileRows, columns: tileCols, storedRows: rows, storedColumns: cols, mosaicTilesPerRow: tilesPerRow, samplesPerPixel: DICOMValue.int(s("(0028,0002)")) ?? 1,
             bitsAllocated: bitsAllocated, bitsStored: bitsStored,
             highBit: DICOMValue.int(s("(0028,0102)")) ?? (bitsStored - 1),
@@ -342,7 +371,21 @@ enum HeaderReader {
             planarConfiguration: DICOMValue.int(s("(0028,0006)")) ?? 0,
             numberOfFrames: nframes, isEnhanced: enhanced, hasPixelData: hasPixels,
             spacingSource: spacingSource, frameTimeMs: DICOMValue.double(s("(0018,1063)")),
-            ultrasoundSpacing: usSpacing, frames: frames, stackedAtSpacing: stackedAt, metadata: meta, phi: phi)
+            ultrasoundSpacing: usSpacing, frames: frames, stackedAtSpacing: stackedAt,
+            seriesNumber: DICOMValue.int(s("(0020,0011)")), seriesDescription: s("(0008,103E)") ?? "")
+    }
+
+    /// The sidecar's keys (and the identifying ones) of the file at `path`, read again: the
+    /// scan keeps them for no file, since only a series' first file supplies them.
+    // Kept out of line: Swift 6.3.1's release build crashed (OSSA lifetime check) compiling
+    // `DICOMSeries.summary` with this call inlined under `guard let … = try?`.
+    @inline(never)
+    static func metadata(_ h: FileHeader) throws -> (meta: [String: MetaValue], phi: [String: MetaValue]) {
+        if let kept = h.openFile?.withFile(DICOMMetadata.extract) { return kept }
+        let f: DcmtkFile
+        do { f = try DcmtkFile(url: h.url, maxReadLength: 4096) }
+        catch { throw FrameDecoder.kiraError(error, path: h.path) }
+        return DICOMMetadata.extract(f)
     }
 
     /// A B0 field map (FrameType or ImageType FIELD_MAP, or B0 and MAP), whose rescaled values are Hz.

@@ -4,8 +4,15 @@ import KiraCore
 import Logging
 
 public enum DICOMScanner {
-    /// Above this many files the scan closes each header and decoding re-reads it.
-    static let maxOpenFiles = 4096
+    /// Parsed datasets kept open for the decoders, which then skip a second parse, weigh
+    /// at most this much together; the other files are closed after the scan and decoding
+    /// re-reads them. A bound in bytes, not files: a dataset weighs from a few kilobytes (a
+    /// CT slice) to megabytes (an enhanced file's functional groups), and memory must stay
+    /// flat however many files the archive has.
+    static let openBudgetBytes = 4 << 20
+    /// Files whose headers are read at once: each batch's headers are compacted (see
+    /// `ScanInterner`) before the next batch is read, so only this many are ever held whole.
+    static let batchSize = 256
 
     /// Reads the headers of every file under `inputs` (folders recursively) and groups
     /// the images into series. Pixel data is not read here.
@@ -14,16 +21,12 @@ public enum DICOMScanner {
         logger.debug("scanning \(files.count) files")
         enum Outcome: Sendable { case header(FileHeader), segmentation(URL), nonImage(DICOMFileIssue), skipped(DICOMFileIssue), failed(DICOMFileIssue) }
         kira_dcm_initialize()
-        // Parsed headers stay open for the decoders unless there are so many files that
-        // their datasets would weigh more than re-reading them costs.
-        let keepOpen = files.count <= maxOpenFiles
-        let outcomes: [Outcome?] = concurrentMap(files.count) { readHeader(files[$0]) }
+        let budget = OpenBudget(openBudgetBytes)
         @Sendable func readHeader(_ url: URL) -> Outcome {
             do {
                 // Short maxReadLength: pixel data and other large values stay on disk.
                 let f = try DcmtkFile(url: url, maxReadLength: 4096)
                 var h = try HeaderReader.read(f, url: url)
-                if keepOpen { h.openFile = OpenFile(f) }
                 if h.sopClassUID == "1.2.840.10008.5.1.4.1.1.66.4" {
                     return .segmentation(url)
                 }
@@ -31,6 +34,9 @@ public enum DICOMScanner {
                     return .nonImage(DICOMFileIssue(file: url.path, reason: "\(SOPClassNames.describe(h.sopClassUID)): no image pixel data, not an image series"))
                 }
                 if let problem = truncationProblem(h) { return .failed(DICOMFileIssue(file: url.path, reason: problem)) }
+                // Only images are decoded, so only their datasets are worth the budget.
+                let bytes = f.residentEstimate
+                if budget.claim(bytes) { h.openFile = OpenFile(f, bytes: bytes) }
                 return .header(h)
             } catch let e as DcmtkFailure {
                 switch e {
@@ -48,14 +54,18 @@ public enum DICOMScanner {
         var failures: [DICOMFileIssue] = []
         var segmentations: [URL] = []
         var nonImage: [DICOMFileIssue] = []
-        for o in outcomes {
-            switch o {
-            case let .header(h): headers.append(h)
-            case let .segmentation(u): segmentations.append(u)
-            case let .nonImage(i): nonImage.append(i)
-            case let .skipped(i): skipped.append(i)
-            case let .failed(i): failures.append(i)
-            case nil: break
+        var interner = ScanInterner()
+        for start in stride(from: 0, to: files.count, by: batchSize) {
+            let end = min(files.count, start + batchSize)
+            let outcomes: [Outcome] = concurrentMap(end - start) { readHeader(URL(fileURLWithPath: files[start + $0], isDirectory: false)) }
+            for o in outcomes {
+                switch o {
+                case let .header(h): headers.append(interner.compact(h))
+                case let .segmentation(u): segmentations.append(u)
+                case let .nonImage(i): nonImage.append(i)
+                case let .skipped(i): skipped.append(i)
+                case let .failed(i): failures.append(i)
+                }
             }
         }
         // The caller reports failures; here they are only traced.
@@ -75,7 +85,7 @@ public enum DICOMScanner {
         guard native.contains(h.transferSyntax) else { return nil }
         let expected = h.storedRows * h.storedColumns * h.samplesPerPixel * h.numberOfFrames * max(1, h.bitsAllocated / 8)
         var st = stat()
-        guard stat(h.url.path, &st) == 0 else { return nil }
+        guard stat(h.path, &st) == 0 else { return nil }
         let size = Int(st.st_size)
         if size < expected {
             return "truncated: the file has \(size) bytes but its pixel data needs \(expected)"
@@ -85,7 +95,7 @@ public enum DICOMScanner {
 
     /// Every regular file under `inputs` (folders recursively, hidden entries skipped),
     /// sorted by path. Inputs that do not exist are kept so the reader reports them.
-    static func collectFiles(_ inputs: [URL]) -> [URL] {
+    static func collectFiles(_ inputs: [URL]) -> [String] {
         var paths: [String] = []
         for input in inputs {
             var st = stat()
@@ -93,7 +103,7 @@ public enum DICOMScanner {
             if st.st_mode & S_IFMT == S_IFDIR { walk(input.path, into: &paths) } else { paths.append(input.path) }
         }
         paths.sort()
-        return paths.map { URL(fileURLWithPath: $0, isDirectory: false) }
+        return paths
     }
 
     /// readdir's entry types answer "file or folder" without a stat per file (Foundation's
@@ -121,5 +131,47 @@ public enum DICOMScanner {
             if type == Int32(DT_DIR) { walk(path, into: &paths) }
             else if type == Int32(DT_REG) { paths.append(path) }
         }
+    }
+}
+
+/// Shares the storage of values that repeat from file to file (UIDs, transfer syntax,
+/// orientation, pixel spacing): each file's parse makes its own copy, and an archive's
+/// records would otherwise hold one per file.
+struct ScanInterner {
+    private var strings: Set<String> = []
+    private var vectors: Set<[Double]> = []
+
+    mutating func compact(_ header: FileHeader) -> FileHeader {
+        var h = header
+        for k in [\FileHeader.seriesUID, \.transferSyntax, \.sopClassUID, \.modality, \.photometric, \.spacingSource, \.seriesDescription] {
+            h[keyPath: k] = string(h[keyPath: k])
+        }
+        for i in h.frames.indices {
+            if let o = h.frames[i].orientation { h.frames[i].orientation = vectors.insert(o).memberAfterInsert }
+            if let p = h.frames[i].pixelSpacing { h.frames[i].pixelSpacing = vectors.insert(p).memberAfterInsert }
+            h.frames[i].echoNumber = string(h.frames[i].echoNumber)
+            h.frames[i].imageKind = string(h.frames[i].imageKind)
+        }
+        return h
+    }
+
+    /// Strings of up to 15 UTF-8 bytes are stored inline, so only longer ones are shared.
+    private mutating func string(_ s: String) -> String {
+        s.utf8.count <= 15 ? s : strings.insert(s).memberAfterInsert
+    }
+}
+
+/// What is left of `DICOMScanner.openBudgetBytes` while the scan's workers claim it.
+private final class OpenBudget: @unchecked Sendable {
+    private var left: Int
+    private let lock = NSLock()
+    init(_ bytes: Int) { left = bytes }
+
+    func claim(_ bytes: Int) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        guard bytes <= left else { return false }
+        left -= bytes
+        return true
     }
 }

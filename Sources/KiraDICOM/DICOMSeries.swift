@@ -12,8 +12,17 @@ public struct DICOMSeries: Sendable {
     /// Stable and unique: series number plus a hash of the SeriesInstanceUID, with a
     /// suffix when the UID had to be split.
     public let key: String
-    public let files: [URL]
-    public var summary: [String: MetaValue]
+    public var files: [URL] { headers.map(\.url) }
+    /// The first file's sidecar keys (read from it again: the scan keeps no file's) with
+    /// the stack's counts, size, image kind and echo time.
+    public var summary: [String: MetaValue] {
+        var s = summaryKeys
+        let read: (meta: [String: MetaValue], phi: [String: MetaValue])
+        do { read = try HeaderReader.metadata(summarySource) } catch { return s }
+        s.merge(read.meta) { a, _ in a }
+        if keepPHI { s.merge(read.phi) { a, _ in a } }
+        return s
+    }
     /// dcm2niix's post-fix for what sets this stack apart from the others of its UID
     /// (`_ph`, `_real`, `_imaginary`, `_i2`), without the echo's; empty when the UID was not split.
     public internal(set) var namePostfix = ""
@@ -21,19 +30,25 @@ public struct DICOMSeries: Sendable {
     public internal(set) var echoPostfix = ""
     let headers: [FileHeader]
     let frames: [FrameInfo]
+    /// The first file of the series' UID, whose metadata the summary shows.
+    let summarySource: FileHeader
+    let summaryKeys: [String: MetaValue]
+    let keepPHI: Bool
 
-    init(key: String, files: [URL], summary: [String: MetaValue], headers: [FileHeader], frames: [FrameInfo]) {
+    init(key: String, headers: [FileHeader], frames: [FrameInfo], summarySource: FileHeader,
+         summaryKeys: [String: MetaValue], keepPHI: Bool) {
         self.key = key
-        self.files = files
-        self.summary = summary
         self.headers = headers
         self.frames = frames
+        self.summarySource = summarySource
+        self.summaryKeys = summaryKeys
+        self.keepPHI = keepPHI
     }
 
     /// The key with the series description, for messages.
     var displayName: String {
-        if let d = summary["SeriesDescription"]?.stringValue, !d.isEmpty { return "\(key) (\(d))" }
-        return key
+        let d = summarySource.seriesDescription
+        return d.isEmpty ? key : "\(key) (\(d))"
     }
 
     /// The series with Philips' floating-point scaling in each frame's slope and intercept:
@@ -47,7 +62,8 @@ public struct DICOMSeries: Sendable {
             p.intercept = f.intercept / (f.slope * ss)
             return p
         }
-        var s = DICOMSeries(key: key, files: files, summary: summary, headers: headers, frames: precise)
+        var s = DICOMSeries(key: key, headers: headers, frames: precise, summarySource: summarySource,
+                            summaryKeys: summaryKeys, keepPHI: keepPHI)
         s.namePostfix = namePostfix
         s.echoPostfix = echoPostfix
         return s
@@ -95,8 +111,9 @@ public struct DICOMSeries: Sendable {
         // nearly in storage order (a compressed file is written in that order).
         units = units.map { ($0, $0.1.lazy.map(\.1).min() ?? 0) }.sorted { $0.1 < $1.1 }.map(\.0)
 
-        var meta = headers[0].metadata
-        if options.keepPHI { meta.merge(headers[0].phi) { a, _ in a } }
+        let (firstMeta, phi) = try HeaderReader.metadata(headers[0])
+        var meta = firstMeta
+        if options.keepPHI { meta.merge(phi) { a, _ in a } }
         meta.merge(plan.notes) { _, b in b }
         meta["SpacingSource"] = .string(headers[0].spacingSource)
         meta["SourceFileCount"] = .integer(files.count)

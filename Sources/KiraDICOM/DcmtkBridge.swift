@@ -151,6 +151,13 @@ final class DcmtkFile {
         kira_dcm_release_decoding_state(handle) == 1
     }
 
+    /// Roughly the bytes the parsed dataset holds in memory (loaded values plus a fixed
+    /// cost per element).
+    var residentEstimate: Int {
+        let n = kira_dcm_resident_estimate(handle)
+        return n > Int.max ? Int.max : Int(n)
+    }
+
     /// The compressed bytes of one frame of encapsulated pixel data.
     func encapsulatedFrame(_ frame: Int, of frameCount: Int) throws(DcmtkFailure) -> [UInt8] {
         var data: UnsafeMutablePointer<UInt8>?

@@ -27,7 +27,7 @@ enum SeriesGrouping {
         var byUID: [String: [FileHeader]] = [:]
         for h in headers {
             // Files without a SeriesInstanceUID each form their own series.
-            byUID[h.seriesUID.isEmpty ? "file:" + h.url.path : h.seriesUID, default: []].append(h)
+            byUID[h.seriesUID.isEmpty ? "file:" + h.path : h.seriesUID, default: []].append(h)
         }
         var result: [DICOMSeries] = []
         var excluded: [DICOMFileIssue] = []
@@ -55,20 +55,22 @@ enum SeriesGrouping {
                 let frames = stacks[k]!.map(\.1)
                 let used = Set(frames.map(\.fileIndex)).sorted()
                 let remap = Dictionary(uniqueKeysWithValues: used.enumerated().map { ($1, $0) })
-                let stackFiles = used.map { files[$0] }
+                // The frames now live in the series; the records keep what decoding needs.
+                let stackFiles = used.map { i -> FileHeader in var h = files[i]; h.frames = []; return h }
                 let renumbered = frames.map { f -> FrameInfo in var f = f; f.fileIndex = remap[f.fileIndex]!; return f }
                 var key = base + postfixes[n].key
                 if postfixes.filter({ $0.key == postfixes[n].key }).count > 1 { key += "_\(n + 1)" }
-                var summary = files[0].metadata
+                var summary: [String: MetaValue] = [:]
                 summary["SourceFileCount"] = .integer(stackFiles.count)
                 summary["FrameCount"] = .integer(frames.count)
                 summary["Rows"] = .integer(k.rows)
                 summary["Columns"] = .integer(k.columns)
                 if !k.kind.isEmpty { summary["ImageKind"] = .string(k.kind) }
                 if let e = frames.first?.echoTime { summary["EchoTime"] = .number(e / 1000) }
-                if options.keepPHI { summary.merge(files[0].phi) { a, _ in a } }
-                var series = DICOMSeries(key: key, files: stackFiles.map(\.url), summary: summary,
-                                         headers: stackFiles, frames: renumbered)
+                var first = files[0]
+                first.frames = []
+                var series = DICOMSeries(key: key, headers: stackFiles, frames: renumbered,
+                                         summarySource: first, summaryKeys: summary, keepPHI: options.keepPHI)
                 series.namePostfix = postfixes[n].name
                 series.echoPostfix = postfixes[n].echo
                 result.append(series)
@@ -79,8 +81,8 @@ enum SeriesGrouping {
 
     /// "series 5 'T2 ax'": how messages name a series to its user.
     static func label(_ h: FileHeader) -> String {
-        let number = h.metadata["SeriesNumber"].flatMap(\.doubleValue).map { String(Int($0)) } ?? "?"
-        let d = h.metadata["SeriesDescription"]?.stringValue ?? ""
+        let number = h.seriesNumber.map { String($0) } ?? "?"
+        let d = h.seriesDescription
         return "series \(number)" + (d.isEmpty ? "" : " '\(d)'")
     }
 
@@ -217,7 +219,7 @@ enum SeriesGrouping {
     static func seriesKeyBase(uid: String, header: FileHeader) -> String {
         var h: UInt64 = 0xcbf29ce484222325
         for b in uid.utf8 { h = (h ^ UInt64(b)) &* 0x100000001b3 }
-        let number = header.metadata["SeriesNumber"].flatMap(\.doubleValue).map { String(Int($0)) } ?? "0"
+        let number = header.seriesNumber.map { String($0) } ?? "0"
         return "S\(number)_" + String(String(h, radix: 16).suffix(8))
     }
 }

@@ -88,7 +88,7 @@ struct SeriesLayout {
             if !(dz > 0) { dz = 1 }
             var slots = [FrameInfo](repeating: first, count: nz * nt)
             for (z, c) in clusters.enumerated() {
-                let ordered = c.map(\.1).sorted { $0.temporalKey.lexicographicallyPrecedes($1.temporalKey) }
+                let ordered = c.map(\.1).sorted { $0.temporalKey.precedes($1.temporalKey) }
                 for (t, f) in ordered.enumerated() { slots[t * nz + z] = f }
             }
             let g = Geometry(size: [size2.x, size2.y, nz], spacing: [spacing2[1], spacing2[0], dz],
@@ -96,7 +96,7 @@ struct SeriesLayout {
             layout = SeriesLayout(geometry: g, timepoints: nt, slots: slots, warnings: warnings)
         } else {
             // Projection and cine images: no slice geometry, so frames become time points.
-            let ordered = frames.sorted { ($0.temporalKey + [Double($0.fileIndex)]).lexicographicallyPrecedes($1.temporalKey + [Double($1.fileIndex)]) }
+            let ordered = frames.sorted { $0.temporalKey.precedes($1.temporalKey, then: Double($0.fileIndex), Double($1.fileIndex)) }
             var direction = Matrix3.identity
             if let o = first.orientation, o.count >= 6 {
                 let row = SIMD3(o[0], o[1], o[2]), col = SIMD3(o[3], o[4], o[5])

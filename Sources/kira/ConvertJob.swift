@@ -1,4 +1,5 @@
 import ArgumentParser
+import CKiraKernels
 import Foundation
 import KiraCore
 import KiraIO
@@ -49,6 +50,10 @@ struct ConvertJob: Equatable {
     }
 
     func run() throws {
+        // Scanning and decoding threads come and go: with an arena each, every arena keeps
+        // its own high-water mark and the resident peak grew with the archive (16 copies
+        // of the reference archive: 115 MiB, against 65 MiB with one arena at no cost in time).
+        kira_single_arena()
         let logger = LoggingBootstrap.logger(label: "kira.convert", verbose: verbose, quiet: quiet)
         let outDir = URL(fileURLWithPath: output)
         do {

@@ -49,7 +49,7 @@ struct Converter {
             }
         }
         if !dicomInputs.isEmpty {
-            let scan = DICOMScanner.scan(dicomInputs, options: dicomOptions, logger: logger)
+            var scan = DICOMScanner.scan(dicomInputs, options: dicomOptions, logger: logger)
             report.skipped += (scan.skippedNonDICOM + scan.nonImageObjects).map { .init(file: $0.file, reason: $0.reason) }
             report.skipped += scan.segmentations.map {
                 .init(file: $0.path, reason: "DICOM Segmentation: a mask, not an image series; it is not converted")
@@ -64,7 +64,11 @@ struct Converter {
             let nonDICOM = Set(scan.skippedNonDICOM.map(\.file))
             report.skippedNonDICOM = report.skipped.filter { nonDICOM.contains($0.file) }.count
             InterruptCleanup.setProgress(total: files + scan.series.count, unit: "series")
-            for series in scan.series {
+            // Each series' records are released once it is written, so the run never holds
+            // more than the scan's compact records and one series being decoded.
+            var pending = Array(scan.series.reversed())
+            scan.series = []
+            while let series = pending.popLast() {
                 defer { kira_return_free_memory() }
                 logger.debug("converting series \(series.key) (\(series.files.count) files)")
                 do {

@@ -69,6 +69,11 @@ int kira_dcm_decode_frame(kira_dcm_file *file, uint32_t frame, void *dest, size_
    decoded or compressed values were loaded (close the handle instead). */
 int kira_dcm_release_decoding_state(kira_dcm_file *file);
 
+/* Roughly how many bytes the parsed dataset holds in memory: the values it loaded plus a
+   fixed cost per element. Values left on disk (longer than maxReadLength) count only as
+   elements. */
+size_t kira_dcm_resident_estimate(kira_dcm_file *file);
+
 /* The compressed bytes of one frame of encapsulated pixel data, allocated with malloc;
    free with kira_dcm_free_buffer. */
 int kira_dcm_encapsulated_frame(kira_dcm_file *file, uint32_t frame, uint32_t frame_count,
