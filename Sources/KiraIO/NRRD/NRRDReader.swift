@@ -45,9 +45,14 @@ public enum NRRDReader {
     // MARK: Files
 
     private static func checkFile(_ path: String) throws {
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue else {
+        var st = stat()
+        guard stat(path, &st) == 0 else {
             throw KiraError.unreadable(path: path, reason: "no such file")
+        }
+        // A header's `data file:` may name anything; /dev/zero or a pipe would be read
+        // until memory runs out or forever.
+        guard st.st_mode & S_IFMT == S_IFREG else {
+            throw KiraError.unreadable(path: path, reason: "not a regular file")
         }
     }
 
