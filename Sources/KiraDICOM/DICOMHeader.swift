@@ -181,11 +181,15 @@ enum HeaderReader {
         let bitsAllocated = DICOMValue.int(s("(0028,0100)")) ?? 16
         let bitsStored = DICOMValue.int(s("(0028,0101)")) ?? bitsAllocated
         let nframes = max(1, DICOMValue.int(s("(0028,0008)")) ?? 1)
+        let samplesPerPixel = DICOMValue.int(s("(0028,0002)")) ?? 1
         // NumberOfFrames sizes the frame table below; Rows × Columns × frames sizes the pixels.
         try AllocationBudget.check("\(url.path): NumberOfFrames \(nframes)", factors: [nframes],
                                    elementBytes: MemoryLayout<FrameInfo>.stride, unit: "frames")
-        try AllocationBudget.check("\(url.path): pixel data (Rows × Columns × NumberOfFrames)",
-                                   factors: [max(0, rows), max(0, cols), nframes], elementBytes: max(1, bitsAllocated / 8), unit: "pixels")
+        // Samples per pixel count too: the scanner's size check multiplies them all (a mangled
+        // VR can turn the 16-bit value into any integer, and the product then overflowed).
+        try AllocationBudget.check("\(url.path): pixel data (Rows × Columns × NumberOfFrames × SamplesPerPixel)",
+                                   factors: [max(0, rows), max(0, cols), nframes, max(0, samplesPerPixel)],
+                                   elementBytes: max(1, bitsAllocated / 8), unit: "samples")
         let perFrameCount = f.sequenceCount(perFrame)
         let enhanced = perFrameCount > 0 || f.sequenceCount("(5200,9229)") > 0
         let hasPixels = rows > 0 && cols > 0
@@ -334,7 +338,7 @@ enum HeaderReader {
         let (meta, phi) = DICOMMetadata.extract(f)
         return FileHeader(
             url: url, seriesUID: s("(0020,000E)") ?? "", transferSyntax: ts, sopClassUID: sop, modality: modality,
-            rows: tileRows, columns: tileCols, storedRows: rows, storedColumns: cols, mosaicTilesPerRow: tilesPerRow, samplesPerPixel: DICOMValue.int(s("(0028,0002)")) ?? 1,
+            rows: tileRows, columns: tileCols, storedRows: rows, storedColumns: cols, mosaicTilesPerRow: tilesPerRow, samplesPerPixel: samplesPerPixel,
             bitsAllocated: bitsAllocated, bitsStored: bitsStored,
             highBit: DICOMValue.int(s("(0028,0102)")) ?? (bitsStored - 1),
             pixelRepresentation: DICOMValue.int(s("(0028,0103)")) ?? 0,

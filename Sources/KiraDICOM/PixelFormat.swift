@@ -31,6 +31,9 @@ struct OutputPlan {
         // The decoders build shifts and masks from these; a BitsStored of 0 made a negative
         // shift count, a HighBit beyond the allocated bits an unrepresentable one (both trapped).
         for o in s.headers {
+            guard o.samplesPerPixel == 1 || o.samplesPerPixel == 3 else {
+                throw KiraError.unsupportedFormat(path: o.url.path, reason: "SamplesPerPixel \(o.samplesPerPixel) is not supported (1 or 3)")
+            }
             guard o.bitsStored >= 1 else {
                 throw KiraError.unsupportedFormat(path: o.url.path, reason: "BitsStored \(o.bitsStored) is not a positive number of bits")
             }
