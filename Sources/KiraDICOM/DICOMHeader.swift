@@ -110,7 +110,9 @@ enum DICOMValue {
             var t = part[...]
             while let c = t.first, c == 0x20 || c == 0x09 { t = t.dropFirst() }
             while let c = t.last, c == 0x20 || c == 0x09 { t = t.dropLast() }
-            if let d = Double(Substring(t)) { v.append(d) }
+            // DS and IS are decimal: "nan", "inf" and overflowing exponents are not values (they
+            // reached Int() and the grid arithmetic, which trap on them).
+            if let d = Double(Substring(t)), d.isFinite { v.append(d) }
         }
         return v.isEmpty ? nil : v
     }
@@ -121,7 +123,13 @@ enum DICOMValue {
     static func format(_ x: Double) -> String {
         x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : String(x)
     }
-    static func int(_ s: String?) -> Int? { double(s).map { Int($0) } }
+    /// A whole number's digits ("5"); a value beyond Int's range as `format` writes it.
+    static func integerText(_ x: Double) -> String {
+        Int(exactly: x.rounded(.towardZero)).map(String.init) ?? format(x)
+    }
+
+    /// Truncated toward zero like `Int(_:)`, but nil beyond Int's range instead of a trap.
+    static func int(_ s: String?) -> Int? { double(s).flatMap { Int(exactly: $0.rounded(.towardZero)) } }
 
     /// DICOM TM (HHMMSS.frac) to seconds since midnight.
     static func seconds(time s: String?) -> Double? {

@@ -79,7 +79,7 @@ enum SeriesGrouping {
 
     /// "series 5 'T2 ax'": how messages name a series to its user.
     static func label(_ h: FileHeader) -> String {
-        let number = h.metadata["SeriesNumber"].flatMap(\.doubleValue).map { String(Int($0)) } ?? "?"
+        let number = h.metadata["SeriesNumber"].flatMap(\.doubleValue).map(DICOMValue.integerText) ?? "?"
         let d = h.metadata["SeriesDescription"]?.stringValue ?? ""
         return "series \(number)" + (d.isEmpty ? "" : " '\(d)'")
     }
@@ -217,7 +217,7 @@ enum SeriesGrouping {
     static func seriesKeyBase(uid: String, header: FileHeader) -> String {
         var h: UInt64 = 0xcbf29ce484222325
         for b in uid.utf8 { h = (h ^ UInt64(b)) &* 0x100000001b3 }
-        let number = header.metadata["SeriesNumber"].flatMap(\.doubleValue).map { String(Int($0)) } ?? "0"
+        let number = header.metadata["SeriesNumber"].flatMap(\.doubleValue).map(DICOMValue.integerText) ?? "0"
         return "S\(number)_" + String(String(h, radix: 16).suffix(8))
     }
 }
