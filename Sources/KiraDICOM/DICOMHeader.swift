@@ -247,6 +247,15 @@ enum HeaderReader {
         var frames: [FrameInfo] = []
         frames.reserveCapacity(nframes)
         for i in 0..<nframes {
+            // Frames past the per-frame items all take the shared values, so the first of them
+            // is read and the rest are copies: NumberOfFrames is just a header number, and
+            // reading the same shared paths again for each of 8,243 frames took seconds.
+            if enhanced, i > perFrameCount, var copy = frames.last {
+                copy.frame = i
+                copy.temporalKey[copy.temporalKey.count - 1] = Double(i)
+                frames.append(copy)
+                continue
+            }
             var fr = FrameInfo(fileIndex: 0, frame: i)
             fr.position = topPosition.flatMap { $0.count >= 3 ? SIMD3($0[0], $0[1], $0[2]) : nil }
             fr.orientation = topOrientation.flatMap { $0.count >= 6 ? Array($0.prefix(6)) : nil }

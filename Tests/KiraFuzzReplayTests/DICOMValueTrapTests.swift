@@ -1,4 +1,7 @@
+import Foundation
+import KiraCore
 @testable import KiraDICOM
+import KiraTestSupport
 import Testing
 
 /// Header numbers that reached `Int(_:)` or grid arithmetic and trapped there: DS/IS text is
@@ -28,5 +31,23 @@ import Testing
         #expect(UInt16.from(.infinity) == .max && UInt8.from(-.infinity) == 0)
         #expect(Int32.from(.nan) == 0)
         #expect(Int16.from(-2.5) == -3 && UInt8.from(254.6) == 255)
+    }
+}
+
+/// A SEG file declaring 8,243 frames with 3 per-frame items (fuzzer timeout): the frames past
+/// the items are copies of the first shared-value frame, not 8,240 more rounds of lookups.
+@Suite struct DICOMFrameTableTests {
+    @Test func framesPastThePerFrameItemsCopyTheSharedFrame() throws {
+        let url = TestPaths.testData("fuzz/dicom/crashes/timeout-a610bcd8f5313a045d2da0c0b47878dca4631092")
+        let f = try DcmtkFile(url: url, maxReadLength: 0)
+        let h = try HeaderReader.read(f, url: url)
+        #expect(h.frames.count == 8243)
+        let shared = h.frames[3], last = h.frames[8242]
+        #expect(last.frame == 8242 && last.temporalKey.last == 8242)
+        #expect(last.position == shared.position && last.orientation == shared.orientation)
+        #expect(last.temporalKey.dropLast() == shared.temporalKey.dropLast())
+        #expect(h.frames[1000].frame == 1000)
+        // The whole reader still answers with a clean error or a volume, not a hang or trap.
+        do { _ = try DICOMSegReader.read(url) } catch is KiraError {}
     }
 }
