@@ -13,6 +13,8 @@ import gzip
 import os
 import shutil
 import struct
+import subprocess
+import tempfile
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 FUZZ = os.path.join(ROOT, "fuzz")
@@ -65,8 +67,27 @@ def nifti_image(dims, datatype, bitpix, data, sform=None, qform=False, slope=0.0
     return bytes(h) + b"\0\0\0\0" + data
 
 
+def dicom_encodings(folder):
+    """The same images in other transfer syntaxes (RLE, JPEG lossless, JPEG-LS, implicit VR,
+    big endian), so the fuzzer starts inside dcmtk's decoders and Kira's RLE and fragment code.
+    Needs dcmtk's command-line tools (Debian package dcmtk); skipped without them."""
+    if shutil.which("dcmconv") is None:
+        print("dcmtk tools not found: no RLE/JPEG/JPEG-LS DICOM seeds")
+        return
+    jobs = [("dcmcrle", [], "rle"), ("dcmcjpeg", [], "jpeg"), ("dcmcjpls", [], "jpegls"),
+            ("dcmconv", ["+ti"], "implicit"), ("dcmconv", ["+tb"], "bigendian")]
+    sources = ["dicom/multiframe/mf.dcm", "dicom/oblique_mr/im00.dcm", "dicom/dx/dx.dcm"]
+    with tempfile.TemporaryDirectory() as tmp:
+        for tool, flags, label in jobs:
+            for rel in sources:
+                out = os.path.join(tmp, "out.dcm")
+                subprocess.run([tool, *flags, os.path.join(ROOT, rel), out], check=True)
+                name = rel.replace("/", "-").replace(".dcm", f"-{label}.dcm")
+                shutil.copyfile(out, os.path.join(folder, "seed-" + name))
+
+
 def main():
-    copy("dicom", ["dicom/**/*.dcm"])
+    dicom_encodings(copy("dicom", ["dicom/**/*.dcm"]))
     copy("nrrd", ["nrrd/*.nrrd", "nrrd/*.nhdr", "masks/*.nrrd"])
     copy("raster", ["raster/*.png", "raster/*.jpg", "raster/*.tif"])
 
