@@ -64,6 +64,8 @@ enum FuzzFiles {
         let url = FileManager.default.temporaryDirectory
             .appendingPathComponent("kira-fuzz-\(ProcessInfo.processInfo.processIdentifier)", isDirectory: true)
         try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        // Every replaying test process would otherwise leave one behind.
+        atexit { try? FileManager.default.removeItem(at: FuzzFiles.folder) }
         return url
     }()
 
