@@ -31,6 +31,15 @@ import Testing
         #expect(reason == "BitsStored 0 is not a positive number of bits")
     }
 
+    /// An RLE frame whose second segment starts at byte 4,294,901,795 of a 130-byte frame:
+    /// Kira's decoder declined it and dcmtk's then read at that offset (SEGV inside
+    /// libdcmdata). The header is now checked before dcmtk sees the frame.
+    @Test func dicomRLESegmentOffsetOutsideTheFrame() throws {
+        let e = try Self.loadDICOM(Self.finding("dicom", "crash-eafaa9476c8dbf21efc933151f076642ff7ce873"))
+        let message = try #require(e.map { "\($0)" })
+        #expect(message.contains("cannot decode frame 1: RLE segment 2 starts at byte 4294901795, outside the frame's 130 bytes"), "\(message)")
+    }
+
     /// A TIFF of a few pixels declaring a 22 GB tile: allocated unchecked (libFuzzer: malloc
     /// of 22,280,143,136 bytes); now refused by the budget before the tile buffer exists.
     @Test func tiffTileLargerThanTheBudget() throws {
