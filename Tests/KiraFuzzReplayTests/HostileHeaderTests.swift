@@ -14,6 +14,7 @@ import Testing
     }
 
     static let head = "NRRD0004\ntype: uchar\ndimension: 3\nsizes: 2 1 3\nencoding: raw\n"
+    static let wide = "NRRD0004\ntype: uchar\ndimension: 3\nsizes: 1 1 3000000\nencoding: raw\n"
 
     /// The pattern is formatted by Kira now, not by printf: padding and the range must match.
     @Test func dataFilePatternNamesEachSlice() throws {
@@ -40,11 +41,13 @@ import Testing
         ("s%d.raw -9223372036854775808 9223372036854775807 1", "names too many files"),
         ("s%d.raw 0 1000000000000 1", "names more files"),
         ("s%d.raw 3 1 1", "names no files"),
+        // Fewer files than voxels, but the names alone would take gigabytes.
+        ("s%d.raw 0 2000000 1", "or 1048576"),
     ])
     func refusedPatterns(spec: String, message: String) throws {
         let dir = try TestPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let url = try Self.nrrd(Self.head + "data file: \(spec)\n", in: dir)
+        let url = try Self.nrrd(Self.wide + "data file: \(spec)\n", in: dir)
         #expect {
             try NRRDReader.read(url)
         } throws: { e in

@@ -89,6 +89,8 @@ struct NRRDHeader {
 
     var voxelCount: Int { sizes.reduce(1, *) }
 
+    static let maxDataFiles = 1 << 20
+
     // MARK: Parsing
 
     /// Parses the header text at the start of `bytes` (the whole file or its beginning).
@@ -245,10 +247,11 @@ struct NRRDHeader {
             guard !overflow, span >= 0 else {
                 throw KiraError.unsupportedFormat(path: path, reason: "field data file: \"\(spec)\" names \(overflow ? "too many" : "no") files")
             }
-            // Every file holds at least one voxel.
+            // Every file holds at least one voxel, and the names are built before any file is
+            // opened: a million names is beyond any real series and still only ~100 MB.
             let steps = span / step.magnitude.clampedToInt
-            guard steps < voxelCount else {
-                throw KiraError.unsupportedFormat(path: path, reason: "field data file: \"\(spec)\" names more files than the \(voxelCount) voxels of field sizes")
+            guard steps < min(voxelCount, Self.maxDataFiles) else {
+                throw KiraError.unsupportedFormat(path: path, reason: "field data file: \"\(spec)\" names more files than the \(voxelCount) voxels of field sizes or \(Self.maxDataFiles)")
             }
             dataFiles = (0...steps).map { resolve(pattern.name(lo + $0 * step)) }
         } else {
