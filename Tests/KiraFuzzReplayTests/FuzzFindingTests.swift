@@ -68,6 +68,20 @@ import Testing
         }
     }
 
+    /// "7222222222222222222:8": a YAML 1.1 base-60 integer, which Yams multiplies out
+    /// unchecked (overflow trap inside Yams). The bytes are the fuzzer's: the whole document.
+    @Test func settingsBase60IntegerIsNotANumber() throws {
+        let text = try String(contentsOf: Self.finding("settings", "crash-790b0ff1fdaa13fbee3c2ec694104bd57a6bb0d6"), encoding: .utf8)
+        #expect(text.hasPrefix("7222222222222222222:8"))
+        #expect(throws: KiraError.self) { try SettingsFile.parse(text, source: "crash.yaml") }
+        // The same form as a setting's value is text, refused by the key's number check.
+        #expect {
+            try SettingsFile.parse("setting:\n  binCount: 7222222222222222222:8\n", source: "s.yaml")
+        } throws: { e in
+            "\(e)" == #"s.yaml: setting.binCount: expected an integer, got "7222222222222222222:8""#
+        }
+    }
+
     /// File-based readers choose by extension; findings are stored without one.
     static func copy(_ url: URL, as name: String) throws -> URL {
         let dir = try TestPaths.temporaryDirectory("kira-fuzz-finding")
