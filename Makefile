@@ -13,7 +13,7 @@ PY_PEERS := pingouin:pingouin SimpleITK:SimpleITK scikit-learn:sklearn lifelines
 DEMO_OUT ?= demo-output
 
 .PHONY: all deps peers build release test demo bench bench-convert bench-resample bench-n4 bench-features bench-filters \
-        bench-qc bench-survival bench-learn bench-gbm bench-instructions bench-archive man clean
+        bench-qc bench-survival bench-learn bench-gbm bench-instructions bench-archive man fuzz clean
 
 all: build
 
@@ -83,9 +83,15 @@ bench-archive: release peers
 bench-instructions: release peers
 	CALLGRIND=1 python3 Benchmarks/convert_vs_dcm2niix.py
 
+# libFuzzer on every reader of outside bytes (DICOM, NIfTI, NRRD, raster, CSV, settings):
+# FUZZ_SECONDS per target (default 600), FUZZ_TARGETS to choose; see Scripts/fuzz.sh.
+# Findings land in TestData/fuzz/<target>/crashes/, which `make test` replays.
+fuzz: deps
+	SWIFT=$(SWIFT) ./Scripts/fuzz.sh
+
 # Pages of the nested subcommands (kira-survival-km.1, …) come from their --help.
 man: build
 	python3 Scripts/help_to_man.py $$($(SWIFT) build --show-bin-path)/kira man
 
 clean:
-	rm -rf .build $(DEMO_OUT)
+	rm -rf .build .build-fuzz $(DEMO_OUT)

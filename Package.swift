@@ -77,6 +77,11 @@ let package = Package(
             name: "KiraLearn",
             dependencies: ["KiraCore", "CLibSVM", .product(name: "Logging", package: "swift-log")]
         ),
+        // One function per reader that takes outside bytes, for the fuzzer and the corpus replay test.
+        .target(
+            name: "KiraFuzzTargets",
+            dependencies: ["KiraCore", "KiraDICOM", "KiraIO", "KiraRadiomics", .product(name: "Logging", package: "swift-log")]
+        ),
         .target(name: "KiraTestSupport", dependencies: ["KiraCore"], path: "Sources/KiraTestSupport"),
         .executableTarget(
             name: "kira",
@@ -95,5 +100,13 @@ let package = Package(
         .testTarget(name: "KiraSurvivalTests", dependencies: ["KiraCore", "KiraSurvival", "KiraTestSupport", "kira"]),
         .testTarget(name: "KiraCLITests", dependencies: ["KiraCore", "KiraDICOM", "KiraIO", "KiraTestSupport", "kira"]),
         .testTarget(name: "KiraLearnTests", dependencies: ["KiraCore", "KiraLearn", "KiraTestSupport"]),
+        .testTarget(name: "KiraFuzzReplayTests", dependencies: ["KiraCore", "KiraDICOM", "KiraIO", "KiraRadiomics", "KiraFuzzTargets", "KiraTestSupport"]),
     ]
 )
+
+// The libFuzzer executable has no main of its own (libFuzzer's is linked in by
+// -sanitize=fuzzer), so a plain build could not link it: it exists only for `make fuzz`.
+if Context.environment["KIRA_FUZZ"] == "1" {
+    package.products.append(.executable(name: "kira-fuzz", targets: ["kira-fuzz"]))
+    package.targets.append(.executableTarget(name: "kira-fuzz", dependencies: ["KiraFuzzTargets"], path: "Fuzz/kira-fuzz"))
+}

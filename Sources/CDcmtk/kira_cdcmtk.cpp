@@ -182,6 +182,47 @@ bool decodeRLEFrame(kira_dcm_file *file, uint32_t frame, void *dest, size_t dest
     return kira_rle_decode_grey(joined.data(), joined.size(), pixels, unsigned(bytes), static_cast<uint8_t *>(dest), err);
 }
 
+// dcmtk's RLE codec (3.6.7) trusts the segment offsets in a frame's 64-byte header and reads
+// wherever they point: a SEGV in DcmRLEDecoder::decompress (found by fuzzing). Frames that
+// Kira's own decoder declined are checked here before dcmtk sees them: the frame is its
+// fragments (PS3.5 G.2: one per frame), 1 to 15 segments, each starting at or after the
+// header, in order, inside the frame.
+uint32_t rleLE32(const uint8_t *p) {
+    return uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24;
+}
+
+bool rleHeaderFits(kira_dcm_file *file, uint32_t frame, std::string &err) {
+    DcmDataset *ds = file->format.getDataset();
+    Sint32 frames = 1;
+    if (ds->findAndGetSint32(DCM_NumberOfFrames, frames).bad() || frames < 1) frames = 1;
+    std::vector<DcmPixelItem *> items;
+    if (file->fragments.frameItems(ds, frame, Uint32(frames), items, err) != KIRA_DCM_OK) return false;
+    size_t length = 0;
+    for (DcmPixelItem *item : items) length += item->getLength();
+    uint8_t header[64];
+    DcmFileCache cache;
+    if (items.empty() || items[0]->getLength() < sizeof header || !itemReader(items[0], cache)(header, 0, sizeof header)) {
+        err = "RLE frame shorter than its 64-byte header";
+        return false;
+    }
+    uint32_t segments = rleLE32(header);
+    if (segments < 1 || segments > 15) {
+        err = "RLE frame declares " + std::to_string(segments) + " segments (1 to 15 allowed)";
+        return false;
+    }
+    size_t previous = sizeof header;
+    for (uint32_t k = 0; k < segments; ++k) {
+        size_t start = rleLE32(header + 4 + 4 * k);
+        if (start < previous || start > length) {
+            err = "RLE segment " + std::to_string(k + 1) + " starts at byte " + std::to_string(start) +
+                  ", outside the frame's " + std::to_string(length) + " bytes or before the previous segment";
+            return false;
+        }
+        previous = start;
+    }
+    return true;
+}
+
 // A greyscale frame of whole bytes per sample, read and decoded a band at a time when its
 // pixel data allows: native little-endian data straight from disk, or RLE in one fragment.
 // Returns KIRA_DCM_OK when every band was emitted, KIRA_DCM_UNSUPPORTED (before any band)
@@ -358,6 +399,11 @@ int kira_dcm_decode_frame(kira_dcm_file *file, uint32_t frame, void *dest, size_
             return KIRA_DCM_OK;
         }
         DcmDataset *ds = file->format.getDataset();
+        if (ds->getOriginalXfer() == EXS_RLELossless) {
+            std::string err;
+            if (!rleHeaderFits(file, frame, err))
+                return fail(msg, msgLen, KIRA_DCM_ERROR, "cannot decode frame " + std::to_string(frame + 1) + ": " + err);
+        }
         if (!file->pixels) {
             DcmPixelData *found = pixelData(ds);
             if (!found) return fail(msg, msgLen, KIRA_DCM_NOT_FOUND, "no Pixel Data (7FE0,0010)");

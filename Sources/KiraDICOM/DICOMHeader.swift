@@ -140,7 +140,9 @@ enum DICOMValue {
             var t = part[...]
             while let c = t.first, c == 0x20 || c == 0x09 { t = t.dropFirst() }
             while let c = t.last, c == 0x20 || c == 0x09 { t = t.dropLast() }
-            if let d = Double(Substring(t)) { v.append(d) }
+            // DS and IS are decimal: "nan", "inf" and overflowing exponents are not values (they
+            // reached Int() and the grid arithmetic, which trap on them).
+            if let d = Double(Substring(t)), d.isFinite { v.append(d) }
         }
         return v.isEmpty ? nil : v
     }
@@ -151,7 +153,13 @@ enum DICOMValue {
     static func format(_ x: Double) -> String {
         x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : String(x)
     }
-    static func int(_ s: String?) -> Int? { double(s).map { Int($0) } }
+    /// A whole number's digits ("5"); a value beyond Int's range as `format` writes it.
+    static func integerText(_ x: Double) -> String {
+        Int(exactly: x.rounded(.towardZero)).map(String.init) ?? format(x)
+    }
+
+    /// Truncated toward zero like `Int(_:)`, but nil beyond Int's range instead of a trap.
+    static func int(_ s: String?) -> Int? { double(s).flatMap { Int(exactly: $0.rounded(.towardZero)) } }
 
     /// DICOM TM (HHMMSS.frac) to seconds since midnight.
     static func seconds(time s: String?) -> Double? {
@@ -211,11 +219,15 @@ enum HeaderReader {
         let bitsAllocated = DICOMValue.int(s("(0028,0100)")) ?? 16
         let bitsStored = DICOMValue.int(s("(0028,0101)")) ?? bitsAllocated
         let nframes = max(1, DICOMValue.int(s("(0028,0008)")) ?? 1)
+        let samplesPerPixel = DICOMValue.int(s("(0028,0002)")) ?? 1
         // NumberOfFrames sizes the frame table below; Rows × Columns × frames sizes the pixels.
         try AllocationBudget.check("\(url.path): NumberOfFrames \(nframes)", factors: [nframes],
                                    elementBytes: MemoryLayout<FrameInfo>.stride, unit: "frames")
-        try AllocationBudget.check("\(url.path): pixel data (Rows × Columns × NumberOfFrames)",
-                                   factors: [max(0, rows), max(0, cols), nframes], elementBytes: max(1, bitsAllocated / 8), unit: "pixels")
+        // Samples per pixel count too: the scanner's size check multiplies them all (a mangled
+        // VR can turn the 16-bit value into any integer, and the product then overflowed).
+        try AllocationBudget.check("\(url.path): pixel data (Rows × Columns × NumberOfFrames × SamplesPerPixel)",
+                                   factors: [max(0, rows), max(0, cols), nframes, max(0, samplesPerPixel)],
+                                   elementBytes: max(1, bitsAllocated / 8), unit: "samples")
         let perFrameCount = f.sequenceCount(perFrame)
         let enhanced = perFrameCount > 0 || f.sequenceCount("(5200,9229)") > 0
         let hasPixels = rows > 0 && cols > 0
@@ -265,6 +277,15 @@ enum HeaderReader {
         var frames: [FrameInfo] = []
         frames.reserveCapacity(nframes)
         for i in 0..<nframes {
+            // Frames past the per-frame items all take the shared values, so the first of them
+            // is read and the rest are copies: NumberOfFrames is just a header number, and
+            // reading the same shared paths again for each of 8,243 frames took seconds.
+            if enhanced, i > perFrameCount, var copy = frames.last {
+                copy.frame = i
+                copy.temporalKey.frame = Double(i)
+                frames.append(copy)
+                continue
+            }
             var fr = FrameInfo(fileIndex: 0, frame: i)
             fr.position = topPosition.flatMap { $0.count >= 3 ? SIMD3($0[0], $0[1], $0[2]) : nil }
             fr.orientation = topOrientation.flatMap { $0.count >= 6 ? Array($0.prefix(6)) : nil }
@@ -363,7 +384,7 @@ enum HeaderReader {
         }
         return FileHeader(
             path: url.path, seriesUID: s("(0020,000E)") ?? "", transferSyntax: ts, sopClassUID: sop, modality: modality,
-            rows: tileRows, columns: tileCols, storedRows: rows, storedColumns: cols, mosaicTilesPerRow: tilesPerRow, samplesPerPixel: DICOMValue.int(s("(0028,0002)")) ?? 1,
+            rows: tileRows, columns: tileCols, storedRows: rows, storedColumns: cols, mosaicTilesPerRow: tilesPerRow, samplesPerPixel: samplesPerPixel,
             bitsAllocated: bitsAllocated, bitsStored: bitsStored,
             highBit: DICOMValue.int(s("(0028,0102)")) ?? (bitsStored - 1),
             pixelRepresentation: DICOMValue.int(s("(0028,0103)")) ?? 0,

@@ -26,6 +26,10 @@ public enum DICOMSegReader {
         for i in 0..<header.numberOfFrames {
             let n = DICOMValue.int(f.string("(5200,9230)[\(i)].(0062,000A)[0].(0062,000B)"))
                 ?? DICOMValue.int(f.string("(5200,9229)[0].(0062,000A)[0].(0062,000B)")) ?? 1
+            // Segment numbers are US; a larger one (a mangled VR) overflowed the Int32 labels.
+            guard (0...65535).contains(n) else {
+                throw KiraError.unsupportedFormat(path: path, reason: "segment number \(n) of frame \(i + 1) is not between 0 and 65535")
+            }
             segmentOfFrame.append(n)
         }
         guard let o = header.frames.first?.orientation, header.frames.allSatisfy({ $0.position != nil }) else {

@@ -28,6 +28,19 @@ struct OutputPlan {
         guard [8, 16, 32].contains(h.bitsAllocated) else {
             throw KiraError.unsupportedFormat(path: h.url.path, reason: "BitsAllocated \(h.bitsAllocated) is not supported")
         }
+        // The decoders build shifts and masks from these; a BitsStored of 0 made a negative
+        // shift count, a HighBit beyond the allocated bits an unrepresentable one (both trapped).
+        for o in s.headers {
+            guard o.samplesPerPixel == 1 || o.samplesPerPixel == 3 else {
+                throw KiraError.unsupportedFormat(path: o.url.path, reason: "SamplesPerPixel \(o.samplesPerPixel) is not supported (1 or 3)")
+            }
+            guard o.bitsStored >= 1 else {
+                throw KiraError.unsupportedFormat(path: o.url.path, reason: "BitsStored \(o.bitsStored) is not a positive number of bits")
+            }
+            guard (0..<o.bitsAllocated).contains(o.highBit) else {
+                throw KiraError.unsupportedFormat(path: o.url.path, reason: "HighBit \(o.highBit) is outside the \(o.bitsAllocated) allocated bits")
+            }
+        }
         let pi = h.photometric
         var plan: OutputPlan
         if pi == "PALETTE COLOR" || h.samplesPerPixel == 3 {

@@ -36,21 +36,30 @@ struct ValueRange: Sendable {
     func fits<T: FixedWidthInteger>(_: T.Type) -> Bool { lo > hi || (lo >= Int64(T.min) && hi <= Int64(T.max)) }
 }
 
+/// `v` rounded, saturating at Int's ends (NaN → 0): a rescale slope such as 1e300 that passes
+/// as an integer made `Int(_:)` trap on the product (found by fuzzing).
+@inline(__always) func saturatingInt(_ v: Double) -> Int {
+    let r = v.rounded()
+    if r >= 0x1p63 { return .max }
+    if r < -0x1p63 { return .min }
+    return r.isNaN ? 0 : Int(r)
+}
+
 extension UInt8: OutputSample {
     static func from(_ v: Int32) -> UInt8 { UInt8(clamping: v) }
-    static func from(_ v: Double) -> UInt8 { UInt8(clamping: Int(v.rounded())) }
+    static func from(_ v: Double) -> UInt8 { UInt8(clamping: saturatingInt(v)) }
 }
 extension Int16: OutputSample {
     static func from(_ v: Int32) -> Int16 { Int16(clamping: v) }
-    static func from(_ v: Double) -> Int16 { Int16(clamping: Int(v.rounded())) }
+    static func from(_ v: Double) -> Int16 { Int16(clamping: saturatingInt(v)) }
 }
 extension UInt16: OutputSample {
     static func from(_ v: Int32) -> UInt16 { UInt16(clamping: v) }
-    static func from(_ v: Double) -> UInt16 { UInt16(clamping: Int(v.rounded())) }
+    static func from(_ v: Double) -> UInt16 { UInt16(clamping: saturatingInt(v)) }
 }
 extension Int32: OutputSample {
     static func from(_ v: Int32) -> Int32 { v }
-    static func from(_ v: Double) -> Int32 { Int32(clamping: Int(v.rounded())) }
+    static func from(_ v: Double) -> Int32 { Int32(clamping: saturatingInt(v)) }
 }
 extension Float: OutputSample {
     static func decodeDirect(_ d: FrameDecoder, frame: FrameInfo, to dst: UnsafeMutablePointer<Float>, invert: Bool,

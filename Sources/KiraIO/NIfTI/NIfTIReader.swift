@@ -7,6 +7,9 @@ public enum NIfTIReader {
     public static func read(_ url: URL) throws -> Volume {
         let path = url.path
         try checkReadable(path)
+        // kira_nifti_read_raw allocates what the header's dims ask for before reading a byte,
+        // so the dims are checked against the budget first (a 348-byte file can ask for TBs).
+        if let head = NIfTIImageHandle(reading: path, withData: false) { try checkBudget(head, path: path) }
         // Not nifti_image_read: it zero-fills the voxels missing from a short file and turns
         // NaN voxels into 0, both made-up values; a short file reads as nil here.
         guard let h = NIfTIImageHandle(readingRaw: path) else {
@@ -93,18 +96,16 @@ public enum NIfTIReader {
         }
     }
 
+    /// The voxel buffer the header declares, multiplied checked.
+    private static func checkBudget(_ h: NIfTIImageHandle, path: String) throws {
+        let dims = h.dims
+        let ndim = max(1, min(7, dims[0]))
+        try AllocationBudget.check("\(path): voxel data (header dim)", factors: (1...ndim).map { max(1, dims[$0]) },
+                                   elementBytes: Int(h.nim.nbyper))
+    }
+
     /// niftilib only says NULL; tell a truncated file from one that is not NIfTI at all.
     private static func diagnose(_ path: String) -> KiraError {
-        // A header declaring more voxels than the budget allows (its buffer could not be
-        // allocated) is reported as such, not as a short file; the sizes are multiplied checked.
-        if let h = NIfTIImageHandle(reading: path, withData: false) {
-            let dims = h.dims
-            let ndim = max(1, min(7, dims[0]))
-            do {
-                try AllocationBudget.check("\(path): voxel data (header dim)", factors: (1...ndim).map { max(1, dims[$0]) },
-                                           elementBytes: Int(h.nim.nbyper))
-            } catch let e as KiraError { return e } catch {}
-        }
         if path.hasSuffix(".gz") {
             return .unreadable(path: path, reason: "not a readable gzip-compressed NIfTI file (truncated or corrupt)")
         }

@@ -89,6 +89,8 @@ struct NRRDHeader {
 
     var voxelCount: Int { sizes.reduce(1, *) }
 
+    static let maxDataFiles = 1 << 20
+
     // MARK: Parsing
 
     /// Parses the header text at the start of `bytes` (the whole file or its beginning).
@@ -234,17 +236,24 @@ struct NRRDHeader {
             }
             dataFiles = listedFiles.map(resolve)
         } else if parts.count >= 4, parts[0].contains("%"), let lo = Int(parts[1]), let hi = Int(parts[2]), let step = Int(parts[3]), step != 0 {
-            // printf-style "name%03d.raw min max step [subdim]".
-            var files: [URL] = []
-            var i = lo
-            while step > 0 ? i <= hi : i >= hi {
-                files.append(resolve(String(format: parts[0], i)))
-                i += step
+            // printf-style "name%03d.raw min max step [subdim]". The pattern is the file's text,
+            // so it is not handed to String(format:) (a %s or %@ there reads a pointer that is
+            // not one), and the file count is computed, not counted up to: `hi` near Int.max
+            // made the loop overflow, and a wide range made it run for hours.
+            guard let pattern = NRRDFilePattern(parts[0]) else {
+                throw KiraError.unsupportedFormat(path: path, reason: "field data file: \"\(parts[0])\" must hold one integer conversion (%d, %03d, …) and no other")
             }
-            guard !files.isEmpty else {
-                throw KiraError.unsupportedFormat(path: path, reason: "field data file: \"\(spec)\" names no files")
+            let (span, overflow) = step > 0 ? hi.subtractingReportingOverflow(lo) : lo.subtractingReportingOverflow(hi)
+            guard !overflow, span >= 0 else {
+                throw KiraError.unsupportedFormat(path: path, reason: "field data file: \"\(spec)\" names \(overflow ? "too many" : "no") files")
             }
-            dataFiles = files
+            // Every file holds at least one voxel, and the names are built before any file is
+            // opened: a million names is beyond any real series and still only ~100 MB.
+            let steps = span / step.magnitude.clampedToInt
+            guard steps < min(voxelCount, Self.maxDataFiles) else {
+                throw KiraError.unsupportedFormat(path: path, reason: "field data file: \"\(spec)\" names more files than the \(voxelCount) voxels of field sizes or \(Self.maxDataFiles)")
+            }
+            dataFiles = (0...steps).map { resolve(pattern.name(lo + $0 * step)) }
         } else {
             dataFiles = [resolve(spec)]
         }
@@ -449,4 +458,51 @@ struct NRRDHeader {
             throw KiraError.invalidGeometry(path: path, reason: "field space directions: " + problems.joined(separator: "; "))
         }
     }
+}
+
+/// A `data file:` name pattern with exactly one printf integer conversion (`%d`, `%i`, `%u`,
+/// optionally zero-padded to a width), formatted here rather than by printf.
+struct NRRDFilePattern {
+    var prefix = "", suffix = ""
+    var zeroPad = false
+    var width = 0
+
+    init?(_ text: String) {
+        var chars = Array(text)[...]
+        var found = false
+        var before = "", after = ""
+        while let c = chars.popFirst() {
+            guard c == "%" else { if found { after.append(c) } else { before.append(c) }; continue }
+            if chars.first == "%" {
+                chars.removeFirst()
+                if found { after.append("%") } else { before.append("%") }
+                continue
+            }
+            guard !found else { return nil }
+            found = true
+            if chars.first == "0" { zeroPad = true; chars.removeFirst() }
+            var digits = ""
+            while let d = chars.first, d.isASCII, d.isNumber { digits.append(d); chars.removeFirst() }
+            // A width beyond any file name's length is not a pattern anyone wrote.
+            guard digits.count <= 3, let conversion = chars.popFirst(), "diu".contains(conversion) else { return nil }
+            width = Int(digits) ?? 0
+            guard width <= 255 else { return nil }
+        }
+        guard found else { return nil }
+        prefix = before
+        suffix = after
+    }
+
+    func name(_ n: Int) -> String {
+        let digits = String(n.magnitude)
+        let sign = n < 0 ? "-" : ""
+        let pad = max(0, width - digits.count - sign.count)
+        let number = zeroPad ? sign + String(repeating: "0", count: pad) + digits
+                             : String(repeating: " ", count: pad) + sign + digits
+        return prefix + number + suffix
+    }
+}
+
+private extension UInt {
+    var clampedToInt: Int { self > UInt(Int.max) ? Int.max : Int(self) }
 }

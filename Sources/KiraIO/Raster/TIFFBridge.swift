@@ -115,9 +115,15 @@ enum TIFFBridge {
                 guard let tw = h.u32(TIFFTAG_TILEWIDTH), let tl = h.u32(TIFFTAG_TILELENGTH), tw > 0, tl > 0 else {
                     throw fail("tiled TIFF without tile size")
                 }
+                // Tile width and length are header tags as well: a 1-pixel image can declare
+                // a 22 GB tile.
+                try AllocationBudget.check("\(path): TIFF tile (tile width × length × samples × bytes)",
+                                           factors: [Int(tw), Int(tl), spp, bytesPerSample], elementBytes: 1, unit: "bytes")
                 let tileSize = Int(TIFFTileSize64(h.tif))
-                var tile = [UInt8](repeating: 0, count: tileSize)
                 let tileRowBytes = Int(tw) * spp * bytesPerSample
+                // The rows are copied out of the tile below, so it must hold them all.
+                guard tileSize >= Int(tl) * tileRowBytes else { throw fail("TIFF tile of \(tileSize) bytes is smaller than \(tl) rows of \(tileRowBytes)") }
+                var tile = [UInt8](repeating: 0, count: tileSize)
                 for y0 in stride(from: 0, to: height, by: Int(tl)) {
                     for x0 in stride(from: 0, to: width, by: Int(tw)) {
                         let n = tile.withUnsafeMutableBytes { TIFFReadTile(h.tif, $0.baseAddress, UInt32(x0), UInt32(y0), 0, 0) }

@@ -64,7 +64,12 @@ indirect enum SettingsValue {
             switch Tag.Name(rawValue: node.tag.rawValue) {
             case .null: self = .null
             case .bool: self = node.bool.map(SettingsValue.bool) ?? .string(node.string ?? "")
-            case .int: self = node.int.map(SettingsValue.int) ?? .string(node.string ?? "")
+            case .int:
+                // Yams reads YAML 1.1 base-60 integers ("1:30") with unchecked arithmetic, so a
+                // long one traps inside Yams (found by fuzzing); no setting is written that way,
+                // so such a value stays text and is refused as a number by the key's check.
+                let text = node.string ?? ""
+                self = text.contains(":") ? .string(text) : node.int.map(SettingsValue.int) ?? .string(text)
             case .float: self = node.float.map(SettingsValue.double) ?? .string(node.string ?? "")
             default: self = .string(node.string ?? "")
             }
