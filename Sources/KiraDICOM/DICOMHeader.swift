@@ -140,9 +140,10 @@ enum DICOMValue {
             var t = part[...]
             while let c = t.first, c == 0x20 || c == 0x09 { t = t.dropFirst() }
             while let c = t.last, c == 0x20 || c == 0x09 { t = t.dropLast() }
-            // DS and IS are decimal: "nan", "inf" and overflowing exponents are not values (they
-            // reached Int() and the grid arithmetic, which trap on them).
-            if let d = Double(Substring(t)), d.isFinite { v.append(d) }
+            // "nan" and "inf" are kept, not dropped: a PixelSpacing of nan\0.8 dropped to one
+            // value would read as no spacing at all, and 1 mm would be guessed. The geometry
+            // checks refuse them; whole numbers go through `int`, which cannot trap.
+            if let d = Double(Substring(t)) { v.append(d) }
         }
         return v.isEmpty ? nil : v
     }

@@ -37,12 +37,16 @@ struct AllocationBudgetCLITests {
         #expect(r.stderr.contains("too large: 6400×6400×3200 = 131072000000 voxels × 4 bytes = 524288000000 bytes"), Comment(rawValue: r.stderr))
         #expect(!FileManager.default.fileExists(atPath: out.path))
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("out.json").path))
-        // The same grid passes under a budget that holds it, and fails under a smaller one
-        // (a 32×32×16 grid of 2 mm voxels is 65536 bytes of Float32).
+        // A resampled grid passes under a budget that holds it, and fails under a smaller one
+        // (16×16×8 voxels of 1 mm at 0.5 mm are a 32×32×16 grid, 65536 bytes of Float32; the
+        // input's own 8192 bytes are under both budgets, which the readers check too).
+        let tiny = dir.appendingPathComponent("tiny.nii.gz")
+        let tg = Geometry(size: [16, 16, 8], spacing: [1, 1, 1])
+        try NIfTIWriter.write(try Volume(geometry: tg, voxels: .float32([Float](repeating: 1, count: tg.voxelCount))), to: tiny)
         let coarse = dir.appendingPathComponent("coarse.nii.gz")
-        let small = try runWithBudget(["resample", input.path, "-o", coarse.path, "--spacing", "2"], budget: "65535")
+        let small = try runWithBudget(["resample", tiny.path, "-o", coarse.path, "--spacing", "0.5"], budget: "65535")
         #expect(small.status == 1 && small.stderr.contains("16384 voxels × 4 bytes = 65536 bytes"), Comment(rawValue: small.stderr))
-        let fits = try runWithBudget(["resample", input.path, "-o", coarse.path, "--spacing", "2"], budget: "64K")
+        let fits = try runWithBudget(["resample", tiny.path, "-o", coarse.path, "--spacing", "0.5"], budget: "64K")
         #expect(fits.status == 0, Comment(rawValue: fits.stderr))
         #expect(try NIfTIReader.read(coarse).geometry.size == [32, 32, 16])
     }

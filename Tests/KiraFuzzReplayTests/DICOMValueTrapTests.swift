@@ -7,9 +7,12 @@ import Testing
 /// Header numbers that reached `Int(_:)` or grid arithmetic and trapped there: DS/IS text is
 /// the file's, and a mangled VR turns even US values into arbitrary text.
 @Suite struct DICOMValueTrapTests {
-    @Test func nonFiniteDecimalsAreNotValues() {
-        #expect(DICOMValue.doubles("nan\\1.5\\inf\\-inf\\1e400") == [1.5])
-        #expect(DICOMValue.double("NaN") == nil)
+    /// Kept in place (a PixelSpacing of nan\\0.8 must be refused by the geometry checks, not
+    /// read as one value and replaced by a guessed 1 mm), and never an integer.
+    @Test func nonFiniteDecimalsAreKeptButAreNoIntegers() throws {
+        let v = try #require(DICOMValue.doubles("nan\\1.5\\inf\\-inf\\1e400"))
+        #expect(v.count == 5 && v[0].isNaN && v[1] == 1.5 && v[2] == .infinity && v[3] == -.infinity && v[4] == .infinity)
+        for s in ["nan", "NaN", "inf", "-inf", "1e400"] { #expect(DICOMValue.int(s) == nil) }
     }
 
     @Test func integersBeyondIntAreAbsentNotATrap() {
