@@ -114,8 +114,5 @@ public enum OutputGuard {
         return URL(fileURLWithPath: resolvedPath(parent.path)).appendingPathComponent(absolute.lastPathComponent).path
     }
 
-    static func isDirectory(_ path: String) -> Bool {
-        var st = stat()
-        return stat(path, &st) == 0 && st.st_mode & S_IFMT == S_IFDIR
-    }
+    static func isDirectory(_ path: String) -> Bool { OutputLocation.isFolder(path) == true }
 }

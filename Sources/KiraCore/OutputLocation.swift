@@ -7,12 +7,11 @@ public enum OutputLocation {
     /// Why files cannot be written into `folder`, or nil when they can.
     public static func problem(writingInto folder: URL) -> String? {
         let path = folder.path.isEmpty ? "." : folder.path
-        var st = stat()
-        guard stat(path, &st) == 0 else {
+        guard let isFolder = isFolder(path) else {
             if let file = fileOnTheWay(to: folder) { return "'\(file)' is a file, not a folder" }
             return "the folder '\(path)' does not exist"
         }
-        guard st.st_mode & S_IFMT == S_IFDIR else { return "'\(path)' is a file, not a folder" }
+        guard isFolder else { return "'\(path)' is a file, not a folder" }
         guard access(path, W_OK) == 0 else { return "the folder '\(path)' is not writable (\(String(cString: strerror(errno))))" }
         return nil
     }
@@ -24,9 +23,8 @@ public enum OutputLocation {
         var missing: [URL] = []
         var u = folder.standardizedFileURL
         while true {
-            var st = stat()
-            if stat(u.path, &st) == 0 {
-                guard st.st_mode & S_IFMT == S_IFDIR else {
+            if let isFolder = isFolder(u.path) {
+                guard isFolder else {
                     throw KiraError.writeFailed(path: folder.path, reason: "'\(u.path)' is a file, not a folder")
                 }
                 break
@@ -48,13 +46,19 @@ public enum OutputLocation {
         return created
     }
 
+    /// Whether `path` is a folder (after symlinks); nil when nothing is there.
+    static func isFolder(_ path: String) -> Bool? {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }
+        return st.st_mode & S_IFMT == S_IFDIR
+    }
+
     /// The nearest existing ancestor of `url` when it is not a folder.
     private static func fileOnTheWay(to url: URL) -> String? {
         var u = url.standardizedFileURL
         while u.path != "/" {
             u = u.deletingLastPathComponent()
-            var st = stat()
-            if stat(u.path, &st) == 0 { return st.st_mode & S_IFMT == S_IFDIR ? nil : u.path }
+            if let isFolder = isFolder(u.path) { return isFolder ? nil : u.path }
         }
         return nil
     }
