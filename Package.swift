@@ -23,6 +23,7 @@ let package = Package(
         .library(name: "KiraQC", targets: ["KiraQC"]),
         .library(name: "KiraSurvival", targets: ["KiraSurvival"]),
         .library(name: "KiraLearn", targets: ["KiraLearn"]),
+        .library(name: "KiraStudy", targets: ["KiraStudy"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -77,6 +78,15 @@ let package = Package(
             name: "KiraLearn",
             dependencies: ["KiraCore", "CLibSVM", .product(name: "Logging", package: "swift-log")]
         ),
+        // Orchestration at the top of the flow: conversion runs, cohorts of cases (manifest,
+        // content-hash reuse, journal, provenance). Nothing below imports it.
+        .target(
+            name: "KiraStudy",
+            dependencies: [
+                "KiraCore", "KiraDICOM", "KiraIO", "KiraPreprocess", "KiraRadiomics", "KiraQC", "KiraLearn", "KiraSurvival",
+                "CKiraKernels", .product(name: "Logging", package: "swift-log"), .product(name: "Yams", package: "Yams"),
+            ]
+        ),
         // One function per reader that takes outside bytes, for the fuzzer and the corpus replay test.
         .target(
             name: "KiraFuzzTargets",
@@ -87,7 +97,7 @@ let package = Package(
             name: "kira",
             dependencies: [
                 "KiraCore", "KiraDICOM", "KiraIO", "KiraPreprocess", "KiraRadiomics", "KiraQC", "KiraSurvival", "KiraLearn",
-                "CKiraKernels", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "KiraStudy", "CKiraKernels", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -99,6 +109,7 @@ let package = Package(
         .testTarget(name: "KiraQCTests", dependencies: ["KiraCore", "KiraPreprocess", "KiraQC", "KiraTestSupport"]),
         .testTarget(name: "KiraSurvivalTests", dependencies: ["KiraCore", "KiraSurvival", "KiraTestSupport", "kira"]),
         .testTarget(name: "KiraCLITests", dependencies: ["KiraCore", "KiraDICOM", "KiraIO", "KiraTestSupport", "kira"]),
+        .testTarget(name: "KiraStudyTests", dependencies: ["KiraCore", "KiraPreprocess", "KiraRadiomics", "KiraStudy", "KiraTestSupport"]),
         .testTarget(name: "KiraLearnTests", dependencies: ["KiraCore", "KiraLearn", "KiraTestSupport"]),
         .testTarget(name: "KiraFuzzReplayTests", dependencies: ["KiraCore", "KiraDICOM", "KiraIO", "KiraRadiomics", "KiraFuzzTargets", "KiraTestSupport"]),
     ]
