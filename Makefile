@@ -13,7 +13,7 @@ PY_PEERS := pingouin:pingouin SimpleITK:SimpleITK scikit-learn:sklearn lifelines
 DEMO_OUT ?= demo-output
 
 .PHONY: all deps peers build release test demo bench bench-convert bench-resample bench-n4 bench-features bench-filters \
-        bench-qc bench-survival bench-learn bench-gbm bench-instructions bench-archive man fuzz clean
+        bench-qc bench-survival bench-learn bench-gbm bench-instructions bench-archive bench-study-features man fuzz clean
 
 all: build
 
@@ -73,6 +73,11 @@ bench-learn: release peers
 # Kira's gradient boosting against XGBoost and scikit-learn's two boosters (AUC, time).
 bench-gbm: release peers
 	python3 Benchmarks/gbm_vs_xgboost.py
+
+# The feature stage of a 40-case synthetic study (kira synth; T2 and ultrasound × tumour and
+# 5 mm ring): kira features --manifest against pyradiomics' batch mode, --jobs 2 each.
+bench-study-features: release peers
+	python3 Benchmarks/cohort_features_vs_pyradiomics.py
 
 # kira convert against dcm2niix on the reference archive copied 1x, 4x and 16x with fresh UIDs:
 # time, CPU and peak memory, which must stay flat as the archive grows.
