@@ -287,7 +287,12 @@ final class FrameDecoder {
                 switch bytes {
                 case 1:
                     let p = raw.bindMemory(to: UInt8.self)
-                    for i in 0..<n { put(planar ? (i % npix) * spp + i / npix : i, UInt32(p[i])) }
+                    // Colour and palette frames are mostly whole bytes in pixel order.
+                    if !planar && shift == 0 && !signed && bitsStored == 8 {
+                        for i in 0..<n { dst[i] = Int32(p[i]) }
+                    } else {
+                        for i in 0..<n { put(planar ? (i % npix) * spp + i / npix : i, UInt32(p[i])) }
+                    }
                 case 2:
                     let p = raw.bindMemory(to: UInt16.self)
                     if !planar && shift == 0 && !signed && bitsStored == 16 {
