@@ -4,6 +4,7 @@
 #include "dcmtk/dcmdata/dctk.h"
 #include "dcmtk/dcmdata/dcpath.h"
 #include "dcmtk/dcmdata/dcfcache.h"
+#include "dcmtk/dcmdata/dcistrmf.h"
 #include "dcmtk/dcmdata/dcpxitem.h"
 #include "dcmtk/dcmdata/dcrledrg.h"
 #include "dcmtk/dcmjpeg/djdecode.h"
@@ -465,6 +466,30 @@ size_t kira_dcm_resident_estimate(kira_dcm_file *file) {
         return total;
     } catch (...) {
         return SIZE_MAX;
+    }
+}
+
+int kira_dcm_native_pixel_offset(kira_dcm_file *file, size_t frame_bytes, uint32_t frames, uint64_t *offset) {
+    try {
+        *offset = 0;
+        DcmDataset *ds = file->format.getDataset();
+        E_TransferSyntax xfer = ds->getOriginalXfer();
+        if (xfer != EXS_LittleEndianExplicit && xfer != EXS_LittleEndianImplicit) return KIRA_DCM_UNSUPPORTED;
+        OFString photometric;
+        if (ds->findAndGetOFString(DCM_PhotometricInterpretation, photometric).bad()) return KIRA_DCM_UNSUPPORTED;
+        DcmPixelData *pd = pixelData(ds);
+        if (!pd || pd->valueLoaded()) return KIRA_DCM_UNSUPPORTED;
+        // A value left on disk keeps a factory for a stream positioned at its first byte;
+        // a file stream's factory knows that position (deflated data has no factory).
+        auto *source = dynamic_cast<const DcmInputFileStreamFactory *>(pd->getInputStream());
+        if (!source) return KIRA_DCM_UNSUPPORTED;
+        Uint32 size = 0;
+        if (pd->getUncompressedFrameSize(ds, size).bad() || size != frame_bytes || size == 0) return KIRA_DCM_UNSUPPORTED;
+        if (uint64_t(size) * frames > pd->getLength()) return KIRA_DCM_UNSUPPORTED;
+        *offset = uint64_t(source->getOffset());
+        return KIRA_DCM_OK;
+    } catch (...) {
+        return KIRA_DCM_UNSUPPORTED;
     }
 }
 

@@ -45,7 +45,7 @@ static void record_error(const char *m, void *u) {
     if (msg && msg[0] == 0) { strncpy(msg, m, 255); msg[255] = 0; }
 }
 
-int kira_j2k_decode(const uint8_t *data, size_t length, kira_j2k_image **out, char *msg, size_t msg_len) {
+int kira_j2k_decode(const uint8_t *data, size_t length, int threads, kira_j2k_image **out, char *msg, size_t msg_len) {
     *out = NULL;
     char err[256] = {0};
     if (length < 12) { snprintf(msg, msg_len, "JPEG 2000 stream too short (%zu bytes)", length); return 1; }
@@ -63,6 +63,8 @@ int kira_j2k_decode(const uint8_t *data, size_t length, kira_j2k_image **out, ch
         snprintf(msg, msg_len, "cannot set up OpenJPEG decoder");
         return 1;
     }
+    /* Must come before the header is read; without thread support it decodes on one. */
+    if (threads > 1 && opj_has_thread_support()) opj_codec_set_threads(codec, threads);
     memory_source src = {data, length, 0};
     opj_stream_t *stream = opj_stream_default_create(OPJ_TRUE);
     opj_stream_set_user_data(stream, &src, NULL);

@@ -88,6 +88,9 @@ struct FileHeader: Sendable {
     /// The scan's open dcmtk handle, handed to the first decoder so that the file is
     /// parsed once; nil when the scan kept none.
     var openFile: OpenFile? = nil
+    /// Where the frames of native greyscale pixel data start in the file, so that decoding
+    /// reads them there instead of parsing the file a second time (see `NativeFrames`).
+    var pixelDataOffset: Int? = nil
 }
 
 /// A parsed file waiting for its decoders. Pixel data and other long values stay on disk

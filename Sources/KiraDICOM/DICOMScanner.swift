@@ -34,7 +34,11 @@ public enum DICOMScanner {
                     return .nonImage(DICOMFileIssue(file: url.path, reason: "\(SOPClassNames.describe(h.sopClassUID)): no image pixel data, not an image series"))
                 }
                 if let problem = truncationProblem(h) { return .failed(DICOMFileIssue(file: url.path, reason: problem)) }
-                // Only images are decoded, so only their datasets are worth the budget.
+                // Native greyscale frames are read straight from the file, so only the other
+                // images, which dcmtk decodes, are worth the budget: the datasets kept open
+                // then spare a second parse where one is needed.
+                h.pixelDataOffset = NativeFrames.offset(of: h, in: f)
+                guard h.pixelDataOffset == nil else { return .header(h) }
                 let bytes = f.residentEstimate
                 if budget.claim(bytes) { h.openFile = OpenFile(f, bytes: bytes) }
                 return .header(h)

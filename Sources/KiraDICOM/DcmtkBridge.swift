@@ -158,6 +158,16 @@ final class DcmtkFile {
         return n > Int.max ? Int.max : Int(n)
     }
 
+    /// Where native pixel data of `frames` frames of `frameBytes` bytes each starts in the
+    /// file, when the frames can be read from there as dcmtk would give them; nil otherwise
+    /// (see `kira_dcm_native_pixel_offset`).
+    func nativePixelOffset(frameBytes: Int, frames: Int) -> Int? {
+        var offset: UInt64 = 0
+        guard frameBytes > 0, frames > 0, let n = UInt32(exactly: frames),
+              kira_dcm_native_pixel_offset(handle, frameBytes, n, &offset) == Int32(KIRA_DCM_OK) else { return nil }
+        return Int(exactly: offset)
+    }
+
     /// The compressed bytes of one frame of encapsulated pixel data.
     func encapsulatedFrame(_ frame: Int, of frameCount: Int) throws(DcmtkFailure) -> [UInt8] {
         var data: UnsafeMutablePointer<UInt8>?

@@ -5,26 +5,39 @@ import KiraCore
 /// bits-stored masking, sign extension and planar configuration resolved.
 final class FrameDecoder {
     let header: FileHeader
-    let file: DcmtkFile
-    /// True when `file` came from the scan and goes back to it.
+    /// dcmtk's handle on the file: the scan's, or the file parsed again when first needed.
+    private var dcmtk: DcmtkFile?
+    /// True when `dcmtk` came from the scan and goes back to it.
     private var borrowed = false
+    /// Native greyscale frames, read without dcmtk; nil when dcmtk decodes every frame.
+    private let native: NativeFrames?
     private var scratch: [UInt8] = []
     private(set) var palette: Palette?
 
     init(header: FileHeader, needsPalette: Bool) throws {
         self.header = header
         if let open = header.openFile?.take() {
-            file = open
+            dcmtk = open
             borrowed = true
-        } else {
-            do { file = try DcmtkFile(url: header.url, maxReadLength: 4096) }
-            catch { throw FrameDecoder.kiraError(error, path: header.url.path) }
         }
-        if needsPalette { palette = try Palette(file, path: header.url.path) }
+        native = needsPalette ? nil : NativeFrames(header)
+        if needsPalette { palette = try Palette(try file(), path: header.url.path) }
     }
 
     deinit {
-        if borrowed { header.openFile?.giveBack(file) }
+        if borrowed, let dcmtk { header.openFile?.giveBack(dcmtk) }
+    }
+
+    /// The dcmtk handle, parsing the file if the scan kept none open.
+    private func file() throws -> DcmtkFile {
+        if let dcmtk { return dcmtk }
+        do {
+            let f = try DcmtkFile(url: header.url, maxReadLength: 4096)
+            dcmtk = f
+            return f
+        } catch {
+            throw Self.kiraError(error, path: header.url.path)
+        }
     }
 
     static func kiraError(_ e: DcmtkFailure, path: String) -> KiraError {
@@ -78,14 +91,13 @@ final class FrameDecoder {
         }
         if mosaicRawFrame != frame {
             if mosaicRaw.count < stored * bytes { mosaicRaw = [UInt8](repeating: 0, count: stored * bytes) }
-            let f = file
             do {
-                _ = try mosaicRaw.withUnsafeMutableBytes { (b) throws(DcmtkFailure) -> String in
-                    try f.decodeFrame(frame, into: UnsafeMutableRawBufferPointer(rebasing: b[0..<(stored * bytes)]))
+                _ = try mosaicRaw.withUnsafeMutableBytes { b in
+                    try decodeRaw(frame, into: UnsafeMutableRawBufferPointer(rebasing: b[0..<(stored * bytes)]))
                 }
-            } catch let e as DcmtkFailure {
+            } catch {
                 mosaicRawFrame = -1
-                throw Self.kiraError(e, path: h.url.path)
+                throw error
             }
             mosaicRawFrame = frame
         }
@@ -115,7 +127,7 @@ final class FrameDecoder {
         defer { band.deallocate() }
         var bandRange = ValueRange()
         do {
-            let done = try file.decodeFrameBands(frame, bandBytes: capacity * conversion.bytes) { samples, first, count in
+            let done = try decodeBands(frame, bandBytes: capacity * conversion.bytes) { samples, first, count in
                 guard count <= capacity else { throw KiraError.invalidData("\(self.header.url.path): a band of \(count) samples overflows its buffer") }
                 conversion.apply(UnsafeMutableRawPointer(mutating: samples), band, count, range: &bandRange)
                 try emit(UnsafeBufferPointer(start: band, count: count), first)
@@ -125,6 +137,23 @@ final class FrameDecoder {
         } catch is DcmtkFailure {
             return false
         }
+    }
+
+    /// `DcmtkFile.decodeFrameBands`, with native frames read a band at a time from the file.
+    private func decodeBands(_ frame: Int, bandBytes: Int, _ body: (UnsafeRawPointer, Int, Int) throws -> Void) throws -> Bool {
+        guard let native else { return try file().decodeFrameBands(frame, bandBytes: bandBytes, body) }
+        let bytes = header.bitsAllocated / 8
+        let pixels = native.frameBytes / bytes
+        let bandPixels = max(1, bandBytes / bytes)
+        let band = UnsafeMutableRawPointer.allocate(byteCount: min(pixels, bandPixels) * bytes, alignment: 16)
+        defer { band.deallocate() }
+        for first in stride(from: 0, to: pixels, by: bandPixels) {
+            let n = min(bandPixels, pixels - first)
+            // As when dcmtk's band reader fails: the whole frame is decoded instead.
+            guard native.read(frame: frame, from: first * bytes, count: n * bytes, into: band) else { return false }
+            try body(UnsafeRawPointer(band), first, n)
+        }
+        return true
     }
 
     private var mosaicRaw: [UInt8] = []
@@ -258,7 +287,12 @@ final class FrameDecoder {
                 switch bytes {
                 case 1:
                     let p = raw.bindMemory(to: UInt8.self)
-                    for i in 0..<n { put(planar ? (i % npix) * spp + i / npix : i, UInt32(p[i])) }
+                    // Colour and palette frames are mostly whole bytes in pixel order.
+                    if !planar && shift == 0 && !signed && bitsStored == 8 {
+                        for i in 0..<n { dst[i] = Int32(p[i]) }
+                    } else {
+                        for i in 0..<n { put(planar ? (i % npix) * spp + i / npix : i, UInt32(p[i])) }
+                    }
                 case 2:
                     let p = raw.bindMemory(to: UInt16.self)
                     if !planar && shift == 0 && !signed && bitsStored == 16 {
@@ -276,25 +310,35 @@ final class FrameDecoder {
     }
 
     private func decodeRaw(_ frame: Int) throws -> String {
-        let f = file
-        do {
-            return try scratch.withUnsafeMutableBytes { (b) throws(DcmtkFailure) -> String in try f.decodeFrame(frame, into: b) }
-        } catch let e as DcmtkFailure {
-            throw Self.kiraError(e, path: header.url.path)
-        }
+        try scratch.withUnsafeMutableBytes { try decodeRaw(frame, into: $0) }
     }
 
+    /// One stored frame into `raw` as dcmtk gives it; returns dcmtk's colour model, empty
+    /// for a native frame read directly (its model is the header's).
     private func decodeRaw(_ frame: Int, into raw: UnsafeMutableRawBufferPointer) throws -> String {
+        if let native, raw.count >= native.frameBytes,
+           native.read(frame: frame, count: native.frameBytes, into: raw.baseAddress!) {
+            return ""
+        }
+        let f = try file()
         do {
-            return try file.decodeFrame(frame, into: raw)
+            return try f.decodeFrame(frame, into: raw)
         } catch {
             throw Self.kiraError(error, path: header.url.path)
         }
     }
 
+    /// Frames of at least this many samples are decoded on every core. Such a frame (a
+    /// radiograph) is mostly a series of its own, decoded by one worker while the other
+    /// cores wait; smaller frames come many to a series and keep the cores busy already.
+    static let threadedJ2KSamples = 1 << 19
+
     private func openJ2K(frame: Int) throws -> J2KImage {
+        let f = try file()
+        let samples = header.storedRows * header.storedColumns * header.samplesPerPixel
+        let threads = samples >= Self.threadedJ2KSamples ? ProcessInfo.processInfo.activeProcessorCount : 1
         do {
-            return try J2KImage(try file.encapsulatedFrame(frame, of: header.numberOfFrames))
+            return try J2KImage(try f.encapsulatedFrame(frame, of: header.numberOfFrames), threads: threads)
         } catch {
             throw Self.kiraError(error, path: header.url.path)
         }

@@ -5,10 +5,11 @@ final class J2KImage {
     private let handle: OpaquePointer
     let width: Int, height: Int, components: Int, precision: Int, isSigned: Bool
 
-    init(_ bytes: [UInt8]) throws(DcmtkFailure) {
+    init(_ bytes: [UInt8], threads: Int = 1) throws(DcmtkFailure) {
         var out: OpaquePointer?
         var msg = [CChar](repeating: 0, count: 512)
-        let rc = bytes.withUnsafeBufferPointer { kira_j2k_decode($0.baseAddress, $0.count, &out, &msg, msg.count) }
+        let n = Int32(clamping: threads)
+        let rc = bytes.withUnsafeBufferPointer { kira_j2k_decode($0.baseAddress, $0.count, n, &out, &msg, msg.count) }
         guard rc == 0, let out else { throw .other(cText(msg)) }
         handle = out
         var w: UInt32 = 0, h: UInt32 = 0, c: UInt32 = 0, p: UInt32 = 0

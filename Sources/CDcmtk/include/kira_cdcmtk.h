@@ -74,6 +74,13 @@ int kira_dcm_release_decoding_state(kira_dcm_file *file);
    elements. */
 size_t kira_dcm_resident_estimate(kira_dcm_file *file);
 
+/* Where native little-endian pixel data starts in the file, for reading frames without
+   parsing the file again: KIRA_DCM_OK with *offset set when the top-level Pixel Data value
+   was left on disk (longer than maxReadLength), dcmtk sizes a frame at frame_bytes, the
+   value holds frames of them, and PhotometricInterpretation is present (dcmtk's frame
+   decoder requires it). KIRA_DCM_UNSUPPORTED otherwise. */
+int kira_dcm_native_pixel_offset(kira_dcm_file *file, size_t frame_bytes, uint32_t frames, uint64_t *offset);
+
 /* The compressed bytes of one frame of encapsulated pixel data, allocated with malloc;
    free with kira_dcm_free_buffer. */
 int kira_dcm_encapsulated_frame(kira_dcm_file *file, uint32_t frame, uint32_t frame_count,

@@ -6,9 +6,10 @@
 
 typedef struct kira_j2k_image kira_j2k_image;
 
-/* Decodes a J2K codestream or JP2 file held in memory. Returns 0 on success. The
-   image is freed with kira_j2k_free. */
-int kira_j2k_decode(const uint8_t *data, size_t length, kira_j2k_image **out, char *msg, size_t msg_len);
+/* Decodes a J2K codestream or JP2 file held in memory, on `threads` threads when more than
+   one (OpenJPEG shares out code-blocks; the samples are the same). Returns 0 on success.
+   The image is freed with kira_j2k_free. */
+int kira_j2k_decode(const uint8_t *data, size_t length, int threads, kira_j2k_image **out, char *msg, size_t msg_len);
 void kira_j2k_free(kira_j2k_image *image);
 
 /* Size of the decoded image: width, height, component count, precision (bits) and
