@@ -23,6 +23,7 @@ let package = Package(
         .library(name: "KiraQC", targets: ["KiraQC"]),
         .library(name: "KiraSurvival", targets: ["KiraSurvival"]),
         .library(name: "KiraLearn", targets: ["KiraLearn"]),
+        .library(name: "KiraSynth", targets: ["KiraSynth"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -77,6 +78,12 @@ let package = Package(
             name: "KiraLearn",
             dependencies: ["KiraCore", "CLibSVM", .product(name: "Logging", package: "swift-log")]
         ),
+        // Synthetic multi-modality cohorts (`kira synth`): its own small DICOM Part 10 writer,
+        // NIfTI masks and JPEG exports through KiraIO. Below the study layer on purpose.
+        .target(
+            name: "KiraSynth",
+            dependencies: ["KiraCore", "KiraIO", .product(name: "Logging", package: "swift-log")]
+        ),
         // One function per reader that takes outside bytes, for the fuzzer and the corpus replay test.
         .target(
             name: "KiraFuzzTargets",
@@ -87,7 +94,7 @@ let package = Package(
             name: "kira",
             dependencies: [
                 "KiraCore", "KiraDICOM", "KiraIO", "KiraPreprocess", "KiraRadiomics", "KiraQC", "KiraSurvival", "KiraLearn",
-                "CKiraKernels", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "KiraSynth", "CKiraKernels", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -99,6 +106,7 @@ let package = Package(
         .testTarget(name: "KiraQCTests", dependencies: ["KiraCore", "KiraPreprocess", "KiraQC", "KiraTestSupport"]),
         .testTarget(name: "KiraSurvivalTests", dependencies: ["KiraCore", "KiraSurvival", "KiraTestSupport", "kira"]),
         .testTarget(name: "KiraCLITests", dependencies: ["KiraCore", "KiraDICOM", "KiraIO", "KiraTestSupport", "kira"]),
+        .testTarget(name: "KiraSynthTests", dependencies: ["KiraCore", "KiraDICOM", "KiraIO", "KiraQC", "KiraSynth", "KiraTestSupport"]),
         .testTarget(name: "KiraLearnTests", dependencies: ["KiraCore", "KiraLearn", "KiraTestSupport"]),
         .testTarget(name: "KiraFuzzReplayTests", dependencies: ["KiraCore", "KiraDICOM", "KiraIO", "KiraRadiomics", "KiraFuzzTargets", "KiraTestSupport"]),
     ]

@@ -1,0 +1,150 @@
+import Foundation
+import KiraCore
+
+/// One synthetic case: its hidden drivers, outcome, and the tumour, vessel and reader
+/// outlines in patient space (LPS, mm), from which every modality's image and masks are drawn.
+public struct SynthCase: Sendable {
+    public var index: Int
+    public var id: String
+    public var centre: Int
+    public var set: String
+    /// Standard-normal drivers of heterogeneity and peritumoral enhancement.
+    public var zHeterogeneity: Double
+    public var zPeritumoral: Double
+    public var latent: Double
+    /// Relative texture amplitude of the tumour and peritumoral enhancement fraction.
+    public var heterogeneity: Double
+    public var peritumoral: Double
+    public var ki67: Double
+    public var dfsMonths: Double
+    public var dfsEvent: Bool
+    /// Reader 2 includes the vessel next to the tumour in this case.
+    public var artefactInReader2: Bool
+
+    // Shape, texture and vessel.
+    var centre3: SIMD3<Double>
+    var rotation: Matrix3
+    var radius: Double
+    var axes: SIMD3<Double>
+    var lobePhase: Double
+    var readerPhase: [(Double, Double)]
+    var readerTilt: [SIMD3<Double>]
+    var waves: [(SIMD3<Double>, Double)]
+    var backgroundWaves: [(SIMD3<Double>, Double)]
+    var enhancement: Double
+    var vesselLevel: Double
+    var vesselStart: SIMD3<Double>
+    var vesselEnd: SIMD3<Double>
+    var artefactStart: SIMD3<Double>
+    var artefactEnd: SIMD3<Double>
+
+    static let vesselRadius = 2.0
+    static let artefactRadius = 2.8
+    static let artefactLength = 6.0
+
+    public init(index: Int, seed: UInt64, centres: Int) {
+        self.index = index
+        id = String(format: "SYNTH%04d", index + 1)
+        (centre, set) = SynthCentre.assign(index: index, centres: centres)
+        var g = GaussianStream(seed: SynthUID.mix(seed ^ SynthUID.mix(UInt64(index) &+ 0x5EED)))
+        zHeterogeneity = g.normal()
+        zPeritumoral = g.normal()
+        let e = g.normal() * SynthModel.sigmaE
+        latent = SynthModel.weightHeterogeneity * zHeterogeneity + SynthModel.weightPeritumoral * zPeritumoral
+        heterogeneity = SynthModel.heterogeneityScale * exp(SynthModel.heterogeneitySlope * zHeterogeneity)
+        peritumoral = SynthModel.peritumoralScale * exp(SynthModel.peritumoralSlope * zPeritumoral)
+        ki67 = (SynthModel.ki67(latent: latent, noise: e) * 10).rounded() / 10
+        let hazard = SynthModel.baseHazard * exp(SynthModel.hazardSlope * (ki67 - SynthModel.ki67Threshold))
+        let eventTime = -log(1 - g.unit()) / hazard
+        let censor = g.uniform(SynthModel.censorMin, SynthModel.censorMax)
+        dfsEvent = eventTime <= censor
+        dfsMonths = max(0.1, (min(eventTime, censor) * 10).rounded() / 10)
+        artefactInReader2 = g.unit() < SynthModel.artefactProbability
+
+        centre3 = SIMD3(g.uniform(-4, 4), g.uniform(-4, 4), g.uniform(-4, 4))
+        // A random rotation from two random directions (Gram–Schmidt).
+        let a = g.direction()
+        var b = g.direction()
+        b = b - a * dot(a, b)
+        b = b / max(norm(b), 1e-9)
+        rotation = Matrix3(columns: a, b, cross(a, b))
+        radius = g.uniform(6, 11)
+        axes = SIMD3(g.uniform(0.8, 1.2), g.uniform(0.8, 1.2), g.uniform(0.8, 1.2))
+        lobePhase = g.uniform(0, 2 * Double.pi)
+        readerPhase = [(g.uniform(0, 2 * Double.pi), g.uniform(0, 2 * Double.pi)),
+                       (g.uniform(0, 2 * Double.pi), g.uniform(0, 2 * Double.pi))]
+        readerTilt = [g.direction(), g.direction()]
+        waves = (0..<10).map { _ in
+            let k = g.direction() * (2 * Double.pi / g.uniform(4, 10))
+            return (k, g.uniform(0, 2 * Double.pi))
+        }
+        backgroundWaves = (0..<6).map { _ in
+            let k = g.direction() * (2 * Double.pi / g.uniform(6, 20))
+            return (k, g.uniform(0, 2 * Double.pi))
+        }
+        enhancement = 600 * g.uniform(0.8, 1.25)
+        vesselLevel = g.uniform(3, 5)
+        // The vessel runs in the axial plane (so the 2D modalities cut it), starting a few mm
+        // outside the tumour; reader 2's artefact joins the tumour to its first 6 mm.
+        let angle = g.uniform(0, 2 * Double.pi)
+        let w = SIMD3(cos(angle), sin(angle), 0.0)
+        var probe = SynthCase.boundaryRadius(rotation: rotation, radius: radius, axes: axes, lobePhase: lobePhase, direction: w)
+        probe *= 1.06
+        vesselStart = centre3 + w * (probe + 4.5)
+        vesselEnd = vesselStart + w * 16
+        artefactStart = centre3 + w * (probe / 1.06 * 0.8)
+        artefactEnd = vesselStart + w * Self.artefactLength
+    }
+
+    /// Tumour radius along the unit direction `u` (patient space): an ellipsoid with a
+    /// three-lobed bulge around the local z axis.
+    static func boundaryRadius(rotation: Matrix3, radius: Double, axes: SIMD3<Double>, lobePhase: Double, direction u: SIMD3<Double>) -> Double {
+        let l = rotation.transposed * u
+        let ell = 1 / ((l.x / axes.x) * (l.x / axes.x) + (l.y / axes.y) * (l.y / axes.y) + (l.z / axes.z) * (l.z / axes.z)).squareRoot()
+        let lobes = 1 + 0.10 * cos(3 * atan2(l.y, l.x) + lobePhase) * (1 - l.z * l.z)
+        return radius * ell * lobes
+    }
+
+    /// What lies at a point: the quantities every modality's intensity is built from.
+    struct Sample {
+        var inBody: Bool
+        var inTumour: Bool
+        /// Distance outside the tumour boundary along the ray from its centre (mm; < 0 inside).
+        var outside: Double
+        var inVessel: Bool
+        var inReader: (Bool, Bool)
+        var texture: Double
+        var background: Double
+    }
+
+    func sample(_ p: SIMD3<Double>) -> Sample {
+        let d = p - centre3
+        let r = norm(d)
+        let u = r > 1e-9 ? d / r : SIMD3(1, 0, 0)
+        let boundary = Self.boundaryRadius(rotation: rotation, radius: radius, axes: axes, lobePhase: lobePhase, direction: u)
+        let l = rotation.transposed * u
+        func reader(_ k: Int) -> Bool {
+            let (p1, _) = readerPhase[k]
+            let wobble = 0.03 * cos(2 * atan2(l.y, l.x) + p1) + 0.02 * dot(l, readerTilt[k])
+            return r < boundary * (1 + wobble)
+        }
+        var r2 = reader(1)
+        if artefactInReader2, !r2, Self.segmentDistance(p, artefactStart, artefactEnd) <= Self.artefactRadius { r2 = true }
+        let body = (p - SIMD3(0, 15, 0)) / SIMD3(58, 50, 40)
+        var texture = 0.0
+        for (k, phase) in waves { texture += cos(dot(k, d) + phase) }
+        var background = 0.0
+        for (k, phase) in backgroundWaves { background += cos(dot(k, p) + phase) }
+        return Sample(inBody: dot(body, body) <= 1, inTumour: r < boundary, outside: r - boundary,
+                      inVessel: Self.segmentDistance(p, vesselStart, vesselEnd) <= Self.vesselRadius,
+                      inReader: (reader(0), r2),
+                      texture: texture * (2.0 / Double(waves.count)).squareRoot(),
+                      background: background * (2.0 / Double(backgroundWaves.count)).squareRoot())
+    }
+
+    static func segmentDistance(_ p: SIMD3<Double>, _ a: SIMD3<Double>, _ b: SIMD3<Double>) -> Double {
+        let ab = b - a
+        let t = min(1, max(0, dot(p - a, ab) / dot(ab, ab)))
+        return norm(p - (a + ab * t))
+    }
+}
