@@ -117,34 +117,51 @@ public struct SynthCase: Sendable {
         var background: Double
     }
 
+    /// Written with plain scalars: it runs for every voxel of every grid, and generic SIMD
+    /// arithmetic is slow in debug builds (the tests synthesise 40 cases in one).
     func sample(_ p: SIMD3<Double>) -> Sample {
-        let d = p - centre3
-        let r = norm(d)
-        let u = r > 1e-9 ? d / r : SIMD3(1, 0, 0)
-        let boundary = Self.boundaryRadius(rotation: rotation, radius: radius, axes: axes, lobePhase: lobePhase, direction: u)
-        let l = rotation.transposed * u
+        let px = p.x, py = p.y, pz = p.z
+        let dx = px - centre3.x, dy = py - centre3.y, dz = pz - centre3.z
+        let r = (dx * dx + dy * dy + dz * dz).squareRoot()
+        let inv = r > 1e-9 ? 1 / r : 0
+        let ux = r > 1e-9 ? dx * inv : 1, uy = dy * inv, uz = dz * inv
+        // Direction in the tumour's own frame (rotation transposed times u).
+        let c0 = rotation.c0, c1 = rotation.c1, c2 = rotation.c2
+        let lx = c0.x * ux + c0.y * uy + c0.z * uz
+        let ly = c1.x * ux + c1.y * uy + c1.z * uz
+        let lz = c2.x * ux + c2.y * uy + c2.z * uz
+        let ex = lx / axes.x, ey = ly / axes.y, ez = lz / axes.z
+        let azimuth = atan2(ly, lx)
+        let boundary = radius / (ex * ex + ey * ey + ez * ez).squareRoot()
+            * (1 + 0.10 * cos(3 * azimuth + lobePhase) * (1 - lz * lz))
         func reader(_ k: Int) -> Bool {
-            let (p1, _) = readerPhase[k]
-            let wobble = 0.03 * cos(2 * atan2(l.y, l.x) + p1) + 0.02 * dot(l, readerTilt[k])
+            let t = readerTilt[k]
+            let wobble = 0.03 * cos(2 * azimuth + readerPhase[k].0) + 0.02 * (lx * t.x + ly * t.y + lz * t.z)
             return r < boundary * (1 + wobble)
         }
         var r2 = reader(1)
-        if artefactInReader2, !r2, Self.segmentDistance(p, artefactStart, artefactEnd) <= Self.artefactRadius { r2 = true }
-        let body = (p - SIMD3(0, 15, 0)) / SIMD3(58, 50, 40)
-        var texture = 0.0
-        for (k, phase) in waves { texture += cos(dot(k, d) + phase) }
-        var background = 0.0
-        for (k, phase) in backgroundWaves { background += cos(dot(k, p) + phase) }
-        return Sample(inBody: dot(body, body) <= 1, inTumour: r < boundary, outside: r - boundary,
-                      inVessel: Self.segmentDistance(p, vesselStart, vesselEnd) <= Self.vesselRadius,
+        if artefactInReader2, !r2, Self.segmentDistance(px, py, pz, artefactStart, artefactEnd) <= Self.artefactRadius { r2 = true }
+        let bx = px / 58, by = (py - 15) / 50, bz = pz / 40
+        // Texture is only ever read inside the tumour, background only outside it.
+        let inTumour = r < boundary
+        var texture = 0.0, background = 0.0
+        if inTumour {
+            for (k, phase) in waves { texture += cos(k.x * dx + k.y * dy + k.z * dz + phase) }
+        } else {
+            for (k, phase) in backgroundWaves { background += cos(k.x * px + k.y * py + k.z * pz + phase) }
+        }
+        return Sample(inBody: bx * bx + by * by + bz * bz <= 1, inTumour: inTumour, outside: r - boundary,
+                      inVessel: Self.segmentDistance(px, py, pz, vesselStart, vesselEnd) <= Self.vesselRadius,
                       inReader: (reader(0), r2),
                       texture: texture * (2.0 / Double(waves.count)).squareRoot(),
                       background: background * (2.0 / Double(backgroundWaves.count)).squareRoot())
     }
 
-    static func segmentDistance(_ p: SIMD3<Double>, _ a: SIMD3<Double>, _ b: SIMD3<Double>) -> Double {
-        let ab = b - a
-        let t = min(1, max(0, dot(p - a, ab) / dot(ab, ab)))
-        return norm(p - (a + ab * t))
+    static func segmentDistance(_ px: Double, _ py: Double, _ pz: Double, _ a: SIMD3<Double>, _ b: SIMD3<Double>) -> Double {
+        let abx = b.x - a.x, aby = b.y - a.y, abz = b.z - a.z
+        let apx = px - a.x, apy = py - a.y, apz = pz - a.z
+        let t = min(1, max(0, (apx * abx + apy * aby + apz * abz) / (abx * abx + aby * aby + abz * abz)))
+        let qx = apx - abx * t, qy = apy - aby * t, qz = apz - abz * t
+        return (qx * qx + qy * qy + qz * qz).squareRoot()
     }
 }

@@ -47,9 +47,7 @@ struct SynthDICOM {
     }
 
     static func pixelBytes16(_ v: ArraySlice<UInt16>) -> Data {
-        var d = Data(capacity: v.count * 2)
-        for x in v { d.append(UInt8(x & 0xFF)); d.append(UInt8(x >> 8)) }
-        return d
+        v.map(\.littleEndian).withUnsafeBytes { Data($0) }
     }
 
     /// An MR series, one file per slice and phase, named IM_0001.dcm … in the folder.

@@ -83,7 +83,18 @@ public enum SynthImages {
     static func points(_ g: Geometry) -> [SIMD3<Double>] {
         var out: [SIMD3<Double>] = []
         out.reserveCapacity(g.voxelCount)
-        for z in 0..<g.size.z { for y in 0..<g.size.y { for x in 0..<g.size.x { out.append(g.physicalPoint(index: SIMD3(x, y, z))) } } }
+        let m = g.indexToPhysicalMatrix, o = g.origin
+        let (ax, ay, az) = (m.c0.x, m.c0.y, m.c0.z), (bx, by, bz) = (m.c1.x, m.c1.y, m.c1.z), (cx, cy, cz) = (m.c2.x, m.c2.y, m.c2.z)
+        for k in 0..<g.size.z {
+            let z = Double(k)
+            for j in 0..<g.size.y {
+                let y = Double(j)
+                for i in 0..<g.size.x {
+                    let x = Double(i)
+                    out.append(SIMD3(o.x + ax * x + bx * y + cx * z, o.y + ay * x + by * y + cy * z, o.z + az * x + bz * y + cz * z))
+                }
+            }
+        }
         return out
     }
 

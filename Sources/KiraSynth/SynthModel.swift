@@ -24,7 +24,7 @@ public enum SynthModel {
 
     // DFS: exponential time to event with hazard baseHazard · exp(hazardSlope · (Ki-67 − 20))
     // per month, censored uniformly between censorMin and censorMax months.
-    public static let baseHazard = 1.0 / 150.0
+    public static let baseHazard = 1.0 / 100.0
     public static let hazardSlope = 0.04
     public static let censorMin = 24.0
     public static let censorMax = 96.0

@@ -105,8 +105,8 @@ public enum SyntheticCohort {
         var summary = Summary(output: o.output, cases: o.cases, perSet: [:], perCentre: [:], highKi67: 0, events: 0, files: 0, seconds: 0)
         for i in 0..<o.cases {
             let c = SynthCase(index: i, seed: o.seed, centres: o.centres)
-            let files = try writeCase(c, seed: o.seed, into: dir)
-            summary.files += files.count
+            let (files, count) = try writeCase(c, seed: o.seed, into: dir)
+            summary.files += count
             csv.append([c.id, SynthCentre.all[c.centre].name, c.set, fmt(c.ki67, 1), fmt(c.dfsMonths, 1), c.dfsEvent ? "1" : "0"]
                 + csvColumns.dropFirst(6).map { files[$0]! })
             truth.append([c.id, fmt(c.zHeterogeneity, 6), fmt(c.zPeritumoral, 6), fmt(c.latent, 6), fmt(c.heterogeneity, 6),
@@ -126,8 +126,9 @@ public enum SyntheticCohort {
         return summary
     }
 
-    /// Writes one case's files; returns the cases.csv path columns (relative to the folder).
-    static func writeCase(_ c: SynthCase, seed: UInt64, into dir: URL) throws -> [String: String] {
+    /// Writes one case's files; returns the cases.csv path columns (relative to the folder)
+    /// and the number of files written.
+    static func writeCase(_ c: SynthCase, seed: UInt64, into dir: URL) throws -> ([String: String], Int) {
         let rel = "cases/\(c.id)"
         let folder = dir.appendingPathComponent(rel)
         let fm = FileManager.default
@@ -173,7 +174,8 @@ public enum SyntheticCohort {
             files["us_jpeg"] = "\(rel)/us.jpg"
             try masks(us, "us")
         }
-        return files
+        let dicom = SynthImages.dceSize.z * SynthImages.dcePhases.count + SynthImages.t2Size.z + 2
+        return (files, dicom + 1 + 8)
     }
 
     static func fmt(_ x: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", x) }
