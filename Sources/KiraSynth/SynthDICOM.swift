@@ -47,7 +47,14 @@ struct SynthDICOM {
     }
 
     static func pixelBytes16(_ v: ArraySlice<UInt16>) -> Data {
-        v.map(\.littleEndian).withUnsafeBytes { Data($0) }
+        var bytes = [UInt8](repeating: 0, count: v.count * 2)
+        var i = 0
+        for x in v {
+            bytes[i] = UInt8(truncatingIfNeeded: x)
+            bytes[i + 1] = UInt8(truncatingIfNeeded: x >> 8)
+            i += 2
+        }
+        return Data(bytes)
     }
 
     /// An MR series, one file per slice and phase, named IM_0001.dcm … in the folder.

@@ -53,6 +53,35 @@ struct SynthCommandTests {
         #expect(!siblings.contains { $0.hasPrefix(".kira-") && $0.hasSuffix(dir.lastPathComponent) })
     }
 
+    /// SIGINT while cases are being written: the staging folder goes, with everything in it,
+    /// and nothing appears at the output.
+    @Test func interruptLeavesNothing() throws {
+        let dir = try TestPaths.temporaryDirectory("cli-synth-int")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("cohort")
+        let p = Process()
+        p.executableURL = TestPaths.kiraExecutable
+        p.arguments = ["synth", "-o", out.path, "--cases", "500", "--seed", "1"]
+        let err = Pipe()
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = err
+        try p.run()
+        // Ready once the second case's folder is there: some files are complete by then.
+        func staged() -> Bool {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
+            return names.contains { FileManager.default.fileExists(atPath: dir.appendingPathComponent("\($0)/cases/SYNTH0002").path) }
+        }
+        let deadline = Date().addingTimeInterval(60)
+        while p.isRunning && !staged() && Date() < deadline { usleep(5_000) }
+        try #require(p.isRunning, "kira synth ended before it could be interrupted")
+        kill(p.processIdentifier, SIGINT)
+        let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 130)
+        #expect(e.contains("kira synth: interrupted (SIGINT); no cohort written, no partial file left"), Comment(rawValue: e))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
+    }
+
     static func filesUnder(_ dir: URL) -> [String] {
         let e = FileManager.default.enumerator(atPath: dir.path)
         var out: [String] = []
