@@ -27,7 +27,7 @@ public struct SynthCase: Sendable {
     var radius: Double
     var axes: SIMD3<Double>
     var lobePhase: Double
-    var readerPhase: [(Double, Double)]
+    var readerPhase: [Double]
     var readerTilt: [SIMD3<Double>]
     var waves: [(SIMD3<Double>, Double)]
     var backgroundWaves: [(SIMD3<Double>, Double)]
@@ -71,8 +71,7 @@ public struct SynthCase: Sendable {
         radius = g.uniform(6, 11)
         axes = SIMD3(g.uniform(0.8, 1.2), g.uniform(0.8, 1.2), g.uniform(0.8, 1.2))
         lobePhase = g.uniform(0, 2 * Double.pi)
-        readerPhase = [(g.uniform(0, 2 * Double.pi), g.uniform(0, 2 * Double.pi)),
-                       (g.uniform(0, 2 * Double.pi), g.uniform(0, 2 * Double.pi))]
+        readerPhase = [g.uniform(0, 2 * Double.pi), g.uniform(0, 2 * Double.pi)]
         readerTilt = [g.direction(), g.direction()]
         waves = (0..<10).map { _ in
             let k = g.direction() * (2 * Double.pi / g.uniform(4, 10))
@@ -136,7 +135,7 @@ public struct SynthCase: Sendable {
             * (1 + 0.10 * cos(3 * azimuth + lobePhase) * (1 - lz * lz))
         func reader(_ k: Int) -> Bool {
             let t = readerTilt[k]
-            let wobble = 0.03 * cos(2 * azimuth + readerPhase[k].0) + 0.02 * (lx * t.x + ly * t.y + lz * t.z)
+            let wobble = 0.03 * cos(2 * azimuth + readerPhase[k]) + 0.02 * (lx * t.x + ly * t.y + lz * t.z)
             return r < boundary * (1 + wobble)
         }
         var r2 = reader(1)

@@ -10,7 +10,8 @@ struct SynthDICOM {
     static let mrStorage = "1.2.840.10008.5.1.4.1.1.4"
     static let mgStorage = "1.2.840.10008.5.1.4.1.1.1.2"
     static let usStorage = "1.2.840.10008.5.1.4.1.1.6.1"
-    static func implementationUID(seed: UInt64) -> String { SynthUID.make(seed: 0, 0x494D_504C) }
+    /// (0002,0012): names the writer, so the same for every cohort.
+    static let implementationUID = SynthUID.make(seed: 0, 0x494D_504C)
 
     func uid(_ parts: UInt64...) -> String {
         var state = UInt64(c.index)
@@ -82,7 +83,7 @@ struct SynthDICOM {
         base.set(0x0028, 0x1052, decimals: [img.intercept])
         base.set(0x0028, 0x1053, decimals: [img.slope])
         if img.timepoints > 1 { base.set(0x0020, 0x0105, "IS", String(img.timepoints)) }
-        let implementation = Self.implementationUID(seed: seed)
+        let implementation = Self.implementationUID
         for t in 0..<img.timepoints {
             for z in 0..<nz {
                 let instance = t * nz + z + 1
@@ -126,7 +127,7 @@ struct SynthDICOM {
         d.set(0x0028, 0x1040, "CS", "LIN")
         d.set(0x2050, 0x0020, "CS", "IDENTITY")
         d.set(0x7FE0, 0x0010, "OW", bytes: Self.pixelBytes16(img.stored[...]))
-        try DICOMPart10.write(d, implementationUID: Self.implementationUID(seed: seed), to: url)
+        try DICOMPart10.write(d, implementationUID: Self.implementationUID, to: url)
     }
 
     /// Ultrasound: no PixelSpacing; the calibration is the region's PhysicalDeltaX/Y in cm.
@@ -155,6 +156,6 @@ struct SynthDICOM {
         d.set(0x0028, 0x0102, us: 7)
         d.set(0x0028, 0x0103, us: 0)
         d.set(0x7FE0, 0x0010, "OB", bytes: Data(img.stored.map { UInt8($0) }))
-        try DICOMPart10.write(d, implementationUID: Self.implementationUID(seed: seed), to: url)
+        try DICOMPart10.write(d, implementationUID: Self.implementationUID, to: url)
     }
 }
