@@ -54,6 +54,10 @@ public enum SyntheticCohort {
             if !entries.isEmpty, !o.overwrite {
                 return "'\(o.output.path)' exists and is not empty; pass --overwrite to replace it"
             }
+            // The whole folder is replaced, so --overwrite must not reach a folder of other files.
+            if !entries.isEmpty, !entries.contains("synth.json") {
+                return "'\(o.output.path)' is not empty and holds no synth.json; --overwrite replaces only a folder kira synth wrote"
+            }
         }
         return nil
     }

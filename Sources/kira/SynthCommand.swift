@@ -16,7 +16,8 @@ struct SynthCommand: ParsableCommand {
         cohort), synth.json (the model's constants and the signal strength they imply),
         truth.csv (hidden drivers) and README.txt. The same seed writes the same bytes.
         Cases are written one at a time into a hidden folder beside DIR, renamed to DIR when
-        complete; an existing non-empty DIR is replaced only with --overwrite.
+        complete; an existing non-empty DIR is replaced only with --overwrite, and only when
+        it is a cohort kira synth wrote (it holds synth.json).
 
         \(KiraExit.helpText)
         """

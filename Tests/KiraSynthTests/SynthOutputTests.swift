@@ -59,6 +59,10 @@ struct SynthOutputTests {
         // Nothing staged or set aside is left beside the output.
         #expect(try FileManager.default.contentsOfDirectory(atPath: root.path) == ["cohort"])
         #expect(leftoverTemporaries(in: root).isEmpty)
+        let stranger = root.appendingPathComponent("other")
+        try FileManager.default.createDirectory(at: stranger, withIntermediateDirectories: true)
+        try Data("x".utf8).write(to: stranger.appendingPathComponent("notes.txt"))
+        #expect(SyntheticCohort.problem(.init(output: stranger, cases: 1, seed: 1, overwrite: true))?.contains("holds no synth.json") == true)
         let file = root.appendingPathComponent("plain")
         try Data("x".utf8).write(to: file)
         #expect(SyntheticCohort.problem(.init(output: file, cases: 1, seed: 1))?.contains("not a folder") == true)
