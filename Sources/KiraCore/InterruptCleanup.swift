@@ -49,7 +49,9 @@ public enum InterruptCleanup {
     }
 
     /// A staging folder filled before it is renamed into place: an interrupt removes it and
-    /// everything in it, so its files need not be registered one by one.
+    /// everything in it, so its files need not be registered one by one. Whoever fills it
+    /// must make its folders one level at a time (never with intermediate folders), so that
+    /// nothing is made again under it once it is gone.
     public static func registerTree(_ url: URL) {
         state.lock.lock(); defer { state.lock.unlock() }
         state.trees.append(url.path)
@@ -154,7 +156,13 @@ public enum InterruptCleanup {
     public static func interrupt(signal name: String, command: String, status: Int32) -> Never {
         state.lock.lock()
         for path in state.paths.keys { unlink(path) }
-        for tree in state.trees { try? FileManager.default.removeItem(atPath: tree) }
+        // Renamed first, so that a writer still running cannot add to the tree being removed
+        // (it makes folders one level at a time, and those fail once the parent is gone).
+        for tree in state.trees {
+            let doomed = tree + ".removing"
+            let path = rename(tree, doomed) == 0 ? doomed : tree
+            try? FileManager.default.removeItem(atPath: path)
+        }
         removeEmptyFoldersLocked()
         let line = message(command: command, signal: name, progress: state.progress) + "\n"
         _ = line.withCString { write(2, $0, strlen($0)) }

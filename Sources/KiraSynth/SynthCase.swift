@@ -1,7 +1,7 @@
 import Foundation
 import KiraCore
 
-/// One synthetic case: its hidden drivers, outcome, and the tumour, vessel and reader
+/// One synthetic case: its hidden drivers, outcome, and the tumour, bright spot and reader
 /// outlines in patient space (LPS, mm), from which every modality's image and masks are drawn.
 public struct SynthCase: Sendable {
     public var index: Int
@@ -18,10 +18,10 @@ public struct SynthCase: Sendable {
     public var ki67: Double
     public var dfsMonths: Double
     public var dfsEvent: Bool
-    /// Reader 2 includes the vessel next to the tumour in this case.
+    /// Reader 2 includes the bright spot next to the tumour in this case.
     public var artefactInReader2: Bool
 
-    // Shape, texture and vessel.
+    // Shape, texture and the bright spot.
     var centre3: SIMD3<Double>
     var rotation: Matrix3
     var radius: Double
@@ -32,15 +32,12 @@ public struct SynthCase: Sendable {
     var waves: [(SIMD3<Double>, Double)]
     var backgroundWaves: [(SIMD3<Double>, Double)]
     var enhancement: Double
-    var vesselLevel: Double
-    var vesselStart: SIMD3<Double>
-    var vesselEnd: SIMD3<Double>
-    var artefactStart: SIMD3<Double>
-    var artefactEnd: SIMD3<Double>
-
-    static let vesselRadius = 2.0
-    static let artefactRadius = 2.8
-    static let artefactLength = 6.0
+    /// Brightness of the spot in DCE, in units of the tumour's enhancement.
+    var spotLevel: Double
+    /// Where the spot is (one voxel of each grid, the one nearest this point) and where
+    /// reader 2's bridge to it starts, inside the tumour.
+    var spotPoint: SIMD3<Double>
+    var bridgeStart: SIMD3<Double>
 
     public init(index: Int, seed: UInt64, centres: Int) {
         self.index = index
@@ -82,17 +79,17 @@ public struct SynthCase: Sendable {
             return (k, g.uniform(0, 2 * Double.pi))
         }
         enhancement = 600 * g.uniform(0.8, 1.25)
-        vesselLevel = g.uniform(3, 5)
-        // The vessel runs in the axial plane (so the 2D modalities cut it), starting a few mm
-        // outside the tumour; reader 2's artefact joins the tumour to its first 6 mm.
+        spotLevel = g.uniform(3, 4.5)
+        // A single bright voxel (a clip or calcification artefact) 2.5 mm outside the tumour,
+        // in the axial plane through it (so the 2D modalities have it too). Reader 2's outline
+        // reaches out to it in the flagged cases: one voxel and a thin bridge, so the intensity
+        // tail (maximum, range) changes and volume, shape and dispersion hardly do.
         let angle = g.uniform(0, 2 * Double.pi)
         let w = SIMD3(cos(angle), sin(angle), 0.0)
         var probe = SynthCase.boundaryRadius(rotation: rotation, radius: radius, axes: axes, lobePhase: lobePhase, direction: w)
         probe *= 1.06
-        vesselStart = centre3 + w * (probe + 4.5)
-        vesselEnd = vesselStart + w * 16
-        artefactStart = centre3 + w * (probe / 1.06 * 0.8)
-        artefactEnd = vesselStart + w * Self.artefactLength
+        spotPoint = centre3 + w * (probe + 2.5)
+        bridgeStart = centre3 + w * (probe / 1.06 * 0.9)
     }
 
     /// Tumour radius along the unit direction `u` (patient space): an ellipsoid with a
@@ -110,7 +107,8 @@ public struct SynthCase: Sendable {
         var inTumour: Bool
         /// Distance outside the tumour boundary along the ray from its centre (mm; < 0 inside).
         var outside: Double
-        var inVessel: Bool
+        /// Distance to the spot's point.
+        var spotDistance: Double
         var inReader: (Bool, Bool)
         var texture: Double
         var background: Double
@@ -138,8 +136,7 @@ public struct SynthCase: Sendable {
             let wobble = 0.03 * cos(2 * azimuth + readerPhase[k]) + 0.02 * (lx * t.x + ly * t.y + lz * t.z)
             return r < boundary * (1 + wobble)
         }
-        var r2 = reader(1)
-        if artefactInReader2, !r2, Self.segmentDistance(px, py, pz, artefactStart, artefactEnd) <= Self.artefactRadius { r2 = true }
+        let r2 = reader(1)
         let bx = px / 58, by = (py - 15) / 50, bz = pz / 40
         // Texture is only ever read inside the tumour, background only outside it.
         let inTumour = r < boundary
@@ -150,7 +147,7 @@ public struct SynthCase: Sendable {
             for (k, phase) in backgroundWaves { background += cos(k.x * px + k.y * py + k.z * pz + phase) }
         }
         return Sample(inBody: bx * bx + by * by + bz * bz <= 1, inTumour: inTumour, outside: r - boundary,
-                      inVessel: Self.segmentDistance(px, py, pz, vesselStart, vesselEnd) <= Self.vesselRadius,
+                      spotDistance: ((px - spotPoint.x) * (px - spotPoint.x) + (py - spotPoint.y) * (py - spotPoint.y) + (pz - spotPoint.z) * (pz - spotPoint.z)).squareRoot(),
                       inReader: (reader(0), r2),
                       texture: texture * (2.0 / Double(waves.count)).squareRoot(),
                       background: background * (2.0 / Double(backgroundWaves.count)).squareRoot())

@@ -24,7 +24,7 @@ public struct SynthImage: Sendable {
 /// Draws each modality of a case from its patient-space description (`SynthCase.sample`).
 public enum SynthImages {
     public static let dceSize = SIMD3(64, 64, 24)
-    public static let dceSpacing = SIMD3(2.0, 2.0, 2.5)
+    public static let dceSpacing = SIMD3(1.0, 1.0, 2.5)
     public static let t2Size = SIMD3(56, 56, 20)
     public static let t2Spacing = SIMD3(2.3, 2.3, 3.0)
     /// Relative enhancement of the tumour in each DCE phase (pre-contrast, early, late).
@@ -71,13 +71,23 @@ public enum SynthImages {
 
     /// Samples at every point, with the tumour texture standardised over this grid's tumour
     /// points, so the planted heterogeneity is the texture's standard deviation on every grid.
-    static func samples(_ c: SynthCase, points: [SIMD3<Double>]) -> [SynthCase.Sample] {
+    /// Also returns the index of the spot's voxel (the one nearest the spot's point) and,
+    /// in flagged cases, widens reader 2's outline to it along a bridge about one voxel wide.
+    static func samples(_ c: SynthCase, points: [SIMD3<Double>], voxelSize: Double) -> (samples: [SynthCase.Sample], spot: Int) {
         var s = points.map(c.sample)
+        let spot = s.indices.min { s[$0].spotDistance < s[$1].spotDistance }!
+        if c.artefactInReader2 {
+            let q = points[spot], a = c.bridgeStart, radius = 0.55 * voxelSize
+            for i in s.indices where !s[i].inReader.1 {
+                let p = points[i]
+                if SynthCase.segmentDistance(p.x, p.y, p.z, a, q) <= radius { s[i].inReader.1 = true }
+            }
+        }
         let inside = s.filter(\.inTumour).map(\.texture)
         let mean = inside.isEmpty ? 0 : inside.reduce(0, +) / Double(inside.count)
         let sd = inside.count < 2 ? 1 : (inside.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(inside.count - 1)).squareRoot()
         for i in s.indices { s[i].texture = (s[i].texture - mean) / max(sd, 1e-9) }
-        return s
+        return (s, spot)
     }
 
     static func points(_ g: Geometry) -> [SIMD3<Double>] {
@@ -117,18 +127,18 @@ public enum SynthImages {
     /// DCE-MRI: pre-contrast and two post-contrast phases on one oblique grid.
     public static func dce(_ c: SynthCase, seed: UInt64) -> SynthImage {
         let (g, positions) = mrGrid(size: dceSize, spacing: dceSpacing)
-        let s = samples(c, points: points(g))
+        let (s, spot) = samples(c, points: points(g), voxelSize: dceSpacing.max())
         var physical: [Double] = []
         physical.reserveCapacity(s.count * dcePhases.count)
         for f in dcePhases {
-            for p in s {
+            for (i, p) in s.enumerated() {
                 guard p.inBody else { physical.append(0); continue }
                 var v: Double
                 if p.inTumour {
                     let t = max(0.1, 1 + c.heterogeneity * p.texture)
                     v = 320 * max(0.1, 1 + 0.3 * c.heterogeneity * p.texture) + c.enhancement * f * t
-                } else if p.inVessel {
-                    v = 350 + c.vesselLevel * c.enhancement * f
+                } else if i == spot {
+                    v = 350 + c.spotLevel * c.enhancement * f
                 } else {
                     v = 300 + 20 * p.background
                     if p.outside > 0, p.outside <= 12 { v += c.peritumoral * c.enhancement * f * exp(-p.outside / 4) }
@@ -147,11 +157,12 @@ public enum SynthImages {
     /// T2-weighted: dark, heterogeneous tumour, peritumoral oedema, on a coarser oblique grid.
     public static func t2(_ c: SynthCase, seed: UInt64) -> SynthImage {
         let (g, positions) = mrGrid(size: t2Size, spacing: t2Spacing)
-        let s = samples(c, points: points(g))
-        let physical = s.map { p -> Double in
+        let (s, spot) = samples(c, points: points(g), voxelSize: t2Spacing.max())
+        let physical = s.indices.map { i -> Double in
+            let p = s[i]
             guard p.inBody else { return 0 }
             if p.inTumour { return 250 * max(0.1, 1 + 0.5 * c.heterogeneity * p.texture) }
-            if p.inVessel { return 500 }
+            if i == spot { return 900 }
             var v = 400 + 40 * p.background
             if p.outside > 0, p.outside <= 12 { v += c.peritumoral * 200 * exp(-p.outside / 4) }
             return v
@@ -188,14 +199,14 @@ public enum SynthImages {
     /// Mammogram (12-bit, for presentation): dense mass on fibroglandular background.
     public static func mg(_ c: SynthCase, seed: UInt64) -> SynthImage {
         let spacing = SIMD2(mgPixelSpacing, mgPixelSpacing)
-        let s = samples(c, points: planePoints(c, size: mgSize, spacing: spacing))
+        let (s, spot) = samples(c, points: planePoints(c, size: mgSize, spacing: spacing), voxelSize: spacing.max())
         let centre = SynthCentre.all[c.centre]
         var noise = noiseStream(c, seed: seed, tag: 3)
         var stored = [UInt16](repeating: 0, count: s.count)
         for (i, p) in s.enumerated() {
             var v: Double
             if p.inTumour { v = 1900 * max(0.1, 1 + 0.5 * c.heterogeneity * p.texture) }
-            else if p.inVessel { v = 3300 }
+            else if i == spot { v = 3600 }
             else {
                 v = 900 + 150 * p.background
                 if p.outside > 0, p.outside <= 12 { v += c.peritumoral * 300 * exp(-p.outside / 3) }
@@ -208,10 +219,10 @@ public enum SynthImages {
                           body: s.map { $0.inBody ? 1 : 0 }, orientation: nil, positions: nil)
     }
 
-    /// B-mode ultrasound (8-bit): hypoechoic tumour in speckle, echogenic halo and vessel wall.
+    /// B-mode ultrasound (8-bit): hypoechoic tumour in speckle, echogenic halo, one bright echo.
     public static func us(_ c: SynthCase, seed: UInt64) -> SynthImage {
         let spacing = SIMD2(usDeltaCm.x * 10, usDeltaCm.y * 10)
-        let s = samples(c, points: planePoints(c, size: usSize, spacing: spacing))
+        let (s, spot) = samples(c, points: planePoints(c, size: usSize, spacing: spacing), voxelSize: spacing.max())
         let centre = SynthCentre.all[c.centre]
         var noise = noiseStream(c, seed: seed, tag: 4)
         var stored = [UInt16](repeating: 0, count: s.count)
@@ -220,7 +231,7 @@ public enum SynthImages {
             let speckle = (-2 * log(1 - noise.unit())).squareRoot() / (Double.pi / 2).squareRoot()
             var v: Double
             if p.inTumour { v = 55 * max(0.1, 1 + 0.6 * c.heterogeneity * p.texture) * speckle }
-            else if p.inVessel { v = 235 * (0.9 + 0.1 * speckle) }
+            else if i == spot { v = 250 }
             else {
                 v = 120 * (1 + 0.15 * p.background) * speckle
                 if p.outside > 0, p.outside <= 12 { v += c.peritumoral * 60 * exp(-p.outside / 3) * speckle }

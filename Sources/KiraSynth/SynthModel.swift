@@ -29,7 +29,7 @@ public enum SynthModel {
     public static let censorMin = 24.0
     public static let censorMax = 96.0
 
-    /// Probability that reader 2 includes the vessel next to the tumour in a case.
+    /// Probability that reader 2 includes the bright spot next to the tumour in a case.
     public static let artefactProbability = 0.5
 
     public static func ki67(latent: Double, noise: Double) -> Double {

@@ -104,6 +104,7 @@ public enum SyntheticCohort {
     }
 
     static func fill(_ dir: URL, _ o: Options, logger: Logger) throws -> Summary {
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("cases"), withIntermediateDirectories: false)
         var csv = CSVLines(url: dir.appendingPathComponent("cases.csv"), header: csvColumns)
         var truth = CSVLines(url: dir.appendingPathComponent("truth.csv"), header: truthColumns)
         var summary = Summary(output: o.output, cases: o.cases, perSet: [:], perCentre: [:], highKi67: 0, events: 0, files: 0, seconds: 0)
@@ -135,9 +136,12 @@ public enum SyntheticCohort {
     static func writeCase(_ c: SynthCase, seed: UInt64, into dir: URL) throws -> ([String: String], Int) {
         let rel = "cases/\(c.id)"
         let folder = dir.appendingPathComponent(rel)
+        // One level at a time: after an interrupt has removed the staging folder, nothing
+        // may make it again (see InterruptCleanup.registerTree).
         let fm = FileManager.default
+        try fm.createDirectory(at: folder, withIntermediateDirectories: false)
         for sub in ["dce", "t2", "masks"] {
-            try fm.createDirectory(at: folder.appendingPathComponent(sub), withIntermediateDirectories: true)
+            try fm.createDirectory(at: folder.appendingPathComponent(sub), withIntermediateDirectories: false)
         }
         let writer = SynthDICOM(c: c, seed: seed)
         var files: [String: String] = [:]
@@ -222,7 +226,7 @@ public enum SyntheticCohort {
             ]),
             "readers": .object([
                 "boundary": .string("each reader's outline is the tumour's with a smooth radial wobble of about +-5% (different per reader)"),
-                "unstable": .string("in a random half of the cases (probability \(m.artefactProbability), truth.csv artefact_in_reader2) reader 2 also outlines the first \(SynthCase.artefactLength) mm of a bright vessel next to the tumour (DCE post-contrast 3-5x the tumour's enhancement, bright in US and MG), so features of the intensity tail (first-order Maximum and Range above all) disagree between readers; volume, mean and median agree"),
+                "unstable": .string("in a random half of the cases (probability \(m.artefactProbability), truth.csv artefact_in_reader2) reader 2 also outlines one bright voxel 2.5 mm outside the tumour (DCE post-contrast 3-4.5x the tumour's enhancement; bright in T2, MG and US too) and a bridge about one voxel wide to it, so features of the intensity tail (first-order Maximum and Range above all) disagree between readers while volume, shape, mean, median and dispersion hardly change"),
                 "unstable_features": .array(["firstorder_Maximum", "firstorder_Range"].map { .string($0) }),
             ]),
             "images": .object([
@@ -291,9 +295,10 @@ public enum SyntheticCohort {
           ultrasound gain (synth.json lists them); centre A is split into train and internal,
           the other centres are external.
           Readers: two outlines that differ by a smooth wobble of about 5%. In about half of
-          the cases (truth.csv, artefact_in_reader2) reader 2 also takes in part of a bright
-          vessel beside the tumour, so first-order Maximum and Range disagree between readers
-          and an ICC filter (ICC2 >= 0.80) should drop them.
+          the cases (truth.csv, artefact_in_reader2) reader 2 also takes in one bright voxel
+          2.5 mm outside the tumour (a clip or calcification artefact) through a bridge about a
+          voxel wide, so first-order Maximum and Range disagree between readers and an ICC
+          filter (ICC2 >= 0.80) should drop them; volume, shape and dispersion hardly change.
 
         """
     }

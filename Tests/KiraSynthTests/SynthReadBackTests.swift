@@ -39,7 +39,7 @@ struct SynthReadBackTests {
         let want = SynthImages.dce(c, seed: Self.seed)
         #expect(v.timepoints == 3)
         #expect(v.geometry.size == SIMD3(64, 64, 24))
-        #expect(abs(v.geometry.spacing.x - 2) < 1e-9 && abs(v.geometry.spacing.y - 2) < 1e-9 && abs(v.geometry.spacing.z - 2.5) < 1e-4)
+        #expect(abs(v.geometry.spacing.x - 1) < 1e-9 && abs(v.geometry.spacing.y - 1) < 1e-9 && abs(v.geometry.spacing.z - 2.5) < 1e-4)
         // Oblique: every axis has at least two clearly non-zero components.
         for axis in v.geometry.direction.columns {
             #expect(axis.indices.filter { abs(axis[$0]) > 0.1 }.count >= 2, "axis \(axis) is nearly aligned")

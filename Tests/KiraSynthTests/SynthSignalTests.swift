@@ -16,6 +16,7 @@ struct SynthSignalTests {
         var ids: [String] = []
         var ki67: [Double] = []
         var cv: [Double] = []
+        var cv2: [Double] = []
         var max: [[Double]] = [[], []]
         var median: [[Double]] = [[], []]
         var volume: [[Double]] = [[], []]
@@ -38,11 +39,9 @@ struct SynthSignalTests {
                 m.max[r].append(values.last!)
                 m.median[r].append(values.count % 2 == 1 ? values[values.count / 2] : (values[values.count / 2 - 1] + values[values.count / 2]) / 2)
                 m.volume[r].append(Double(values.count))
-                if r == 0 {
-                    let mean = values.reduce(0, +) / Double(values.count)
-                    let sd = (values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count - 1)).squareRoot()
-                    m.cv.append(sd / mean)
-                }
+                let mean = values.reduce(0, +) / Double(values.count)
+                let sd = (values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count - 1)).squareRoot()
+                if r == 0 { m.cv.append(sd / mean) } else { m.cv2.append(sd / mean) }
             }
         }
         return m
@@ -115,14 +114,16 @@ struct SynthSignalTests {
         #expect(abs(frac - (s["expected_high_fraction"] as! Double)) < 0.005)
     }
 
-    /// Reader 2's vessel makes first-order maximum disagree (ICC2 < 0.8, the study's cut-off),
-    /// while median and volume agree (ICC2 ≥ 0.9). ICC by KiraQC (checked against pingouin
-    /// in KiraQCTests).
+    /// Reader 2's bright voxel makes first-order maximum disagree (ICC2 < 0.8, the study's
+    /// cut-off), while median, volume and the heterogeneity the signal rides on (coefficient
+    /// of variation) agree (ICC2 ≥ 0.9). ICC by KiraQC (checked against pingouin in KiraQCTests).
     @Test func unstableFeaturesHaveLowReaderAgreement() throws {
         let m = Self.measured
         let iccMax = try Self.icc2(m.max[0], m.max[1])
         let iccMedian = try Self.icc2(m.median[0], m.median[1])
         let iccVolume = try Self.icc2(m.volume[0], m.volume[1])
+        let iccCV = try Self.icc2(m.cv, m.cv2)
+        #expect(iccCV >= 0.9, "ICC2 of the coefficient of variation: \(iccCV)")
         #expect(iccMax < 0.8, "ICC2 of the maximum: \(iccMax)")
         #expect(iccMedian >= 0.9, "ICC2 of the median: \(iccMedian)")
         #expect(iccVolume >= 0.9, "ICC2 of the volume: \(iccVolume)")
@@ -130,10 +131,10 @@ struct SynthSignalTests {
         let flags = try SynthFixture.table(Self.dir, "truth.csv").requiredNumbers("artefact_in_reader2")
         for i in flags.indices {
             let ratio = m.max[1][i] / m.max[0][i]
-            if flags[i] == 1 { #expect(ratio > 1.3, "\(m.ids[i]): flagged, max ratio \(ratio)") }
-            else { #expect(ratio < 1.15, "\(m.ids[i]): not flagged, max ratio \(ratio)") }
+            if flags[i] == 1 { #expect(ratio > 1.2, "\(m.ids[i]): flagged, max ratio \(ratio)") }
+            else { #expect(ratio > 0.9 && ratio < 1.1, "\(m.ids[i]): not flagged, max ratio \(ratio)") }
         }
-        print("kira synth signal cohort: ICC2 max \(iccMax), median \(iccMedian), volume \(iccVolume); Spearman(ki67, CV) \(spearman(m.ki67, m.cv))")
+        print("kira synth signal cohort: ICC2 max \(iccMax), median \(iccMedian), volume \(iccVolume), CV \(iccCV); Spearman(ki67, CV) \(spearman(m.ki67, m.cv))")
     }
 
     @Test func splitAndOutcomesAreThere() throws {
