@@ -13,7 +13,7 @@ PY_PEERS := pingouin:pingouin SimpleITK:SimpleITK scikit-learn:sklearn lifelines
 DEMO_OUT ?= demo-output
 
 .PHONY: all deps peers build release test demo bench bench-convert bench-resample bench-n4 bench-features bench-filters \
-        bench-qc bench-survival bench-learn bench-gbm bench-instructions bench-archive bench-study-features man fuzz clean
+        bench-qc bench-survival bench-learn bench-gbm bench-synth bench-instructions bench-archive bench-study-features man fuzz clean
 
 all: build
 
@@ -69,6 +69,10 @@ bench-survival: release peers
 
 bench-learn: release peers
 	python3 Benchmarks/learn_vs_sklearn.py
+
+# kira synth: time and peak memory for 10, 40 and 160 cases (memory flat in the number of cases).
+bench-synth: release
+	python3 Benchmarks/synth_scale.py
 
 # Kira's gradient boosting against XGBoost and scikit-learn's two boosters (AUC, time).
 bench-gbm: release peers

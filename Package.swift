@@ -24,6 +24,7 @@ let package = Package(
         .library(name: "KiraSurvival", targets: ["KiraSurvival"]),
         .library(name: "KiraLearn", targets: ["KiraLearn"]),
         .library(name: "KiraStudy", targets: ["KiraStudy"]),
+        .library(name: "KiraSynth", targets: ["KiraSynth"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -87,6 +88,12 @@ let package = Package(
                 "CKiraKernels", .product(name: "Logging", package: "swift-log"), .product(name: "Yams", package: "Yams"),
             ]
         ),
+        // Synthetic multi-modality cohorts (`kira synth`): its own small DICOM Part 10 writer,
+        // NIfTI masks and JPEG exports through KiraIO. Below the study layer on purpose.
+        .target(
+            name: "KiraSynth",
+            dependencies: ["KiraCore", "KiraIO", .product(name: "Logging", package: "swift-log")]
+        ),
         // One function per reader that takes outside bytes, for the fuzzer and the corpus replay test.
         .target(
             name: "KiraFuzzTargets",
@@ -97,7 +104,7 @@ let package = Package(
             name: "kira",
             dependencies: [
                 "KiraCore", "KiraDICOM", "KiraIO", "KiraPreprocess", "KiraRadiomics", "KiraQC", "KiraSurvival", "KiraLearn",
-                "KiraStudy", "CKiraKernels", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "KiraStudy", "KiraSynth", "CKiraKernels", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -110,6 +117,7 @@ let package = Package(
         .testTarget(name: "KiraSurvivalTests", dependencies: ["KiraCore", "KiraSurvival", "KiraTestSupport", "kira"]),
         .testTarget(name: "KiraCLITests", dependencies: ["KiraCore", "KiraDICOM", "KiraIO", "KiraTestSupport", "kira"]),
         .testTarget(name: "KiraStudyTests", dependencies: ["KiraCore", "KiraPreprocess", "KiraRadiomics", "KiraStudy", "KiraTestSupport"]),
+        .testTarget(name: "KiraSynthTests", dependencies: ["KiraCore", "KiraDICOM", "KiraIO", "KiraQC", "KiraSynth", "KiraTestSupport"]),
         .testTarget(name: "KiraLearnTests", dependencies: ["KiraCore", "KiraLearn", "KiraTestSupport"]),
         .testTarget(name: "KiraFuzzReplayTests", dependencies: ["KiraCore", "KiraDICOM", "KiraIO", "KiraRadiomics", "KiraFuzzTargets", "KiraTestSupport"]),
     ]

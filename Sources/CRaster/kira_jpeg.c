@@ -122,3 +122,65 @@ int kira_jpeg_read(const char *path, kira_raster_image *out) {
     out->message[0] = 0;
     return out->status;
 }
+
+typedef struct {
+    struct jpeg_error_mgr base;
+    jmp_buf jump;
+    char *message;
+} kira_jpeg_write_error;
+
+static void jpeg_write_error_exit_cb(j_common_ptr cinfo) {
+    kira_jpeg_write_error *err = (kira_jpeg_write_error *)cinfo->err;
+    char buffer[JMSG_LENGTH_MAX];
+    (*cinfo->err->format_message)(cinfo, buffer);
+    if (err->message[0] == 0) snprintf(err->message, 256, "libjpeg: %s", buffer);
+    longjmp(err->jump, 1);
+}
+
+int kira_jpeg_write(const char *path, const uint8_t *pixels, uint32_t width, uint32_t height,
+                    int channels, int quality, char *message) {
+    message[0] = 0;
+    if (width == 0 || height == 0 || (channels != 1 && channels != 3)) {
+        snprintf(message, 256, "cannot write a %ux%u JPEG with %d channels", width, height, channels);
+        return KIRA_RASTER_UNSUPPORTED;
+    }
+    FILE *fp = fopen(path, "wb");
+    if (!fp) {
+        snprintf(message, 256, "%s", strerror(errno));
+        return KIRA_RASTER_CANNOT_OPEN;
+    }
+    struct jpeg_compress_struct cinfo;
+    kira_jpeg_write_error err;
+    memset(&cinfo, 0, sizeof cinfo);
+    cinfo.err = jpeg_std_error(&err.base);
+    err.base.error_exit = jpeg_write_error_exit_cb;
+    err.base.output_message = jpeg_output_message_cb;
+    err.message = message;
+    if (setjmp(err.jump)) {
+        jpeg_destroy_compress(&cinfo);
+        fclose(fp);
+        if (message[0] == 0) snprintf(message, 256, "libjpeg error");
+        return KIRA_RASTER_DECODE_ERROR;
+    }
+    jpeg_create_compress(&cinfo);
+    jpeg_stdio_dest(&cinfo, fp);
+    cinfo.image_width = width;
+    cinfo.image_height = height;
+    cinfo.input_components = channels;
+    cinfo.in_color_space = channels == 1 ? JCS_GRAYSCALE : JCS_RGB;
+    jpeg_set_defaults(&cinfo);
+    jpeg_set_quality(&cinfo, quality < 1 ? 1 : (quality > 100 ? 100 : quality), TRUE);
+    jpeg_start_compress(&cinfo, TRUE);
+    size_t rowbytes = (size_t)width * channels;
+    while (cinfo.next_scanline < cinfo.image_height) {
+        JSAMPROW row = (JSAMPROW)(pixels + (size_t)cinfo.next_scanline * rowbytes);
+        jpeg_write_scanlines(&cinfo, &row, 1);
+    }
+    jpeg_finish_compress(&cinfo);
+    jpeg_destroy_compress(&cinfo);
+    if (fclose(fp) != 0) {
+        snprintf(message, 256, "%s", strerror(errno));
+        return KIRA_RASTER_CANNOT_OPEN;
+    }
+    return KIRA_RASTER_OK;
+}

@@ -33,6 +33,8 @@ public enum InterruptCleanup {
         let lock = NSLock()
         var paths: [String: Int] = [:]
         var folders: [String] = []
+        /// Staging folders removed with their contents on an interrupt.
+        var trees: [String] = []
         var progress = Progress()
         /// Set when a command reports its own progress; renamed files are then not counted.
         var custom = false
@@ -44,6 +46,21 @@ public enum InterruptCleanup {
     public static func register(_ url: URL) {
         state.lock.lock(); defer { state.lock.unlock() }
         state.paths[url.path, default: 0] += 1
+    }
+
+    /// A staging folder filled before it is renamed into place: an interrupt removes it and
+    /// everything in it, so its files need not be registered one by one. Whoever fills it
+    /// must make its folders one level at a time (never with intermediate folders), so that
+    /// nothing is made again under it once it is gone.
+    public static func registerTree(_ url: URL) {
+        state.lock.lock(); defer { state.lock.unlock() }
+        state.trees.append(url.path)
+    }
+
+    /// The staging folder was renamed into place or removed.
+    public static func unregisterTree(_ url: URL) {
+        state.lock.lock(); defer { state.lock.unlock() }
+        state.trees.removeAll { $0 == url.path }
     }
 
     /// `url` is complete or already removed; it is left alone from now on.
@@ -139,6 +156,13 @@ public enum InterruptCleanup {
     public static func interrupt(signal name: String, command: String, status: Int32) -> Never {
         state.lock.lock()
         for path in state.paths.keys { unlink(path) }
+        // Renamed first, so that a writer still running cannot add to the tree being removed
+        // (it makes folders one level at a time, and those fail once the parent is gone).
+        for tree in state.trees {
+            let doomed = tree + ".removing"
+            let path = rename(tree, doomed) == 0 ? doomed : tree
+            try? FileManager.default.removeItem(atPath: path)
+        }
         removeEmptyFoldersLocked()
         let line = message(command: command, signal: name, progress: state.progress) + "\n"
         _ = line.withCString { write(2, $0, strlen($0)) }

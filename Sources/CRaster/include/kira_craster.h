@@ -47,6 +47,12 @@ typedef struct {
 int kira_png_read(const char *path, kira_raster_image *out);
 int kira_jpeg_read(const char *path, kira_raster_image *out);
 
+/* Writes 8-bit grey (`channels` 1) or RGB (3) pixels, row 0 first, as a baseline JPEG at
+ * `quality` (1-100) to `path`. Returns a kira_raster_status; `message` (256 bytes) gets the
+ * reason on failure. libjpeg's output holds no time stamp, so equal pixels give equal bytes. */
+int kira_jpeg_write(const char *path, const uint8_t *pixels, uint32_t width, uint32_t height,
+                    int channels, int quality, char *message);
+
 /* Frees `img->pixels` (the only allocation made by the readers) and clears the pointer. */
 void kira_raster_free(kira_raster_image *img);
 

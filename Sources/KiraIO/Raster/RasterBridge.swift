@@ -15,9 +15,22 @@ private final class CRasterImage {
     }
 }
 
-/// PNG (libpng) and JPEG (libjpeg) decoding through CRaster, whose C code catches the
-/// libraries' longjmp errors and returns a status and message.
+/// PNG (libpng) and JPEG (libjpeg) decoding, and JPEG encoding, through CRaster, whose C code
+/// catches the libraries' longjmp errors and returns a status and message.
 enum RasterBridge {
+    /// Writes 8-bit grey (1 channel) or RGB (3) samples, row 0 first, as a JPEG at `path`.
+    static func encodeJPEG(_ samples: [UInt8], width: Int, height: Int, channels: Int, quality: Int, to path: String) throws {
+        precondition(samples.count == width * height * channels, "JPEG samples do not fill \(width)×\(height)×\(channels)")
+        var message = [CChar](repeating: 0, count: 256)
+        let status = samples.withUnsafeBufferPointer { buffer in
+            kira_jpeg_write(path, buffer.baseAddress, UInt32(width), UInt32(height), Int32(channels), Int32(quality), &message)
+        }
+        guard status == Int32(KIRA_RASTER_OK.rawValue) else {
+            let reason = String(decoding: message.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            throw KiraError.writeFailed(path: path, reason: "JPEG encoding failed: \(reason)")
+        }
+    }
+
     enum Codec { case png, jpeg }
 
     static func decode(_ path: String, codec: Codec) throws -> DecodedRaster {
