@@ -23,11 +23,13 @@ let package = Package(
         .library(name: "KiraQC", targets: ["KiraQC"]),
         .library(name: "KiraSurvival", targets: ["KiraSurvival"]),
         .library(name: "KiraLearn", targets: ["KiraLearn"]),
+        .library(name: "KiraStudy", targets: ["KiraStudy"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .target(name: "KiraCore"),
@@ -77,6 +79,16 @@ let package = Package(
             name: "KiraLearn",
             dependencies: ["KiraCore", "CLibSVM", .product(name: "Logging", package: "swift-log")]
         ),
+        // A whole study from one file: the study file, per-case steps, the content-keyed cache,
+        // the run ledger (SQLite through GRDB), model comparison, evaluation and survival.
+        .target(
+            name: "KiraStudy",
+            dependencies: [
+                "KiraCore", "KiraDICOM", "KiraIO", "KiraPreprocess", "KiraRadiomics", "KiraQC", "KiraLearn", "KiraSurvival",
+                .product(name: "Logging", package: "swift-log"), .product(name: "Yams", package: "Yams"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
         // One function per reader that takes outside bytes, for the fuzzer and the corpus replay test.
         .target(
             name: "KiraFuzzTargets",
@@ -87,7 +99,7 @@ let package = Package(
             name: "kira",
             dependencies: [
                 "KiraCore", "KiraDICOM", "KiraIO", "KiraPreprocess", "KiraRadiomics", "KiraQC", "KiraSurvival", "KiraLearn",
-                "CKiraKernels", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "KiraStudy", "CKiraKernels", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -100,6 +112,7 @@ let package = Package(
         .testTarget(name: "KiraSurvivalTests", dependencies: ["KiraCore", "KiraSurvival", "KiraTestSupport", "kira"]),
         .testTarget(name: "KiraCLITests", dependencies: ["KiraCore", "KiraDICOM", "KiraIO", "KiraTestSupport", "kira"]),
         .testTarget(name: "KiraLearnTests", dependencies: ["KiraCore", "KiraLearn", "KiraTestSupport"]),
+        .testTarget(name: "KiraStudyTests", dependencies: ["KiraCore", "KiraIO", "KiraStudy", "KiraTestSupport", "kira"]),
         .testTarget(name: "KiraFuzzReplayTests", dependencies: ["KiraCore", "KiraDICOM", "KiraIO", "KiraRadiomics", "KiraFuzzTargets", "KiraTestSupport"]),
     ]
 )
