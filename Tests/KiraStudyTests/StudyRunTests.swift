@@ -1,5 +1,6 @@
 import Foundation
 import KiraCore
+import KiraIO
 import KiraTestSupport
 import Testing
 

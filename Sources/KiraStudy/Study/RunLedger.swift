@@ -101,7 +101,12 @@ public final class RunLedger: @unchecked Sendable {
 
     public func entries() throws -> [Entry] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM steps ORDER BY step = 'features' DESC, case_id, modality, reader, step").map { r in
+            try Row.fetchAll(db, sql: """
+                SELECT * FROM steps ORDER BY
+                    CASE step WHEN 'features' THEN 0 WHEN 'icc' THEN 1 WHEN 'fuse' THEN 2 WHEN 'model' THEN 3
+                              WHEN 'evaluate' THEN 4 WHEN 'survival' THEN 5 WHEN 'analysis' THEN 6 ELSE 7 END,
+                    case_id, modality, reader, step
+                """).map { r in
                 Entry(step: r["step"], caseID: r["case_id"], modality: r["modality"], reader: r["reader"], status: r["status"],
                       inputHashes: r["input_hashes"], cacheKey: r["cache_key"], output: r["output"], started: r["started"],
                       finished: r["finished"], seconds: r["seconds"], error: r["error"], run: r["run"])
