@@ -72,13 +72,14 @@ import Testing
                 f = r.feature
                 d = pd.DataFrame({"t": list(range(len(common))) * 2, "r": [0] * len(common) + [1] * len(common),
                                   "v": list(a[f]) + list(b[f])})
-                v = pg.intraclass_corr(d, targets="t", raters="r", ratings="v").set_index("Type").loc["ICC2", "ICC"]
+                v = pg.intraclass_corr(d, targets="t", raters="r", ratings="v")["ICC"].iloc[1]  # ICC(A,1) = ICC2
                 worst = max(worst, abs(v - r.icc2)); n += 1
             print(worst, n)
             """, arguments: [f.results.appendingPathComponent("features_mr_reader1.csv").path,
                              f.results.appendingPathComponent("features_mr_reader2.csv").path,
                              f.results.appendingPathComponent("icc.csv").path])
             let parts = out.split(separator: " ").map { Double($0.trimmingCharacters(in: .whitespacesAndNewlines))! }
+            print("ICC2 vs pingouin: \(Int(parts[1])) features, largest difference \(parts[0])")
             #expect(parts[0] < 1e-9, "largest |ICC − pingouin| = \(parts[0])")
             #expect(parts[1] > 100)
         }
@@ -102,6 +103,7 @@ import Testing
                 d = pd.read_csv(path); print(repr(roc_auc_score(d.label, d[col])))
             """, arguments: ["external", "internal", "train"].map { f.results.appendingPathComponent("predictions_\($0).csv").path })
             let auc = out.split(separator: "\n").map { Double($0)! }
+            print("AUC vs scikit-learn: external \(auc[0]) / \(external["auc"]!), internal \(auc[1]) / \(internalSplit["auc"]!), CV \(auc[2]) / \(bestCV)")
             #expect(abs(auc[0] - (external["auc"] as! Double)) < 1e-12)
             #expect(abs(auc[1] - (internalSplit["auc"] as! Double)) < 1e-12)
             #expect(abs(auc[2] - bestCV) < 1e-12)
