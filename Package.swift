@@ -112,7 +112,7 @@ let package = Package(
         .testTarget(name: "KiraSurvivalTests", dependencies: ["KiraCore", "KiraSurvival", "KiraTestSupport", "kira"]),
         .testTarget(name: "KiraCLITests", dependencies: ["KiraCore", "KiraDICOM", "KiraIO", "KiraTestSupport", "kira"]),
         .testTarget(name: "KiraLearnTests", dependencies: ["KiraCore", "KiraLearn", "KiraTestSupport"]),
-        .testTarget(name: "KiraStudyTests", dependencies: ["KiraCore", "KiraIO", "KiraStudy", "KiraTestSupport", "kira"]),
+        .testTarget(name: "KiraStudyTests", dependencies: ["KiraCore", "KiraIO", "KiraStudy", "KiraTestSupport", "kira", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "KiraFuzzReplayTests", dependencies: ["KiraCore", "KiraDICOM", "KiraIO", "KiraRadiomics", "KiraFuzzTargets", "KiraTestSupport"]),
     ]
 )

@@ -64,6 +64,7 @@ import Testing
         defer { f.remove() }
         var rng = SplitMix64(seed: 1919)
         var kills = 0
+        var moments: [String] = []
         for _ in 0..<4 {
             let p = Process()
             p.executableURL = TestPaths.kiraExecutable
@@ -71,12 +72,14 @@ import Testing
             p.standardOutput = FileHandle.nullDevice
             p.standardError = FileHandle.nullDevice
             try p.run()
-            // Anywhere from the start to most of a full run (each rerun has less left to do).
-            usleep(UInt32((0.05 + 0.6 * rng.unit()) * full * 1_000_000))
-            if p.isRunning { kill(p.processIdentifier, SIGKILL); kills += 1 }
+            // Anywhere in the first third of a full run: each rerun resumes where the last stopped,
+            // so the four kills fall in different stages (early branches, late ones, the analysis).
+            let delay = (0.03 + 0.27 * rng.unit()) * full
+            usleep(UInt32(delay * 1_000_000))
+            if p.isRunning { kill(p.processIdentifier, SIGKILL); kills += 1; moments.append(String(format: "%.1f s", delay)) }
             p.waitUntilExit()
         }
-        #expect(kills >= 2, "the run ended before most kills; the cohort is too small")
+        #expect(kills >= 3, "the run ended before most kills; the cohort is too small")
         let rerun = try KiraRun.run(["study", "run", f.studyFile.path, "--jobs", "2"])
         #expect(rerun.status == 0, "\(rerun.stderr)")
         let a = try reference.outputs(), b = try f.outputs()
@@ -92,6 +95,6 @@ import Testing
         #expect(steps.allSatisfy { ["done", "reused"].contains($0["status"] as! String) })
         // No half-written file is left in the cache or the results.
         #expect(leftoverTemporaries(in: f.results).isEmpty)
-        print("kill -9: \(kills) run(s) killed; uninterrupted run \(String(format: "%.1f", full)) s")
+        print("kill -9: \(kills) run(s) killed after \(moments.joined(separator: ", ")); uninterrupted run \(String(format: "%.1f", full)) s")
     }
 }
