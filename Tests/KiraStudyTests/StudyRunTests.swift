@@ -113,6 +113,26 @@ import Testing
         let survival = try json(f.results.appendingPathComponent("survival.json"))
         let trainSurvival = (survival["splits"] as! [String: Any])["train"] as! [String: Any]
         #expect((trainSurvival["logrank_p"] as? Double) != nil)
+        // Log-rank p and the Cox hazard ratio of the predicted groups equal lifelines' on the
+        // written predictions and the cohort's survival columns.
+        if PythonPeer.has("lifelines") {
+            let out = try PythonPeer.run("""
+            import sys, json, pandas as pd
+            from lifelines.statistics import logrank_test
+            from lifelines import CoxPHFitter
+            p = pd.read_csv(sys.argv[1]); c = pd.read_csv(sys.argv[2]).set_index("case_id")
+            d = p.assign(t=c.loc[p.id, "dfs_months"].values, e=c.loc[p.id, "dfs_event"].values)
+            hi, lo = d[d.predicted_high == 1], d[d.predicted_high == 0]
+            lr = logrank_test(hi.t, lo.t, event_observed_A=hi.e, event_observed_B=lo.e)
+            cph = CoxPHFitter().fit(d[["t", "e", "predicted_high"]], duration_col="t", event_col="e")
+            print(json.dumps([lr.p_value, float(cph.hazard_ratios_["predicted_high"])]))
+            """, arguments: [f.results.appendingPathComponent("predictions_train.csv").path, f.cohortFile.path])
+            let ref = try JSONSerialization.jsonObject(with: Data(out.utf8)) as! [Double]
+            let p = trainSurvival["logrank_p"] as! Double, hr = trainSurvival["hazard_ratio"] as! Double
+            print("survival (train) vs lifelines: log-rank p \(p) / \(ref[0]), HR \(hr) / \(ref[1])")
+            #expect(abs(p - ref[0]) < 1e-9 * max(1, ref[0]))
+            #expect(abs(hr - ref[1]) < 1e-5 * ref[1])
+        }
 
         // Rerun with nothing changed: every branch and the analysis reused, outputs identical.
         let before = try f.outputs()
