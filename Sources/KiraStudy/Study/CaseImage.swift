@@ -57,12 +57,14 @@ enum CaseImage {
     static func phase(_ v: Volume, url: URL, modality: ModalitySpec) throws -> Volume {
         let t = v.timepoints
         let n = v.geometry.voxelCount
+        // Converted once, and only for a 4D series that is cut.
+        var all: [Float]?
         func frame(_ k: Int, _ key: String) throws -> [Float] {
             guard k < t else {
                 throw StepFailure(step: "load", reason: "\(url.path): \(key) \(k) asked for, the series has \(t) phase(s) (0…\(t - 1))")
             }
-            let all = v.voxels.toFloats()
-            return Array(all[(k * n)..<((k + 1) * n)])
+            if all == nil { all = v.voxels.toFloats() }
+            return Array(all![(k * n)..<((k + 1) * n)])
         }
         if let (a, b) = modality.subtraction {
             let fa = try frame(a, "subtraction phase"), fb = try frame(b, "subtraction phase")

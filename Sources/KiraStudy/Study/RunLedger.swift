@@ -99,6 +99,12 @@ public final class RunLedger: @unchecked Sendable {
         }
     }
 
+    /// Drops the rows this run did not touch: branches of cases, modalities or readers no
+    /// longer in the study. Called only after a run that reached its end.
+    public func pruneStale() throws {
+        try pool.write { db in try db.execute(sql: "DELETE FROM steps WHERE run IS NOT ?", arguments: [runID]) }
+    }
+
     public func entries() throws -> [Entry] {
         try pool.read { db in
             try Row.fetchAll(db, sql: """

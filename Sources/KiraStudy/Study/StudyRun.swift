@@ -35,6 +35,7 @@ public struct StudyRun {
         try ledger.beginRun(jobs: jobs)
         do {
             let report = try runStages(files: files, ledger: ledger)
+            try ledger.pruneStale()
             try ledger.finishRun(status: report.failures.isEmpty ? "complete" : "partial")
             return report
         } catch {
