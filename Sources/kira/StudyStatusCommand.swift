@@ -9,8 +9,9 @@ struct StudyStatusCommand: ParsableCommand {
         abstract: "Print a study's run ledger: each step × case × modality × reader with its status.",
         discussion: """
         Reads OUTPUT/ledger.sqlite of the study file's output folder. The table has one line per
-        step (features per case, modality and reader; icc, fuse, model, evaluate, survival and
-        analysis for the cohort, case *) with status (running, done, reused, failed), seconds
+        step (per case, modality and reader: branch, then load, qc, preprocess, regions,
+        features; for the cohort, case *: icc, fuse, model, evaluate, survival, analysis) with
+        status (running, done, reused, failed), seconds
         and error, then a count per status and the runs. --json prints {"runs": [...],
         "steps": [...], "counts": {...}} with input hashes, cache keys and output paths.
         A step left "running" was interrupted; the next run redoes it.

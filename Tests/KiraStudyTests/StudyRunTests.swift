@@ -162,6 +162,9 @@ import Testing
         let steps = status.json["steps"] as! [[String: Any]]
         let branches = steps.filter { $0["step"] as! String == "features" }
         #expect(branches.count == 50)
+        // Each branch has its own row and one per step (no resampling here: no preprocess step).
+        for step in ["branch", "load", "qc", "regions"] { #expect(steps.filter { $0["step"] as! String == step }.count == 50, "\(step)") }
+        #expect(steps.filter { $0["step"] as! String == "preprocess" }.isEmpty)
         #expect(Set(branches.map { "\($0["case"]!) \($0["reader"]!)" }).count == 50)
         #expect(branches.filter { $0["status"] as! String == "done" }.map { "\($0["case"]!) \($0["reader"]!)" } == ["case007 1"])
         #expect(branches.filter { $0["status"] as! String == "reused" }.count == 49)

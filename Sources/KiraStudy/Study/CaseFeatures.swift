@@ -27,6 +27,11 @@ public struct CaseFeatures: Sendable, Codable, Equatable {
 
 /// One branch of the step graph: load → geometry QC → preprocessing → regions → features.
 struct CaseBranch {
+    /// The steps of a branch, in order, as the ledger names them.
+    static func steps(modality: ModalitySpec) -> [String] {
+        ["load", "qc"] + (modality.resample == nil ? [] : ["preprocess"]) + ["regions", "features"]
+    }
+
     var study: StudySpec
     var modality: ModalitySpec
     var caseID: String
@@ -73,8 +78,11 @@ struct CaseBranch {
         return FeatureOutput.hash(try encoder.encode(MetaValue.object(parts)))
     }
 
-    /// Computes the branch. Errors are `StepFailure`s naming the step.
-    func compute(key: String, logger: Logger) throws -> CaseFeatures {
+    /// Computes the branch. Errors are `StepFailure`s naming the step; `finished` is told
+    /// each step's name and seconds as it ends (load, qc, preprocess, regions, features).
+    func compute(key: String, logger: Logger, finished: (String, Double) -> Void = { _, _ in }) throws -> CaseFeatures {
+        var clock = Date()
+        func lap(_ step: String) { let now = Date(); finished(step, now.timeIntervalSince(clock)); clock = now }
         var image = try CaseImage.read(self.image, modality: modality, logger: logger)
         guard FileManager.default.fileExists(atPath: mask.path) else {
             throw StepFailure(step: "load", reason: "mask \(mask.path) does not exist")
@@ -85,6 +93,7 @@ struct CaseBranch {
         do { labels = try ImageFileReader.readLabels(mask) } catch {
             throw StepFailure(step: "load", reason: (error as? KiraError)?.description ?? "\(mask.path): \(error)")
         }
+        lap("load")
         do {
             let qc = try SegmentationQC.check(image: image.geometry, mask: labels, minVoxels: 1)
             if let stop = qc.findings.first(where: { $0.check == .gridMismatch || $0.check == .empty }) {
@@ -96,6 +105,7 @@ struct CaseBranch {
         } catch let e as StepFailure { throw e } catch let e as KiraError {
             throw StepFailure(step: "qc", reason: e.description)
         }
+        lap("qc")
         if let spacing = modality.resample {
             do {
                 let target = try ResampleGrid.make(from: image.geometry, spacing: spacing, policy: .origin, source: "image \(self.image.path)")
@@ -107,13 +117,19 @@ struct CaseBranch {
             } catch let e as KiraError {
                 throw StepFailure(step: "preprocess", reason: e.description)
             }
+            lap("preprocess")
         }
+        var regionSeconds = 0.0, featureSeconds = 0.0
         var names: [String] = [], values: [Double?] = [], warnings: [String] = []
         for region in study.regions {
             let masks: [(prefix: String, mask: Volume)]
+            let regionStart = Date()
             do { masks = try regionMasks(region, image: image, tumour: tumour) } catch let e as KiraError {
                 throw StepFailure(step: "regions", reason: "region \(region): \(e.description)")
             }
+            regionSeconds += Date().timeIntervalSince(regionStart)
+            let featureStart = Date()
+            defer { featureSeconds += Date().timeIntervalSince(featureStart) }
             for (prefix, m) in masks {
                 do {
                     let set = try FeatureExtraction.run(image: image, mask: m, settings: modality.settings, logger: logger)
@@ -127,6 +143,8 @@ struct CaseBranch {
                 }
             }
         }
+        finished("regions", regionSeconds)
+        finished("features", featureSeconds)
         return CaseFeatures(key: key, caseID: caseID, modality: modality.name, reader: reader, names: names, values: values,
                             qcFlags: flags, warnings: warnings)
     }

@@ -81,9 +81,17 @@ struct FeatureStage {
     private func runTask(_ t: Task, hashes: FileHashes) -> Result<(CaseFeatures, Bool), StepFailure> {
         let started = Date()
         let where_ = "\(t.caseID) \(t.modality.name) reader \(t.reader + 1)"
-        var entry = RunLedger.Entry(step: "features", caseID: t.caseID, modality: t.modality.name, reader: String(t.reader + 1),
+        var entry = RunLedger.Entry(step: "branch", caseID: t.caseID, modality: t.modality.name, reader: String(t.reader + 1),
                                     status: "running", started: started.timeIntervalSince1970)
+        // The branch's steps, each a ledger row of its own beside the branch's row.
+        func subStep(_ step: String, _ status: String, seconds: Double?, error: String? = nil) {
+            let now = Date().timeIntervalSince1970
+            try? ledger?.record(.init(step: step, caseID: t.caseID, modality: t.modality.name, reader: String(t.reader + 1),
+                                      status: status, inputHashes: entry.inputHashes, cacheKey: entry.cacheKey, output: entry.output,
+                                      started: now - (seconds ?? 0), finished: now, seconds: seconds, error: error))
+        }
         func fail(_ f: StepFailure) -> Result<(CaseFeatures, Bool), StepFailure> {
+            subStep(f.step, "failed", seconds: nil, error: f.reason)
             let now = Date()
             entry.status = "failed"; entry.error = f.description
             entry.finished = now.timeIntervalSince1970; entry.seconds = now.timeIntervalSince(started)
@@ -106,13 +114,14 @@ struct FeatureStage {
            let cached = try? JSONDecoder().decode(CaseFeatures.self, from: data), cached.key == key {
             let now = Date()
             entry.status = "reused"; entry.finished = now.timeIntervalSince1970; entry.seconds = now.timeIntervalSince(started)
+            for step in CaseBranch.steps(modality: t.modality) { subStep(step, "reused", seconds: 0) }
             try? ledger?.record(entry)
             logger.info("\(where_): features reused (cache \(key))")
             return .success((cached, true))
         }
         try? ledger?.record(entry)
         do {
-            let f = try branch.compute(key: key, logger: logger)
+            let f = try branch.compute(key: key, logger: logger) { step, seconds in subStep(step, "done", seconds: seconds) }
             try StudyFiles.write(try StudyFiles.json(f), to: file)
             let now = Date()
             entry.status = "done"; entry.finished = now.timeIntervalSince1970; entry.seconds = now.timeIntervalSince(started)

@@ -4,7 +4,8 @@ import KiraCore
 
 /// The run ledger: `results/ledger.sqlite` (SQLite in WAL mode through GRDB), one row per
 /// step × case × modality × reader with its status, input hashes, output path, timings and
-/// error, and one row per run. Each change is its own transaction, so a run killed at any
+/// error, and one row per run. A branch (case × modality × reader) has a `branch` row and one
+/// row for each of its steps: load, qc, preprocess (with resampling), regions, features. Each change is its own transaction, so a run killed at any
 /// moment leaves the ledger as of its last finished change; a row's key makes a rerun update
 /// it in place (no duplicates). Cohort-level steps use case "*".
 public final class RunLedger: @unchecked Sendable {
@@ -109,9 +110,12 @@ public final class RunLedger: @unchecked Sendable {
         try pool.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT * FROM steps ORDER BY
-                    CASE step WHEN 'features' THEN 0 WHEN 'icc' THEN 1 WHEN 'fuse' THEN 2 WHEN 'model' THEN 3
-                              WHEN 'evaluate' THEN 4 WHEN 'survival' THEN 5 WHEN 'analysis' THEN 6 ELSE 7 END,
-                    case_id, modality, reader, step
+                    case_id = '*',
+                    case_id, modality, reader,
+                    CASE step WHEN 'branch' THEN 0 WHEN 'load' THEN 1 WHEN 'qc' THEN 2 WHEN 'preprocess' THEN 3
+                              WHEN 'regions' THEN 4 WHEN 'features' THEN 5 WHEN 'icc' THEN 6 WHEN 'fuse' THEN 7
+                              WHEN 'model' THEN 8 WHEN 'evaluate' THEN 9 WHEN 'survival' THEN 10 WHEN 'analysis' THEN 11
+                              ELSE 12 END
                 """).map { r in
                 Entry(step: r["step"], caseID: r["case_id"], modality: r["modality"], reader: r["reader"], status: r["status"],
                       inputHashes: r["input_hashes"], cacheKey: r["cache_key"], output: r["output"], started: r["started"],
