@@ -29,6 +29,7 @@ public struct StudyPrediction: Sendable, Equatable {
 
 /// Model comparison, the frozen model and its one evaluation per held-out split.
 struct ModelStage {
+    static let thresholdRule = "Youden's J on the training cases' out-of-fold cross-validated probabilities of the chosen model"
     static let rule = "highest mean AUC over the repeats of stratified cross-validation on the training split; ties go to the model listed first in the study file"
 
     struct Outcome {
@@ -62,7 +63,11 @@ struct ModelStage {
         for (k, c) in comparisons.enumerated() where c.aucMean > comparisons[bestIndex].aucMean { bestIndex = k }
         let best = study.models[bestIndex]
         logger.info("best model: \(best.name) (mean CV AUC \(String(format: "%.4f", comparisons[bestIndex].aucMean)))")
-        let fitted = try best.spec.fit(trainData)
+        var fitted = try best.spec.fit(trainData)
+        // The threshold is Youden's J on the training cases' out-of-fold probabilities, not on
+        // the refitted model's own training predictions: forests fit their training cases
+        // almost perfectly, so that threshold is degenerate (often 1). Still training data only.
+        fitted.threshold = ROCCurve(scores: oof[best.name]!, labels: trainData.y).youdenThreshold
         let provenance = ModelFile.Provenance(
             featureFiles: ["features.csv"], labelsFile: study.cohort.lastPathComponent, idColumn: "id", labelColumn: study.label.column,
             ki67Threshold: study.label.threshold, prefixes: nil, cases: trainData.count, positives: trainData.positives,

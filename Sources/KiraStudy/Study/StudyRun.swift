@@ -203,7 +203,8 @@ public struct StudyRun {
             fused: .init(cases: fused.ids.count, columns: fused.names.count, droppedCases: fused.droppedCases, droppedColumns: fused.droppedColumns),
             models: model.comparisons.map(\.short),
             best: .init(model: model.best.name, rule: ModelStage.rule, cvAUCMean: bestComparison.aucMean, params: fitted.params,
-                        selectedFeatures: fitted.selectedFeatures, threshold: fitted.threshold),
+                        selectedFeatures: fitted.selectedFeatures, threshold: fitted.threshold,
+                        thresholdRule: ModelStage.thresholdRule),
             heldOut: model.evaluations.mapValues(StudySummary.Held.init),
             survival: survival.mapValues {
                 .init(n: $0.n, logrankP: $0.logRankP, hazardRatio: $0.hazardRatio, hazardRatioCI95: $0.hazardRatioCI95,
@@ -218,14 +219,15 @@ struct StudyMetrics: Codable {
     var rule: String
     var best: String
     var threshold: Double
+    var thresholdRule = ModelStage.thresholdRule
     var models: [ModelComparison]
     var heldOut: [String: Evaluation]
-    enum CodingKeys: String, CodingKey { case rule, best, threshold, models, heldOut = "held_out" }
+    enum CodingKeys: String, CodingKey { case rule, best, threshold, thresholdRule = "threshold_rule", models, heldOut = "held_out" }
 }
 
 /// survival.json.
 struct StudySurvival: Codable {
-    static let rule = "the frozen model's threshold (Youden's J on the training cases); high = probability at or above it"
+    static let rule = "the frozen model's threshold (Youden's J on the training cases' out-of-fold probabilities); high = probability at or above it"
     var cutoff: Double
     var cutoffRule: String
     var splits: [String: SurvivalSplit]

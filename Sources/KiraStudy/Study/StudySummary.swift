@@ -42,8 +42,10 @@ public struct StudySummary: Sendable, Codable {
         public var params: [String: String]
         public var selectedFeatures: [String]
         public var threshold: Double
+        public var thresholdRule: String
         enum CodingKeys: String, CodingKey {
-            case model, rule, cvAUCMean = "cv_auc_mean", params, selectedFeatures = "selected_features", threshold
+            case model, rule, cvAUCMean = "cv_auc_mean", params, selectedFeatures = "selected_features", threshold,
+                 thresholdRule = "threshold_rule"
         }
     }
     public struct Held: Sendable, Codable {
