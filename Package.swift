@@ -79,13 +79,15 @@ let package = Package(
             name: "KiraLearn",
             dependencies: ["KiraCore", "CLibSVM", .product(name: "Logging", package: "swift-log")]
         ),
-        // A whole study from one file: the study file, per-case steps, the content-keyed cache,
-        // the run ledger (SQLite through GRDB), model comparison, evaluation and survival.
+        // Orchestration at the top of the flow: conversion runs, cohorts of cases (manifest,
+        // content-hash reuse, journal, provenance), and whole studies from one file (the study
+        // file, per-case branches, the content-keyed cache, the run ledger in SQLite through
+        // GRDB, model comparison, evaluation, survival). Nothing below imports it.
         .target(
             name: "KiraStudy",
             dependencies: [
                 "KiraCore", "KiraDICOM", "KiraIO", "KiraPreprocess", "KiraRadiomics", "KiraQC", "KiraLearn", "KiraSurvival",
-                .product(name: "Logging", package: "swift-log"), .product(name: "Yams", package: "Yams"),
+                "CKiraKernels", .product(name: "Logging", package: "swift-log"), .product(name: "Yams", package: "Yams"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
@@ -111,8 +113,11 @@ let package = Package(
         .testTarget(name: "KiraQCTests", dependencies: ["KiraCore", "KiraPreprocess", "KiraQC", "KiraTestSupport"]),
         .testTarget(name: "KiraSurvivalTests", dependencies: ["KiraCore", "KiraSurvival", "KiraTestSupport", "kira"]),
         .testTarget(name: "KiraCLITests", dependencies: ["KiraCore", "KiraDICOM", "KiraIO", "KiraTestSupport", "kira"]),
+        .testTarget(name: "KiraStudyTests", dependencies: [
+            "KiraCore", "KiraIO", "KiraPreprocess", "KiraRadiomics", "KiraStudy", "KiraTestSupport", "kira",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "KiraLearnTests", dependencies: ["KiraCore", "KiraLearn", "KiraTestSupport"]),
-        .testTarget(name: "KiraStudyTests", dependencies: ["KiraCore", "KiraIO", "KiraStudy", "KiraTestSupport", "kira", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "KiraFuzzReplayTests", dependencies: ["KiraCore", "KiraDICOM", "KiraIO", "KiraRadiomics", "KiraFuzzTargets", "KiraTestSupport"]),
     ]
 )

@@ -53,4 +53,14 @@ extension MetaValue: ExpressibleByStringLiteral, ExpressibleByFloatLiteral, Expr
 extension MetaValue {
     public init(_ v: SIMD3<Double>) { self = .array([.number(v.x), .number(v.y), .number(v.z)]) }
     public init(_ v: [Double]) { self = .array(v.map { .number($0) }) }
+
+    /// A grid as provenance records it: size, spacing, origin and direction (columns).
+    public init(geometry g: Geometry) {
+        self = .object([
+            "size": .array([g.size.x, g.size.y, g.size.z].map { .integer($0) }),
+            "spacing_mm": MetaValue(g.spacing),
+            "origin_mm": MetaValue(g.origin),
+            "direction": .array(g.direction.columns.map { MetaValue($0) }),
+        ])
+    }
 }

@@ -3,6 +3,7 @@ import Foundation
 import KiraCore
 import KiraDICOM
 import KiraIO
+import KiraStudy
 import Logging
 
 struct InspectCommand: ParsableCommand {
@@ -50,7 +51,7 @@ struct InspectCommand: ParsableCommand {
                 let v = try ImageFileReader.read(url)
                 report.images.append(.init(path: url.path, format: kind.rawValue, volume: v, keepPHI: keepPhi))
             } catch {
-                report.failures.append(.init(file: url.path, reason: Converter.describe(error)))
+                report.failures.append(.init(file: url.path, reason: FailureText.describe(error)))
             }
         }
         if !dicom.isEmpty {
@@ -67,7 +68,7 @@ struct InspectCommand: ParsableCommand {
                     let v = try DICOMSegReader.read(url)
                     report.images.append(.init(path: url.path, format: "dicom-seg", volume: v, keepPHI: keepPhi, files: 1))
                 } catch {
-                    report.failures.append(.init(file: url.path, reason: Converter.describe(error)))
+                    report.failures.append(.init(file: url.path, reason: FailureText.describe(error)))
                 }
             }
             for s in scan.series {
@@ -76,7 +77,7 @@ struct InspectCommand: ParsableCommand {
                     report.images.append(.init(path: s.files.first?.deletingLastPathComponent().path ?? s.key,
                                                format: "dicom", volume: v, keepPHI: keepPhi, files: s.files.count))
                 } catch {
-                    report.failures.append(.init(file: s.files.first?.path ?? s.key, reason: Converter.describe(error, series: s.key)))
+                    report.failures.append(.init(file: s.files.first?.path ?? s.key, reason: FailureText.describe(error, series: s.key)))
                 }
             }
         }
@@ -86,7 +87,7 @@ struct InspectCommand: ParsableCommand {
             print(String(decoding: try enc.encode(report), as: UTF8.self))
         } else {
             for i in report.images { print(i.text) }
-            for f in report.failures { FileHandle.standardError.write(Data("kira inspect: \(Converter.line(file: f.file, reason: f.reason))\n".utf8)) }
+            for f in report.failures { FileHandle.standardError.write(Data("kira inspect: \(FailureText.line(file: f.file, reason: f.reason))\n".utf8)) }
         }
         if report.images.isEmpty {
             if report.failures.isEmpty && !json {

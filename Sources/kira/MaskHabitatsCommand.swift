@@ -101,7 +101,7 @@ struct MaskHabitats: ParsableCommand {
                     _ = try Habitats.features(c)
                     cases.append(c)
                 } catch {
-                    failures.append((ids[r], Converter.describe(error)))
+                    failures.append((ids[r], FailureText.describe(error)))
                 }
             }
             guard !cases.isEmpty else { throw KiraError.invalidArgument("no case of \(manifest) could be read") }
@@ -122,7 +122,7 @@ struct MaskHabitats: ParsableCommand {
                     try MaskOutput.write(h, to: out.path, sources: [manifest])
                     written.append(out.path)
                 } catch {
-                    failures.append((c.id, Converter.describe(error)))
+                    failures.append((c.id, FailureText.describe(error)))
                 }
             }
             for (id, reason) in failures {

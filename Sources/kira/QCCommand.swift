@@ -33,7 +33,7 @@ enum QCOutput {
 
     /// Prints the error and exits with 1; every qc failure that is not a finding ends here.
     static func fail(_ command: String, _ error: Error) -> ExitCode {
-        warn(command, Converter.describe(error))
+        warn(command, FailureText.describe(error))
         return ExitCode(KiraExit.failure.rawValue)
     }
 

@@ -1,4 +1,5 @@
 import Dispatch
+import KiraCore
 
 /// A cubic B-spline control-point lattice over an image's index grid, as ITK's
 /// BSplineScatteredDataPointSetToImageFilter parametrises it: along an axis of N voxels and

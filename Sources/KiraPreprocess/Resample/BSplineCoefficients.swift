@@ -1,4 +1,5 @@
 import Dispatch
+import KiraCore
 
 /// Cubic B-spline interpolation needs coefficients, not samples: the spline through the
 /// coefficients passes exactly through every sample. They come from a recursive filter

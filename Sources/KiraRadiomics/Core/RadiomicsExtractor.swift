@@ -13,6 +13,11 @@ public struct FeatureRow: Sendable, Equatable {
     public let family: FeatureFamily
     public let aggregation: TextureAggregation?
     public let value: FeatureValue
+
+    /// The same row with its name prefixed by a region: `<prefix>_<name>`.
+    public func withRegion(_ prefix: String) -> FeatureRow {
+        FeatureRow(name: prefix + "_" + name, tag: tag, ibsiCode: ibsiCode, family: family, aggregation: aggregation, value: value)
+    }
 }
 
 /// The features of one case and what they were computed from.
@@ -21,6 +26,11 @@ public struct FeatureSet: Sendable {
     public var diagnostics: [String: MetaValue]
 
     public func row(tag: String) -> FeatureRow? { rows.first { $0.tag == tag } }
+
+    /// A feature set assembled outside the extractor (e.g. several regions of one case).
+    public static func combined(rows: [FeatureRow], diagnostics: [String: MetaValue]) -> FeatureSet {
+        FeatureSet(rows: rows, diagnostics: diagnostics)
+    }
 }
 
 /// Computes IBSI features from an image and its masks, already preprocessed (resampled,
@@ -49,7 +59,7 @@ public struct RadiomicsExtractor: Sendable {
         var set = try extract(roi)
         set.diagnostics["image_size"] = .array([image.geometry.size.x, image.geometry.size.y, image.geometry.size.z].map { .integer($0) })
         set.diagnostics["image_spacing_mm"] = .array([image.geometry.spacing.x, image.geometry.spacing.y, image.geometry.spacing.z].map { .number($0) })
-        set.diagnostics["image_geometry"] = CaseProvenance.geometry(image.geometry)
+        set.diagnostics["image_geometry"] = MetaValue(geometry: image.geometry)
         return set
     }
 

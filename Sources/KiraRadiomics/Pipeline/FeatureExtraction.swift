@@ -38,7 +38,7 @@ public enum FeatureExtraction {
         // The image after preprocessing, not the box the extraction was cut from.
         let full = p.fullGeometry
         diagnostics["image_size"] = .array([full.size.x, full.size.y, full.size.z].map { .integer($0) })
-        diagnostics["image_geometry"] = CaseProvenance.geometry(full)
+        diagnostics["image_geometry"] = MetaValue(geometry: full)
         diagnostics["preprocessing"] = .object([
             "initial_size": .array(p.initialImage.size.map { .integer($0) }),
             "initial_spacing_mm": .array(p.initialImage.spacing.map { .number($0) }),

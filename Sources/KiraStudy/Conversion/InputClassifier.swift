@@ -3,10 +3,10 @@ import KiraIO
 
 /// Inputs with an image extension go to `ImageFileReader`; everything else is offered to
 /// the DICOM scanner, because DICOM files often have no extension at all.
-enum InputClassifier {
-    static func isImageFile(_ url: URL) -> Bool { ImageFileReader.kind(of: url) != nil }
+public enum InputClassifier {
+    public static func isImageFile(_ url: URL) -> Bool { ImageFileReader.kind(of: url) != nil }
 
-    static func isDirectory(_ url: URL) -> Bool {
+    public static func isDirectory(_ url: URL) -> Bool {
         var d: ObjCBool = false
         return FileManager.default.fileExists(atPath: url.path, isDirectory: &d) && d.boolValue
     }

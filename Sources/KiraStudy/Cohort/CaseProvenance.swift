@@ -1,5 +1,6 @@
 import Foundation
 import KiraCore
+import KiraRadiomics
 
 /// Provenance pieces shared by single-case and cohort outputs.
 public enum CaseProvenance {
@@ -22,16 +23,6 @@ public enum CaseProvenance {
         label.map { .integer($0) } ?? .string("non-zero")
     }
 
-    /// Size, spacing, origin and direction (columns) of a grid.
-    public static func geometry(_ g: Geometry) -> MetaValue {
-        .object([
-            "size": .array([g.size.x, g.size.y, g.size.z].map { .integer($0) }),
-            "spacing_mm": MetaValue(g.spacing),
-            "origin_mm": MetaValue(g.origin),
-            "direction": .array(g.direction.columns.map { MetaValue($0) }),
-        ])
-    }
-
     /// A warning when the intensity mask holds one intensity only: most intensity and texture
     /// features are then undefined or meaningless. nil otherwise.
     public static func constantIntensityWarning(_ set: FeatureSet, region: String) -> String? {
@@ -39,12 +30,5 @@ public enum CaseProvenance {
               let hi = set.diagnostics["intensity_mask_max"]?.doubleValue, lo == hi else { return nil }
         let undefined = set.rows.filter { $0.value.number == nil }.count
         return "\(region): constant intensity \(CSVWriter.format(lo)) inside the ROI; \(undefined) of \(set.rows.count) features undefined"
-    }
-}
-
-extension FeatureSet {
-    /// A feature set assembled outside the extractor (e.g. several regions of one case).
-    public static func combined(rows: [FeatureRow], diagnostics: [String: MetaValue]) -> FeatureSet {
-        FeatureSet(rows: rows, diagnostics: diagnostics)
     }
 }

@@ -1,4 +1,3 @@
-import CKiraKernels
 import Foundation
 import KiraCore
 import KiraIO
@@ -38,91 +37,32 @@ private final class ConcurrentFiles: @unchecked Sendable {
     func takeMask() throws -> Volume { lock.lock(); let r = binary!; binary = nil; lock.unlock(); return try r.get() }
 }
 
-/// A file read started before it is needed: single-case `kira features` starts reading (and
-/// decompressing) the image and the label map while it parses its settings.
-final class PendingRead: @unchecked Sendable {
-    private let group = DispatchGroup()
-    private var result: Swift.Result<Volume, Error>?
-
-    /// `labels`: read as a label map (`ImageFileReader.readLabels`), else as an image.
-    init(_ url: URL, labels: Bool = false) {
-        group.enter()
-        DispatchQueue.global(qos: .userInitiated).async { [self] in
-            result = Swift.Result { labels ? try ImageFileReader.readLabels(url) : try ImageFileReader.read(url) }
-            group.leave()
-        }
-    }
-
-    /// Waits for the read and hands the volume over (once): holding on to it here would keep
-    /// a second reference, so the mask could not be made in the label map's own buffer.
-    func take() throws -> Volume {
-        group.wait()
-        let r = result!
-        result = .failure(KiraError.invalidArgument("a prefetched read was taken twice"))
-        return try r.get()
-    }
-}
-
-/// `kira features --image P --mask M` for one case: both reads start before ArgumentParser
-/// has even parsed the line, from a plain scan of the arguments. The command takes them if it
-/// ends up reading those same paths; a line that does not parse just exits with them unused.
-enum FeaturesPrefetch {
-    private static let lock = NSLock()
-    nonisolated(unsafe) private static var pending: [String: PendingRead] = [:]
-
-    static func start(_ arguments: [String]) {
-        guard arguments.count > 2, arguments[1] == "features" else { return }
-        let rest = arguments.dropFirst(2)
-        guard !rest.contains(where: { ["--manifest", "--help", "-h"].contains($0) || $0.hasPrefix("--manifest=") }) else { return }
-        func value(_ option: String) -> String? {
-            var path: String?
-            for (i, a) in zip(rest.indices, rest) {
-                if a == option, i + 1 < arguments.count { path = arguments[i + 1] }
-                if a.hasPrefix(option + "=") { path = String(a.dropFirst(option.count + 1)) }
-            }
-            guard let path, FileManager.default.isReadableFile(atPath: path) else { return nil }
-            return path
-        }
-        // One case is a short burst of filters and maps on both cores: with one arena its
-        // resident size follows the heap (brain1: 37 → 33 MiB) at no cost in time. A cohort
-        // keeps per-thread arenas, where concurrent cases would contend for one.
-        kira_single_arena()
-        let image = value("--image"), mask = value("--mask")
-        lock.lock(); defer { lock.unlock() }
-        if let image { pending["--image " + image] = PendingRead(URL(fileURLWithPath: image)) }
-        if let mask { pending["--mask " + mask] = PendingRead(URL(fileURLWithPath: mask), labels: true) }
-    }
-
-    /// The read started for `path` given as `option` (`--image` or `--mask`), if any (once).
-    static func take(_ option: String, _ path: String) -> PendingRead? {
-        lock.lock(); defer { lock.unlock() }
-        return pending.removeValue(forKey: option + " " + path)
-    }
-}
-
 /// One case of `kira features`: inputs read and checked, each region's features computed,
 /// provenance attached. Shared by single-case and cohort mode.
-struct FeaturesCase {
-    var image: URL
-    var mask: URL
-    var label: Int?
-    var habitats: URL?
-    /// The image's and the label map's reads, when they were started ahead.
-    var pendingImage: PendingRead? = nil
-    var pendingMask: PendingRead? = nil
+public struct FeatureCase: Sendable {
+    public var image: URL
+    public var mask: URL
+    /// Mask label (nil: the settings' label, else every non-zero voxel).
+    public var label: Int?
+    /// Habitat label map for `habitat:K` regions.
+    public var habitats: URL?
     /// Hashes already taken in this run (a cohort's reuse check), so no file is hashed twice.
-    var hashes = FileHashes()
+    public var hashes: FileHashes
 
-    struct Result {
-        var set: FeatureSet
+    public init(image: URL, mask: URL, label: Int? = nil, habitats: URL? = nil, hashes: FileHashes = FileHashes()) {
+        self.image = image; self.mask = mask; self.label = label; self.habitats = habitats; self.hashes = hashes
+    }
+
+    public struct Result: Sendable {
+        public var set: FeatureSet
         /// Case-level problems that do not stop it (e.g. constant intensity).
-        var warnings: [String]
+        public var warnings: [String]
     }
 
     /// `regions` empty: the tumour, features unprefixed, diagnostics flat. Otherwise every
     /// region's features prefixed with its `prefix` and its diagnostics under `regions`.
-    func run(regions: [FeatureRegion], settings: ExtractionSettings, settingsProvenance: (value: MetaValue, hash: String),
-             origin: [String: MetaValue], logger: Logger) throws -> Result {
+    public func run(regions: [FeatureRegion], settings: ExtractionSettings, settingsProvenance: (value: MetaValue, hash: String),
+                    origin: [String: MetaValue], logger: Logger) throws -> Result {
         // The image is read (decompressed, converted) while the label map is read and turned
         // into the binary mask; the two files are hashed for the provenance in the background,
         // which only the diagnostics at the end wait for.
@@ -131,11 +71,11 @@ struct FeaturesCase {
         let hashing = DispatchGroup()
         DispatchQueue.concurrentPerform(iterations: 2) { job in
             if job == 0 {
-                files.setImage(Swift.Result { try pendingImage?.take() ?? ImageFileReader.read(image) })
+                files.setImage(Swift.Result { try ImageFileReader.read(image) })
             } else {
                 // The label map is handed over whole, so a byte label map becomes the mask in place.
                 do {
-                    let map = try pendingMask?.take() ?? ImageFileReader.readLabels(mask)
+                    let map = try ImageFileReader.readLabels(mask)
                     files.setLabelGeometry(.success(map.geometry))
                     do {
                         files.setMask(.success(try MaskReader.mask(from: consume map, url: mask, label: maskLabel, matching: nil, imagePath: image.path)))
@@ -209,7 +149,7 @@ struct FeaturesCase {
             diagnostics["habitats_hash"] = .string(try hashes.hash(habitats))
         }
         diagnostics["mask_label"] = CaseProvenance.maskLabel(label ?? settings.label)
-        diagnostics["input_geometry"] = CaseProvenance.geometry(volume.geometry)
+        diagnostics["input_geometry"] = MetaValue(geometry: volume.geometry)
         diagnostics["input_mask_voxels"] = inputMaskVoxels
         if !warnings.isEmpty { diagnostics["warnings"] = .array(warnings.map { .string($0) }) }
         return Result(set: .combined(rows: rows, diagnostics: diagnostics), warnings: warnings)
@@ -217,7 +157,7 @@ struct FeaturesCase {
 
     /// A NaN or infinite voxel in the ROI fails the case, naming the image and the count: no
     /// feature can be computed from it honestly, and skipping it would change the ROI.
-    static func refuseNonFinite(_ volume: Volume, _ mask: Volume, image: URL, region: FeatureRegion?) throws {
+    public static func refuseNonFinite(_ volume: Volume, _ mask: Volume, image: URL, region: FeatureRegion?) throws {
         guard volume.voxels.scalarType == .float32 || volume.voxels.scalarType == .float64,
               volume.voxels.count == mask.voxels.count else { return }
         let inside: [UInt8]

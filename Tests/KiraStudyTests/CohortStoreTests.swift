@@ -2,6 +2,7 @@ import Foundation
 import KiraCore
 import KiraPreprocess
 import KiraRadiomics
+import KiraStudy
 import KiraTestSupport
 import Testing
 

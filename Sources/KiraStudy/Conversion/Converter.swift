@@ -5,37 +5,52 @@ import KiraDICOM
 import KiraIO
 import Logging
 
-/// One conversion run: reads each input series or file, writes NIfTI + sidecar, and
-/// records every output and failure; one bad input never stops the others.
-struct Converter {
-    struct Options {
-        var keepPHI: Bool
-        var keepRGB: Bool
-        var gzip: Bool
-        var overwrite: Bool
-        var rasterSpacing: SIMD2<Double>?
+/// One conversion run (`kira convert`): scans the inputs, plans each DICOM series, writes
+/// NIfTI + sidecar, and records every output and failure; one bad input never stops the
+/// others. Nothing is printed: the caller reports the returned `ConversionReport`.
+public struct Converter {
+    public struct Options {
+        public var keepPHI: Bool
+        public var keepRGB: Bool
+        public var gzip: Bool
+        public var overwrite: Bool
+        public var rasterSpacing: SIMD2<Double>?
+
+        public init(keepPHI: Bool = false, keepRGB: Bool = false, gzip: Bool = false, overwrite: Bool = false,
+                    rasterSpacing: SIMD2<Double>? = nil) {
+            self.keepPHI = keepPHI; self.keepRGB = keepRGB; self.gzip = gzip; self.overwrite = overwrite
+            self.rasterSpacing = rasterSpacing
+        }
     }
 
-    let outputFolder: URL
-    let template: OutputTemplate
-    let options: Options
-    let logger: Logger
+    public let outputFolder: URL
+    public let template: OutputTemplate
+    public let options: Options
+    public let logger: Logger
     // Kept out of `Options`: one more field there crashed the debug build in `init` (a
     // misaligned 16-byte load of the struct's SIMD2; Swift 6.3.1, x86-64).
-    var philipsPrecise = false
+    public var philipsPrecise = false
     private var claimed: Set<String> = []
     /// Files named on the command line: never an output, even with --overwrite.
     private var namedInputs: [URL] = []
     private var index = 0
 
-    init(outputFolder: URL, template: OutputTemplate, options: Options, logger: Logger) {
+    public init(outputFolder: URL, template: OutputTemplate, options: Options, logger: Logger) {
         self.outputFolder = outputFolder
         self.template = template
         self.options = options
         self.logger = logger
     }
 
-    mutating func convert(_ inputs: [URL]) -> ConversionReport {
+    /// Creates the output folder (recorded for removal if the run leaves it empty) and
+    /// converts `inputs`. Throws only when the folder cannot be made.
+    public mutating func run(_ inputs: [URL]) throws -> ConversionReport {
+        try InterruptCleanup.createDirectory(at: outputFolder)
+        return convert(inputs)
+    }
+
+    /// Converts `inputs` into the existing output folder.
+    public mutating func convert(_ inputs: [URL]) -> ConversionReport {
         var report = ConversionReport()
         var dicomInputs: [URL] = []
         namedInputs = inputs.filter { !InputClassifier.isDirectory($0) }
@@ -89,7 +104,7 @@ struct Converter {
                     }
                 } catch {
                     report.failures.append(.init(file: series.files.first?.path ?? series.key,
-                                                 reason: Self.describe(error, series: series.key)))
+                                                 reason: FailureText.describe(error, series: series.key)))
                 }
             }
         }
@@ -110,7 +125,7 @@ struct Converter {
                 return nil
             }
         } catch {
-            report.failures.append(.init(file: url.path, reason: Self.describe(error)))
+            report.failures.append(.init(file: url.path, reason: FailureText.describe(error)))
         }
     }
 
@@ -189,62 +204,12 @@ struct Converter {
     }
 
     /// The interval between time points: from phase times when known, else TR.
-    static func timeStep(_ v: VolumeHeader) -> Double? {
+    public static func timeStep(_ v: VolumeHeader) -> Double? {
         guard v.timepoints > 1 else { return nil }
         if case let .array(times)? = v.metadata["FrameTimes"] {
             let t = times.compactMap(\.doubleValue)
             if t.count > 1 { return (t.last! - t.first!) / Double(t.count - 1) }
         }
         return v.metadata["RepetitionTime"]?.doubleValue
-    }
-
-    /// The error for a failed series, named once: errors about the series already start with it.
-    static func describe(_ error: Error, series key: String) -> String {
-        let d = describe(error)
-        return d.hasPrefix("series ") ? d : "series \(key): \(d)"
-    }
-
-    /// "FILE: REASON", without naming the file twice when the reason already starts with it.
-    static func line(file: String, reason: String) -> String {
-        // Readers name files by their absolute path; the line may start from a relative one.
-        let absolute = URL(fileURLWithPath: file).standardizedFileURL.path
-        if reason.hasPrefix(file + ": ") || reason.hasPrefix(absolute + ": ") { return reason }
-        // A series error ("series S: FILE: invalid geometry: …") names the file the line starts with.
-        guard reason.hasPrefix("series "), let r = reason.range(of: ": \(file): ") else { return "\(file): \(reason)" }
-        return "\(file): " + reason.replacingCharacters(in: r, with: ": ")
-    }
-
-    static func describe(_ error: Error) -> String {
-        if let k = error as? KiraError { return k.description }
-        return String(describing: error)
-    }
-}
-
-struct ConversionReport: Encodable {
-    struct Output: Encodable {
-        var path: String
-        var sidecar: String
-        var size: [Int]
-        var spacing: [Double]
-        var modality: String
-        var series: String?
-    }
-    struct Issue: Encodable {
-        var file: String
-        var reason: String
-    }
-    var outputs: [Output] = []
-    var failures: [Issue] = []
-    var skipped: [Issue] = []
-    /// How many of `skipped`, at its start, are not DICOM at all (the others are DICOM objects
-    /// without images, named one by one in the log); not part of the JSON report.
-    var skippedNonDICOM = 0
-
-    enum CodingKeys: String, CodingKey { case outputs, failures, skipped }
-
-    func jsonData() throws -> Data {
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return try enc.encode(self)
     }
 }

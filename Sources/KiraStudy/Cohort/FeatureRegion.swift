@@ -99,10 +99,3 @@ public enum FeatureRegion: Sendable, Equatable, CustomStringConvertible {
         return out
     }
 }
-
-extension FeatureRow {
-    /// The same row with its name prefixed by a region: `<prefix>_<name>`.
-    public func withRegion(_ prefix: String) -> FeatureRow {
-        FeatureRow(name: prefix + "_" + name, tag: tag, ibsiCode: ibsiCode, family: family, aggregation: aggregation, value: value)
-    }
-}
