@@ -53,20 +53,12 @@ struct FeatureStage {
             }
         }
         let tasks = tasks0
-        let results = ResultSlots<Result<(CaseFeatures, Bool), StepFailure>>(count: tasks.count)
         let hashes = FileHashes()
-        let next = Counter()
-        let workers = max(1, min(jobs, tasks.count))
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            while true {
-                let i = next.take()
-                guard i < tasks.count else { return }
-                results[i] = runTask(tasks[i], hashes: hashes)
-            }
-        }
+        // At most `jobs` branches in flight, each worker taking the next as it finishes one.
+        let results = concurrentMap(tasks.count, workers: jobs) { i in runTask(tasks[i], hashes: hashes) }
         var out = Outcome(features: [], failures: [])
-        for (t, r) in zip(tasks, results.values) {
-            switch r! {
+        for (t, r) in zip(tasks, results) {
+            switch r {
             case let .success((f, reused)):
                 out.features.append(f)
                 if reused { out.reused += 1 } else { out.computed += 1 }
@@ -134,23 +126,4 @@ struct FeatureStage {
             return fail(StepFailure(step: "features", reason: (error as? KiraError)?.description ?? "\(error)"))
         }
     }
-}
-
-/// One slot per task, filled by the workers.
-final class ResultSlots<T>: @unchecked Sendable {
-    private var slots: [T?]
-    private let lock = NSLock()
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-    subscript(i: Int) -> T? {
-        get { lock.lock(); defer { lock.unlock() }; return slots[i] }
-        set { lock.lock(); slots[i] = newValue; lock.unlock() }
-    }
-    var values: [T?] { lock.lock(); defer { lock.unlock() }; return slots }
-}
-
-/// The next task index, shared by the workers.
-final class Counter: @unchecked Sendable {
-    private var value = 0
-    private let lock = NSLock()
-    func take() -> Int { lock.lock(); defer { lock.unlock() }; let v = value; value += 1; return v }
 }
