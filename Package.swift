@@ -30,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .target(name: "KiraCore"),
@@ -80,12 +81,15 @@ let package = Package(
             dependencies: ["KiraCore", "CLibSVM", .product(name: "Logging", package: "swift-log")]
         ),
         // Orchestration at the top of the flow: conversion runs, cohorts of cases (manifest,
-        // content-hash reuse, journal, provenance). Nothing below imports it.
+        // content-hash reuse, journal, provenance), and whole studies from one file (the study
+        // file, per-case branches, the content-keyed cache, the run ledger in SQLite through
+        // GRDB, model comparison, evaluation, survival). Nothing below imports it.
         .target(
             name: "KiraStudy",
             dependencies: [
                 "KiraCore", "KiraDICOM", "KiraIO", "KiraPreprocess", "KiraRadiomics", "KiraQC", "KiraLearn", "KiraSurvival",
                 "CKiraKernels", .product(name: "Logging", package: "swift-log"), .product(name: "Yams", package: "Yams"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         // Synthetic multi-modality cohorts (`kira synth`): its own small DICOM Part 10 writer,
@@ -116,7 +120,10 @@ let package = Package(
         .testTarget(name: "KiraQCTests", dependencies: ["KiraCore", "KiraPreprocess", "KiraQC", "KiraTestSupport"]),
         .testTarget(name: "KiraSurvivalTests", dependencies: ["KiraCore", "KiraSurvival", "KiraTestSupport", "kira"]),
         .testTarget(name: "KiraCLITests", dependencies: ["KiraCore", "KiraDICOM", "KiraIO", "KiraTestSupport", "kira"]),
-        .testTarget(name: "KiraStudyTests", dependencies: ["KiraCore", "KiraPreprocess", "KiraRadiomics", "KiraStudy", "KiraTestSupport"]),
+        .testTarget(name: "KiraStudyTests", dependencies: [
+            "KiraCore", "KiraIO", "KiraPreprocess", "KiraRadiomics", "KiraStudy", "KiraTestSupport", "kira",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "KiraSynthTests", dependencies: ["KiraCore", "KiraDICOM", "KiraIO", "KiraQC", "KiraSynth", "KiraTestSupport"]),
         .testTarget(name: "KiraLearnTests", dependencies: ["KiraCore", "KiraLearn", "KiraTestSupport"]),
         .testTarget(name: "KiraFuzzReplayTests", dependencies: ["KiraCore", "KiraDICOM", "KiraIO", "KiraRadiomics", "KiraFuzzTargets", "KiraTestSupport"]),

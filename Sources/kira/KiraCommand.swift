@@ -9,7 +9,7 @@ struct KiraCommand: ParsableCommand {
         subcommands: [
             ConvertCommand.self, InspectCommand.self, ResampleCommand.self, PreprocessCommand.self, MaskCommand.self, QCCommand.self,
             FeaturesCommand.self, LearnTrainCommand.self, LearnPredictCommand.self, LearnEvaluateCommand.self,
-            LearnCompareCommand.self, LearnExplainCommand.self, SurvivalCommand.self, SynthCommand.self,
+            LearnCompareCommand.self, LearnExplainCommand.self, SurvivalCommand.self, StudyCommand.self, SynthCommand.self,
         ]
     )
 }

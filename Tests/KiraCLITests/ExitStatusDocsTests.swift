@@ -10,13 +10,13 @@ struct ExitStatusDocsTests {
     /// 130 and 143 are everywhere: the interrupt handler is installed before any command runs.
     static let expected: [String: Set<Int>] = {
         let withPartial = ["kira-convert", "kira-inspect", "kira-features", "kira-mask-habitats", "kira-predict",
-                           "kira-qc-geometry", "kira-survival-cox",
+                           "kira-qc-geometry", "kira-survival-cox", "kira-study-run", "kira-study-predict",
                            // Overview pages of command groups with a member that returns 2.
-                           "kira-mask", "kira-qc", "kira-survival"]
+                           "kira-mask", "kira-qc", "kira-survival", "kira-study"]
         let without = ["kira-resample", "kira-preprocess", "kira-mask-dilate", "kira-mask-erode", "kira-mask-ring",
                        "kira-mask-largest", "kira-mask-label", "kira-qc-icc", "kira-qc-overlap", "kira-qc-stability",
                        "kira-train", "kira-evaluate", "kira-compare", "kira-explain", "kira-survival-km",
-                       "kira-survival-cutoff", "kira-survival-tdauc", "kira-synth"]
+                       "kira-survival-cutoff", "kira-survival-tdauc", "kira-study-status", "kira-synth"]
         var out: [String: Set<Int>] = [:]
         for p in withPartial { out[p] = [0, 1, 2, 130, 143] }
         for p in without { out[p] = [0, 1, 130, 143] }

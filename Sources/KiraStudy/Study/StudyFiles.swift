@@ -1,0 +1,73 @@
+import Foundation
+import KiraCore
+
+/// Where a study's outputs go, and how they are written: temp-then-rename, and not at all
+/// when the bytes would not change (a rerun leaves identical files untouched).
+public struct StudyFiles: Sendable {
+    public var root: URL
+    public init(root: URL) { self.root = root }
+
+    public var cache: URL { root.appendingPathComponent("cache") }
+    public var featureCache: URL { cache.appendingPathComponent("features") }
+    public var ledger: URL { root.appendingPathComponent("ledger.sqlite") }
+    public var failures: URL { root.appendingPathComponent("failures.csv") }
+    public var icc: URL { root.appendingPathComponent("icc.csv") }
+    public var fused: URL { root.appendingPathComponent("features.csv") }
+    public var model: URL { root.appendingPathComponent("model.json") }
+    public var metrics: URL { root.appendingPathComponent("metrics.json") }
+    public var survival: URL { root.appendingPathComponent("survival.json") }
+    public var summary: URL { root.appendingPathComponent("summary.json") }
+    public func readerTable(_ modality: String, reader: Int) -> URL {
+        root.appendingPathComponent("features_\(modality)_reader\(reader + 1).csv")
+    }
+    public func predictions(_ split: String) -> URL { root.appendingPathComponent("predictions_\(split).csv") }
+    public func featureCacheFile(caseID: String, modality: String, reader: Int, key: String) -> URL {
+        featureCache.appendingPathComponent("\(caseID).\(modality).reader\(reader + 1).\(key).json")
+    }
+
+    public func createFolders() throws {
+        do {
+            try FileManager.default.createDirectory(at: featureCache, withIntermediateDirectories: true)
+        } catch {
+            throw KiraError.writeFailed(path: featureCache.path, reason: error.localizedDescription)
+        }
+    }
+
+    /// Takes the output folder for this process (an advisory lock the kernel releases when
+    /// the process ends, however it ends); a second run on the same folder is refused.
+    public func lock() throws -> Int32 {
+        let path = root.appendingPathComponent(".kira-study.lock").path
+        let fd = open(path, O_CREAT | O_RDWR, 0o644)
+        guard fd >= 0 else { throw KiraError.writeFailed(path: path, reason: String(cString: strerror(errno))) }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            close(fd)
+            throw KiraError.invalidArgument("\(root.path) is in use by another kira study run or predict; wait for it to end")
+        }
+        return fd
+    }
+
+    /// Removes temporary files a killed run left (a SIGKILL gives no chance to clean up):
+    /// one study's output folder is written by one run at a time.
+    public func removeLeftovers() {
+        for dir in [root, featureCache] {
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? [] where name.hasPrefix(".kira-tmp") {
+                try? FileManager.default.removeItem(at: dir.appendingPathComponent(name))
+            }
+        }
+    }
+
+    /// Writes `data` atomically unless the file already holds exactly these bytes.
+    /// Returns whether it wrote.
+    @discardableResult
+    public static func write(_ data: Data, to url: URL) throws -> Bool {
+        if let old = FileManager.default.contents(atPath: url.path), old == data { return false }
+        try AtomicOutput.write(data, to: url)
+        return true
+    }
+
+    static func json<T: Encodable>(_ value: T) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return try encoder.encode(value) + Data("\n".utf8)
+    }
+}

@@ -1,0 +1,43 @@
+import ArgumentParser
+import Foundation
+import KiraCore
+import KiraStudy
+
+struct StudyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "study",
+        abstract: "A whole radiomics study from one file: features, ICC filter, models, validation, survival.",
+        subcommands: [StudyRunCommand.self, StudyStatusCommand.self, StudyPredictCommand.self]
+    )
+}
+
+/// Shared by the study subcommands: the study file loaded and checked, errors on stderr.
+enum StudySupport {
+    static let exitText = """
+    EXIT CODES:
+      0  done: every case × modality × reader computed (or reused) and the analysis written
+      1  nothing was done: bad usage, a study file with an unknown key or a wrong-typed value
+         (the message names the file and key path), a cohort CSV missing a named column or
+         holding an unknown split, or an analysis that could not run (e.g. one class only)
+      2  partial: some branches failed (listed in results/failures.csv: case, modality,
+         reader, step, reason); the others went on and the analysis used them
+      130  interrupted by SIGINT, 143 by SIGTERM; rerunning resumes from the cache and ledger
+    """
+
+    /// The study file and its cohort, checked before any work; a problem is a usage error (exit 1).
+    static func load(_ path: String, cohort: String? = nil, requireOutcome: Bool = true) throws -> (StudySpec, StudyCohort) {
+        do {
+            let study = try StudySpec.load(URL(fileURLWithPath: path))
+            let c = try StudyCohort.load(cohort.map { URL(fileURLWithPath: $0) } ?? study.cohort, study: study, requireOutcome: requireOutcome)
+            return (study, c)
+        } catch let e as KiraError {
+            throw ValidationError(e.description)
+        }
+    }
+
+    static func fail(_ command: String, _ error: Error) -> ExitCode {
+        let message = (error as? KiraError)?.description ?? "\(error)"
+        FileHandle.standardError.write(Data("kira study \(command): \(message)\n".utf8))
+        return ExitCode(KiraExit.failure.rawValue)
+    }
+}
