@@ -6,6 +6,6 @@ void kira_keep_large_blocks_in_heap(void) {
     mallopt(M_TRIM_THRESHOLD, 512 << 20);
 }
 
-void kira_return_free_memory(void) { malloc_trim(0); }
+void kira_map_large_blocks(void) { mallopt(M_MMAP_THRESHOLD, 1 << 20); }
 
 void kira_single_arena(void) { mallopt(M_ARENA_MAX, 1); }

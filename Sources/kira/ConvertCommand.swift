@@ -99,6 +99,10 @@ struct ConvertCommand: ParsableCommand {
         // its own high-water mark and the resident peak grew with the archive (16 copies
         // of the reference archive: 115 MiB, against 65 MiB with one arena at no cost in time).
         kira_single_arena()
+        // Each series' frame buffers go back to the system when it is written. Trimming
+        // the heap after every series instead cost 260,000 page faults and 2.3 s of system
+        // time on 16 copies of the reference archive (now 157,000 and 1.6 s, same peak).
+        kira_map_large_blocks()
         let logger = logging.makeLogger(label: "kira.convert")
         var converter = Converter(
             outputFolder: URL(fileURLWithPath: output),

@@ -59,9 +59,12 @@ void kira_symmetric_eigenvalues(double *a, long n, double *d, double *e);
 /// threshold each is a fresh mmap whose pages all fault in zeroed and are unmapped on free.
 void kira_keep_large_blocks_in_heap(void);
 
-/// Hands the heap's free memory back to the system (malloc_trim): between the volumes of a
-/// batch, so one large volume's freed buffers do not stay resident under the next.
-void kira_return_free_memory(void);
+/// Gives blocks of 1 MiB or more (frames, bands, decoded images) mappings of their own,
+/// returned to the system when freed, so a run that goes from one image to the next keeps
+/// only the current one resident and the heap holds small blocks alone. Trimming the heap
+/// after each image did the same at a higher price: malloc_trim discards every free page
+/// of the heap, which the next image faults in again.
+void kira_map_large_blocks(void);
 /* All threads allocate from the main arena: a per-thread arena keeps what its thread freed
  * for that thread alone, so a short run's resident size would be the sum of every arena's
  * peak rather than the heap's. Call before any thread allocates. */

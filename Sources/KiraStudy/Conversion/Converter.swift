@@ -1,4 +1,3 @@
-import CKiraKernels
 import Foundation
 import KiraCore
 import KiraDICOM
@@ -84,7 +83,6 @@ public struct Converter {
             var pending = Array(scan.series.reversed())
             scan.series = []
             while let series = pending.popLast() {
-                defer { kira_return_free_memory() }
                 logger.debug("converting series \(series.key) (\(series.files.count) files)")
                 do {
                     let plan = try series.plan(options: dicomOptions)
@@ -116,7 +114,6 @@ public struct Converter {
     }
 
     private mutating func convertFile(_ url: URL, into report: inout ConversionReport) {
-        defer { kira_return_free_memory() }
         do {
             let volume = try ImageFileReader.read(url, rasterSpacing: options.rasterSpacing, keepRGB: options.keepRGB)
             let stem = url.lastPathComponent.components(separatedBy: ".").first ?? "image"
