@@ -105,6 +105,20 @@ import Testing
         #expect(set.row(tag: "morph_diam")?.value.reason != nil || set.row(tag: "morph_diam")?.value.number != nil)
     }
 
+    /// Two voxels 0 and 10: with interpolated percentiles P10 = 1 and P90 = 9, so no intensity lies
+    /// in [P10, P90] and the robust mean absolute deviation is undefined (pyradiomics: the mean of
+    /// an empty selection, NaN). It used to trap on an empty index range (found by `make demo`,
+    /// a 2-voxel habitat). With three voxels 0, 10, 20 the set is {10} and the value 0.
+    @Test(arguments: [([0.0, 10.0], nil), ([0.0, 10.0, 20.0], 0.0), ([0.0, 10.0, 20.0, 40.0], 5.0)] as [([Double], Double?)])
+    func robustMeanAbsoluteDeviationOfFewVoxels(values: [Double], expected: Double?) throws {
+        let n = values.count
+        let roi = ROIGrid(nx: n, ny: 1, nz: 1, spacing: [1, 1, 1], intensities: values,
+                          morphologicalMask: [Bool](repeating: true, count: n), intensityMask: [Bool](repeating: true, count: n))
+        let set = try RadiomicsExtractor(settings: .ibsiDigitalPhantom).extract(roi)
+        let row = try #require(set.row(tag: "stat_rmad"))
+        if let expected { #expect(row.value.number == expected) } else { #expect(row.value.reason != nil) }
+    }
+
     @Test func catalogTagsAreUniqueAndEveryFamilyIsCovered() {
         let stems = FeatureCatalog.all.map(\.tagStem)
         #expect(Set(stems).count == stems.count)

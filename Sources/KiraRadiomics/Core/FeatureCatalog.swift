@@ -126,7 +126,7 @@ public enum FeatureCatalog {
             ("iqr", { v($0.percentile(75) - $0.percentile(25)) }),
             ("range", { v($0.maximum - $0.minimum) }),
             ("mad", { v(DistributionStats.meanAbsoluteDeviation($0.sorted[...], from: $0.mean)) }),
-            ("rmad", { v($0.robustMeanAbsoluteDeviation) }),
+            ("rmad", { s in s.robustMeanAbsoluteDeviation.map { v($0) } ?? .undefined("no intensity lies between P10 and P90") }),
             ("medad", { v(DistributionStats.meanAbsoluteDeviation($0.sorted[...], from: $0.median)) }),
             ("cov", { .ratio($0.m2.squareRoot(), $0.mean, "the mean is 0") }),
             ("qcod", { s in .ratio(s.percentile(75) - s.percentile(25), s.percentile(75) + s.percentile(25), "P75 + P25 is 0") }),

@@ -46,11 +46,14 @@ struct DistributionStats: Sendable {
         return s / Double(values.count)
     }
 
-    /// Robust mean absolute deviation: values within [P10, P90] about their own mean.
-    var robustMeanAbsoluteDeviation: Double {
+    /// Robust mean absolute deviation: values within [P10, P90] about their own mean; nil when no
+    /// value lies in that range, which interpolated percentiles allow for very few voxels
+    /// (two voxels 0 and 10: P10 = 1, P90 = 9).
+    var robustMeanAbsoluteDeviation: Double? {
         let p10 = percentile(10), p90 = percentile(90)
         let lo = sorted.firstIndex { $0 >= p10 } ?? 0
         let hi = sorted.lastIndex { $0 <= p90 } ?? sorted.count - 1
+        guard lo <= hi else { return nil }
         let slice = sorted[lo...hi]
         let m = slice.reduce(0, +) / Double(slice.count)
         return Self.meanAbsoluteDeviation(slice, from: m)
