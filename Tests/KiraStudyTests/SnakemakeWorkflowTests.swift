@@ -31,8 +31,9 @@ import Testing
             print("skipped: snakemake is not installed (make test installs it from PyPI)")
             return
         }
-        // 15 cases: 15 first-reader branches and 10 second-reader ones (every third case has none).
-        let f = try StudyFixture.make(cases: 15)
+        // 20 cases (12 train, 4 internal, 4 external, two of each class in each held-out split):
+        // 20 first-reader branches and 14 second-reader ones (every third case has none).
+        let f = try StudyFixture.make(cases: 20)
         defer { f.remove() }
         let snake = try copy(f.dir)
         defer { try? FileManager.default.removeItem(at: snake) }
@@ -47,13 +48,13 @@ import Testing
         let listing = try KiraRun.run(["study", "branches", snakeStudy.path])
         #expect(listing.status == 0, "\(listing.stderr)")
         let rows = listing.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: "\t", omittingEmptySubsequences: false) }
-        #expect(rows.count == 25)
-        #expect(rows.filter { $0[2] == "2" }.count == 10)
+        #expect(rows.count == 34)
+        #expect(rows.filter { $0[2] == "2" }.count == 14)
 
         // The analysis alone refuses to start without its branches, naming the first.
         let early = try KiraRun.run(["study", "analyse", snakeStudy.path])
         #expect(early.status == 1)
-        #expect(early.stderr.contains("25 branch(es) not in the cache") && early.stderr.contains("case000 mr reader 1"), "\(early.stderr)")
+        #expect(early.stderr.contains("34 branch(es) not in the cache") && early.stderr.contains("case000 mr reader 1"), "\(early.stderr)")
         #expect(!FileManager.default.fileExists(atPath: snakeResults.appendingPathComponent("features.csv").path))
 
         // A branch holds the output folder shared: another branch may run beside it, the
@@ -75,7 +76,7 @@ import Testing
                                    "--config", "study=\(snakeStudy.path)", "kira=\(TestPaths.kiraExecutable.path)"])
         let snakeSeconds = Date().timeIntervalSince(started)
         #expect(first.status == 0, "\(first.stderr.suffix(4000))")
-        print("15 cases × 1 modality × 2 readers (25 branches), tumour + ring:2mm: kira study run --jobs 2 "
+        print("20 cases × 1 modality × 2 readers (34 branches), tumour + ring:2mm: kira study run --jobs 2 "
               + String(format: "%.1f s, snakemake --cores 2 %.1f s", runSeconds, snakeSeconds))
         guard run.status == 0, first.status == 0 else { return }
 
@@ -88,13 +89,13 @@ import Testing
             #expect(a != nil && a == b, "\(name) differs")
         }
         let fused = try CSVTable(contentsOf: snakeResults.appendingPathComponent("features.csv"))
-        #expect(fused.rowCount == 15 && fused.header.count > 10)
+        #expect(fused.rowCount == 20 && fused.header.count > 10)
         // summary.json differs only in how its branches were obtained (computed by the run,
         // read from the cache by the analysis).
         func summary(_ root: URL) throws -> NSDictionary {
             var s = try JSONSerialization.jsonObject(with: Data(contentsOf: root.appendingPathComponent("summary.json"))) as! [String: Any]
             var features = s["features"] as! [String: Any]
-            #expect(features["branches"] as? Int == 25 && features["failed"] as? Int == 0)
+            #expect(features["branches"] as? Int == 34 && features["failed"] as? Int == 0)
             features["computed"] = nil; features["reused"] = nil
             s["features"] = features
             return s as NSDictionary
@@ -104,8 +105,8 @@ import Testing
         // The ledger holds each branch once, none running or failed, after 2 concurrent jobs.
         let ledger = try steps(snakeStudy)
         let branchRows = ledger.filter { $0["step"] as? String == "branch" }
-        #expect(branchRows.count == 25)
-        #expect(Set(branchRows.map { "\($0["case"]!) \($0["reader"]!)" }).count == 25)
+        #expect(branchRows.count == 34)
+        #expect(Set(branchRows.map { "\($0["case"]!) \($0["reader"]!)" }).count == 34)
         #expect(ledger.allSatisfy { ["done", "reused"].contains($0["status"] as? String ?? "") })
 
         // A second invocation has nothing to do; `kira study run` reuses everything the workflow made.
@@ -115,7 +116,7 @@ import Testing
         #expect((second.stdout + second.stderr).contains("Nothing to be done"), "\(second.stderr.suffix(2000))")
         let rerun = try KiraRun.run(["study", "run", snakeStudy.path, "--jobs", "2"])
         #expect(rerun.status == 0)
-        #expect(rerun.stderr.contains("0 branch(es) computed, 25 reused") && rerun.stderr.contains("analysis reused"), "\(rerun.stderr)")
+        #expect(rerun.stderr.contains("0 branch(es) computed, 34 reused") && rerun.stderr.contains("analysis reused"), "\(rerun.stderr)")
         for name in tables {
             #expect(FileManager.default.contents(atPath: f.results.appendingPathComponent(name).path)
                 == FileManager.default.contents(atPath: snakeResults.appendingPathComponent(name).path), "\(name) after the rerun")
