@@ -122,4 +122,37 @@ import Testing
                 == FileManager.default.contents(atPath: snakeResults.appendingPathComponent(name).path), "\(name) after the rerun")
         }
     }
+
+    /// The cluster mode (`--config ledger=analyse`): branch jobs leave the SQLite ledger alone
+    /// and the analysis records every branch it read; same outputs.
+    @Test func clusterModeLeavesTheLedgerToTheAnalysis() throws {
+        guard (try? snakemake(["--version"]))?.status == 0 else {
+            print("skipped: snakemake is not installed (make test installs it from PyPI)")
+            return
+        }
+        let f = try StudyFixture.make(cases: 20)
+        defer { f.remove() }
+        let snake = try copy(f.dir)
+        defer { try? FileManager.default.removeItem(at: snake) }
+        let snakeStudy = snake.appendingPathComponent("study.yaml"), snakeResults = snake.appendingPathComponent("results")
+        let run = try KiraRun.run(["study", "run", f.studyFile.path, "--jobs", "2"])
+        #expect(run.status == 0, "\(run.stderr)")
+
+        // A branch with --no-ledger writes its marker and no ledger.
+        let one = try KiraRun.run(["study", "branch", snakeStudy.path, "--case", "case003", "--modality", "mr", "--reader", "2", "--no-ledger"])
+        #expect(one.status == 0, "\(one.stderr)")
+        #expect(FileManager.default.fileExists(atPath: snakeResults.appendingPathComponent("branches/case003/mr/reader2.json").path))
+        #expect(!FileManager.default.fileExists(atPath: snakeResults.appendingPathComponent("ledger.sqlite").path))
+
+        let r = try snakemake(["-s", Self.snakefile.path, "--cores", "2", "--directory", snake.path,
+                               "--config", "study=\(snakeStudy.path)", "kira=\(TestPaths.kiraExecutable.path)", "ledger=analyse"])
+        #expect(r.status == 0, "\(r.stderr.suffix(4000))")
+        for name in ["features.csv", "icc.csv", "model.json", "metrics.json", "survival.json"] {
+            let a = FileManager.default.contents(atPath: f.results.appendingPathComponent(name).path)
+            #expect(a != nil && a == FileManager.default.contents(atPath: snakeResults.appendingPathComponent(name).path), "\(name) differs")
+        }
+        let branchRows = try steps(snakeStudy).filter { $0["step"] as? String == "branch" }
+        #expect(branchRows.count == 34)
+        #expect(branchRows.allSatisfy { $0["status"] as? String == "reused" })
+    }
 }
