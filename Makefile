@@ -9,7 +9,7 @@ DEB_PEERS := dcmtk dcm2niix valgrind time r-base-core r-cran-proc r-cran-rms
 PY_PEERS := pingouin:pingouin SimpleITK:SimpleITK scikit-learn:sklearn lifelines:lifelines \
             pyradiomics-bhklab:radiomics nibabel:nibabel pydicom:pydicom \
             statsmodels:statsmodels scikit-survival:sksurv shap:shap xgboost:xgboost \
-            PyWavelets:pywt scipy:scipy scikit-image:skimage
+            PyWavelets:pywt scipy:scipy scikit-image:skimage snakemake:snakemake
 DEMO_OUT ?= demo-output
 
 .PHONY: all deps peers build release test demo bench bench-convert bench-resample bench-n4 bench-features bench-filters \

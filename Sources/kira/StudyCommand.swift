@@ -7,7 +7,8 @@ struct StudyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "study",
         abstract: "A whole radiomics study from one file: features, ICC filter, models, validation, survival.",
-        subcommands: [StudyRunCommand.self, StudyStatusCommand.self, StudyPredictCommand.self]
+        subcommands: [StudyRunCommand.self, StudyStatusCommand.self, StudyPredictCommand.self,
+                      StudyBranchesCommand.self, StudyBranchCommand.self, StudyAnalyseCommand.self]
     )
 }
 

@@ -24,6 +24,9 @@ struct FeatureStage {
     var ledger: RunLedger?
     var jobs: Int
     var logger: Logger
+    /// Read branches from the cache only (`kira study analyse`): a branch not cached fails at
+    /// step "cache" instead of being computed.
+    var cachedOnly = false
 
     struct Outcome {
         var features: [CaseFeatures]
@@ -41,13 +44,15 @@ struct FeatureStage {
     }
 
     /// `readers`: nil for every reader the study lists; 1 for the primary reader only (predict).
-    func run(_ cases: [StudyCase], readers: Int? = nil) -> Outcome {
+    /// `only`: a single branch (modality, 0-based reader) of each case (`kira study branch`).
+    func run(_ cases: [StudyCase], readers: Int? = nil, only: (modality: String, reader: Int)? = nil) -> Outcome {
         var tasks0: [Task] = []
         for c in cases {
             for m in study.modalities {
                 let masks = c.masks[m.name] ?? []
                 for (k, mask) in masks.prefix(readers ?? masks.count).enumerated() {
                     guard let mask else { continue }
+                    if let only, only.modality != m.name || only.reader != k { continue }
                     tasks0.append(Task(caseID: c.id, modality: m, reader: k, image: c.images[m.name] ?? nil, mask: mask))
                 }
             }
@@ -110,6 +115,9 @@ struct FeatureStage {
             try? ledger?.record(entry)
             logger.info("\(where_): features reused (cache \(key))")
             return .success((cached, true))
+        }
+        if cachedOnly {
+            return .failure(StepFailure(step: "cache", reason: "not computed for these inputs and settings (run kira study branch \(t.caseID) \(t.modality.name) reader \(t.reader + 1) first)"))
         }
         try? ledger?.record(entry)
         do {

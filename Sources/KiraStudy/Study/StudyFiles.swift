@@ -35,15 +35,24 @@ public struct StudyFiles: Sendable {
 
     /// Takes the output folder for this process (an advisory lock the kernel releases when
     /// the process ends, however it ends); a second run on the same folder is refused.
-    public func lock() throws -> Int32 {
+    /// `shared`: a single branch (`kira study branch`), which writes only its own cache file,
+    /// marker and ledger rows, so branches may run side by side (a workflow engine's jobs) but
+    /// never beside a run, analyse or predict, which take the folder whole.
+    public func lock(shared: Bool = false) throws -> Int32 {
         let path = root.appendingPathComponent(".kira-study.lock").path
         let fd = open(path, O_CREAT | O_RDWR, 0o644)
         guard fd >= 0 else { throw KiraError.writeFailed(path: path, reason: String(cString: strerror(errno))) }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+        guard flock(fd, (shared ? LOCK_SH : LOCK_EX) | LOCK_NB) == 0 else {
             close(fd)
-            throw KiraError.invalidArgument("\(root.path) is in use by another kira study run or predict; wait for it to end")
+            throw KiraError.invalidArgument("\(root.path) is in use by another kira study run, analyse, predict or branch; wait for it to end")
         }
         return fd
+    }
+
+    /// A branch's marker for a workflow engine: branches/<case>/<modality>/reader<N>.json.
+    public func branchMarker(caseID: String, modality: String, reader: Int) -> URL {
+        root.appendingPathComponent("branches").appendingPathComponent(caseID).appendingPathComponent(modality)
+            .appendingPathComponent("reader\(reader + 1).json")
     }
 
     /// Removes temporary files a killed run left (a SIGKILL gives no chance to clean up):

@@ -44,9 +44,106 @@ public struct StudyRun {
         }
     }
 
-    private func runStages(files: StudyFiles, ledger: RunLedger) throws -> Report {
-        let stage = FeatureStage(study: study, files: files, ledger: ledger, jobs: jobs, logger: logger)
+    /// `kira study branch`: one case × modality × reader computed (or reused) into the cache,
+    /// with its ledger rows, as `run()` does for each branch; then its marker
+    /// (branches/<case>/<modality>/reader<N>.json, rewritten on every success so a workflow
+    /// engine sees it newer than its inputs). Branches of one study may run side by side.
+    /// `recordInLedger`: false on a cluster's shared file system, where SQLite's WAL mode is
+    /// not safe across hosts; `analyse` then records every branch it reads.
+    public func branch(caseID: String, modality: String, reader: Int, recordInLedger: Bool = true) throws -> (failure: StudyFailure?, reused: Bool, marker: URL) {
+        guard let c = cohort.cases.first(where: { $0.id == caseID }) else {
+            throw KiraError.invalidArgument("\(study.cohort.lastPathComponent): no case \"\(caseID)\"")
+        }
+        guard let m = study.modalities.first(where: { $0.name == modality }) else {
+            throw KiraError.invalidArgument("\(study.file.lastPathComponent): no modality \"\(modality)\" (modalities: \(study.modalities.map(\.name).joined(separator: ", ")))")
+        }
+        guard reader >= 0, reader < m.maskColumns.count else {
+            throw KiraError.invalidArgument("\(study.file.lastPathComponent): modality \(modality) has \(m.maskColumns.count) reader(s), not \(reader + 1)")
+        }
+        guard let masks = c.masks[modality], reader < masks.count, masks[reader] != nil else {
+            throw KiraError.invalidArgument("\(study.cohort.lastPathComponent): case \(caseID) has no mask in column \(m.maskColumns[reader])")
+        }
+        let files = StudyFiles(root: study.output)
+        try files.createFolders()
+        let lock = try files.lock(shared: true)
+        defer { close(lock) }
+        // Branches started together may race to create the ledger and switch it to WAL, a step
+        // SQLite's busy timeout does not cover: a few retries settle it.
+        var opened: RunLedger?
+        for attempt in 0..<20 where recordInLedger {
+            do { opened = try RunLedger(url: files.ledger); break } catch {
+                if attempt == 19 { throw error }
+                usleep(100_000)
+            }
+        }
+        let stage = FeatureStage(study: study, files: files, ledger: opened, jobs: 1, logger: logger)
+        let outcome = stage.run([c], only: (modality, reader))
+        let marker = files.branchMarker(caseID: caseID, modality: modality, reader: reader)
+        if let f = outcome.failures.first {
+            try? FileManager.default.removeItem(at: marker)
+            return (f, false, marker)
+        }
+        let x = outcome.features[0]
+        struct Marker: Encodable { var `case`: String; var modality: String; var reader: Int; var key: String; var cache: String }
+        let cache = files.featureCacheFile(caseID: caseID, modality: modality, reader: reader, key: x.key)
+        let data = try StudyFiles.json(Marker(case: caseID, modality: modality, reader: reader + 1, key: x.key,
+                                              cache: "cache/features/" + cache.lastPathComponent))
+        do {
+            try FileManager.default.createDirectory(at: marker.deletingLastPathComponent(), withIntermediateDirectories: true)
+        } catch {
+            throw KiraError.writeFailed(path: marker.path, reason: error.localizedDescription)
+        }
+        try AtomicOutput.write(data, to: marker)
+        return (nil, outcome.reused == 1, marker)
+    }
+
+    /// `kira study analyse`: the cohort analysis of `run()` from the cached branches alone (none
+    /// is computed); a branch not in the cache is an error naming it, before anything is written.
+    public func analyse() throws -> Report {
+        let files = StudyFiles(root: study.output)
+        try files.createFolders()
+        let lock = try files.lock()
+        defer { close(lock) }
+        files.removeLeftovers()
+        let ledger = try RunLedger(url: files.ledger)
+        try ledger.beginRun(jobs: jobs)
+        do {
+            let report = try runStages(files: files, ledger: ledger, cachedOnly: true)
+            try ledger.pruneStale()
+            try ledger.finishRun(status: report.failures.isEmpty ? "complete" : "partial")
+            return report
+        } catch {
+            try? ledger.finishRun(status: "failed")
+            throw error
+        }
+    }
+
+    /// Every branch of the study: what `run()` computes and `kira study branches` lists.
+    public func branches() -> [(caseID: String, modality: String, reader: Int, image: URL?, mask: URL)] {
+        var out: [(caseID: String, modality: String, reader: Int, image: URL?, mask: URL)] = []
+        for c in cohort.cases {
+            for m in study.modalities {
+                for (k, mask) in (c.masks[m.name] ?? []).enumerated() {
+                    guard let mask else { continue }
+                    out.append((c.id, m.name, k, c.images[m.name] ?? nil, mask))
+                }
+            }
+        }
+        return out
+    }
+
+    private func runStages(files: StudyFiles, ledger: RunLedger, cachedOnly: Bool = false) throws -> Report {
+        var stage = FeatureStage(study: study, files: files, ledger: ledger, jobs: jobs, logger: logger)
+        stage.cachedOnly = cachedOnly
         let outcome = stage.run(cohort.cases)
+        if cachedOnly {
+            let missing = outcome.failures.filter { $0.step == "cache" }
+            if !missing.isEmpty {
+                let names = missing.map { "\($0.caseID) \($0.modality) reader \($0.reader)" }
+                throw KiraError.invalidArgument("\(missing.count) branch(es) not in the cache: \(names.prefix(10).joined(separator: ", "))"
+                    + (missing.count > 10 ? ", …" : "") + " (kira study branch computes one; kira study run computes all)")
+            }
+        }
         logger.info("features: \(outcome.computed) computed, \(outcome.reused) reused, \(outcome.failures.count) failed")
         let order = cohort.cases.map(\.id)
         let failures = outcome.failures.sorted { a, b in
