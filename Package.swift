@@ -88,8 +88,7 @@ let package = Package(
             name: "KiraStudy",
             dependencies: [
                 "KiraCore", "KiraDICOM", "KiraIO", "KiraPreprocess", "KiraRadiomics", "KiraQC", "KiraLearn", "KiraSurvival",
-                "CKiraKernels", .product(name: "Logging", package: "swift-log"), .product(name: "Yams", package: "Yams"),
-                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         // Synthetic multi-modality cohorts (`kira synth`): its own small DICOM Part 10 writer,

@@ -22,13 +22,7 @@ public enum SettingsFile {
 
     /// Parses settings text (YAML or JSON); `source` names it in errors.
     public static func parse(_ text: String, source: String) throws -> ExtractionSettings {
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: text)
-        } catch {
-            throw KiraError.invalidArgument("\(source): not valid YAML: \(error)")
-        }
-        let value = try SettingsValue(root, source: source, path: "")
+        let value = try ConfigValue.parse(text, source: source)
         var reader = SettingsReader(source: source)
         return try reader.read(value)
     }
@@ -47,71 +41,6 @@ public enum SettingsFile {
     }
 }
 
-/// A parsed YAML value with its key path, so every error can say where it is.
-indirect enum SettingsValue {
-    case null
-    case bool(Bool)
-    case int(Int)
-    case double(Double)
-    case string(String)
-    case list([SettingsValue])
-    case map([(key: String, value: SettingsValue)])
-
-    init(_ node: Node?, source: String, path: String) throws {
-        guard let node else { self = .null; return }
-        switch node {
-        case .scalar:
-            switch Tag.Name(rawValue: node.tag.rawValue) {
-            case .null: self = .null
-            case .bool: self = node.bool.map(SettingsValue.bool) ?? .string(node.string ?? "")
-            case .int:
-                // Yams reads YAML 1.1 base-60 integers ("1:30") with unchecked arithmetic, so a
-                // long one traps inside Yams (found by fuzzing); no setting is written that way,
-                // so such a value stays text and is refused as a number by the key's check.
-                let text = node.string ?? ""
-                self = text.contains(":") ? .string(text) : node.int.map(SettingsValue.int) ?? .string(text)
-            case .float: self = node.float.map(SettingsValue.double) ?? .string(node.string ?? "")
-            default: self = .string(node.string ?? "")
-            }
-        case let .sequence(seq):
-            self = .list(try seq.enumerated().map { try SettingsValue($1, source: source, path: "\(path)[\($0)]") })
-        case let .mapping(map):
-            var pairs: [(key: String, value: SettingsValue)] = []
-            for (k, v) in map {
-                guard let key = k.string else { throw KiraError.invalidArgument("\(source): \(path.isEmpty ? "top level" : path): keys must be strings") }
-                pairs.append((key, try SettingsValue(v, source: source, path: path.isEmpty ? key : "\(path).\(key)")))
-            }
-            self = .map(pairs)
-        case .alias:
-            throw KiraError.invalidArgument("\(source): \(path.isEmpty ? "top level" : path): YAML aliases are not supported")
-        }
-    }
-
-    var display: String {
-        switch self {
-        case .null: "null"
-        case let .bool(b): "\(b)"
-        case let .int(i): "\(i)"
-        case let .double(d): "\(d)"
-        case let .string(s): "\"\(s)\""
-        case .list: "a list"
-        case .map: "a mapping"
-        }
-    }
-
-    var metaValue: MetaValue {
-        switch self {
-        case .null: .null
-        case let .bool(b): .bool(b)
-        case let .int(i): .integer(i)
-        case let .double(d): .number(d)
-        case let .string(s): .string(s)
-        case let .list(l): .array(l.map(\.metaValue))
-        case let .map(m): .object(Dictionary(m.map { ($0.key, $0.value.metaValue) }, uniquingKeysWith: { $1 }))
-        }
-    }
-}
-
 /// Reads one parsed file into `ExtractionSettings`, naming the file and key path in every error.
 struct SettingsReader {
     let source: String
@@ -122,7 +51,7 @@ struct SettingsReader {
 
     // MARK: Typed accessors
 
-    func number(_ v: SettingsValue, _ path: String) throws -> Double {
+    func number(_ v: ConfigValue, _ path: String) throws -> Double {
         switch v {
         case let .int(i): return Double(i)
         case let .double(d): return d
@@ -130,7 +59,7 @@ struct SettingsReader {
         }
     }
 
-    func integer(_ v: SettingsValue, _ path: String) throws -> Int {
+    func integer(_ v: ConfigValue, _ path: String) throws -> Int {
         switch v {
         case let .int(i): return i
         case let .double(d) where d == d.rounded() && abs(d) < 1e15: return Int(d)
@@ -138,22 +67,22 @@ struct SettingsReader {
         }
     }
 
-    func bool(_ v: SettingsValue, _ path: String) throws -> Bool {
+    func bool(_ v: ConfigValue, _ path: String) throws -> Bool {
         guard case let .bool(b) = v else { throw fail(path, "expected true or false, got \(v.display)") }
         return b
     }
 
-    func string(_ v: SettingsValue, _ path: String) throws -> String {
+    func string(_ v: ConfigValue, _ path: String) throws -> String {
         guard case let .string(s) = v else { throw fail(path, "expected a string, got \(v.display)") }
         return s
     }
 
-    func list(_ v: SettingsValue, _ path: String) throws -> [SettingsValue] {
+    func list(_ v: ConfigValue, _ path: String) throws -> [ConfigValue] {
         guard case let .list(l) = v else { throw fail(path, "expected a list, got \(v.display)") }
         return l
     }
 
-    func map(_ v: SettingsValue, _ path: String) throws -> [(key: String, value: SettingsValue)] {
+    func map(_ v: ConfigValue, _ path: String) throws -> [(key: String, value: ConfigValue)] {
         if case .null = v { return [] }
         guard case let .map(m) = v else { throw fail(path, "expected a mapping, got \(v.display)") }
         return m
@@ -176,7 +105,7 @@ struct SettingsReader {
 
     static let topKeys = ["setting", "imageType", "featureClass", "voxelSetting", "mode", "ibsi"]
 
-    mutating func read(_ root: SettingsValue) throws -> ExtractionSettings {
+    mutating func read(_ root: ConfigValue) throws -> ExtractionSettings {
         if case .null = root { throw KiraError.invalidArgument("\(source): the settings file is empty") }
         guard case let .map(top) = root else { throw fail("top level", "expected a mapping with setting, imageType, featureClass or ibsi, got \(root.display)") }
         for (key, _) in top where !Self.topKeys.contains(key) {
@@ -218,7 +147,7 @@ struct SettingsReader {
         return s
     }
 
-    func mode(_ v: SettingsValue, _ path: String) throws -> ComplianceMode {
+    func mode(_ v: ConfigValue, _ path: String) throws -> ComplianceMode {
         let name = try string(v, path)
         guard let m = ComplianceMode(rawValue: name) else {
             throw fail(path, "expected ibsi or pyradiomics, got \(v.display)")
@@ -244,7 +173,7 @@ struct SettingsReader {
     ]
 
     /// sitk interpolator names (and their enum numbers) → Kira's interpolators.
-    func interpolator(_ v: SettingsValue, _ path: String) throws -> Interpolator? {
+    func interpolator(_ v: ConfigValue, _ path: String) throws -> Interpolator? {
         switch v {
         case .null: return nil
         case let .int(i):
@@ -267,7 +196,7 @@ struct SettingsReader {
         }
     }
 
-    func applyPyradiomicsSettings(_ entries: [(key: String, value: SettingsValue)], to s: inout ExtractionSettings,
+    func applyPyradiomicsSettings(_ entries: [(key: String, value: ConfigValue)], to s: inout ExtractionSettings,
                                   filterSettings: inout [String: MetaValue], path: String) throws {
         var binWidth: Double?, binCount: Int?
         for (key, v) in entries {
@@ -348,7 +277,7 @@ struct SettingsReader {
     }
 
     /// Types of the filter keys (the filters themselves read them).
-    func checkFilterSetting(_ key: String, _ v: SettingsValue, _ p: String) throws {
+    func checkFilterSetting(_ key: String, _ v: ConfigValue, _ p: String) throws {
         switch key {
         case "sigma":
             let l = try list(v, p)
@@ -369,7 +298,7 @@ struct SettingsReader {
 
     // MARK: `imageType:` and `featureClass:`
 
-    func imageTypes(_ entries: [(key: String, value: SettingsValue)], filterSettings: [String: MetaValue]) throws -> [ImageTypeSpec] {
+    func imageTypes(_ entries: [(key: String, value: ConfigValue)], filterSettings: [String: MetaValue]) throws -> [ImageTypeSpec] {
         if entries.isEmpty { return [ImageTypeSpec(.original, parameters: filterSettings)] }
         return try entries.map { key, v in
             let p = "imageType.\(key)"
@@ -406,7 +335,7 @@ struct SettingsReader {
         "shape2D": PyradiomicsNames.shape2D + ["SphericalDisproportion"],
     ]
 
-    func featureClasses(_ entries: [(key: String, value: SettingsValue)]) throws -> [String: [String]] {
+    func featureClasses(_ entries: [(key: String, value: ConfigValue)]) throws -> [String: [String]] {
         var out: [String: [String]] = [:]
         for (key, v) in entries {
             let p = "featureClass.\(key)"
@@ -428,7 +357,7 @@ struct SettingsReader {
     static let ibsiKeys = ["mode", "preset", "discretisation", "textureDimensions", "resegmentationRange", "outlierSigmas",
                            "interpolation", "ivh", "distance", "ngldmAlpha", "families"]
 
-    func binning(_ v: SettingsValue, _ p: String) throws -> (width: Double?, count: Int?) {
+    func binning(_ v: ConfigValue, _ p: String) throws -> (width: Double?, count: Int?) {
         let m = try map(v, p)
         guard m.count == 1, let (k, x) = m.first else { throw fail(p, "expected exactly one of binWidth or binCount") }
         switch k {
@@ -438,7 +367,7 @@ struct SettingsReader {
         }
     }
 
-    func applyIBSI(_ entries: [(key: String, value: SettingsValue)], to s: inout ExtractionSettings) throws {
+    func applyIBSI(_ entries: [(key: String, value: ConfigValue)], to s: inout ExtractionSettings) throws {
         // A preset first, so the other keys refine it.
         if let preset = entries.first(where: { $0.key == "preset" }) {
             let name = try string(preset.value, "ibsi.preset")
@@ -492,7 +421,7 @@ struct SettingsReader {
         }
     }
 
-    func applyInterpolation(_ entries: [(key: String, value: SettingsValue)], to pre: inout PreprocessSettings, path: String) throws {
+    func applyInterpolation(_ entries: [(key: String, value: ConfigValue)], to pre: inout PreprocessSettings, path: String) throws {
         for (key, v) in entries {
             let p = "\(path).\(key)"
             switch key {

@@ -104,7 +104,7 @@ public struct StudySpec: Sendable {
     public static func parse(_ text: String, file: URL) throws -> StudySpec {
         let source = file.lastPathComponent
         let r = StudyReader(source: source)
-        let root = try StudyValue.parse(text, source: source)
+        let root = try ConfigValue.parse(text, source: source)
         if case .null = root { throw KiraError.invalidArgument("\(source): the study file is empty") }
         let top = try r.map(root, "top level", what: "a mapping of study keys")
         for (k, _) in top where !topKeys.contains(k) {
@@ -208,7 +208,7 @@ public struct StudySpec: Sendable {
             guard let kind = ModelSpec.Kind(rawValue: name) else {
                 throw r.fail(path, "unknown model (known: \(ModelSpec.Kind.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
-            let params: [(key: String, value: StudyValue)] = if case .null = value { [] } else {
+            let params: [(key: String, value: ConfigValue)] = if case .null = value { [] } else {
                 try r.map(value, path, known: ModelSpec.knownParams[kind]!, what: "a mapping of hyperparameters")
             }
             var fixed: [String: String] = [:], grid: [String: [String]] = [:]
@@ -244,7 +244,7 @@ public struct StudySpec: Sendable {
 
     static let modalityKeys = ["image", "phase", "subtraction", "masks", "resample", "features"]
 
-    static func modality(_ name: String, _ value: StudyValue, _ r: StudyReader, resolve: (String) -> URL) throws -> ModalitySpec {
+    static func modality(_ name: String, _ value: ConfigValue, _ r: StudyReader, resolve: (String) -> URL) throws -> ModalitySpec {
         let path = "modalities.\(name)"
         let m = try r.map(value, path, known: modalityKeys, what: "a mapping {image: COLUMN, masks: [COLUMNS], …}")
         let image = try r.string(try r.required(m, "image", path), "\(path).image", what: "a column name")
