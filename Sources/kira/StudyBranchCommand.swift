@@ -64,8 +64,7 @@ struct StudyBranchCommand: ParsableCommand {
     }
 
     func run() throws {
-        var logger = logging.makeLogger(label: "kira.study")
-        if !logging.quiet { logger.logLevel = logging.verbose ? .debug : .info }
+        let logger = StudySupport.logger(logging)
         let (study, cohort) = try StudySupport.load(studyFile)
         let outcome: (failure: StudyFailure?, reused: Bool, marker: URL)
         do {

@@ -30,8 +30,7 @@ struct StudyBranchesCommand: ParsableCommand {
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
-        guard FileManager.default.fileExists(atPath: studyFile) else { throw ValidationError("'\(studyFile)' does not exist") }
-        _ = try StudySupport.load(studyFile)
+        try StudySupport.validateStudyFile(studyFile)
     }
 
     func run() throws {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import KiraCore
 import KiraStudy
 
@@ -34,6 +35,19 @@ enum StudySupport {
         } catch let e as KiraError {
             throw ValidationError(e.description)
         }
+    }
+
+    /// validate()'s check of the study file: it exists, it parses, its cohort loads.
+    static func validateStudyFile(_ path: String) throws {
+        guard FileManager.default.fileExists(atPath: path) else { throw ValidationError("'\(path)' does not exist") }
+        _ = try load(path)
+    }
+
+    /// The study commands' logger: progress at info unless --quiet, debug with --verbose.
+    static func logger(_ logging: LoggingOptions) -> Logger {
+        var logger = logging.makeLogger(label: "kira.study")
+        if !logging.quiet { logger.logLevel = logging.verbose ? .debug : .info }
+        return logger
     }
 
     static func fail(_ command: String, _ error: Error) -> ExitCode {

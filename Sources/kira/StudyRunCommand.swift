@@ -40,13 +40,11 @@ struct StudyRunCommand: ParsableCommand {
 
     func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
-        guard FileManager.default.fileExists(atPath: studyFile) else { throw ValidationError("'\(studyFile)' does not exist") }
-        _ = try StudySupport.load(studyFile)
+        try StudySupport.validateStudyFile(studyFile)
     }
 
     func run() throws {
-        var logger = logging.makeLogger(label: "kira.study")
-        if !logging.quiet { logger.logLevel = logging.verbose ? .debug : .info }
+        let logger = StudySupport.logger(logging)
         let (study, cohort) = try StudySupport.load(studyFile)
         let started = Date()
         let report: StudyRun.Report
