@@ -139,6 +139,8 @@ import Testing
         ("setting:\n  binWidth: abc", #"test.yaml: setting.binWidth: expected a number, got "abc""#),
         ("setting:\n  binWidth: '25'", #"test.yaml: setting.binWidth: expected a number, got "25""#),
         ("setting:\n  binWidht: 25", "test.yaml: setting.binWidht: unknown setting"),
+        // Yams refuses a repeated key itself and names it.
+        ("setting:\n  binWidth: 25\n  binWidth: 5", "test.yaml: not valid YAML: Parser: expected all keys to be unique but found the following duplicated key(s): 'binWidth'"),
         ("setting:\n  binWidth: -1", "test.yaml: setting.binWidth: must be greater than 0, got -1.0"),
         ("setting:\n  normalize: 1", "test.yaml: setting.normalize: expected true or false, got 1"),
         ("setting:\n  resampledPixelSpacing: [2, 2]", "test.yaml: setting.resampledPixelSpacing: expected 3 spacings"),

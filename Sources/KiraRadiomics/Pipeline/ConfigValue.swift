@@ -45,13 +45,10 @@ public indirect enum ConfigValue: Sendable {
             self = .list(try seq.enumerated().map { try ConfigValue($1, source: source, path: "\(path)[\($0)]") })
         case let .mapping(map):
             var pairs: [(key: String, value: ConfigValue)] = []
-            var seen = Set<String>()
             let here = path.isEmpty ? "top level" : path
             for (k, v) in map {
                 guard let key = k.string else { throw KiraError.invalidArgument("\(source): \(here): keys must be strings") }
                 let keyPath = path.isEmpty ? key : "\(path).\(key)"
-                // Yams keeps both entries of a repeated key; which one a reader used would be an accident.
-                guard seen.insert(key).inserted else { throw KiraError.invalidArgument("\(source): \(keyPath): key given twice") }
                 pairs.append((key, try ConfigValue(v, source: source, path: keyPath)))
             }
             self = .map(pairs)
