@@ -30,7 +30,7 @@ static void jpeg_emit_message_cb(j_common_ptr cinfo, int level) {
     if (level < 0 && cinfo->err->msg_code == JWRN_JPEG_EOF) jpeg_error_exit_cb(cinfo);
 }
 
-int kira_jpeg_read(const char *path, kira_raster_image *out) {
+int kira_jpeg_read(const char *path, size_t max_bytes, kira_raster_image *out) {
     memset(out, 0, sizeof *out);
     FILE *fp = fopen(path, "rb");
     if (!fp) {
@@ -92,12 +92,23 @@ int kira_jpeg_read(const char *path, kira_raster_image *out) {
         snprintf(out->message, sizeof out->message, "%d-bit JPEG is not supported (8-bit only)", cinfo.data_precision);
         longjmp(err.jump, 1);
     }
-    jpeg_start_decompress(&cinfo);
+    jpeg_calc_output_dimensions(&cinfo);
     size_t rowbytes = (size_t)cinfo.output_width * cinfo.output_components;
     if (rowbytes == 0 || cinfo.output_height == 0) {
         snprintf(out->message, sizeof out->message, "empty image");
         longjmp(err.jump, 1);
     }
+    if ((size_t)cinfo.output_height > SIZE_MAX / rowbytes || rowbytes * cinfo.output_height > max_bytes) {
+        out->width = cinfo.output_width;
+        out->height = cinfo.output_height;
+        out->channels = cinfo.output_components;
+        out->bit_depth = 8;
+        jpeg_destroy_decompress(&cinfo);
+        fclose(fp);
+        out->status = KIRA_RASTER_TOO_LARGE;
+        return out->status;
+    }
+    jpeg_start_decompress(&cinfo);
     pixels = malloc(rowbytes * cinfo.output_height);
     if (!pixels) {
         snprintf(out->message, sizeof out->message, "out of memory");

@@ -22,7 +22,7 @@ static void png_warning_cb(png_structp png, png_const_charp msg) {
     (void)png; (void)msg; /* warnings (e.g. bad CRC in ancillary chunks) are not fatal */
 }
 
-int kira_png_read(const char *path, kira_raster_image *out) {
+int kira_png_read(const char *path, size_t max_bytes, kira_raster_image *out) {
     memset(out, 0, sizeof *out);
     FILE *fp = fopen(path, "rb");
     if (!fp) {
@@ -92,7 +92,16 @@ int kira_png_read(const char *path, kira_raster_image *out) {
     if (width == 0 || height == 0 || rowbytes != (size_t)width * channels * (out_depth / 8)) {
         png_error(png, "unexpected row layout after transformations");
     }
-    if ((size_t)height > SIZE_MAX / rowbytes) png_error(png, "image too large");
+    if ((size_t)height > SIZE_MAX / rowbytes || rowbytes * height > max_bytes) {
+        png_destroy_read_struct(&png, &info, NULL);
+        fclose(fp);
+        out->width = width;
+        out->height = height;
+        out->channels = channels;
+        out->bit_depth = out_depth;
+        out->status = KIRA_RASTER_TOO_LARGE;
+        return out->status;
+    }
     pixels = malloc(rowbytes * height);
     rows = malloc(sizeof(png_bytep) * height);
     if (!pixels || !rows) png_error(png, "out of memory");

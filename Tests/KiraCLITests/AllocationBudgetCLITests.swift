@@ -183,6 +183,22 @@ struct AllocationBudgetCLITests {
         #expect(r.stderr.contains("9 of 10 cases in \(out.path); 1 failed"), Comment(rawValue: r.stderr))
     }
 
+    /// A 218-byte JPEG whose header declares about 2.9 GB of pixels (a raster fuzzer finding:
+    /// libjpeg's buffer was allocated unchecked). The header is now checked against the budget
+    /// before the buffer exists, as for TIFF.
+    @Test("a JPEG declaring more pixels than the budget is refused before decoding")
+    func jpegDeclaredSize() throws {
+        let dir = try TestPaths.temporaryDirectory("budget-jpeg")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let jpeg = dir.appendingPathComponent("declared.jpg")
+        try FileManager.default.copyItem(at: TestPaths.testData("fuzz-budget/oom-799db4a896b8850758608aa0dec8f137ac5706ec"), to: jpeg)
+        let r = try runWithBudget(["convert", jpeg.path, "--spacing", "0.1,0.1", "-o", dir.appendingPathComponent("out").path], budget: "128M")
+        #expect(r.status == 1, Comment(rawValue: r.stderr))
+        #expect(r.stderr.contains("\(jpeg.path): JPEG pixels (width × height × samples × bytes): too large"), Comment(rawValue: r.stderr))
+        #expect(r.stderr.contains("over the budget of 134217728 bytes"), Comment(rawValue: r.stderr))
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("out").path))
+    }
+
     /// The command under `KIRA_MAX_BYTES=budget`.
     func runWithBudget(_ args: [String], budget: String) throws -> KiraRun {
         try runProcess(URL(fileURLWithPath: "/usr/bin/env"),

@@ -18,7 +18,9 @@ typedef enum {
     KIRA_RASTER_NOT_THIS_FORMAT = 2, /* signature does not match */
     KIRA_RASTER_DECODE_ERROR = 3,  /* the library reported an error (corrupt or truncated data) */
     KIRA_RASTER_UNSUPPORTED = 4,   /* valid file in a layout not handled (e.g. CMYK JPEG) */
-    KIRA_RASTER_NO_MEMORY = 5
+    KIRA_RASTER_NO_MEMORY = 5,
+    KIRA_RASTER_TOO_LARGE = 6      /* the pixels would exceed max_bytes: width, height, channels and
+                                      bit_depth are set, nothing was allocated */
 } kira_raster_status;
 
 /* Original colour layout of the file, for provenance. */
@@ -43,9 +45,11 @@ typedef struct {
     size_t byte_count;
 } kira_raster_image;
 
-/* Each returns `out->status` and fills `out`; on failure `out->pixels` is NULL. */
-int kira_png_read(const char *path, kira_raster_image *out);
-int kira_jpeg_read(const char *path, kira_raster_image *out);
+/* Each returns `out->status` and fills `out`; on failure `out->pixels` is NULL. The header's
+ * width and height are checked against `max_bytes` before the pixel buffer exists: a file of a
+ * few bytes can declare gigapixels. */
+int kira_png_read(const char *path, size_t max_bytes, kira_raster_image *out);
+int kira_jpeg_read(const char *path, size_t max_bytes, kira_raster_image *out);
 
 /* Writes 8-bit grey (`channels` 1) or RGB (3) pixels, row 0 first, as a baseline JPEG at
  * `quality` (1-100) to `path`. Returns a kira_raster_status; `message` (256 bytes) gets the

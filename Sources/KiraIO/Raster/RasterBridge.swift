@@ -36,13 +36,19 @@ enum RasterBridge {
     static func decode(_ path: String, codec: Codec) throws -> DecodedRaster {
         let owner = CRasterImage()
         let status: Int32 = switch codec {
-        case .png: kira_png_read(path, &owner.image)
-        case .jpeg: kira_jpeg_read(path, &owner.image)
+        case .png: kira_png_read(path, AllocationBudget.maxBytes, &owner.image)
+        case .jpeg: kira_jpeg_read(path, AllocationBudget.maxBytes, &owner.image)
         }
         let format = codec == .png ? "PNG" : "JPEG"
         switch status {
         case Int32(KIRA_RASTER_OK.rawValue):
             break
+        case Int32(KIRA_RASTER_TOO_LARGE.rawValue):
+            let what = "\(path): \(format) pixels (width × height × samples × bytes)"
+            let img = owner.image
+            try AllocationBudget.check(what, factors: [Int(img.width), Int(img.height), Int(img.channels), Int(img.bit_depth) / 8],
+                                       elementBytes: 1, unit: "bytes")
+            throw KiraError.tooLarge(subject: what, reason: "over the budget (\(AllocationBudget.environmentKey))")
         case Int32(KIRA_RASTER_CANNOT_OPEN.rawValue):
             throw KiraError.unreadable(path: path, reason: owner.message)
         case Int32(KIRA_RASTER_NOT_THIS_FORMAT.rawValue):
