@@ -25,7 +25,11 @@ public struct StudyRun {
         self.study = study; self.cohort = cohort; self.jobs = jobs; self.logger = logger
     }
 
-    public func run() throws -> Report {
+    public func run() throws -> Report { try locked(cachedOnly: false) }
+
+    /// `run()` and `analyse()`: the exclusive folder lock, leftovers removed, the ledger's run
+    /// record around the stages.
+    private func locked(cachedOnly: Bool) throws -> Report {
         let files = StudyFiles(root: study.output)
         try files.createFolders()
         let lock = try files.lock()
@@ -34,7 +38,7 @@ public struct StudyRun {
         let ledger = try RunLedger(url: files.ledger)
         try ledger.beginRun(jobs: jobs)
         do {
-            let report = try runStages(files: files, ledger: ledger)
+            let report = try runStages(files: files, ledger: ledger, cachedOnly: cachedOnly)
             try ledger.pruneStale()
             try ledger.finishRun(status: report.failures.isEmpty ? "complete" : "partial")
             return report
@@ -99,24 +103,7 @@ public struct StudyRun {
 
     /// `kira study analyse`: the cohort analysis of `run()` from the cached branches alone (none
     /// is computed); a branch not in the cache is an error naming it, before anything is written.
-    public func analyse() throws -> Report {
-        let files = StudyFiles(root: study.output)
-        try files.createFolders()
-        let lock = try files.lock()
-        defer { close(lock) }
-        files.removeLeftovers()
-        let ledger = try RunLedger(url: files.ledger)
-        try ledger.beginRun(jobs: jobs)
-        do {
-            let report = try runStages(files: files, ledger: ledger, cachedOnly: true)
-            try ledger.pruneStale()
-            try ledger.finishRun(status: report.failures.isEmpty ? "complete" : "partial")
-            return report
-        } catch {
-            try? ledger.finishRun(status: "failed")
-            throw error
-        }
-    }
+    public func analyse() throws -> Report { try locked(cachedOnly: true) }
 
     /// Every branch of the study: what `run()` computes and `kira study branches` lists.
     public func branches() -> [(caseID: String, modality: String, reader: Int, image: URL?, mask: URL)] {
