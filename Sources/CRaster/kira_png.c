@@ -92,13 +92,13 @@ int kira_png_read(const char *path, size_t max_bytes, kira_raster_image *out) {
     if (width == 0 || height == 0 || rowbytes != (size_t)width * channels * (out_depth / 8)) {
         png_error(png, "unexpected row layout after transformations");
     }
+    out->width = width;
+    out->height = height;
+    out->channels = channels;
+    out->bit_depth = out_depth;
     if ((size_t)height > SIZE_MAX / rowbytes || rowbytes * height > max_bytes) {
         png_destroy_read_struct(&png, &info, NULL);
         fclose(fp);
-        out->width = width;
-        out->height = height;
-        out->channels = channels;
-        out->bit_depth = out_depth;
         out->status = KIRA_RASTER_TOO_LARGE;
         return out->status;
     }
@@ -112,10 +112,6 @@ int kira_png_read(const char *path, size_t max_bytes, kira_raster_image *out) {
     free(rows);
     png_destroy_read_struct(&png, &info, NULL);
     fclose(fp);
-    out->width = width;
-    out->height = height;
-    out->channels = channels;
-    out->bit_depth = out_depth;
     out->pixels = pixels;
     out->byte_count = rowbytes * height;
     out->status = KIRA_RASTER_OK;
