@@ -55,3 +55,26 @@ import Testing
         }
     }
 }
+
+extension NIfTIRoundTripTests {
+    /// NIfTI-1's 16-bit dimensions: 32,767 voxels along an axis is the most it holds (the raster
+    /// fuzzer's 32,784-pixel-wide JPEG made niftilib write a file it could not read back).
+    @Test(arguments: [32767, 32768])
+    func dimensionLimitOfNIfTI1(width: Int) throws {
+        let g = Geometry(size: [width, 1, 1], spacing: [1, 1, 1], origin: [0, 0, 0], direction: Matrix3(columns: [1, 0, 0], [0, 1, 0], [0, 0, 1]))
+        let v = try Volume(geometry: g, timepoints: 1, voxels: .uint8((0..<width).map { UInt8($0 % 251) }))
+        let dir = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("wide.nii")
+        if width <= 32767 {
+            try NIfTIWriter.write(v, to: url)
+            #expect(try NIfTIReader.read(url).voxels == v.voxels)
+        } else {
+            let error = #expect(throws: KiraError.self) { try NIfTIWriter.write(v, to: url) }
+            #expect("\(error!)".contains("dimension 1 has 32768 voxels; NIfTI-1 holds at most 32767"))
+            #expect(!FileManager.default.fileExists(atPath: url.path))
+        }
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path)
+        #expect(leftovers.allSatisfy { !$0.hasPrefix(".kira-tmp") })
+    }
+}

@@ -48,8 +48,13 @@ public enum NIfTIWriter {
             throw KiraError.invalidArgument("\(path): only 8-bit RGB can be written with more than one component")
         }
         let g = header.geometry
-        var dims: [Int32] = [Int32(g.size.x), Int32(g.size.y), Int32(g.size.z)]
-        if header.timepoints > 1 { dims.append(Int32(header.timepoints)) }
+        var extents = [g.size.x, g.size.y, g.size.z]
+        if header.timepoints > 1 { extents.append(header.timepoints) }
+        // NIfTI-1 stores each dimension in 16 bits; niftilib would write a file it cannot read back.
+        if let (axis, n) = extents.enumerated().first(where: { $0.element > Int(Int16.max) }) {
+            throw KiraError.writeFailed(path: path, reason: "dimension \(axis + 1) has \(n) voxels; NIfTI-1 holds at most \(Int16.max) per dimension")
+        }
+        let dims = extents.map { Int32($0) }
         guard let h = NIfTIImageHandle(dims: dims, datatype: datatype) else {
             throw KiraError.writeFailed(path: path, reason: "niftilib could not allocate a header")
         }

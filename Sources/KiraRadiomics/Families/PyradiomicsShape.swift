@@ -26,37 +26,55 @@ public enum PyradiomicsShape {
     /// an axis in that plane; only those candidates are paired (lines along x for 3D, slices
     /// and columns, along y for rows).
     static func diameters(_ vertices: [SIMD3<Double>], spacing: SIMD3<Double>) -> (Double, Double, Double, Double) {
-        // Vertices sit on a half-voxel lattice: twice the index is an exact key.
-        func half(_ v: SIMD3<Double>) -> SIMD3<Int64> {
-            SIMD3(Int64((v.x / spacing.x * 2).rounded()), Int64((v.y / spacing.y * 2).rounded()), Int64((v.z / spacing.z * 2).rounded()))
+        guard !vertices.isEmpty else { return (0, 0, 0, 0) }
+        // Vertices sit on a half-voxel lattice: twice the index is an exact key. The keys of a
+        // cropped mask span a small box, so lines and planes are indexed densely (no hashing).
+        let keys: [SIMD3<Int>] = vertices.map { v in
+            SIMD3(Int((v.x / spacing.x * 2).rounded()), Int((v.y / spacing.y * 2).rounded()), Int((v.z / spacing.z * 2).rounded()))
         }
-        let keys = vertices.map(half)
-        /// Extremes of the lines along `axis`, grouped by the lattice coordinate `plane`.
-        func lineExtremes(along axis: Int) -> [(key: SIMD3<Int64>, point: SIMD3<Double>)] {
-            var ends: [SIMD3<Int64>: (lo: Int, hi: Int)] = [:]
+        var lo = keys[0], hi = keys[0]
+        for k in keys { lo = pointwiseMin(lo, k); hi = pointwiseMax(hi, k) }
+        let extent = hi &- lo &+ 1
+        /// Extremes of the lines along `axis`, in order of the other two coordinates (z, then y
+        /// or x), each line's low end first.
+        func lineExtremes(along axis: Int) -> [(key: SIMD3<Int>, point: SIMD3<Double>)] {
+            let (u, w) = axis == 0 ? (1, 2) : (0, 2)
+            var ends = [(lo: Int, hi: Int)](repeating: (-1, -1), count: extent[u] * extent[w])
             for (i, k) in keys.enumerated() {
-                var line = k
-                line[axis] = 0
-                if let e = ends[line] {
-                    ends[line] = (keys[e.lo][axis] <= k[axis] ? e.lo : i, keys[e.hi][axis] >= k[axis] ? e.hi : i)
-                } else {
+                let line = (k[w] - lo[w]) * extent[u] + (k[u] - lo[u])
+                let e = ends[line]
+                if e.lo < 0 {
                     ends[line] = (i, i)
+                } else {
+                    ends[line] = (keys[e.lo][axis] <= k[axis] ? e.lo : i, keys[e.hi][axis] >= k[axis] ? e.hi : i)
                 }
             }
-            var out: [(key: SIMD3<Int64>, point: SIMD3<Double>)] = []
-            for (_, e) in ends.sorted(by: { ($0.key.z, $0.key.y, $0.key.x) < ($1.key.z, $1.key.y, $1.key.x) }) {
+            var out: [(key: SIMD3<Int>, point: SIMD3<Double>)] = []
+            for e in ends where e.lo >= 0 {
                 out.append((keys[e.lo], vertices[e.lo]))
                 if e.hi != e.lo { out.append((keys[e.hi], vertices[e.hi])) }
             }
             return out
         }
         func farthest(_ points: [SIMD3<Double>]) -> Double {
+            guard points.count > 1 else { return 0 }
+            // A pair is no farther apart than the sum of its distances from the centroid: taking
+            // points by that distance, largest first, the search stops as soon as the bound
+            // cannot beat the best pair (with a margin for rounding, so the result is exact).
+            let centre = points.reduce(SIMD3<Double>.zero, +) / Double(points.count)
+            let byRadius = points.map { p -> (r: Double, p: SIMD3<Double>) in
+                let d = p - centre
+                return ((d * d).sum().squareRoot(), p)
+            }.sorted { $0.r > $1.r }
             var best = 0.0
-            points.withUnsafeBufferPointer { v in
+            byRadius.withUnsafeBufferPointer { v in
                 for i in 0..<v.count {
                     let a = v[i]
+                    if i + 1 < v.count, (a.r + v[i + 1].r) * (a.r + v[i + 1].r) * (1 + 1e-9) < best { break }
                     for j in (i + 1)..<max(v.count, i + 1) {
-                        let ab = a - v[j]
+                        let bound = a.r + v[j].r
+                        if bound * bound * (1 + 1e-9) < best { break }
+                        let ab = a.p - v[j].p
                         best = max(best, (ab * ab).sum())
                     }
                 }
@@ -64,8 +82,10 @@ public enum PyradiomicsShape {
             return best.squareRoot()
         }
         /// Farthest pair within each plane of equal lattice coordinate `axis`.
-        func perPlane(_ candidates: [(key: SIMD3<Int64>, point: SIMD3<Double>)], axis: Int) -> Double {
-            Dictionary(grouping: candidates, by: { $0.key[axis] }).values.reduce(0.0) { max($0, farthest($1.map(\.point))) }
+        func perPlane(_ candidates: [(key: SIMD3<Int>, point: SIMD3<Double>)], axis: Int) -> Double {
+            var planes = [[SIMD3<Double>]](repeating: [], count: extent[axis])
+            for c in candidates { planes[c.key[axis] - lo[axis]].append(c.point) }
+            return planes.reduce(0.0) { max($0, farthest($1)) }
         }
         let alongX = lineExtremes(along: 0)
         let alongY = lineExtremes(along: 1)
