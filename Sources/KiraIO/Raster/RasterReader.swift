@@ -80,13 +80,7 @@ public enum RasterReader {
             voxels = pick(d.samples, channels: d.channels, keep: 3, pixels: pixelCount)
             meta["ColourKept"] = "RGB"
         } else if colour {
-            var grey = [Float](repeating: 0, count: pixelCount)
-            let s = d.samples, c = d.channels, w = lumaWeights
-            for i in 0..<pixelCount {
-                let y = w.x * s[i * c] + w.y * s[i * c + 1] + w.z * s[i * c + 2]
-                grey[i] = Float(y)
-            }
-            voxels = .float32(grey)
+            voxels = .float32(luma(d.samples, channels: d.channels, pixels: pixelCount))
             meta["GreyConversion"] = .string(lumaFormula)
         } else {
             voxels = pick(d.samples, channels: d.channels, keep: 1, pixels: pixelCount)
@@ -114,13 +108,36 @@ public enum RasterReader {
     }
 
     /// The first `keep` samples of every pixel.
+    /// Grey from the first three channels, one pass over each sample type's own buffer.
+    private static func luma(_ s: RasterSamples, channels c: Int, pixels: Int) -> [Float] {
+        func grey<T>(_ a: [T], _ value: (T) -> Double) -> [Float] {
+            let w = lumaWeights
+            return [Float](unsafeUninitializedCapacity: pixels) { out, count in
+                a.withUnsafeBufferPointer { s in
+                    for i in 0..<pixels {
+                        out[i] = Float(w.x * value(s[i * c]) + w.y * value(s[i * c + 1]) + w.z * value(s[i * c + 2]))
+                    }
+                }
+                count = pixels
+            }
+        }
+        switch s {
+        case let .uint8(a): return grey(a) { Double($0) }
+        case let .uint16(a): return grey(a) { Double($0) }
+        case let .int16(a): return grey(a) { Double($0) }
+        case let .float32(a): return grey(a) { Double($0) }
+        }
+    }
+
     private static func pick(_ s: RasterSamples, channels: Int, keep: Int, pixels: Int) -> VoxelBuffer {
         func sel<T>(_ a: [T]) -> [T] {
             if channels == keep { return a }
-            var out: [T] = []
-            out.reserveCapacity(pixels * keep)
-            for i in 0..<pixels { for k in 0..<keep { out.append(a[i * channels + k]) } }
-            return out
+            return [T](unsafeUninitializedCapacity: pixels * keep) { out, count in
+                a.withUnsafeBufferPointer { s in
+                    for i in 0..<pixels { for k in 0..<keep { (out.baseAddress! + i * keep + k).initialize(to: s[i * channels + k]) } }
+                }
+                count = pixels * keep
+            }
         }
         switch s {
         case let .uint8(a): return .uint8(sel(a))
