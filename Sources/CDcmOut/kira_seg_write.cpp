@@ -84,7 +84,7 @@ extern "C" int kira_seg_write(const char *out_path, const char *const *source_fi
     }
 
     IODGeneralEquipmentModule::EquipmentInfo equipment("Kira", "Kira", "0", software_version);
-    ContentIdentificationMacro ident("1", "KIRA_SEG", series_description, "Kira");
+    ContentIdentificationMacro ident("1", "KIRA_SEG", series_description, "");
     DcmSegmentation *rawSeg = NULL;
     OFCondition c = DcmSegmentation::createBinarySegmentation(rawSeg, static_cast<Uint16>(rows),
                                                               static_cast<Uint16>(columns), equipment, ident);
@@ -141,6 +141,9 @@ extern "C" int kira_seg_write(const char *out_path, const char *const *source_fi
         c = DcmSegment::create(segment, g.label, CodeSequenceMacro(g.category.value, g.category.scheme, g.category.meaning),
                                CodeSequenceMacro(g.type.value, g.type.scheme, g.type.meaning),
                                DcmSegTypes::SAT_AUTOMATIC, "Kira");
+        // Viewers colour segments by these (DICOM-scaled CIELab: red, green, blue, yellow, repeating).
+        static const Uint16 colours[4][3] = {{34891, 53479, 50167}, {57494, 10748, 54273}, {21168, 53250, 5177}, {63661, 27357, 57179}};
+        if (c.good()) c = segment->setRecommendedDisplayCIELabValue(colours[s % 4][0], colours[s % 4][1], colours[s % 4][2]);
         Uint16 number = 0;
         if (c.good()) c = seg->addSegment(segment, number);
         if (c.bad() || number != s + 1) {
@@ -188,6 +191,19 @@ extern "C" int kira_seg_write(const char *out_path, const char *const *source_fi
     if (c.bad()) {
         put(msg, msg_len, "cannot build the segmentation: " + cond(c));
         return 1;
+    }
+    // The frames are the source slices' own pixels, so each source reference says its
+    // spatial locations are preserved (readers such as highdicom index by source on that).
+    DcmSequenceOfItems *perFrame = NULL;
+    if (ds->findAndGetSequence(DCM_PerFrameFunctionalGroupsSequence, perFrame).good() && perFrame) {
+        for (unsigned long f = 0; f < perFrame->card(); ++f) {
+            DcmItem *derivation = NULL;
+            if (perFrame->getItem(f)->findAndGetSequenceItem(DCM_DerivationImageSequence, derivation, 0).bad()) continue;
+            DcmSequenceOfItems *sourceImages = NULL;
+            if (derivation->findAndGetSequence(DCM_SourceImageSequence, sourceImages).bad() || !sourceImages) continue;
+            for (unsigned long i = 0; i < sourceImages->card(); ++i)
+                sourceImages->getItem(i)->putAndInsertOFStringArray(DCM_SpatialLocationsPreserved, "YES");
+        }
     }
     // Common Instance Reference: the source series and each of its instances.
     ds->findAndDeleteElement(DCM_ReferencedSeriesSequence);

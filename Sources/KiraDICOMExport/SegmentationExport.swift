@@ -48,7 +48,7 @@ public enum SegmentationExport {
                     description: "Kira segmentation")
                 written.sopInstanceUID = ids.sop
                 written.seriesInstanceUID = ids.series
-            } catch { throw KiraError.writeFailed(path: output.path, reason: error.message) }
+            } catch let e as BridgeFailure { throw KiraError.writeFailed(path: output.path, reason: e.message) }
         }
         logger.info("wrote \(output.path): \(segments.count) segment(s), \(written.frames) frames")
         return written

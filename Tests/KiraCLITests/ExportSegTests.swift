@@ -13,7 +13,9 @@ import Testing
     static let rtstruct = TestPaths.reference("ibsi/ct_phantom/dicom/mask/DCM_RS_00060.dcm")
 
     /// The SEG and its three masks, written once for the suite's tests.
-    static let made: Result<(dir: URL, seg: URL, masks: [Volume]), Error> = Result {
+    struct Made: Sendable { var dir: URL; var seg: URL; var masks: [Volume] }
+
+    static let made: Result<Made, Error> = Result(catching: {
         let dir = try TestPaths.temporaryDirectory("kira-export-seg")
         let ring = dir.appendingPathComponent("ring.nii.gz")
         let r = try KiraRun.run(["mask", "ring", tumour.path, "--mm", "3", "-o", ring.path])
@@ -23,8 +25,8 @@ import Testing
                                  "--mask", rtstruct.path, "--roi", "GTV-1", "--label", "tumour", "--label", "ring3mm",
                                  "--label", "GTV-1", "-o", seg.path])
         guard e.status == 0 else { throw RunFailed(run: e) }
-        return (dir, seg, [try NIfTIReader.read(tumour), try NIfTIReader.read(ring), try NIfTIReader.read(tumour)])
-    }()
+        return Made(dir: dir, seg: seg, masks: [try NIfTIReader.read(tumour), try NIfTIReader.read(ring), try NIfTIReader.read(tumour)])
+    })
 
     static func binary(_ v: Volume) -> [UInt8] { (0..<v.voxels.count).map { v.voxels[$0] != 0 ? 1 : 0 } }
 

@@ -3,9 +3,9 @@ import KiraCore
 import KiraTestSupport
 import Testing
 
-/// `kira features --mask RTSTRUCT --roi` on the IBSI CT phantom (configuration A): the
-/// features equal those from the IBSI's NIfTI mask of the same ROI, and both meet the IBSI
-/// consensus values under the IBSI rule (3 significant digits, then the tolerance).
+/// `kira features --mask RTSTRUCT --roi` on the IBSI CT phantom (configuration A): every
+/// IBSI consensus value is met under the IBSI rule (3 significant digits, then the tolerance),
+/// as it is from the IBSI's NIfTI mask of the same ROI.
 @Suite struct RTStructFeaturesTests {
     static let image = TestPaths.reference("ibsi/ct_phantom/nifti/image/phantom.nii.gz").path
     static let nifti = TestPaths.reference("ibsi/ct_phantom/nifti/mask/mask.nii.gz").path
@@ -24,29 +24,32 @@ import Testing
         return out
     }
 
+    /// One run (the CT phantom's configuration A takes about a minute in a debug build): the
+    /// NIfTI mask's values are held to the same consensus values by KiraRadiomicsTests'
+    /// configuration A test, and RTStructPhantomTests shows the two masks equal voxel for voxel.
     @Test(.enabled(if: TestPaths.referenceAvailable, Comment(rawValue: TestPaths.referenceMissing)))
-    func featuresFromTheRTStructEqualThoseFromTheNIfTIMask() throws {
+    func featuresFromTheRTStructMeetTheIBSIValues() throws {
         let fromRT = try KiraRun.run(["features", "--image", Self.image, "--mask", Self.rtstruct, "--roi", "GTV-1", "--preset", "ibsi-a", "--json", "-q"])
         #expect(fromRT.status == 0, Comment(rawValue: fromRT.stderr))
-        let fromNIfTI = try KiraRun.run(["features", "--image", Self.image, "--mask", Self.nifti, "--preset", "ibsi-a", "--json", "-q"])
-        #expect(fromNIfTI.status == 0, Comment(rawValue: fromNIfTI.stderr))
-        let a = try Self.values(fromRT), b = try Self.values(fromNIfTI)
-        #expect(a.count == b.count && a.count > 150)
+        let a = try Self.values(fromRT)
+        let d = try #require(fromRT.json["diagnostics"] as? [String: Any])
+        #expect(d["initial_roi_voxels"] as? Int == 125_256)
         let table = try CSVTable(contentsOf: TestPaths.reference("ibsi/reference_values/ibsi1_reference_values_all_configs.csv"))
         let conf = try table.strings("configuration"), tags = try table.strings("tag"), fam = try table.strings("family")
         let refs = try table.numbers("value"), tols = try table.numbers("tolerance"), has = try table.strings("has_reference_value")
-        var compared = 0, agreeing = 0, meetingReference = 0
+        var compared = 0, failures: [String] = []
         for i in conf.indices where conf[i] == "A" && has[i] == "True" && !fam[i].hasPrefix("Diagnostics") {
-            guard let tol = tols[i], let ref = refs[i], let x = a[tags[i]], let y = b[tags[i]] else { continue }
+            guard let tol = tols[i], let ref = refs[i] else { continue }
             compared += 1
-            if abs(Self.roundToSignificant(x, 3) - Self.roundToSignificant(y, 3)) <= tol + 1e-12 * max(1, abs(ref)) { agreeing += 1 }
-            if abs(Self.roundToSignificant(x, 3) - ref) <= tol + 1e-12 * max(1, abs(ref)) { meetingReference += 1 }
+            guard let x = a[tags[i]], abs(Self.roundToSignificant(x, 3) - ref) <= tol + 1e-12 * max(1, abs(ref)) else {
+                let got = a[tags[i]].map { "\($0)" } ?? "missing"
+                failures.append("\(tags[i])=\(got) ref \(ref)±\(tol)")
+                continue
+            }
         }
-        print("IBSI CT phantom, configuration A: \(agreeing) of \(compared) reference features agree between RTSTRUCT and NIfTI mask within the IBSI tolerance; \(meetingReference) from the RTSTRUCT meet the consensus value")
-        #expect(compared > 150)
-        #expect(agreeing == compared)
-        // The rasterised ROI is the NIfTI mask voxel for voxel, so every value is the same number.
-        #expect(a == b)
+        print("IBSI CT phantom, configuration A, mask from the RTSTRUCT: \(compared - failures.count) of \(compared) consensus values within the IBSI tolerance")
+        #expect(compared == 346)
+        #expect(failures.isEmpty, Comment(rawValue: failures.joined(separator: "; ")))
     }
 
     @Test(.enabled(if: TestPaths.referenceAvailable, Comment(rawValue: TestPaths.referenceMissing)))

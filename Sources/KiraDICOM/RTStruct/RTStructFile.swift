@@ -10,6 +10,10 @@ public struct RTStructROI: Sendable {
     /// Contours of other geometric types (POINT, OPEN_PLANAR, OPEN_NONPLANAR): they bound no
     /// area, so they are counted and left out of the mask.
     public let nonClosedContours: Int
+
+    public init(number: Int, name: String, contours: [[SIMD3<Double>]], nonClosedContours: Int) {
+        self.number = number; self.name = name; self.contours = contours; self.nonClosedContours = nonClosedContours
+    }
 }
 
 /// The parts of an RT Structure Set (SOP class 1.2.840.10008.5.1.4.1.1.481.3) that a mask needs.
