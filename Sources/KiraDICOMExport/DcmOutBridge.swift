@@ -35,3 +35,57 @@ enum DcmOutBridge {
 }
 
 struct BridgeFailure: Error { var message: String }
+
+extension DcmOutBridge {
+    struct Measurement {
+        var concept: CodedConcept
+        var value: String
+        var unit: CodedConcept
+        var filter: CodedConcept?
+    }
+
+    struct ReportGroup {
+        var trackingID: String
+        var trackingUID: String
+        var segmentNumber: Int
+        var finding: CodedConcept
+        var measurements: [Measurement]
+        var ki67Class: CodedConcept?
+        var undefined: String
+    }
+
+    /// `kira_sr_write`; returns the SOP Instance UID or throws the writer's message.
+    static func writeReport(to path: String, seg: String, sourceFiles: [String], groups: [ReportGroup],
+                            algorithm: String, version: String) throws(BridgeFailure) -> String {
+        // Every string is copied once into C memory that lives until the call returns.
+        var owned: [UnsafeMutablePointer<CChar>] = []
+        defer { owned.forEach { free($0) } }
+        func c(_ s: String) -> UnsafePointer<CChar> { let p = strdup(s)!; owned.append(p); return UnsafePointer(p) }
+        func code(_ x: CodedConcept?) -> kira_code {
+            guard let x else { return kira_code(value: nil, scheme: nil, meaning: nil) }
+            return kira_code(value: c(x.value), scheme: c(x.scheme), meaning: c(x.meaning))
+        }
+        let files = sourceFiles.map { Optional(c($0)) }
+        let measurementLists: [UnsafeMutableBufferPointer<kira_sr_measurement>] = groups.map { g in
+            let buf = UnsafeMutableBufferPointer<kira_sr_measurement>.allocate(capacity: max(1, g.measurements.count))
+            for (i, m) in g.measurements.enumerated() {
+                buf[i] = kira_sr_measurement(concept: code(m.concept), value: c(m.value), unit: code(m.unit), filter: code(m.filter))
+            }
+            return buf
+        }
+        defer { measurementLists.forEach { $0.deallocate() } }
+        var list: [kira_sr_group] = []
+        for (k, g) in groups.enumerated() {
+            list.append(kira_sr_group(tracking_id: c(g.trackingID), tracking_uid: c(g.trackingUID), segment_number: Int32(g.segmentNumber),
+                                      finding: code(g.finding), measurements: UnsafePointer(measurementLists[k].baseAddress),
+                                      measurement_count: Int32(g.measurements.count), ki67_class: code(g.ki67Class),
+                                      undefined_text: g.undefined.isEmpty ? nil : c(g.undefined)))
+        }
+        var sop = [CChar](repeating: 0, count: 128)
+        var msg = [CChar](repeating: 0, count: 1024)
+        let rc = kira_sr_write(path, seg, files, Int32(files.count), list, Int32(list.count), algorithm, version,
+                               &sop, sop.count, &msg, msg.count)
+        guard rc == 0 else { throw BridgeFailure(message: text(msg)) }
+        return text(sop)
+    }
+}

@@ -33,7 +33,7 @@ import Testing
         #expect(fromRT.status == 0, Comment(rawValue: fromRT.stderr))
         let a = try Self.values(fromRT)
         let d = try #require(fromRT.json["diagnostics"] as? [String: Any])
-        #expect(d["initial_roi_voxels"] as? Int == 125_256)
+        #expect(d["input_mask_voxels"] as? Int == 125_256)
         let table = try CSVTable(contentsOf: TestPaths.reference("ibsi/reference_values/ibsi1_reference_values_all_configs.csv"))
         let conf = try table.strings("configuration"), tags = try table.strings("tag"), fam = try table.strings("family")
         let refs = try table.numbers("value"), tols = try table.numbers("tolerance"), has = try table.strings("has_reference_value")

@@ -43,6 +43,37 @@ int kira_seg_write(const char *out_path,
                    char *series_instance_uid_out, size_t series_len,
                    char *msg, size_t msg_len);
 
+/* One numeric measurement of a TID 1500 group: concept, value (a DS string), UCUM unit and,
+   when filter.value is not NULL, the image filter as a modifier. */
+typedef struct {
+    kira_code concept;
+    const char *value;
+    kira_code unit;
+    kira_code filter;
+} kira_sr_measurement;
+
+/* One measurement group (TID 1411): a region's segment in the SEG and its measurements.
+   ki67_class.value NULL: no class; undefined_text NULL or "": no text item. */
+typedef struct {
+    const char *tracking_id;
+    const char *tracking_uid;
+    int segment_number;
+    kira_code finding;
+    const kira_sr_measurement *measurements;
+    int measurement_count;
+    kira_code ki67_class;
+    const char *undefined_text;
+} kira_sr_group;
+
+/* Writes a Comprehensive 3D SR, TID 1500 Measurement Report, to out_path: one group per
+   entry of groups, each referencing its segment of the SEG at seg_path and the source
+   series; the source images in the image library and the evidence. The study is the SEG's;
+   no patient-identifying attribute. sop_instance_uid_out receives the new SOP Instance UID. */
+int kira_sr_write(const char *out_path, const char *seg_path, const char *const *source_files, int source_count,
+                  const kira_sr_group *groups, int group_count, const char *algorithm_name,
+                  const char *algorithm_version, char *sop_instance_uid_out, size_t sop_len,
+                  char *msg, size_t msg_len);
+
 #ifdef __cplusplus
 }
 #endif
