@@ -103,7 +103,7 @@ let package = Package(
             name: "KiraFuzzTargets",
             dependencies: ["KiraCore", "KiraDICOM", "KiraIO", "KiraRadiomics", .product(name: "Logging", package: "swift-log")]
         ),
-        // DICOM objects Kira writes (SEG; SR later), at the output end of the flow: its own small
+        // DICOM objects Kira writes (SEG, TID 1500 SR), at the output end of the flow: its own small
         // C++ shim linking dcmtk's writers, so that nothing else links them.
         .target(name: "CDcmOut", linkerSettings: ["dcmseg", "dcmfg", "dcmiod", "dcmsr", "cmr", "dcmdata", "ofstd", "oflog", "stdc++"].map { .linkedLibrary($0) }),
         .target(
