@@ -25,6 +25,7 @@ let package = Package(
         .library(name: "KiraLearn", targets: ["KiraLearn"]),
         .library(name: "KiraStudy", targets: ["KiraStudy"]),
         .library(name: "KiraSynth", targets: ["KiraSynth"]),
+        .library(name: "KiraDICOMExport", targets: ["KiraDICOMExport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -102,12 +103,19 @@ let package = Package(
             name: "KiraFuzzTargets",
             dependencies: ["KiraCore", "KiraDICOM", "KiraIO", "KiraRadiomics", .product(name: "Logging", package: "swift-log")]
         ),
+        // DICOM objects Kira writes (SEG, TID 1500 SR), at the output end of the flow: its own small
+        // C++ shim linking dcmtk's writers, so that nothing else links them.
+        .target(name: "CDcmOut", linkerSettings: ["dcmseg", "dcmfg", "dcmiod", "dcmsr", "cmr", "dcmdata", "ofstd", "oflog", "stdc++"].map { .linkedLibrary($0) }),
+        .target(
+            name: "KiraDICOMExport",
+            dependencies: ["KiraCore", "KiraDICOM", "CDcmOut", .product(name: "Logging", package: "swift-log")]
+        ),
         .target(name: "KiraTestSupport", dependencies: ["KiraCore"], path: "Sources/KiraTestSupport"),
         .executableTarget(
             name: "kira",
             dependencies: [
                 "KiraCore", "KiraDICOM", "KiraIO", "KiraPreprocess", "KiraRadiomics", "KiraQC", "KiraSurvival", "KiraLearn",
-                "KiraStudy", "KiraSynth", "CKiraKernels", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "KiraStudy", "KiraSynth", "KiraDICOMExport", "CKiraKernels", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -8,6 +8,8 @@ public enum OutputGuard {
     /// What a command writes to one path.
     public enum Format: Sendable, Equatable {
         case csv, nifti, json
+        /// A DICOM Part 10 file (a segmentation or structured report).
+        case dicom
         /// A folder the command writes files into (it may exist; its files are checked one by one).
         case folder
 
@@ -16,6 +18,7 @@ public enum OutputGuard {
             case .csv: [".csv"]
             case .nifti: [".nii", ".nii.gz"]
             case .json: [".json"]
+            case .dicom: [".dcm"]
             case .folder: []
             }
         }
@@ -25,6 +28,7 @@ public enum OutputGuard {
             case .csv: "CSV"
             case .nifti: "NIfTI"
             case .json: "JSON"
+            case .dicom: "DICOM"
             case .folder: "a folder"
             }
         }

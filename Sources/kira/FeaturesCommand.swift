@@ -65,6 +65,14 @@ struct FeaturesCommand: ParsableCommand {
         name is prefixed by the region: ':' dropped, '+' written '_and_', a decimal point 'p'
         (ring:5mm -> ring5mm_original_firstorder_Mean, tumour+ring:2.5mm -> tumour_and_ring2p5mm_...).
 
+        RT STRUCTURE SETS: --mask may be an RTSTRUCT file; --roi NAME picks its ROI (default:
+        its only one). The contours are rasterised onto the grid of the series the RTSTRUCT
+        references, found in the folder above the RTSTRUCT's folder (recursively): a voxel is
+        inside when its centre is inside the slice's contours by the even-odd rule (holes);
+        a centre exactly on an edge counts as if moved slightly towards higher column, then
+        row index. That grid must be the image's. A missing referenced series or ROI name
+        fails naming them (the ROI names present are listed), exit status 1.
+
         BAD INPUT: a case that cannot be read, has an empty mask, a missing label, a single-voxel
         region, NaN voxels in the region or a mask off the image grid fails with its reason;
         in cohort mode the other cases go on.
@@ -76,8 +84,11 @@ struct FeaturesCommand: ParsableCommand {
     @Option(help: "The image (.nii, .nii.gz, .nrrd, .nhdr).")
     var image: String?
 
-    @Option(help: "The mask on the image grid.")
+    @Option(help: "The mask on the image grid: a label map, or an RT Structure Set (rasterised onto the grid of the series it references).")
     var mask: String?
+
+    @Option(help: ArgumentHelp("The ROI of an RT Structure Set mask (default: its only ROI).", valueName: "name"))
+    var roi: String?
 
     @Option(help: "Cohort mode: CSV with columns id,image,mask[,label][,habitats]; needs -o.")
     var manifest: String?
@@ -121,6 +132,7 @@ struct FeaturesCommand: ParsableCommand {
         do { _ = try regions() } catch { throw ValidationError(FailureText.describe(error)) }
         if let manifest {
             guard image == nil, mask == nil else { throw ValidationError("give either --manifest or --image and --mask, not both") }
+            guard roi == nil else { throw ValidationError("--roi applies to a single case (--image and --mask)") }
             guard output != nil else { throw ValidationError("--manifest needs -o OUTPUT.csv") }
             guard !json else { throw ValidationError("--json is for one case; cohort mode writes a CSV table") }
             guard FileManager.default.fileExists(atPath: manifest) else { throw ValidationError("--manifest '\(manifest)' does not exist") }
@@ -187,7 +199,7 @@ struct FeaturesCommand: ParsableCommand {
         let imageURL = URL(fileURLWithPath: image!), maskURL = URL(fileURLWithPath: mask!)
         do {
             let started = Date()
-            let one = FeatureCase(image: imageURL, mask: maskURL, label: label, habitats: habitats.map { URL(fileURLWithPath: $0) })
+            let one = FeatureCase(image: imageURL, mask: maskURL, label: label, habitats: habitats.map { URL(fileURLWithPath: $0) }, roi: roi)
             let result = try one.run(regions: try regions(), settings: settings, settingsProvenance: try CaseProvenance.settings(settings, regions: try regions()),
                                      origin: origin, logger: logger)
             var set = result.set

@@ -3,6 +3,7 @@ import Foundation
 import KiraCore
 import KiraIO
 import KiraPreprocess
+import KiraStudy
 
 struct PreprocessCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -30,8 +31,11 @@ struct PreprocessCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output NIfTI (.nii or .nii.gz), written as Float32.")
     var output: String
 
-    @Option(help: "ROI mask on the image's grid, for --zscore-mask and re-segmentation.")
+    @Option(help: "ROI mask on the image's grid, for --zscore-mask and re-segmentation: a label map or an RT Structure Set.")
     var mask: String?
+
+    @Option(help: ArgumentHelp("The ROI of an RT Structure Set mask (default: its only ROI).", valueName: "name"))
+    var roi: String?
 
     @Option(help: "Mask label to keep (default: every non-zero voxel).")
     var label: Int?
@@ -188,7 +192,7 @@ struct PreprocessCommand: ParsableCommand {
         do {
             var volume = try ImageFileReader.read(URL(fileURLWithPath: image))
             let inputGeometry = volume.geometry
-            var roi = try mask.map { try MaskReader.read(URL(fileURLWithPath: $0), label: label, matching: volume.geometry, imagePath: image) }
+            var roi = try mask.map { try MaskInput.read(URL(fileURLWithPath: $0), label: label, roi: self.roi, matching: volume.geometry, imagePath: image, logger: logger) }
             var steps = [MetaValue]()
             var summary: [String: MetaValue] = [:]
             var biasField: Volume? = nil

@@ -46,11 +46,13 @@ public struct FeatureCase: Sendable {
     public var label: Int?
     /// Habitat label map for `habitat:K` regions.
     public var habitats: URL?
+    /// The ROI to take when the mask is an RT Structure Set (nil: its only ROI).
+    public var roi: String?
     /// Hashes already taken in this run (a cohort's reuse check), so no file is hashed twice.
     public var hashes: FileHashes
 
-    public init(image: URL, mask: URL, label: Int? = nil, habitats: URL? = nil, hashes: FileHashes = FileHashes()) {
-        self.image = image; self.mask = mask; self.label = label; self.habitats = habitats; self.hashes = hashes
+    public init(image: URL, mask: URL, label: Int? = nil, habitats: URL? = nil, roi: String? = nil, hashes: FileHashes = FileHashes()) {
+        self.image = image; self.mask = mask; self.label = label; self.habitats = habitats; self.roi = roi; self.hashes = hashes
     }
 
     public struct Result: Sendable {
@@ -75,7 +77,7 @@ public struct FeatureCase: Sendable {
             } else {
                 // The label map is handed over whole, so a byte label map becomes the mask in place.
                 do {
-                    let map = try ImageFileReader.readLabels(mask)
+                    let map = try MaskInput.readLabels(mask, roi: roi, image: image, logger: logger)
                     files.setLabelGeometry(.success(map.geometry))
                     do {
                         files.setMask(.success(try MaskReader.mask(from: consume map, url: mask, label: maskLabel, matching: nil, imagePath: image.path)))
