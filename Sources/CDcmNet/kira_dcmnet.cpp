@@ -453,8 +453,9 @@ extern "C" int kira_net_store(const kira_net_peer *peer, const char *const *file
         if (code != KIRA_NET_OK) return code;
         c = scu.sendSOPInstances();
         if (scu.isConnected()) scu.releaseAssociation();
+        // Instances never sent (no accepted context) are reported to notifySOPInstanceSent too.
         *sent = scu.stored;
-        *failed = scu.failed + scu.getNumberOfSOPInstancesToBeSent();
+        *failed = n - scu.stored;
         if (c.bad()) {
             return requestFailure(c, peer, "C-STORE", msg, msg_len);
         }

@@ -121,6 +121,13 @@ extension PACSServerTests {
             #expect(s.status == 0, "\(s.stderr)")
             #expect(s.json["files"] as? Int == 3)
             #expect(Set(try retrieved(one).keys) == Set(uploaded.keys.filter { $0.hasPrefix("\(study).2.") }))
+
+            // A folder that holds files: refused without --overwrite, added to with it.
+            let again = try KiraRun.run(["pacs", "get", "--series-uid", "\(study).1", "-o", one.path] + dimse)
+            #expect(again.status == 1 && again.stderr.contains("not empty"), "\(again.stderr)")
+            let merged = try KiraRun.run(["pacs", "get", "--series-uid", "\(study).1", "-o", one.path, "--overwrite"] + dimse)
+            #expect(merged.status == 0, "\(merged.stderr)")
+            #expect(Set(try retrieved(one).keys) == Set(uploaded.keys))
         }
 
         @Test func dicomwebPullEqualsTheCGetPull() throws {
@@ -151,6 +158,18 @@ extension PACSServerTests {
             let matches = try PACS.find(PACSQuery(level: .series, studyUID: study), at: node)
             #expect(matches.map(\.seriesUID) == ["\(study).1", "\(study).2", "\(study).7"])
             #expect(matches.last?.instanceCount == 2)
+            // A SOP class Orthanc does not accept beside one it does: one stored, the other named, exit 2.
+            let odd = try SyntheticDICOM.writeSeries(to: work.appendingPathComponent("odd"), seriesNumber: 8, rows: 4, columns: 4, slices: 2)
+            let mr = Data("1.2.840.10008.5.1.4.1.1.4".utf8), privateClass = Data("1.2.826.0.1.3680043.9.777".utf8)
+            var patched = try Data(contentsOf: odd[1])
+            while let r = patched.range(of: mr) { patched.replaceSubrange(r, with: privateClass) }
+            try patched.write(to: odd[1])
+            let partial = try KiraRun.run(["pacs", "send", odd[0].path, odd[1].path, "--json"] + dimse)
+            #expect(partial.status == 2)
+            #expect(partial.json["sent"] as? Int == 1 && partial.json["failed"] as? Int == 1)
+            #expect(partial.stderr.contains("1 of 2 files not stored") && partial.stderr.contains(odd[1].path), "\(partial.stderr)")
+            #expect(try server.instanceCount() == 10)
+
             let back = work.appendingPathComponent("back")
             _ = try PACS.retrieve(seriesUID: "\(study).7", from: node, into: back)
             for f in files {
