@@ -106,6 +106,16 @@ public final class OrthancServer: @unchecked Sendable {
         return data
     }
 
+    /// The Series Instance UID of the series Orthanc filed an upload under (its answer's ParentSeries).
+    public func seriesUID(ofUpload answer: [String: Any]) throws -> String {
+        guard let id = answer["ParentSeries"] as? String else { throw OrthancError("upload answer without ParentSeries") }
+        let (data, status) = try http("GET", "/series/\(id)")
+        guard status == 200, let doc = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let tags = doc["MainDicomTags"] as? [String: Any], let uid = tags["SeriesInstanceUID"] as? String
+        else { throw OrthancError("GET series \(id): HTTP \(status)") }
+        return uid
+    }
+
     /// Orthanc's count of stored instances.
     public func instanceCount() throws -> Int {
         let (data, _) = try http("GET", "/statistics")

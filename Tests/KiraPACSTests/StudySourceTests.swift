@@ -4,7 +4,7 @@ import KiraTestSupport
 import Testing
 
 extension PACSServerTests {
-    /// `source: {pacs: …}` and `source: {dicomweb: …}` in a study file: the branch pulls its
+    /// `source: {pacs: …}` and `source: {dicomweb: …}` in a study file: the run pulls its
     /// series from a real Orthanc and computes the same features, value for value, as the
     /// same study reading the folders `kira synth` wrote.
     @Suite final class StudySourceTests {
@@ -32,13 +32,14 @@ extension PACSServerTests {
               dce: {image: dce_path, phase: 2, masks: [dce_r1], resample: [1, 1, 1], features: {preset: default}}
               us: {image: us_path, masks: [us_r1], features: {preset: default}}
             regions: [tumour]
+            selection: [zscore, corr:0.5]
             models: {lr: {}}
             validation: {cv: 2, repeats: 1, seed: 0}
             output: \(output)
             """ + (source.map { "\nsource: \($0)\n" } ?? "\n")
         }
 
-        func features(_ results: URL, modality: String) throws -> [String: Double?] {
+        func cachedFeatures(_ results: URL, modality: String) throws -> [String: Double?] {
             let dir = results.appendingPathComponent("cache/features")
             let name = try #require(try FileManager.default.contentsOfDirectory(atPath: dir.path).first { $0.hasPrefix("SYNTH0001.\(modality).reader1.") })
             let doc = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent(name))) as? [String: Any])
@@ -48,26 +49,25 @@ extension PACSServerTests {
             return out
         }
 
+        /// Six synthetic cases (seed 1: 3 high, 2 low in train, 1 internal). `kira study run`
+        /// on the ultrasound of all six, and `kira study branch` on case 1's DCE series (72
+        /// files, 3 phases), from the folders, from the PACS by C-GET and by DICOMweb.
         @Test func pacsAndDicomwebSourcesGiveTheFolderFeatures() throws {
             let cohort = work.appendingPathComponent("synth")
-            let s = try KiraRun.run(["synth", "-o", cohort.path, "--cases", "1", "--seed", "5", "--centres", "2"])
+            let s = try KiraRun.run(["synth", "-o", cohort.path, "--cases", "6", "--seed", "1", "--centres", "2"])
             try #require(s.status == 0, "\(s.stderr)")
-            let caseDir = cohort.appendingPathComponent("cases/SYNTH0001")
-            let dce = try FileManager.default.contentsOfDirectory(atPath: caseDir.appendingPathComponent("dce").path).sorted()
-            for f in dce { try server.upload(caseDir.appendingPathComponent("dce/\(f)")) }
-            try server.upload(caseDir.appendingPathComponent("us.dcm"))
-
-            let node = PACSNode(host: "127.0.0.1", port: server.dicomPort, calledAET: server.aet, callingAET: server.callingAET)
-            let series = try PACS.find(PACSQuery(level: .series), at: node)
-            let dceUID = try #require(series.first { $0.modalities == ["MR"] }?.seriesUID)
-            let usUID = try #require(series.first { $0.modalities == ["US"] }?.seriesUID)
-            #expect(series.count == 2)
-
-            // The cohort with the two image cells replaced by series UIDs.
             let csv = try String(contentsOf: cohort.appendingPathComponent("cases.csv"), encoding: .utf8)
-            let remote = csv.replacingOccurrences(of: "cases/SYNTH0001/dce,", with: "\(dceUID),")
-                .replacingOccurrences(of: "cases/SYNTH0001/us.dcm,", with: "\(usUID),")
-            #expect(remote != csv)
+            var remote = csv
+            for k in 1...6 {
+                let answer = try server.upload(cohort.appendingPathComponent("cases/SYNTH000\(k)/us.dcm"))
+                remote = remote.replacingOccurrences(of: "cases/SYNTH000\(k)/us.dcm,", with: "\(try server.seriesUID(ofUpload: answer)),")
+            }
+            let dceDir = cohort.appendingPathComponent("cases/SYNTH0001/dce")
+            let dce = try FileManager.default.contentsOfDirectory(atPath: dceDir.path).sorted()
+            var dceUID = ""
+            for f in dce { dceUID = try server.seriesUID(ofUpload: try server.upload(dceDir.appendingPathComponent(f))) }
+            remote = remote.replacingOccurrences(of: "cases/SYNTH0001/dce,", with: "\(dceUID),")
+            #expect(remote.components(separatedBy: "us.dcm,").count == 1 && !remote.contains("SYNTH0001/dce,"))
             try remote.write(to: cohort.appendingPathComponent("cases_pacs.csv"), atomically: true, encoding: .utf8)
 
             let pacs = "{pacs: {host: 127.0.0.1, port: \(server.dicomPort), aet: \(server.aet), calling_aet: \(server.callingAET)}}"
@@ -77,28 +77,38 @@ extension PACSServerTests {
                                                      ("cases_pacs.csv", "results_web", web)]
             for (csvName, out, source) in runs {
                 let file = cohort.appendingPathComponent("\(out).yaml")
-                try study(cohort: csvName, output: out, source: source).write(to: file, atomically: true, encoding: .utf8)
-                for modality in ["dce", "us"] {
-                    let b = try KiraRun.run(["study", "branch", file.path, "--case", "SYNTH0001", "--modality", modality, "--reader", "1", "--verbose"])
-                    #expect(b.status == 0, "\(out) \(modality): \(b.stderr)")
-                    #expect(!b.stderr.contains(secret) && !b.stdout.contains(secret))
-                }
+                // The run reads the ultrasound only; the branch below adds case 1's DCE.
+                let text = study(cohort: csvName, output: out, source: source)
+                try text.replacingOccurrences(of: "  dce: {image", with: "  #dce: {image").write(to: file, atomically: true, encoding: .utf8)
+                let r = try KiraRun.run(["study", "run", file.path, "--jobs", "2"])
+                #expect(r.status == 0, "\(out): \(r.stderr)")
+                let both = cohort.appendingPathComponent("\(out)_dce.yaml")
+                try text.replacingOccurrences(of: "output: \(out)", with: "output: \(out)_dce").write(to: both, atomically: true, encoding: .utf8)
+                let b = try KiraRun.run(["study", "branch", both.path, "--case", "SYNTH0001", "--modality", "dce", "--reader", "1"])
+                #expect(b.status == 0, "\(out) dce: \(b.stderr)")
+                for text in [r.stdout, r.stderr, b.stdout, b.stderr] { #expect(!text.contains(secret)) }
+                let summary = try String(contentsOf: cohort.appendingPathComponent("\(out)/summary.json"), encoding: .utf8)
+                #expect(!summary.contains(secret))
             }
-            for modality in ["dce", "us"] {
-                let folder = try features(cohort.appendingPathComponent("results_folder"), modality: modality)
-                #expect(folder.count > 100)
-                for out in ["results_pacs", "results_web"] {
-                    let pulled = try features(cohort.appendingPathComponent(out), modality: modality)
-                    #expect(Set(pulled.keys) == Set(folder.keys), "\(out) \(modality)")
-                    let differing = folder.keys.filter { k in
-                        let a = folder[k] ?? nil, b = pulled[k] ?? nil
-                        return !(a == b || (a?.isNaN == true && b?.isNaN == true))
-                    }
-                    #expect(differing.isEmpty, "\(out) \(modality): \(differing.count) features differ, e.g. \(differing.prefix(3))")
+            // The run's per-reader table: every case's 211 values, the same text to the last digit.
+            let table = { (out: String) in try String(contentsOf: cohort.appendingPathComponent("\(out)/features_us_reader1.csv"), encoding: .utf8) }
+            let folderTable = try table("results_folder")
+            #expect(folderTable.split(separator: "\n").count == 7)
+            #expect(try table("results_pacs") == folderTable)
+            #expect(try table("results_web") == folderTable)
+            let folder = try cachedFeatures(cohort.appendingPathComponent("results_folder_dce"), modality: "dce")
+            #expect(folder.count > 100)
+            for out in ["results_pacs_dce", "results_web_dce"] {
+                let pulled = try cachedFeatures(cohort.appendingPathComponent(out), modality: "dce")
+                #expect(Set(pulled.keys) == Set(folder.keys), "\(out)")
+                let differing = folder.keys.filter { k in
+                    let a = folder[k] ?? nil, b = pulled[k] ?? nil
+                    return !(a == b || (a?.isNaN == true && b?.isNaN == true))
                 }
+                #expect(differing.isEmpty, "\(out): \(differing.count) features differ, e.g. \(differing.prefix(3))")
             }
             // Pulled once, kept complete under OUTPUT/pacs/<series UID>.
-            let pulledDCE = cohort.appendingPathComponent("results_pacs/pacs/\(dceUID)")
+            let pulledDCE = cohort.appendingPathComponent("results_pacs_dce/pacs/\(dceUID)")
             #expect(try FileManager.default.contentsOfDirectory(atPath: pulledDCE.path).count == dce.count)
             #expect(leftoverTemporaries(in: cohort).isEmpty)
         }
