@@ -211,6 +211,36 @@ extension PACSServerTests {
             #expect(leftoverTemporaries(in: work).isEmpty)
         }
 
+        /// SIGINT while files arrive: the staging folder goes, the output never appears.
+        @Test func interruptedRetrieveLeavesNothing() throws {
+            let big = try SyntheticDICOM.writeSeries(to: work.appendingPathComponent("big"), seriesNumber: 3, rows: 128, columns: 128, slices: 60)
+            let node = PACSNode(host: "127.0.0.1", port: server.dicomPort, calledAET: server.aet, callingAET: server.callingAET)
+            #expect(try PACS.store(files: big, to: node) == 60)
+            let out = work.appendingPathComponent("cut")
+            let p = Process()
+            p.executableURL = TestPaths.kiraExecutable
+            p.arguments = ["pacs", "get", "--series-uid", "\(study).3", "-o", out.path] + dimse
+            let err = Pipe()
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = err
+            try p.run()
+            func staged() -> Int {
+                let names = (try? FileManager.default.contentsOfDirectory(atPath: work.path)) ?? []
+                return names.filter { $0.hasPrefix(".kira-tmp-pacs-") }
+                    .map { (try? FileManager.default.contentsOfDirectory(atPath: work.appendingPathComponent($0).path).count) ?? 0 }.reduce(0, +)
+            }
+            let deadline = Date().addingTimeInterval(30)
+            while p.isRunning && staged() == 0 && Date() < deadline { usleep(2_000) }
+            try #require(p.isRunning, "kira ended before it could be interrupted; make the series larger")
+            kill(p.processIdentifier, SIGINT)
+            let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            #expect(p.terminationStatus == 130)
+            #expect(e.contains("interrupted (SIGINT)"), "\(e)")
+            #expect(!FileManager.default.fileExists(atPath: out.path))
+            #expect(leftoverTemporaries(in: work).isEmpty)
+        }
+
         @Test func dicomwebCredentialsNeverPrinted() throws {
             let secret = "pw-\(UUID().uuidString.prefix(6))"
             let url = server.dicomWebURL.replacingOccurrences(of: "http://", with: "http://reader:\(secret)@")
