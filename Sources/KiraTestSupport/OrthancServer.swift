@@ -57,7 +57,7 @@ public final class OrthancServer: @unchecked Sendable {
         let configURL = folder.appendingPathComponent("orthanc.json")
         try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted]).write(to: configURL)
         let log = folder.appendingPathComponent("orthanc.log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
         process.executableURL = OrthancServer.executable
         process.arguments = [configURL.path]

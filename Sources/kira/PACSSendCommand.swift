@@ -38,7 +38,7 @@ struct PACSSendCommand: ParsableCommand {
         var out: [URL] = []
         for f in files {
             var isDir: ObjCBool = false
-            FileManager.default.fileExists(atPath: f, isDirectory: &isDir)
+            _ = FileManager.default.fileExists(atPath: f, isDirectory: &isDir)
             guard isDir.boolValue else { out.append(URL(fileURLWithPath: f)); continue }
             let e = FileManager.default.enumerator(at: URL(fileURLWithPath: f), includingPropertiesForKeys: [.isRegularFileKey], options: [.skipsHiddenFiles])
             var found: [URL] = []
