@@ -26,6 +26,7 @@ let package = Package(
         .library(name: "KiraStudy", targets: ["KiraStudy"]),
         .library(name: "KiraSynth", targets: ["KiraSynth"]),
         .library(name: "KiraDICOMExport", targets: ["KiraDICOMExport"]),
+        .library(name: "KiraPACS", targets: ["KiraPACS"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -89,7 +90,7 @@ let package = Package(
             name: "KiraStudy",
             dependencies: [
                 "KiraCore", "KiraDICOM", "KiraIO", "KiraPreprocess", "KiraRadiomics", "KiraQC", "KiraLearn", "KiraSurvival",
-                .product(name: "Logging", package: "swift-log"), .product(name: "GRDB", package: "GRDB.swift"),
+                "KiraPACS", .product(name: "Logging", package: "swift-log"), .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         // Synthetic multi-modality cohorts (`kira synth`): its own small DICOM Part 10 writer,
@@ -110,12 +111,19 @@ let package = Package(
             name: "KiraDICOMExport",
             dependencies: ["KiraCore", "KiraDICOM", "CDcmOut", .product(name: "Logging", package: "swift-log")]
         ),
+        // DICOM networking (dcmtk's dcmnet): C-FIND, C-GET, C-MOVE with its own storage SCP, C-STORE.
+        .target(name: "CDcmNet", linkerSettings: ["dcmnet", "dcmdata", "oflog", "ofstd", "stdc++"].map { .linkedLibrary($0) }),
+        // PACS in and out: DIMSE through CDcmNet, DICOMweb (QIDO-RS, WADO-RS) through URLSession.
+        .target(
+            name: "KiraPACS",
+            dependencies: ["KiraCore", "CDcmNet", "CDcmtk", .product(name: "Logging", package: "swift-log")]
+        ),
         .target(name: "KiraTestSupport", dependencies: ["KiraCore"], path: "Sources/KiraTestSupport"),
         .executableTarget(
             name: "kira",
             dependencies: [
                 "KiraCore", "KiraDICOM", "KiraIO", "KiraPreprocess", "KiraRadiomics", "KiraQC", "KiraSurvival", "KiraLearn",
-                "KiraStudy", "KiraSynth", "KiraDICOMExport", "CKiraKernels", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "KiraStudy", "KiraSynth", "KiraDICOMExport", "KiraPACS", "CKiraKernels", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -133,6 +141,7 @@ let package = Package(
         ]),
         .testTarget(name: "KiraSynthTests", dependencies: ["KiraCore", "KiraDICOM", "KiraIO", "KiraQC", "KiraSynth", "KiraTestSupport"]),
         .testTarget(name: "KiraLearnTests", dependencies: ["KiraCore", "KiraLearn", "KiraTestSupport"]),
+        .testTarget(name: "KiraPACSTests", dependencies: ["KiraCore", "KiraPACS", "KiraTestSupport", "kira"]),
         .testTarget(name: "KiraFuzzReplayTests", dependencies: ["KiraCore", "KiraDICOM", "KiraIO", "KiraRadiomics", "KiraFuzzTargets", "KiraTestSupport"]),
     ]
 )

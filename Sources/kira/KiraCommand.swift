@@ -11,6 +11,7 @@ struct KiraCommand: ParsableCommand {
             FeaturesCommand.self, LearnTrainCommand.self, LearnPredictCommand.self, LearnEvaluateCommand.self,
             LearnCompareCommand.self, LearnExplainCommand.self, SurvivalCommand.self, StudyCommand.self, SynthCommand.self,
             ExportCommand.self,
+            PACSCommand.self,
         ]
     )
 }

@@ -13,12 +13,13 @@ struct ExitStatusDocsTests {
                            "kira-qc-geometry", "kira-survival-cox", "kira-study-run", "kira-study-predict",
                            "kira-study-branch", "kira-study-analyse",
                            // Overview pages of command groups with a member that returns 2.
-                           "kira-mask", "kira-qc", "kira-survival", "kira-study"]
+                           "kira-mask", "kira-qc", "kira-survival", "kira-study",
+                           "kira-pacs-send", "kira-pacs"]
         let without = ["kira-resample", "kira-preprocess", "kira-mask-dilate", "kira-mask-erode", "kira-mask-ring",
                        "kira-mask-largest", "kira-mask-label", "kira-qc-icc", "kira-qc-overlap", "kira-qc-stability",
                        "kira-train", "kira-evaluate", "kira-compare", "kira-explain", "kira-survival-km",
                        "kira-survival-cutoff", "kira-survival-tdauc", "kira-study-status", "kira-study-branches", "kira-synth",
-                       "kira-export", "kira-export-seg", "kira-export-sr"]
+                       "kira-export", "kira-export-seg", "kira-export-sr", "kira-pacs-find", "kira-pacs-get"]
         var out: [String: Set<Int>] = [:]
         for p in withPartial { out[p] = [0, 1, 2, 130, 143] }
         for p in without { out[p] = [0, 1, 130, 143] }

@@ -71,7 +71,7 @@ import Testing
 
     /// (replace, with, expected message): one mistake each, every kind of error.
     static let mistakes: [(String, String, String)] = [
-        ("output: results/", "output: results/\nouptut: x", "study.yaml: ouptut: unknown key (known: cohort, id, label, split, survival, modalities, regions, reproducibility, selection, models, validation, output)"),
+        ("output: results/", "output: results/\nouptut: x", "study.yaml: ouptut: unknown key (known: cohort, id, label, split, survival, modalities, regions, reproducibility, selection, models, validation, output, source)"),
         ("masks: [mr_r1, mr_r2]", "masks: mr_r1", "study.yaml: modalities.mr.masks: expected a list of column names, got \"mr_r1\""),
         ("masks: [mr_r1, mr_r2]", "masks: [mr_r1, 3]", "study.yaml: modalities.mr.masks: expected a list of column names, got 3 at [1]"),
         ("    masks: [mr_r1, mr_r2]\n", "", "study.yaml: modalities.mr.masks: missing (required)"),
@@ -99,7 +99,27 @@ import Testing
         ("features: {preset: default}", "phase: 1\n    subtraction: [2, 0]", "study.yaml: modalities.mr.subtraction: give phase or subtraction, not both"),
         ("survival: {time: dfs_months, event: dfs_event}", "survival: {time: dfs_months}", "study.yaml: survival.event: missing (required)"),
         ("cohort: cases.csv", "cohort: [a, b]", "study.yaml: cohort: expected a CSV path, got a list"),
+        // Issue 22: the PACS source.
+        ("output: results/", "output: results/\nsource: {pacs: {host: pacs, port: 104}}", "study.yaml: source.pacs.aet: missing (required)"),
+        ("output: results/", "output: results/\nsource: {pacs: {host: pacs, port: 0, aet: A}}", "study.yaml: source.pacs.port: must be at least 1, got 0"),
+        ("output: results/", "output: results/\nsource: {pacs: {host: pacs, port: 104, aet: A_TITLE_LONGER_THAN_16}}",
+         "study.yaml: source.pacs: aet 'A_TITLE_LONGER_THAN_16': an AE title has at most 16 characters"),
+        ("output: results/", "output: results/\nsource: {dicomweb: \"ftp://u:pw@h/x\"}",
+         "study.yaml: source.dicomweb: DICOMweb URL 'ftp://***@h/x' is not an http(s) URL with a host"),
+        ("output: results/", "output: results/\nsource: {pacs: {host: h, port: 104, aet: A}, dicomweb: \"http://h/x\"}",
+         "study.yaml: source: give one of pacs or dicomweb"),
     ]
+
+    /// Issue 22: a study's DICOMweb source keeps its credentials out of the settings that
+    /// summary.json and the analysis hash see.
+    @Test func sourceSettingsCarryNoCredentials() throws {
+        let s = try parse(Self.base.replacingOccurrences(of: "output: results/", with: "output: results/\nsource: {dicomweb: \"https://reader:pw-7q@pacs.example/dicom-web\"}"))
+        #expect(s.source?.description == "DICOMweb https://pacs.example/dicom-web")
+        let json = String(decoding: try JSONEncoder().encode(s.settings), as: UTF8.self)
+        #expect(json.contains("pacs.example") && !json.contains("pw-7q") && !json.contains("reader"))
+        let p = try parse(Self.base.replacingOccurrences(of: "output: results/", with: "output: results/\nsource: {pacs: {host: pacs, port: 104, aet: ARCHIVE}}"))
+        #expect(p.source?.description == "PACS ARCHIVE@pacs:104")
+    }
 
     @Test(arguments: mistakes)
     func mistakeIsNamed(_ replace: String, _ with: String, _ expected: String) throws {

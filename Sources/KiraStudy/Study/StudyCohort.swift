@@ -91,7 +91,10 @@ public struct StudyCohort: Sendable {
             }
             var caseImages: [String: URL?] = [:], caseMasks: [String: [URL?]] = [:]
             for m in study.modalities {
-                caseImages[m.name] = resolve(images[m.name]![r])
+                let cell = images[m.name]![r]
+                caseImages[m.name] = study.source != nil && StudySource.isSeriesUID(cell)
+                    ? StudySource.folder(output: study.output, seriesUID: cell.trimmingCharacters(in: .whitespaces))
+                    : resolve(cell)
                 caseMasks[m.name] = masks[m.name]!.map { $0.flatMap { resolve($0[r]) } }
             }
             cases.append(StudyCase(id: id, split: split, label: label, survivalTime: time, survivalEvent: event,

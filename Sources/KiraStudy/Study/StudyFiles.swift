@@ -58,7 +58,7 @@ public struct StudyFiles: Sendable {
     /// Removes temporary files a killed run left (a SIGKILL gives no chance to clean up):
     /// one study's output folder is written by one run at a time.
     public func removeLeftovers() {
-        for dir in [root, featureCache] {
+        for dir in [root, featureCache, root.appendingPathComponent("pacs")] {
             for name in (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? [] where name.hasPrefix(".kira-tmp") {
                 try? FileManager.default.removeItem(at: dir.appendingPathComponent(name))
             }

@@ -35,6 +35,7 @@ public struct StudyRun {
         let lock = try files.lock()
         defer { close(lock) }
         files.removeLeftovers()
+        if !cachedOnly { StudySource.pull(study: study, cohort: cohort, logger: logger) }
         let ledger = try RunLedger(url: files.ledger)
         try ledger.beginRun(jobs: jobs)
         do {
@@ -71,6 +72,7 @@ public struct StudyRun {
         try files.createFolders()
         let lock = try files.lock(shared: true)
         defer { close(lock) }
+        StudySource.pull(study: study, cohort: cohort, cases: [caseID], logger: logger)
         // Branches started together may race to create the ledger and switch it to WAL, a step
         // SQLite's busy timeout does not cover: a few retries settle it.
         var opened: RunLedger?

@@ -89,9 +89,11 @@ public struct StudySpec: Sendable {
     public var settingsHash: String
     /// The file as parsed, for summary.json.
     public var settings: MetaValue
+    /// Where image series named by UID come from (nil: the cohort holds paths).
+    public var source: StudySource?
 
     static let topKeys = ["cohort", "id", "label", "split", "survival", "modalities", "regions", "reproducibility",
-                          "selection", "models", "validation", "output"]
+                          "selection", "models", "validation", "output", "source"]
 
     public static func load(_ url: URL) throws -> StudySpec {
         let text: String
@@ -229,7 +231,13 @@ public struct StudySpec: Sendable {
         }
 
         let outputPath = try r.value(top, "output").map { try r.string($0, "output", what: "a folder path") } ?? "results"
-        let settings = root.metaValue
+        let studySource = try r.value(top, "source").map { try StudySource.parse($0, r) }
+        var settings = root.metaValue
+        // summary.json and the analysis hash see the source without credentials.
+        if let studySource, case var .object(o) = settings {
+            o["source"] = studySource.redacted
+            settings = .object(o)
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         // Everything that decides the analysis, with the settings files' contents in place of their paths.
@@ -239,7 +247,8 @@ public struct StudySpec: Sendable {
         return StudySpec(file: file, cohort: cohort, idColumn: id, label: LabelSpec(column: labelColumn, threshold: threshold),
                          splitColumn: splitColumn, survival: survival, modalities: modalities, regions: regions,
                          reproducibility: reproducibility, selection: selection, models: models, validation: validation,
-                         output: resolve(outputPath), settingsHash: FeatureOutput.hash(hashInput), settings: settings)
+                         output: resolve(outputPath), settingsHash: FeatureOutput.hash(hashInput), settings: settings,
+                         source: studySource)
     }
 
     static let modalityKeys = ["image", "phase", "subtraction", "masks", "resample", "features"]
