@@ -90,7 +90,7 @@ let package = Package(
             name: "KiraStudy",
             dependencies: [
                 "KiraCore", "KiraDICOM", "KiraIO", "KiraPreprocess", "KiraRadiomics", "KiraQC", "KiraLearn", "KiraSurvival",
-                "KiraPACS", .product(name: "Logging", package: "swift-log"), .product(name: "GRDB", package: "GRDB.swift"),
+                "KiraPACS", "KiraDICOMExport", .product(name: "Logging", package: "swift-log"), .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         // Synthetic multi-modality cohorts (`kira synth`): its own small DICOM Part 10 writer,

@@ -13,12 +13,18 @@ public enum MeasurementReportExport {
         public var ibsiCode: String
         public var value: Double?
         public var undefinedReason: String
+
+        public init(name: String, tag: String, ibsiCode: String, value: Double?, undefinedReason: String) {
+            self.name = name; self.tag = tag; self.ibsiCode = ibsiCode; self.value = value; self.undefinedReason = undefinedReason
+        }
     }
 
     /// The case-level prediction, reported in the first (tumour) group.
     public struct Prediction: Sendable {
         public var probability: Double
         public var highClass: Bool
+
+        public init(probability: Double, highClass: Bool) { self.probability = probability; self.highClass = highClass }
     }
 
     public struct Group: Sendable {

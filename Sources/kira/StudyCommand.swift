@@ -22,7 +22,8 @@ enum StudySupport {
          (the message names the file and key path), a cohort CSV missing a named column or
          holding an unknown split, or an analysis that could not run (e.g. one class only)
       2  partial: some branches failed (listed in results/failures.csv: case, modality,
-         reader, step, reason); the others went on and the analysis used them
+         reader, step, reason); the others went on and the analysis used them. run: or
+         some DICOM exports or sends failed (results/dicom/failures.csv); results are kept
       130  interrupted by SIGINT, 143 by SIGTERM; rerunning resumes from the cache and ledger
     """
 

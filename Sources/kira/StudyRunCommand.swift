@@ -24,7 +24,11 @@ struct StudyRunCommand: ParsableCommand {
 
         OUTPUT: features_<modality>_reader<N>.csv, icc.csv, features.csv (fused,
         <modality>_<region>_<feature>), model.json, predictions_<split>.csv, metrics.json,
-        survival.json, failures.csv, summary.json.
+        survival.json, failures.csv, summary.json. With export: {seg: true, sr: true}, per case
+        and modality whose image is a DICOM series (primary reader): dicom/<case>/<modality>_seg.dcm
+        (the study's regions) and dicom/<case>/<modality>_sr.dcm (TID 1500: the features and the
+        case's prediction), kept when unchanged; with destination: {pacs: {...}} they are sent
+        (C-STORE) at the end. Export and send failures: dicom/failures.csv, exit 2.
 
         \(StudySupport.exitText)
         """
@@ -57,6 +61,13 @@ struct StudyRunCommand: ParsableCommand {
         FileHandle.standardError.write(Data(("kira study run: \(report.computed) branch(es) computed, \(report.reused) reused, "
             + "\(report.failures.count) failed; analysis \(report.analysisReused ? "reused" : "computed"); "
             + String(format: "%.1f s", seconds) + "; results in \(study.output.path)\n").utf8))
-        if !report.failures.isEmpty { throw ExitCode(KiraExit.partial.rawValue) }
+        if study.export.any {
+            FileHandle.standardError.write(Data(("kira study run: DICOM export: \(report.exportWritten) written, \(report.exportReused) unchanged, "
+                + "\(report.exportFailures.count) failed" + (study.destination.map { "; \(report.sent) sent to \($0)" } ?? "") + "\n").utf8))
+            for f in report.exportFailures {
+                FileHandle.standardError.write(Data("kira study run: \(f.caseID) \(f.modality) \(f.step): \(f.reason)\n".utf8))
+            }
+        }
+        if !report.failures.isEmpty || !report.exportFailures.isEmpty { throw ExitCode(KiraExit.partial.rawValue) }
     }
 }

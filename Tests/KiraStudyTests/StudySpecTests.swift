@@ -108,7 +108,32 @@ import Testing
          "study.yaml: source.dicomweb: DICOMweb URL 'ftp://***@h/x' is not an http(s) URL with a host"),
         ("output: results/", "output: results/\nsource: {pacs: {host: h, port: 104, aet: A}, dicomweb: \"http://h/x\"}",
          "study.yaml: source: give one of pacs or dicomweb"),
+        // Issue 22: DICOM export and its destination.
+        ("output: results/", "output: results/\nexport: {seg: true, rtstruct: true}", "study.yaml: export.rtstruct: unknown key (known: seg, sr)"),
+        ("output: results/", "output: results/\nexport: {seg: yes please}", "study.yaml: export.seg: expected true or false, got \"yes please\""),
+        ("output: results/", "output: results/\nexport: [seg, sr]", "study.yaml: export: expected a mapping {seg: true, sr: true}, got a list"),
+        ("output: results/", "output: results/\nexport: {sr: true}\ndestination: {pacs: {host: h, port: 104}}",
+         "study.yaml: destination.pacs.aet: missing (required)"),
+        ("output: results/", "output: results/\nexport: {sr: true}\ndestination: {pacs: {host: h, port: 104, aet: A, tls: true}}",
+         "study.yaml: destination.pacs.tls: unknown key (known: host, port, aet, calling_aet, timeout)"),
+        ("output: results/", "output: results/\nexport: {sr: true}\ndestination: {dicomweb: \"http://h/x\"}",
+         "study.yaml: destination.dicomweb: unknown key (known: pacs)"),
+        ("output: results/", "output: results/\ndestination: {pacs: {host: h, port: 104, aet: A}}",
+         "study.yaml: destination: nothing to send: give export: {seg: true} and/or {sr: true}"),
     ]
+
+    /// Issue 22: `export` and `destination` are read, and leave the analysis hash alone
+    /// (changing them reuses the analysis).
+    @Test func exportAndDestinationParseOutsideTheAnalysisHash() throws {
+        let plain = try parse(Self.base)
+        let s = try parse(Self.base.replacingOccurrences(of: "output: results/", with:
+            "output: results/\nexport: {seg: true, sr: false}\ndestination: {pacs: {host: pacs, port: 11112, aet: ARCHIVE, calling_aet: KIRA2}}"))
+        #expect(s.export == StudyExportSpec(seg: true, sr: false))
+        #expect(s.destination?.description == "ARCHIVE@pacs:11112")
+        #expect(s.destination?.callingAET == "KIRA2")
+        #expect(s.settingsHash == plain.settingsHash)
+        #expect(plain.export == StudyExportSpec() && plain.destination == nil)
+    }
 
     /// Issue 22: a study's DICOMweb source keeps its credentials out of the settings that
     /// summary.json and the analysis hash see.

@@ -19,9 +19,15 @@ public struct CaseFeatures: Sendable, Codable, Equatable {
     public var values: [Double?]
     public var qcFlags: [String]
     public var warnings: [String]
+    /// Per value: the IBSI tag and code ("" where none) and why it is undefined ("" when
+    /// defined), for the TID 1500 report (`export: {sr: true}`). A cache file written before
+    /// these existed does not decode, so its branch is computed again.
+    public var tags: [String]
+    public var ibsiCodes: [String]
+    public var reasons: [String]
 
     enum CodingKeys: String, CodingKey {
-        case key, caseID = "case", modality, reader, names, values, qcFlags = "qc_flags", warnings
+        case key, caseID = "case", modality, reader, names, values, qcFlags = "qc_flags", warnings, tags, ibsiCodes = "ibsi_codes", reasons
     }
 }
 
@@ -121,6 +127,7 @@ struct CaseBranch {
         }
         var regionSeconds = 0.0, featureSeconds = 0.0
         var names: [String] = [], values: [Double?] = [], warnings: [String] = []
+        var tags: [String] = [], codes: [String] = [], reasons: [String] = []
         for region in study.regions {
             let masks: [(prefix: String, mask: Volume)]
             let regionStart = Date()
@@ -136,7 +143,10 @@ struct CaseBranch {
                     if let w = CaseProvenance.constantIntensityWarning(set, region: "region \(prefix)") { warnings.append(w) }
                     for row in set.rows {
                         names.append(prefix + "_" + row.name)
-                        values.append(row.value.number.flatMap { $0.isFinite ? $0 : nil })
+                        let v = row.value.number.flatMap { $0.isFinite ? $0 : nil }
+                        values.append(v)
+                        tags.append(row.tag); codes.append(row.ibsiCode)
+                        reasons.append(v != nil ? "" : row.value.reason ?? "not a finite number")
                     }
                 } catch let e as KiraError {
                     throw StepFailure(step: "features", reason: "region \(prefix): \(e.description)")
@@ -146,7 +156,7 @@ struct CaseBranch {
         finished("regions", regionSeconds)
         finished("features", featureSeconds)
         return CaseFeatures(key: key, caseID: caseID, modality: modality.name, reader: reader, names: names, values: values,
-                            qcFlags: flags, warnings: warnings)
+                            qcFlags: flags, warnings: warnings, tags: tags, ibsiCodes: codes, reasons: reasons)
     }
 
     /// The masks of one study region with their column prefixes.

@@ -20,6 +20,13 @@ public struct StudyFiles: Sendable {
     public func readerTable(_ modality: String, reader: Int) -> URL {
         root.appendingPathComponent("features_\(modality)_reader\(reader + 1).csv")
     }
+    /// DICOM objects of `export:`: dicom/<case>/<modality>_seg.dcm and <modality>_sr.dcm.
+    public var dicom: URL { root.appendingPathComponent("dicom") }
+    public func dicomObject(caseID: String, modality: String, kind: String) -> URL {
+        dicom.appendingPathComponent(caseID).appendingPathComponent("\(modality)_\(kind).dcm")
+    }
+    /// What could not be exported or sent (case, modality, reader, step, reason).
+    public var exportFailures: URL { dicom.appendingPathComponent("failures.csv") }
     public func predictions(_ split: String) -> URL { root.appendingPathComponent("predictions_\(split).csv") }
     public func featureCacheFile(caseID: String, modality: String, reader: Int, key: String) -> URL {
         featureCache.appendingPathComponent("\(caseID).\(modality).reader\(reader + 1).\(key).json")
@@ -58,7 +65,8 @@ public struct StudyFiles: Sendable {
     /// Removes temporary files a killed run left (a SIGKILL gives no chance to clean up):
     /// one study's output folder is written by one run at a time.
     public func removeLeftovers() {
-        for dir in [root, featureCache, root.appendingPathComponent("pacs")] {
+        let cases = ((try? FileManager.default.contentsOfDirectory(atPath: dicom.path)) ?? []).map { dicom.appendingPathComponent($0) }
+        for dir in [root, featureCache, root.appendingPathComponent("pacs"), dicom] + cases {
             for name in (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? [] where name.hasPrefix(".kira-tmp") {
                 try? FileManager.default.removeItem(at: dir.appendingPathComponent(name))
             }

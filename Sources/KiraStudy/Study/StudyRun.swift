@@ -19,6 +19,14 @@ public struct StudyRun {
         public var failures: [StudyFailure]
         public var analysisReused: Bool
         public var summary: URL
+        /// `export:`: DICOM objects written and kept unchanged, instances sent to the
+        /// destination, and what failed (also in dicom/failures.csv).
+        public var exportWritten = 0
+        public var exportReused = 0
+        public var sent = 0
+        public var exportFailures: [StudyFailure] = []
+        /// The branches' features, passed from the feature stage to the export stage.
+        var features: [CaseFeatures] = []
     }
 
     public init(study: StudySpec, cohort: StudyCohort, jobs: Int, logger: Logger) {
@@ -39,9 +47,16 @@ public struct StudyRun {
         let ledger = try RunLedger(url: files.ledger)
         try ledger.beginRun(jobs: jobs)
         do {
-            let report = try runStages(files: files, ledger: ledger, cachedOnly: cachedOnly)
+            var report = try runStages(files: files, ledger: ledger, cachedOnly: cachedOnly)
+            if !cachedOnly && study.export.any {
+                let e = try ExportStage(study: study, cohort: cohort, files: files, ledger: ledger, logger: logger)
+                    .run(features: report.features)
+                report.exportWritten = e.written; report.exportReused = e.reused; report.sent = e.sent
+                report.exportFailures = e.failures
+            }
+            report.features = []
             try ledger.pruneStale()
-            try ledger.finishRun(status: report.failures.isEmpty ? "complete" : "partial")
+            try ledger.finishRun(status: report.failures.isEmpty && report.exportFailures.isEmpty ? "complete" : "partial")
             return report
         } catch {
             try? ledger.finishRun(status: "failed")
@@ -160,10 +175,12 @@ public struct StudyRun {
                                         output: files.root.path, started: now, finished: now, seconds: 0))
                 logger.info("\(step): reused (inputs unchanged, key \(key))")
             }
-            return Report(computed: outcome.computed, reused: outcome.reused, failures: failures, analysisReused: true, summary: files.summary)
+            return Report(computed: outcome.computed, reused: outcome.reused, failures: failures, analysisReused: true, summary: files.summary,
+                          features: outcome.features)
         }
         try analyse(outcome: outcome, failures: failures, key: key, files: files, ledger: ledger)
-        return Report(computed: outcome.computed, reused: outcome.reused, failures: failures, analysisReused: false, summary: files.summary)
+        return Report(computed: outcome.computed, reused: outcome.reused, failures: failures, analysisReused: false, summary: files.summary,
+                      features: outcome.features)
     }
 
     func analysisOutputs(_ files: StudyFiles) -> [URL] {

@@ -42,18 +42,24 @@ public enum StudySource: Sendable, CustomStringConvertible {
                 throw r.fail("source.dicomweb", e.description)
             }
         }
-        let p = try r.map(try r.required(m, "pacs", "source"), "source.pacs", known: ["host", "port", "aet", "calling_aet", "timeout"],
+        return .pacs(try node(try r.required(m, "pacs", "source"), "source.pacs", r))
+    }
+
+    /// A DIMSE peer `{host, port, aet, calling_aet, timeout}` at key path `path` (also the
+    /// study file's `destination.pacs`).
+    static func node(_ v: ConfigValue, _ path: String, _ r: StudyReader) throws -> PACSNode {
+        let p = try r.map(v, path, known: ["host", "port", "aet", "calling_aet", "timeout"],
                           what: "a mapping {host, port, aet, calling_aet}")
-        let host = try r.string(try r.required(p, "host", "source.pacs"), "source.pacs.host", what: "a host name")
-        let port = try r.integer(try r.required(p, "port", "source.pacs"), "source.pacs.port", atLeast: 1)
-        let aet = try r.string(try r.required(p, "aet", "source.pacs"), "source.pacs.aet", what: "an AE title")
-        let calling = try r.value(p, "calling_aet").map { try r.string($0, "source.pacs.calling_aet", what: "an AE title") } ?? "KIRA"
-        let timeout = try r.value(p, "timeout").map { try r.integer($0, "source.pacs.timeout", atLeast: 1) } ?? 30
+        let host = try r.string(try r.required(p, "host", path), "\(path).host", what: "a host name")
+        let port = try r.integer(try r.required(p, "port", path), "\(path).port", atLeast: 1)
+        let aet = try r.string(try r.required(p, "aet", path), "\(path).aet", what: "an AE title")
+        let calling = try r.value(p, "calling_aet").map { try r.string($0, "\(path).calling_aet", what: "an AE title") } ?? "KIRA"
+        let timeout = try r.value(p, "timeout").map { try r.integer($0, "\(path).timeout", atLeast: 1) } ?? 30
         if let problem = PACSNode.problem(host: host, port: port, calledAET: aet, callingAET: calling) {
-            throw r.fail("source.pacs", problem.replacingOccurrences(of: "--called-aet", with: "aet").replacingOccurrences(of: "--calling-aet", with: "calling_aet")
+            throw r.fail(path, problem.replacingOccurrences(of: "--called-aet", with: "aet").replacingOccurrences(of: "--calling-aet", with: "calling_aet")
                 .replacingOccurrences(of: "--port", with: "port").replacingOccurrences(of: "--host", with: "host"))
         }
-        return .pacs(PACSNode(host: host, port: port, calledAET: aet, callingAET: calling, timeout: timeout))
+        return PACSNode(host: host, port: port, calledAET: aet, callingAET: calling, timeout: timeout)
     }
 
     /// The folder a series of the source is read from.

@@ -1,6 +1,7 @@
 import Foundation
 import KiraCore
 import KiraLearn
+import KiraPACS
 import KiraQC
 import KiraRadiomics
 
@@ -91,9 +92,13 @@ public struct StudySpec: Sendable {
     public var settings: MetaValue
     /// Where image series named by UID come from (nil: the cohort holds paths).
     public var source: StudySource?
+    /// DICOM objects written per case (`export: {seg: true, sr: true}`).
+    public var export: StudyExportSpec
+    /// Where those objects are sent at the end of a run (`destination: {pacs: {…}}`).
+    public var destination: PACSNode?
 
     static let topKeys = ["cohort", "id", "label", "split", "survival", "modalities", "regions", "reproducibility",
-                          "selection", "models", "validation", "output", "source"]
+                          "selection", "models", "validation", "output", "source", "export", "destination"]
 
     public static func load(_ url: URL) throws -> StudySpec {
         let text: String
@@ -232,6 +237,11 @@ public struct StudySpec: Sendable {
 
         let outputPath = try r.value(top, "output").map { try r.string($0, "output", what: "a folder path") } ?? "results"
         let studySource = try r.value(top, "source").map { try StudySource.parse($0, r) }
+        let export = try r.value(top, "export").map { try StudyExportSpec.parse($0, r) } ?? StudyExportSpec()
+        let destination = try r.value(top, "destination").map { try StudyExportSpec.destination($0, r) }
+        if destination != nil && !export.any {
+            throw r.fail("destination", "nothing to send: give export: {seg: true} and/or {sr: true}")
+        }
         var settings = root.metaValue
         // summary.json and the analysis hash see the source without credentials.
         if let studySource, case var .object(o) = settings {
@@ -241,14 +251,20 @@ public struct StudySpec: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         // Everything that decides the analysis, with the settings files' contents in place of their paths.
-        var hashInput = try encoder.encode(settings)
+        // Export and destination decide no analysis output: changing them reuses the analysis.
+        var analysed = settings
+        if case var .object(o) = analysed {
+            o["export"] = nil; o["destination"] = nil
+            analysed = .object(o)
+        }
+        var hashInput = try encoder.encode(analysed)
         for m in modalities { hashInput += Data(m.settingsHash.utf8) }
         hashInput += Data(KiraVersion.current.utf8)
         return StudySpec(file: file, cohort: cohort, idColumn: id, label: LabelSpec(column: labelColumn, threshold: threshold),
                          splitColumn: splitColumn, survival: survival, modalities: modalities, regions: regions,
                          reproducibility: reproducibility, selection: selection, models: models, validation: validation,
                          output: resolve(outputPath), settingsHash: FeatureOutput.hash(hashInput), settings: settings,
-                         source: studySource)
+                         source: studySource, export: export, destination: destination)
     }
 
     static let modalityKeys = ["image", "phase", "subtraction", "masks", "resample", "features"]
