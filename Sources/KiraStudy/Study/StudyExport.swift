@@ -114,7 +114,11 @@ struct ExportStage {
         if let node = study.destination {
             for (caseID, objects) in perCase {
                 do {
-                    out.sent += try PACS.store(files: objects, to: node, logger: logger)
+                    let stored = try PACS.store(files: objects, to: node, logger: logger)
+                    out.sent += stored
+                    guard stored == objects.count else {
+                        throw KiraError.invalidData("\(node) stored \(stored) of \(objects.count) object(s)")
+                    }
                     logger.info("\(caseID): \(objects.count) object(s) sent to \(node)")
                 } catch {
                     let reason = "\(error)"
