@@ -5,11 +5,11 @@ SWIFT ?= swift
 DEB_BUILD := libdcmtk-dev libnifti2-dev libniftiio-dev libtiff-dev libdeflate-dev libopenjp2-7-dev \
              libpng-dev libjpeg-dev zlib1g-dev pkg-config libsvm-dev libsqlite3-dev
 # Peer tools: tests compare against them where present; benchmarks need them.
-DEB_PEERS := dcmtk dcm2niix valgrind time r-base-core r-cran-proc r-cran-rms
+DEB_PEERS := dcmtk dcm2niix valgrind time r-base-core r-cran-proc r-cran-rms chromium fonts-dejavu-core
 PY_PEERS := pingouin:pingouin SimpleITK:SimpleITK scikit-learn:sklearn lifelines:lifelines \
             pyradiomics-bhklab:radiomics nibabel:nibabel pydicom:pydicom \
             statsmodels:statsmodels scikit-survival:sksurv shap:shap xgboost:xgboost \
-            PyWavelets:pywt scipy:scipy scikit-image:skimage snakemake:snakemake
+            PyWavelets:pywt scipy:scipy scikit-image:skimage snakemake:snakemake tableone:tableone
 DEMO_OUT ?= demo-output
 DEMO_CASES ?= 120
 

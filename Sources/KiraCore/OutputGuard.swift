@@ -7,7 +7,7 @@ import Foundation
 public enum OutputGuard {
     /// What a command writes to one path.
     public enum Format: Sendable, Equatable {
-        case csv, nifti, json
+        case csv, nifti, json, html, pdf, png
         /// A folder the command writes files into (it may exist; its files are checked one by one).
         case folder
 
@@ -16,6 +16,9 @@ public enum OutputGuard {
             case .csv: [".csv"]
             case .nifti: [".nii", ".nii.gz"]
             case .json: [".json"]
+            case .html: [".html", ".htm"]
+            case .pdf: [".pdf"]
+            case .png: [".png"]
             case .folder: []
             }
         }
@@ -25,6 +28,9 @@ public enum OutputGuard {
             case .csv: "CSV"
             case .nifti: "NIfTI"
             case .json: "JSON"
+            case .html: "HTML"
+            case .pdf: "PDF"
+            case .png: "PNG"
             case .folder: "a folder"
             }
         }
