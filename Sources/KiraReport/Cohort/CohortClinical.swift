@@ -110,6 +110,13 @@ extension CohortReport {
             let raw = try c.predictors.map { try c.table.strings($0) }
             rows = rows.filter { r in raw.allSatisfy { !CSVTable.missingTokens.contains($0[r]) } }
             let (columns, names) = try Self.design(c, rows: rows)
+            for name in c.predictors where !names.contains(where: { $0 == name || $0.hasPrefix(name + "=") }) {
+                s.notes.append("\(name) takes one value only among the \(rows.count) training cases: left out of the model.")
+            }
+            guard !columns.isEmpty else {
+                s.notes.append("No clinical predictor varies among the training cases: no model.")
+                return s
+            }
             let y = rows.map { lab[ids[$0]]! }
             let (uni, multi) = try LogitInference.univariateAndMultivariate(columns: columns, names: names, y: y)
             var out: [ReportPage.Row] = []

@@ -180,7 +180,8 @@ public struct CohortReport: Sendable {
             guard let sp = sv.splits[split] else { continue }
             let names = ["high", "low"].filter { sp.groups[$0] != nil }
             let maxT = names.compactMap { sp.groups[$0]?.timeline.last }.max() ?? 1
-            var plot = Plot(title: "Kaplan–Meier: \(Self.setName(split))", xLabel: "Months", yLabel: "Disease-free survival",
+            let pText = sp.logRankP.map { ", log-rank p \(ReportNumber.p($0).hasPrefix("<") ? ReportNumber.p($0) : "= " + ReportNumber.p($0))" } ?? ""
+            var plot = Plot(title: "Kaplan–Meier: \(Self.setName(split))\(pText)", xLabel: "Months", yLabel: "Disease-free survival",
                             x: NiceScale(0, maxT, maxTicks: 7), y: NiceScale(0, 1, maxTicks: 6))
             plot.legendAtBottom = true
             for (k, name) in names.enumerated() {
@@ -190,9 +191,6 @@ public struct CohortReport: Sendable {
                 plot.marks.append(.step(Array(zip(g.timeline, g.survival)), series: k))
                 let ticks = plot.xScale.ticks
                 plot.belowAxis.append((name, ticks.map { t in (t, "\(Self.atRisk(g, at: t))") }))
-            }
-            if let p = sp.logRankP {
-                plot.marks.append(.text("log-rank p = \(ReportNumber.p(p))", at: (plot.xScale.lower + 0.03 * (plot.xScale.upper - plot.xScale.lower), 0.08), anchor: "start"))
             }
             s.figures.append(.init(id: "km-\(split)", caption: "Kaplan–Meier curves, \(Self.setName(split)); numbers at risk below the axis.", svg: plot.svg()))
             rows.append(.init([.init(Self.setName(split)), .init("\(sp.n)"), .init(ReportNumber.p(sp.logRankP), key: "logrank_p:\(split)", value: sp.logRankP),

@@ -95,11 +95,13 @@ public struct ReportPage: Sendable, Encodable {
             return d
         }
         return [
-            "title": title, "subtitle": subtitle, "problems": problems, "created": created,
+            // Mustache has no "is this list empty": each list gets its own flag.
+            "title": title, "subtitle": subtitle, "problems": problems, "hasProblems": !problems.isEmpty, "created": created,
             "kiraVersion": KiraVersion.current, "csp": Templates.contentSecurityPolicy, "css": Templates.css,
             "sections": sections.map { s -> [String: Any] in
                 var d: [String: Any] = ["id": s.id, "heading": s.heading, "figures": s.figures.map(figure),
-                                        "tables": s.tables.map(table), "notes": s.notes]
+                                        "tables": s.tables.map(table), "notes": s.notes,
+                                        "hasFigures": !s.figures.isEmpty, "hasNotes": !s.notes.isEmpty]
                 if let i = s.intro { d["intro"] = i }
                 return d
             },

@@ -22,7 +22,7 @@ enum Templates {
     <h1>{{title}}</h1>
     <p class="subtitle">{{subtitle}}</p>
     <p class="notice" id="research-notice">Research use only, not for clinical decisions.</p>
-    {{#problems.count}}<div class="problems" id="problems"><h2>Problems</h2><ul>{{#problems}}<li>{{.}}</li>{{/problems}}</ul></div>{{/problems.count}}
+    {{#hasProblems}}<div class="problems" id="problems"><h2>Problems</h2><ul>{{#problems}}<li>{{.}}</li>{{/problems}}</ul></div>{{/hasProblems}}
     </header>
     <nav><ol>{{#sections}}<li><a href="#{{id}}">{{heading}}</a></li>{{/sections}}</ol></nav>
     <main>
@@ -30,14 +30,14 @@ enum Templates {
     <section id="{{id}}">
     <h2>{{heading}}</h2>
     {{#intro}}<p class="intro">{{intro}}</p>{{/intro}}
-    {{#figures.count}}<div class="figures">{{#figures}}<figure id="{{id}}">{{{svg}}}{{#image}}<img src="{{{image}}}" alt="{{caption}}" width="{{width}}">{{/image}}<figcaption>{{caption}}</figcaption></figure>{{/figures}}</div>{{/figures.count}}
+    {{#hasFigures}}<div class="figures">{{#figures}}<figure id="{{id}}">{{{svg}}}{{#image}}<img src="{{{image}}}" alt="{{caption}}" width="{{width}}">{{/image}}<figcaption>{{caption}}</figcaption></figure>{{/figures}}</div>{{/hasFigures}}
     {{#tables}}
     <table id="{{id}}"><caption>{{caption}}</caption>
     <thead><tr>{{#header}}<th>{{.}}</th>{{/header}}</tr></thead>
     <tbody>{{#rows}}<tr{{#group}} class="group"{{/group}}>{{#cells}}<td{{#key}} data-key="{{key}}"{{/key}}{{#value}} data-value="{{value}}"{{/value}}>{{text}}</td>{{/cells}}</tr>{{/rows}}</tbody>
     </table>
     {{/tables}}
-    {{#notes.count}}<ul class="notes">{{#notes}}<li>{{.}}</li>{{/notes}}</ul>{{/notes.count}}
+    {{#hasNotes}}<ul class="notes">{{#notes}}<li>{{.}}</li>{{/notes}}</ul>{{/hasNotes}}
     </section>
     {{/sections}}
     </main>

@@ -173,7 +173,7 @@ public struct Plot: Sendable {
         var s = "<g class=\"at-risk\"><text x=\"\(Markup.coord(left))\" y=\"\(Markup.coord(top + panelHeight + 52))\" class=\"at-risk-title\">Number at risk</text>"
         for (k, row) in belowAxis.enumerated() {
             let y = top + panelHeight + 68 + Double(k) * 16
-            s += "<text x=\"\(Markup.coord(left - 6))\" y=\"\(Markup.coord(y))\" text-anchor=\"end\" fill=\"\(Self.colour(k))\">\(Markup.escape(row.label))</text>"
+            s += "<text x=\"\(Markup.coord(left - 16))\" y=\"\(Markup.coord(y))\" text-anchor=\"end\" fill=\"\(Self.colour(k))\">\(Markup.escape(row.label))</text>"
             for (x, v) in row.values {
                 s += "<text x=\"\(Markup.coord(px(x)))\" y=\"\(Markup.coord(y))\" text-anchor=\"middle\">\(Markup.escape(v))</text>"
             }
