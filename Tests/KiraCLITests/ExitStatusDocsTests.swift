@@ -11,7 +11,7 @@ struct ExitStatusDocsTests {
     static let expected: [String: Set<Int>] = {
         let withPartial = ["kira-convert", "kira-inspect", "kira-features", "kira-mask-habitats", "kira-predict",
                            "kira-qc-geometry", "kira-survival-cox", "kira-study-run", "kira-study-predict",
-                           "kira-study-branch", "kira-study-analyse", "kira-report-cohort",
+                           "kira-study-branch", "kira-study-analyse", "kira-report-cohort", "kira-report-study",
                            // Overview pages of command groups with a member that returns 2.
                            "kira-mask", "kira-qc", "kira-survival", "kira-study", "kira-report"]
         let without = ["kira-resample", "kira-preprocess", "kira-mask-dilate", "kira-mask-erode", "kira-mask-ring",

@@ -13,14 +13,14 @@ public struct BarChart: Sendable {
     public var title: String
     public var valueLabel: String
     public var bars: [Bar]
-    public var width: Double = 560
+    public var width: Double = 780
 
     public init(title: String, valueLabel: String, bars: [Bar]) {
         self.title = title; self.valueLabel = valueLabel; self.bars = bars
     }
 
     public func svg() -> String {
-        let rowHeight = 18.0, top = 30.0, labelWidth = 250.0, rightPad = 60.0
+        let rowHeight = 18.0, top = 30.0, labelWidth = width * 0.55, rightPad = 60.0
         let height = top + Double(bars.count) * rowHeight + 44
         let lo = min(0, bars.map(\.value).min() ?? 0), hi = max(0, bars.map(\.value).max() ?? 0)
         let scale = NiceScale(lo, hi == lo ? lo + 1 : hi, maxTicks: 5)

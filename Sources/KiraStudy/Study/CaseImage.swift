@@ -53,8 +53,14 @@ enum CaseImage {
         return try phase(volume, url: url, modality: modality)
     }
 
-    /// One 3D volume from a 4D series, as float32.
+    /// One 3D volume from a 4D series, as float32, keeping the series' metadata.
     static func phase(_ v: Volume, url: URL, modality: ModalitySpec) throws -> Volume {
+        var out = try frames(v, url: url, modality: modality)
+        out.metadata = v.metadata
+        return out
+    }
+
+    static func frames(_ v: Volume, url: URL, modality: ModalitySpec) throws -> Volume {
         let t = v.timepoints
         let n = v.geometry.voxelCount
         // Converted once, and only for a 4D series that is cut.

@@ -85,8 +85,9 @@ public struct StudyCaseReport {
             if needed { r.problems.append(what) } else { r.qc.append(.init(check: "\(m.name) image", status: "warning", detail: what)) }
             return im
         }
-        for key in Self.seriesKeys { if let v = volume.metadata[key] { r.identifiers["\(m.name).\(key)"] = "\(v)" } }
-        if keepPHI { for key in Self.identifyingKeys { if let v = volume.metadata[key] { r.identifiers["\(m.name).\(key)"] = "\(v)" } } }
+        for key in Self.seriesKeys + (keepPHI ? Self.identifyingKeys : []) {
+            if let v = volume.metadata[key], let text = Self.text(v) { r.identifiers["\(m.name).\(key)"] = text }
+        }
         var layers: [Overlay.Layer] = []
         var masks: [Volume] = []
         for (name, mask) in readers {
@@ -131,6 +132,17 @@ public struct StudyCaseReport {
             im.problem = (error as? KiraError)?.description ?? "\(error)"
         }
         return im
+    }
+
+    static func text(_ v: MetaValue) -> String? {
+        switch v {
+        case let .string(s): return s
+        case let .integer(i): return String(i)
+        case let .number(d): return String(d)
+        case let .bool(b): return b ? "yes" : "no"
+        case let .array(a): return a.compactMap(text).joined(separator: "\\")
+        case .object, .null: return nil
+        }
     }
 
     static func dice(_ a: Volume, _ b: Volume) -> Double {
