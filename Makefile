@@ -14,7 +14,7 @@ DEMO_OUT ?= demo-output
 DEMO_CASES ?= 120
 
 .PHONY: all deps peers build release test demo bench bench-convert bench-resample bench-n4 bench-features bench-filters \
-        bench-qc bench-survival bench-learn bench-gbm bench-synth bench-instructions bench-archive bench-study-features man fuzz clean
+        bench-qc bench-survival bench-learn bench-gbm bench-synth bench-instructions bench-archive bench-study-features bench-report man fuzz clean
 
 all: build
 
@@ -80,6 +80,11 @@ bench-learn: release peers
 # kira synth: time and peak memory for 10, 40 and 160 cases (memory flat in the number of cases).
 bench-synth: release
 	python3 Benchmarks/synth_scale.py
+
+# kira report: a 1,000-case cohort report loaded in headless Chromium (goal < 3 s) and 200
+# per-study reports of the demo cohort (goal < 10 s on 2 cores; needs `make demo` first).
+bench-report: release peers
+	python3 Benchmarks/report_render.py
 
 # Kira's gradient boosting against XGBoost and scikit-learn's two boosters (AUC, time).
 bench-gbm: release peers
