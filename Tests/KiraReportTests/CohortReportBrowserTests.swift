@@ -71,6 +71,22 @@ struct CohortReportBrowserTests {
         }
     }
 
+    @Test("kira study run wrote results/report.html: it loads cleanly and has the same AUC cells", .enabled(if: chromium, noChromium))
+    func runWritesReport() throws {
+        let fx = try ReportFixture.shared.get()
+        let work = try TestPaths.temporaryDirectory("kira-report-run")
+        let page = try BrowserCheck.load(fx.results.appendingPathComponent("report.html"), work: work)
+        #expect(page.console.isEmpty, "console: \(page.console)")
+        #expect(page.pageRequests.isEmpty, "requests: \(page.pageRequests)")
+        let html = work.appendingPathComponent("again.html")
+        let r = try KiraRun.run(["report", "cohort", "--results", fx.results.path, "-o", html.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let again = try BrowserCheck.load(html, work: work)
+        for split in ["internal", "external"] {
+            #expect(page.cells["auc:\(split)"]?.value != nil && page.cells["auc:\(split)"]?.value == again.cells["auc:\(split)"]?.value)
+        }
+    }
+
     /// The detector itself: a page that fetches an image and runs a script is caught twice.
     @Test("A page that fetches and runs a script is caught: CSP console messages and the request", .enabled(if: chromium, noChromium))
     func detectorCatchesFetches() throws {

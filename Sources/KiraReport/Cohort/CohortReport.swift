@@ -36,7 +36,7 @@ public struct CohortReport: Sendable {
     static func setName(_ s: String) -> String { setNames[s] ?? s }
 
     /// The page, and the problems it lists (empty: everything needed was there).
-    public func page(created: Date = Date()) -> ReportPage {
+    public func page(created: Date? = Date()) -> ReportPage {
         var page = ReportPage(title: title, subtitle: subtitle, created: created)
         page.problems = results.problems
         page.sections.append(overview())

@@ -58,13 +58,15 @@ public struct ReportPage: Sendable, Encodable {
     public var subtitle: String
     public var problems: [String] = []
     public var sections: [Section] = []
+    /// Empty when the page must be the same bytes on every run (the one `kira study run`
+    /// writes, whose outputs are byte-identical when nothing changed).
     public var created: String
 
-    public init(title: String, subtitle: String, created: Date = Date()) {
+    public init(title: String, subtitle: String, created: Date? = Date()) {
         self.title = title; self.subtitle = subtitle
         let f = ISO8601DateFormatter()
         f.formatOptions = [.withInternetDateTime]
-        self.created = f.string(from: created)
+        self.created = created.map { f.string(from: $0) } ?? ""
     }
 
     static let template: MustacheTemplate = {

@@ -41,7 +41,7 @@ enum Templates {
     </section>
     {{/sections}}
     </main>
-    <footer><p>Written by Kira {{kiraVersion}} on {{created}}. Research use only, not for clinical decisions.</p></footer>
+    <footer><p>Written by Kira {{kiraVersion}}{{#created}} on {{created}}{{/created}}. Research use only, not for clinical decisions.</p></footer>
     </body>
     </html>
 

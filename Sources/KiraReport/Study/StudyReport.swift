@@ -66,7 +66,7 @@ public struct StudyReport: Sendable, Encodable {
         return try e.encode(self)
     }
 
-    public func page(created: Date = Date()) -> ReportPage {
+    public func page(created: Date? = Date()) -> ReportPage {
         var page = ReportPage(title: "Kira study report: \(caseID)", subtitle: model.map { "Model: \($0)" } ?? "No model result", created: created)
         page.problems = problems
         var result = ReportPage.Section(id: "result", heading: "Prediction")
