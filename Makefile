@@ -49,7 +49,7 @@ demo: release
 	time $$($(SWIFT) build -c release --show-bin-path)/kira study run $(DEMO_OUT)/study.yaml --jobs 2; \
 	    code=$$?; [ $$code -eq 0 ] || [ $$code -eq 2 ] || exit $$code
 	@python3 Scripts/demo_summary.py $(DEMO_OUT)
-	@echo "demo: the study file (written by kira synth) is $(DEMO_OUT)/study.yaml; results (summary.json, model.json, predictions_*.csv, metrics.json, survival.json) are in $(DEMO_OUT)/results/"
+	@echo "demo: the study file (written by kira synth) is $(DEMO_OUT)/study.yaml; results (report.html, summary.json, model.json, predictions_*.csv, metrics.json, survival.json) are in $(DEMO_OUT)/results/"
 
 bench: bench-convert bench-resample bench-n4 bench-features bench-filters bench-qc bench-survival bench-learn bench-gbm
 
