@@ -45,7 +45,7 @@ struct StudyReportTests {
         #expect(cells["class"]?.text == (p >= threshold ? "high Ki-67" : "low Ki-67"))
 
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: work.appendingPathComponent("case.json"))) as! [String: Any]
-        #expect((json["probability"] as? NSNumber)?.doubleValue == p)
+        #expect(abs(((json["probability"] as? NSNumber)?.doubleValue ?? .nan) - p) <= 1e-15)
         #expect((json["predicted_high"] as? Bool) == (p >= threshold))
         #expect((json["problems"] as? [Any])?.isEmpty == true)
         let images = json["images"] as! [[String: Any]]
@@ -61,6 +61,26 @@ struct StudyReportTests {
         // No patient-identifying key without --keep-phi.
         let identifiers = json["identifiers"] as! [String: String]
         #expect(!identifiers.keys.contains { $0.contains("Patient") || $0.contains("UID") })
+    }
+
+    @Test("kira study predict --reports writes one report per case whose probability is the predicted one")
+    func predictWritesReports() throws {
+        let fx = try ReportFixture.shared.get()
+        let work = try TestPaths.temporaryDirectory("kira-report-predict")
+        let reports = work.appendingPathComponent("reports"), out = work.appendingPathComponent("p.csv")
+        let r = try KiraRun.run(["study", "predict", fx.study.path, "--model", fx.results.appendingPathComponent("model.json").path,
+                                 "--cohort", fx.cases.path, "-o", out.path, "--reports", reports.path, "--quiet"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let t = try CSVTable(contentsOf: out)
+        let ids = try t.strings("id"), p = try t.requiredNumbers("probability")
+        #expect(ids.count == ReportFixture.count)
+        for (k, id) in ids.enumerated() {
+            let json = try JSONSerialization.jsonObject(with: Data(contentsOf: reports.appendingPathComponent("\(id).json"))) as! [String: Any]
+            // Within a few ulps: Foundation's JSON parser on Linux may round the last bit.
+            #expect(abs(((json["probability"] as? NSNumber)?.doubleValue ?? .nan) - p[k]) <= 1e-15, "\(id)")
+            #expect(!(json["contributions"] as! [Any]).isEmpty, "\(id)")
+            #expect(FileManager.default.fileExists(atPath: reports.appendingPathComponent("\(id).html").path))
+        }
     }
 
     /// A second study file over a copied cohort in which case000 has no image, case002's

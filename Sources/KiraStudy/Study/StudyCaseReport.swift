@@ -30,8 +30,10 @@ public struct StudyCaseReport {
     /// `model`: the model file (nil with `modelProblem` when it could not be read).
     /// `probability`: the case's prediction when the caller has it; else it is read from the
     /// results folder's predictions_<split>.csv.
+    /// `inputs`: the case's raw model inputs when the caller computed them (`study predict`);
+    /// else they are the case's row of the results folder's features.csv.
     public func make(_ c: StudyCase, modelURL: URL, model: ModelFile?, modelProblem: String?, results: URL,
-                     probability known: Double? = nil) -> StudyReport {
+                     probability known: Double? = nil, inputs: [Double]? = nil) -> StudyReport {
         var r = StudyReport(caseID: c.id, identifiers: ["case": c.id, "set": c.split])
         r.provenance["kira_version"] = KiraVersion.current
         r.provenance["study_file"] = study.file.lastPathComponent
@@ -55,7 +57,9 @@ public struct StudyCaseReport {
             if r.probability == nil { r.problems.append("\(c.id): no prediction in \(results.path)/predictions_\(c.split).csv") }
             r.predictedHigh = r.probability.map { $0 >= model.pipeline.threshold }
             do {
-                let shap = try Self.contributions(c.id, model: model, features: results.appendingPathComponent("features.csv"))
+                let raw = try inputs.map { Matrix(rows: 1, cols: $0.count, values: $0) }
+                    ?? Self.inputs(c.id, model: model, features: results.appendingPathComponent("features.csv"))
+                let shap = try Self.contributions(raw, model: model)
                 r.contributions = Array(shap.values.sorted { abs($0.value) > abs($1.value) }.prefix(10))
                 r.contributionScale = shap.scale
             } catch {
@@ -160,11 +164,15 @@ public struct StudyCaseReport {
         return p[k]
     }
 
-    /// The case's SHAP values from its row of the fused feature table.
-    static func contributions(_ id: String, model: ModelFile, features: URL) throws -> (values: [StudyReport.Contribution], scale: String) {
+    /// The case's row of the fused feature table, in the model's input order.
+    static func inputs(_ id: String, model: ModelFile, features: URL) throws -> Matrix {
         let table = try FeatureTable.load([features], idColumn: "id")
         guard let row = table.ids.firstIndex(of: id) else { throw KiraError.invalidData("\(features.path): no row for case \(id)") }
-        let raw = try table.columns(for: model.pipeline.inputFeatures, source: features.path).selecting(rows: [row])
+        return try table.columns(for: model.pipeline.inputFeatures, source: features.path).selecting(rows: [row])
+    }
+
+    /// SHAP values of one row of raw model inputs.
+    static func contributions(_ raw: Matrix, model: ModelFile) throws -> (values: [StudyReport.Contribution], scale: String) {
         let x = model.pipeline.transform(raw)
         let names = model.pipeline.selectedFeatures
         let shap: ShapExplanation
