@@ -52,6 +52,19 @@ struct CohortReportBrowserTests {
         }
         #expect(checked == 2)
 
+        // The SHAP summary against `kira explain` on the same model and feature table.
+        let ex = try KiraRun.run(["explain", "--model", fx.results.appendingPathComponent("model.json").path,
+                                  "--features", fx.results.appendingPathComponent("features.csv").path, "--json"])
+        try #require(ex.status == 0, "\(ex.stderr)")
+        let names = ex.json["features"] as! [String], meanAbs = (ex.json["mean_abs"] as! [NSNumber]).map(\.doubleValue)
+        var shapChecked = 0
+        for (name, v) in zip(names, meanAbs) {
+            guard let cell = cells["shap:\(name)"] else { continue }
+            #expect(abs((cell.value ?? .nan) - v) <= 1e-12 * max(1, v), "\(name): report \(String(describing: cell.value)), kira explain \(v)")
+            shapChecked += 1
+        }
+        #expect(shapChecked == min(15, names.count) && shapChecked > 0)
+
         // Log-rank p per set against `kira survival km` on the cases' follow-up by predicted group.
         let cases = try CSVTable(contentsOf: fx.cases)
         let ids = try cases.strings("case_id"), months = try cases.strings("dfs_months"), events = try cases.strings("dfs_event")
