@@ -65,6 +65,13 @@ struct CohortReportBrowserTests {
         }
         #expect(shapChecked == min(15, names.count) && shapChecked > 0)
 
+        // The LASSO path reproduced in the report keeps exactly the features the study's frozen
+        // LASSO step kept (model.json).
+        let model = try JSONSerialization.jsonObject(with: Data(contentsOf: fx.results.appendingPathComponent("model.json"))) as! [String: Any]
+        let steps = (model["pipeline"] as! [String: Any])["steps"] as! [[String: Any]]
+        let kept = try #require(steps.first { $0["kind"] as? String == "lasso" }?["outputNames"] as? [String])
+        #expect(cells["lasso_selected"]?.text == kept.joined(separator: ", "), "report \(String(describing: cells["lasso_selected"]?.text)), model \(kept)")
+
         // Log-rank p per set against `kira survival km` on the cases' follow-up by predicted group.
         let cases = try CSVTable(contentsOf: fx.cases)
         let ids = try cases.strings("case_id"), months = try cases.strings("dfs_months"), events = try cases.strings("dfs_event")

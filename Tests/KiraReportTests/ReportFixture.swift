@@ -27,7 +27,7 @@ struct ReportFixture: Sendable {
       mr: {image: mr_path, masks: [mr_r1, mr_r2], features: {preset: default}}
     regions: [tumour]
     reproducibility: {form: ICC2, min: 0.80}
-    selection: [zscore, mwu:0.2, corr:0.9]
+    selection: [zscore, mwu:0.2, corr:0.9, lasso:min]
     models: {lr: {C: [0.1, 1]}}
     validation: {cv: 3, repeats: 2, seed: 0}
     output: results/

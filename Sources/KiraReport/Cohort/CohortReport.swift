@@ -44,6 +44,7 @@ public struct CohortReport: Sendable {
         page.sections.append(calibration())
         page.sections.append(decisionCurves())
         page.sections.append(explanations())
+        if let l = lasso() { page.sections.append(l) }
         if let s = survival() { page.sections.append(s) }
         if let r = reliability() { page.sections.append(r) }
         if let clinical {
