@@ -49,7 +49,7 @@ enum ReportWriter {
 struct ReportCohortCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cohort",
-        abstract: "The cohort report of a study run: ROC, model comparison, calibration, decision curves, Kaplan–Meier, ICC, Table 1, clinical model.",
+        abstract: "The cohort report of a study run: ROC, model comparison, calibration, decision curves, SHAP, LASSO, Kaplan–Meier, ICC, Table 1, clinical model.",
         discussion: """
         Reads the results folder `kira study run` wrote (summary.json, metrics.json,
         predictions_<set>.csv, survival.json, icc.csv). ROC curves and the class metrics are
