@@ -5,16 +5,16 @@ SWIFT ?= swift
 DEB_BUILD := libdcmtk-dev libnifti2-dev libniftiio-dev libtiff-dev libdeflate-dev libopenjp2-7-dev \
              libpng-dev libjpeg-dev zlib1g-dev pkg-config libsvm-dev libsqlite3-dev
 # Peer tools: tests compare against them where present; benchmarks need them.
-DEB_PEERS := dcmtk dcm2niix valgrind time r-base-core r-cran-proc r-cran-rms dicom3tools pixelmed-apps orthanc orthanc-dicomweb
+DEB_PEERS := dcmtk dcm2niix valgrind time r-base-core r-cran-proc r-cran-rms dicom3tools pixelmed-apps orthanc orthanc-dicomweb chromium fonts-dejavu-core
 PY_PEERS := pingouin:pingouin SimpleITK:SimpleITK scikit-learn:sklearn lifelines:lifelines \
             pyradiomics-bhklab:radiomics nibabel:nibabel pydicom:pydicom \
             statsmodels:statsmodels scikit-survival:sksurv shap:shap xgboost:xgboost \
-            PyWavelets:pywt scipy:scipy scikit-image:skimage snakemake:snakemake highdicom:highdicom dcmqi:dcmqi
+            PyWavelets:pywt scipy:scipy scikit-image:skimage snakemake:snakemake highdicom:highdicom dcmqi:dcmqi tableone:tableone
 DEMO_OUT ?= demo-output
 DEMO_CASES ?= 120
 
 .PHONY: all deps peers build release test demo bench bench-convert bench-resample bench-n4 bench-features bench-filters \
-        bench-qc bench-survival bench-learn bench-gbm bench-synth bench-instructions bench-archive bench-study-features man fuzz clean
+        bench-qc bench-survival bench-learn bench-gbm bench-synth bench-instructions bench-archive bench-study-features bench-report man fuzz clean
 
 all: build
 
@@ -49,7 +49,7 @@ demo: release
 	time $$($(SWIFT) build -c release --show-bin-path)/kira study run $(DEMO_OUT)/study.yaml --jobs 2; \
 	    code=$$?; [ $$code -eq 0 ] || [ $$code -eq 2 ] || exit $$code
 	@python3 Scripts/demo_summary.py $(DEMO_OUT)
-	@echo "demo: the study file (written by kira synth) is $(DEMO_OUT)/study.yaml; results (summary.json, model.json, predictions_*.csv, metrics.json, survival.json) are in $(DEMO_OUT)/results/"
+	@echo "demo: the study file (written by kira synth) is $(DEMO_OUT)/study.yaml; results (report.html, summary.json, model.json, predictions_*.csv, metrics.json, survival.json) are in $(DEMO_OUT)/results/"
 
 bench: bench-convert bench-resample bench-n4 bench-features bench-filters bench-qc bench-survival bench-learn bench-gbm
 
@@ -80,6 +80,11 @@ bench-learn: release peers
 # kira synth: time and peak memory for 10, 40 and 160 cases (memory flat in the number of cases).
 bench-synth: release
 	python3 Benchmarks/synth_scale.py
+
+# kira report: a 1,000-case cohort report loaded in headless Chromium (goal < 3 s) and 200
+# per-study reports of the demo cohort (goal < 10 s on 2 cores; needs `make demo` first).
+bench-report: release peers
+	python3 Benchmarks/report_render.py
 
 # Kira's gradient boosting against XGBoost and scikit-learn's two boosters (AUC, time).
 bench-gbm: release peers

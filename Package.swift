@@ -27,12 +27,14 @@ let package = Package(
         .library(name: "KiraSynth", targets: ["KiraSynth"]),
         .library(name: "KiraDICOMExport", targets: ["KiraDICOMExport"]),
         .library(name: "KiraPACS", targets: ["KiraPACS"]),
+        .library(name: "KiraReport", targets: ["KiraReport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         .target(name: "KiraCore"),
@@ -90,7 +92,7 @@ let package = Package(
             name: "KiraStudy",
             dependencies: [
                 "KiraCore", "KiraDICOM", "KiraIO", "KiraPreprocess", "KiraRadiomics", "KiraQC", "KiraLearn", "KiraSurvival",
-                "KiraPACS", "KiraDICOMExport", .product(name: "Logging", package: "swift-log"), .product(name: "GRDB", package: "GRDB.swift"),
+                "KiraPACS", "KiraDICOMExport", "KiraReport", .product(name: "Logging", package: "swift-log"), .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         // Synthetic multi-modality cohorts (`kira synth`): its own small DICOM Part 10 writer,
@@ -98,6 +100,16 @@ let package = Package(
         .target(
             name: "KiraSynth",
             dependencies: ["KiraCore", "KiraIO", .product(name: "Logging", package: "swift-log")]
+        ),
+        // Results → documents people look at: self-contained HTML reports (mustache templates,
+        // Kira's own SVG plots, PNG overlays). Reads the files the learning, survival and study
+        // layers write; the study layer may call it, so it imports nothing above KiraLearn.
+        .target(
+            name: "KiraReport",
+            dependencies: [
+                "KiraCore", "KiraIO", "KiraLearn", "KiraSurvival", .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         // One function per reader that takes outside bytes, for the fuzzer and the corpus replay test.
         .target(
@@ -123,7 +135,7 @@ let package = Package(
             name: "kira",
             dependencies: [
                 "KiraCore", "KiraDICOM", "KiraIO", "KiraPreprocess", "KiraRadiomics", "KiraQC", "KiraSurvival", "KiraLearn",
-                "KiraStudy", "KiraSynth", "KiraDICOMExport", "KiraPACS", "CKiraKernels", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "KiraStudy", "KiraSynth", "KiraDICOMExport", "KiraPACS", "KiraReport", "CKiraKernels", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -142,6 +154,7 @@ let package = Package(
         .testTarget(name: "KiraSynthTests", dependencies: ["KiraCore", "KiraDICOM", "KiraIO", "KiraQC", "KiraSynth", "KiraTestSupport"]),
         .testTarget(name: "KiraLearnTests", dependencies: ["KiraCore", "KiraLearn", "KiraTestSupport"]),
         .testTarget(name: "KiraPACSTests", dependencies: ["KiraCore", "KiraPACS", "KiraTestSupport", "kira"]),
+        .testTarget(name: "KiraReportTests", dependencies: ["KiraCore", "KiraIO", "KiraLearn", "KiraReport", "KiraTestSupport", "kira"]),
         .testTarget(name: "KiraFuzzReplayTests", dependencies: ["KiraCore", "KiraDICOM", "KiraIO", "KiraRadiomics", "KiraFuzzTargets", "KiraTestSupport"]),
     ]
 )

@@ -7,7 +7,7 @@ import Foundation
 public enum OutputGuard {
     /// What a command writes to one path.
     public enum Format: Sendable, Equatable {
-        case csv, nifti, json
+        case csv, nifti, json, html, pdf, png
         /// A DICOM Part 10 file (a segmentation or structured report).
         case dicom
         /// A folder the command writes files into (it may exist; its files are checked one by one).
@@ -19,6 +19,9 @@ public enum OutputGuard {
             case .nifti: [".nii", ".nii.gz"]
             case .json: [".json"]
             case .dicom: [".dcm"]
+            case .html: [".html", ".htm"]
+            case .pdf: [".pdf"]
+            case .png: [".png"]
             case .folder: []
             }
         }
@@ -29,6 +32,9 @@ public enum OutputGuard {
             case .nifti: "NIfTI"
             case .json: "JSON"
             case .dicom: "DICOM"
+            case .html: "HTML"
+            case .pdf: "PDF"
+            case .png: "PNG"
             case .folder: "a folder"
             }
         }

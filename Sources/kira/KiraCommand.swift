@@ -12,6 +12,7 @@ struct KiraCommand: ParsableCommand {
             LearnCompareCommand.self, LearnExplainCommand.self, SurvivalCommand.self, StudyCommand.self, SynthCommand.self,
             ExportCommand.self,
             PACSCommand.self,
+            ReportCommand.self,
         ]
     )
 }

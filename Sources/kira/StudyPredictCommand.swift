@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import KiraCore
 import KiraLearn
+import KiraReport
+import Logging
 import KiraStudy
 
 struct StudyPredictCommand: ParsableCommand {
@@ -19,6 +21,10 @@ struct StudyPredictCommand: ParsableCommand {
         predicted_high uses the model's training threshold; qc_flags lists the geometry QC
         findings that did not stop the case (touches_border, multiple_components, …); a case
         that could not be scored has status failed and its reason.
+
+        With --reports DIR, one study report per case is written there (<case>.html and
+        <case>.json, as kira report study writes them; SHAP from the case's inputs just
+        computed); a case that could not be scored still gets its report naming why.
 
         EXIT CODES:
           0  every case was scored
@@ -43,6 +49,9 @@ struct StudyPredictCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output CSV (default: stdout).")
     var output: String?
 
+    @Option(help: "Also write one study report per case (HTML and JSON) into this folder.")
+    var reports: String?
+
     @OptionGroup var replace: OutputOptions
 
     @OptionGroup var logging: LoggingOptions
@@ -52,9 +61,9 @@ struct StudyPredictCommand: ParsableCommand {
         for f in [studyFile, model, cohort] where !FileManager.default.fileExists(atPath: f) {
             throw ValidationError("'\(f)' does not exist")
         }
-        if let output {
-            try replace.check([.init(output, option: "--output", format: .csv)], inputs: [studyFile, model, cohort])
-        }
+        var outputs: [OutputGuard.Output] = output.map { [.init($0, option: "--output", format: .csv)] } ?? []
+        if let reports { outputs.append(.init(reports, option: "--reports", format: .folder)) }
+        try replace.check(outputs, inputs: [studyFile, model, cohort])
         _ = try StudySupport.load(studyFile, cohort: cohort, requireOutcome: false)
     }
 
@@ -71,6 +80,7 @@ struct StudyPredictCommand: ParsableCommand {
             } else {
                 print(text, terminator: "")
             }
+            if let reports { try writeReports(reports, rows: rows, study: study, cohort: newCohort, file: file, logger: logger) }
         } catch {
             throw StudySupport.fail("predict", error)
         }
@@ -78,5 +88,25 @@ struct StudyPredictCommand: ParsableCommand {
         for r in failed { FileHandle.standardError.write(Data("kira study predict: case \(r.id): \(r.reason ?? "failed")\n".utf8)) }
         if failed.count == rows.count { throw ExitCode(KiraExit.failure.rawValue) }
         if !failed.isEmpty { throw ExitCode(KiraExit.partial.rawValue) }
+    }
+
+    func writeReports(_ folder: String, rows: [StudyPredict.Row], study: StudySpec, cohort: StudyCohort, file: ModelFile,
+                      logger: Logger) throws {
+        let dir = URL(fileURLWithPath: folder)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let byID = Dictionary(uniqueKeysWithValues: rows.map { ($0.id, $0) })
+        let builder = StudyCaseReport(study: study, logger: logger)
+        for c in cohort.cases {
+            let row = byID[c.id]
+            var report = builder.make(c, modelURL: URL(fileURLWithPath: model), model: file, modelProblem: nil, results: study.output,
+                                      probability: row?.probability, inputs: row?.inputs)
+            if let reason = row?.reason { report.problems.insert("\(c.id) could not be scored: \(reason)", at: 0) }
+            let html = dir.appendingPathComponent("\(c.id).html"), json = dir.appendingPathComponent("\(c.id).json")
+            for url in [html, json] where FileManager.default.fileExists(atPath: url.path) && !replace.overwrite {
+                throw KiraError.invalidArgument("--reports: \(url.path) exists; give --overwrite to replace it")
+            }
+            try AtomicOutput.write(try report.json(), to: json)
+            try AtomicOutput.write(Data(report.page().html().utf8), to: html)
+        }
     }
 }

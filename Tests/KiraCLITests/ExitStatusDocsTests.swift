@@ -11,10 +11,10 @@ struct ExitStatusDocsTests {
     static let expected: [String: Set<Int>] = {
         let withPartial = ["kira-convert", "kira-inspect", "kira-features", "kira-mask-habitats", "kira-predict",
                            "kira-qc-geometry", "kira-survival-cox", "kira-study-run", "kira-study-predict",
-                           "kira-study-branch", "kira-study-analyse",
+                           "kira-study-branch", "kira-study-analyse", "kira-report-cohort", "kira-report-study",
                            // Overview pages of command groups with a member that returns 2.
                            "kira-mask", "kira-qc", "kira-survival", "kira-study",
-                           "kira-pacs-send", "kira-pacs"]
+                           "kira-pacs-send", "kira-pacs", "kira-report"]
         let without = ["kira-resample", "kira-preprocess", "kira-mask-dilate", "kira-mask-erode", "kira-mask-ring",
                        "kira-mask-largest", "kira-mask-label", "kira-qc-icc", "kira-qc-overlap", "kira-qc-stability",
                        "kira-train", "kira-evaluate", "kira-compare", "kira-explain", "kira-survival-km",

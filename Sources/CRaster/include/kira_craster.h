@@ -57,6 +57,12 @@ int kira_jpeg_read(const char *path, size_t max_bytes, kira_raster_image *out);
 int kira_jpeg_write(const char *path, const uint8_t *pixels, uint32_t width, uint32_t height,
                     int channels, int quality, char *message);
 
+/* Writes 8-bit grey (1), RGB (3) or RGBA (4) pixels, row 0 first, as a PNG to `path`. Returns a
+ * kira_raster_status; `message` (256 bytes) gets the reason on failure. No time chunk is
+ * written, so equal pixels give equal bytes. */
+int kira_png_write(const char *path, const uint8_t *pixels, uint32_t width, uint32_t height,
+                   int channels, char *message);
+
 /* Frees `img->pixels` (the only allocation made by the readers) and clears the pointer. */
 void kira_raster_free(kira_raster_image *img);
 

@@ -21,14 +21,14 @@ enum CaseImage {
         return ImageFileReader.kind(of: url) == nil
     }
 
-    static func read(_ url: URL, modality: ModalitySpec, logger: Logger) throws -> Volume {
+    static func read(_ url: URL, modality: ModalitySpec, logger: Logger, keepPHI: Bool = false) throws -> Volume {
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw StepFailure(step: "load", reason: "image \(url.path) does not exist")
         }
         var volume: Volume
         do {
             if isDICOM(url) {
-                let scan = DICOMScanner.scan([url], options: DICOMReadOptions(), logger: logger)
+                let scan = DICOMScanner.scan([url], options: DICOMReadOptions(keepPHI: keepPHI), logger: logger)
                 guard !scan.series.isEmpty else {
                     let why = scan.failures.first.map { ": \($0.file): \($0.reason)" } ?? ""
                     throw KiraError.invalidData("\(url.path): no DICOM image series found\(why)")
@@ -36,7 +36,7 @@ enum CaseImage {
                 guard scan.series.count == 1 else {
                     throw KiraError.invalidData("\(url.path): holds \(scan.series.count) DICOM series; give the folder of one series")
                 }
-                volume = try scan.series[0].load(options: DICOMReadOptions(), logger: logger)
+                volume = try scan.series[0].load(options: DICOMReadOptions(keepPHI: keepPHI), logger: logger)
             } else {
                 volume = try ImageFileReader.read(url)
             }
@@ -53,8 +53,14 @@ enum CaseImage {
         return try phase(volume, url: url, modality: modality)
     }
 
-    /// One 3D volume from a 4D series, as float32.
+    /// One 3D volume from a 4D series, as float32, keeping the series' metadata.
     static func phase(_ v: Volume, url: URL, modality: ModalitySpec) throws -> Volume {
+        var out = try frames(v, url: url, modality: modality)
+        out.metadata = v.metadata
+        return out
+    }
+
+    static func frames(_ v: Volume, url: URL, modality: ModalitySpec) throws -> Volume {
         let t = v.timepoints
         let n = v.geometry.voxelCount
         // Converted once, and only for a 4D series that is cut.

@@ -17,6 +17,7 @@ public struct StudyFiles: Sendable {
     public var metrics: URL { root.appendingPathComponent("metrics.json") }
     public var survival: URL { root.appendingPathComponent("survival.json") }
     public var summary: URL { root.appendingPathComponent("summary.json") }
+    public var report: URL { root.appendingPathComponent("report.html") }
     public func readerTable(_ modality: String, reader: Int) -> URL {
         root.appendingPathComponent("features_\(modality)_reader\(reader + 1).csv")
     }

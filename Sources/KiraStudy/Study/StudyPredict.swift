@@ -14,6 +14,8 @@ public struct StudyPredict {
         public var predictedHigh: Bool?
         public var qcFlags: [String]
         public var reason: String?
+        /// The model's raw inputs for this case (in `inputFeatures` order), when scored.
+        public var inputs: [Double]? = nil
     }
 
     public var study: StudySpec
@@ -59,7 +61,7 @@ public struct StudyPredict {
                     }
                     values.append(v)
                 }
-                if row.reason == nil { scoreRows.append(rows.count); x.append(values) }
+                if row.reason == nil { scoreRows.append(rows.count); x.append(values); row.inputs = values }
             }
             rows.append(row)
         }

@@ -1,6 +1,7 @@
 import Foundation
 import KiraCore
 import KiraLearn
+import KiraReport
 import KiraRadiomics
 import Logging
 
@@ -271,9 +272,15 @@ public struct StudyRun {
             written.append(files.survival)
         }
         written.append(files.summary)
+        written.append(files.report)
         let summary = makeSummary(outcome: outcome, failures: failures, tables: tables, reliability: reliability, fused: fused,
                                   model: model, survival: survival, outputs: written + [files.failures, files.ledger])
         try StudyFiles.write(try StudyFiles.json(summary), to: files.summary)
+        // The cohort report from the files just written (no time stamp: a rerun with nothing
+        // changed leaves every output byte-identical).
+        let page = CohortReport(results: StudyResults(directory: files.root), title: "Kira cohort report: \(study.file.lastPathComponent)")
+            .page(created: nil)
+        try StudyFiles.write(Data(page.html().utf8), to: files.report)
         // Last: the analysis counts as done only once every output is in place.
         let now = Date().timeIntervalSince1970
         try ledger.record(.init(step: "analysis", caseID: "*", modality: "*", reader: "*", status: "done", cacheKey: key,
