@@ -25,12 +25,14 @@ let package = Package(
         .library(name: "KiraLearn", targets: ["KiraLearn"]),
         .library(name: "KiraStudy", targets: ["KiraStudy"]),
         .library(name: "KiraSynth", targets: ["KiraSynth"]),
+        .library(name: "KiraDeep", targets: ["KiraDeep"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         .target(name: "KiraCore"),
@@ -97,6 +99,17 @@ let package = Package(
             name: "KiraSynth",
             dependencies: ["KiraCore", "KiraIO", .product(name: "Logging", package: "swift-log")]
         ),
+        // Debian's OpenBLAS SGEMM behind two plain C functions, for KiraDeep's convolutions.
+        .target(name: "CKiraBLAS", linkerSettings: [.linkedLibrary("openblas")]),
+        // KiraDeep: its own ONNX interpreter (the 13 operators of torchvision's ResNet-50 and
+        // DenseNet-169), protobuf decoding from Swift generated off onnx.proto.
+        .target(
+            name: "KiraDeep",
+            dependencies: [
+                "KiraCore", "CKiraBLAS", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // One function per reader that takes outside bytes, for the fuzzer and the corpus replay test.
         .target(
             name: "KiraFuzzTargets",
@@ -107,7 +120,7 @@ let package = Package(
             name: "kira",
             dependencies: [
                 "KiraCore", "KiraDICOM", "KiraIO", "KiraPreprocess", "KiraRadiomics", "KiraQC", "KiraSurvival", "KiraLearn",
-                "KiraStudy", "KiraSynth", "CKiraKernels", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "KiraStudy", "KiraSynth", "KiraDeep", "CKiraKernels", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -125,6 +138,7 @@ let package = Package(
         ]),
         .testTarget(name: "KiraSynthTests", dependencies: ["KiraCore", "KiraDICOM", "KiraIO", "KiraQC", "KiraSynth", "KiraTestSupport"]),
         .testTarget(name: "KiraLearnTests", dependencies: ["KiraCore", "KiraLearn", "KiraTestSupport"]),
+        .testTarget(name: "KiraDeepTests", dependencies: ["KiraCore", "KiraDeep", "KiraTestSupport", "kira"]),
         .testTarget(name: "KiraFuzzReplayTests", dependencies: ["KiraCore", "KiraDICOM", "KiraIO", "KiraRadiomics", "KiraFuzzTargets", "KiraTestSupport"]),
     ]
 )

@@ -10,6 +10,7 @@ struct KiraCommand: ParsableCommand {
             ConvertCommand.self, InspectCommand.self, ResampleCommand.self, PreprocessCommand.self, MaskCommand.self, QCCommand.self,
             FeaturesCommand.self, LearnTrainCommand.self, LearnPredictCommand.self, LearnEvaluateCommand.self,
             LearnCompareCommand.self, LearnExplainCommand.self, SurvivalCommand.self, StudyCommand.self, SynthCommand.self,
+            DeepCommand.self,
         ]
     )
 }

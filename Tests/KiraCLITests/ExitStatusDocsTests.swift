@@ -17,7 +17,8 @@ struct ExitStatusDocsTests {
         let without = ["kira-resample", "kira-preprocess", "kira-mask-dilate", "kira-mask-erode", "kira-mask-ring",
                        "kira-mask-largest", "kira-mask-label", "kira-qc-icc", "kira-qc-overlap", "kira-qc-stability",
                        "kira-train", "kira-evaluate", "kira-compare", "kira-explain", "kira-survival-km",
-                       "kira-survival-cutoff", "kira-survival-tdauc", "kira-study-status", "kira-study-branches", "kira-synth"]
+                       "kira-survival-cutoff", "kira-survival-tdauc", "kira-study-status", "kira-study-branches", "kira-synth",
+                       "kira-deep", "kira-deep-run"]
         var out: [String: Set<Int>] = [:]
         for p in withPartial { out[p] = [0, 1, 2, 130, 143] }
         for p in without { out[p] = [0, 1, 130, 143] }
