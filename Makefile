@@ -6,15 +6,18 @@ DEB_BUILD := libdcmtk-dev libnifti2-dev libniftiio-dev libtiff-dev libdeflate-de
              libpng-dev libjpeg-dev zlib1g-dev pkg-config libsvm-dev libsqlite3-dev
 # Peer tools: tests compare against them where present; benchmarks need them.
 DEB_PEERS := dcmtk dcm2niix valgrind time r-base-core r-cran-proc r-cran-rms
+# KiraDeep's tests export torchvision networks with Debian's torch (/usr/bin/python3).
+DEB_PEERS += python3-torch python3-torchvision
 PY_PEERS := pingouin:pingouin SimpleITK:SimpleITK scikit-learn:sklearn lifelines:lifelines \
             pyradiomics-bhklab:radiomics nibabel:nibabel pydicom:pydicom \
             statsmodels:statsmodels scikit-survival:sksurv shap:shap xgboost:xgboost \
             PyWavelets:pywt scipy:scipy scikit-image:skimage snakemake:snakemake
+PY_PEERS += onnx:onnx onnxruntime:onnxruntime
 DEMO_OUT ?= demo-output
 DEMO_CASES ?= 120
 
 .PHONY: all deps peers build release test demo bench bench-convert bench-resample bench-n4 bench-features bench-filters \
-        bench-qc bench-survival bench-learn bench-gbm bench-synth bench-instructions bench-archive bench-study-features man fuzz clean
+        bench-qc bench-survival bench-learn bench-gbm bench-synth bench-instructions bench-archive bench-study-features bench-deep man fuzz clean
 
 all: build
 
@@ -89,6 +92,10 @@ bench-gbm: release peers
 # 5 mm ring): kira features --manifest against pyradiomics' batch mode, --jobs 2 each.
 bench-study-features: release peers
 	python3 Benchmarks/cohort_features_vs_pyradiomics.py
+
+# KiraDeep against ONNX Runtime: ResNet-50 and DenseNet-169 per-crop time and peak memory, 1 and 2 threads.
+bench-deep: release peers
+	python3 Benchmarks/deep_vs_onnxruntime.py
 
 # kira convert against dcm2niix on the reference archive copied 1x, 4x and 16x with fresh UIDs:
 # time, CPU and peak memory, which must stay flat as the archive grows.

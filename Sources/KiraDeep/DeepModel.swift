@@ -14,7 +14,10 @@ public struct DeepModel: Sendable {
 
     /// `keep`: tensors that will be asked for by name (folding must not remove them).
     public init(path: String, keep: Set<String> = [], foldBatchNorm: Bool = true) throws {
-        let loaded = try ONNXLoader.load(path: path)
+        try self.init(path: path, loaded: try ONNXLoader.load(path: path), keep: keep, foldBatchNorm: foldBatchNorm)
+    }
+
+    init(path: String, loaded: ONNXLoader.Loaded, keep: Set<String>, foldBatchNorm: Bool = true) throws {
         var initializers = loaded.initializers
         self.path = path
         opset = loaded.opset

@@ -20,7 +20,7 @@ struct DeepCLITests {
         let model = cases.appendingPathComponent("conv_batchnorm_relu_folded.onnx").path
         let input = cases.appendingPathComponent("conv_batchnorm_relu_folded.input.npy").path
         let out = dir.appendingPathComponent("out").path
-        let r = try KiraRun("deep", "run", "--model", model, "--input", input, "--output-layer", "y", "--output-layer", "c", "-o", out)
+        let r = try KiraRun.run(["deep", "run", "--model", model, "--input", input, "--output-layer", "y", "--output-layer", "c", "-o", out])
         #expect(r.status == 0, "\(r.stderr)")
         let y = try NumPyArray.read(out + "/y.npy"), ort = try NumPyArray.read(cases.appendingPathComponent("conv_batchnorm_relu_folded.ort.npy").path)
         #expect(y.shape == ort.shape)
@@ -28,7 +28,7 @@ struct DeepCLITests {
         // "c", the convolution before the normalisation, is kept apart from the fold.
         let c = try NumPyArray.read(out + "/c.npy")
         #expect(c.shape == [1, 6, 8, 8])
-        let again = try KiraRun("deep", "run", "--model", model, "--input", input, "-o", out)
+        let again = try KiraRun.run(["deep", "run", "--model", model, "--input", input, "-o", out])
         #expect(again.status == 1 && again.stderr.contains("exists; pass --overwrite"), "\(again.stderr)")
     }
 
@@ -44,8 +44,8 @@ struct DeepCLITests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let cases = try DeepPeer.operatorCaseFolder()
         let out = dir.appendingPathComponent("out")
-        let r = try KiraRun("deep", "run", "--model", cases.appendingPathComponent("bad/\(name).onnx").path,
-                            "--input", cases.appendingPathComponent("relu.input.npy").path, "-o", out.path)
+        let r = try KiraRun.run(["deep", "run", "--model", cases.appendingPathComponent("bad/\(name).onnx").path,
+                            "--input", cases.appendingPathComponent("relu.input.npy").path, "-o", out.path])
         #expect(r.status == 1)
         #expect(r.stderr.contains(message), "\(r.stderr)")
         #expect(!FileManager.default.fileExists(atPath: out.path))
@@ -57,13 +57,13 @@ struct DeepCLITests {
         let cases = try DeepPeer.operatorCaseFolder()
         let out = dir.appendingPathComponent("out")
         // conv_default expects 1×3×9×9; relu's input is 2×3×4×5.
-        let r = try KiraRun("deep", "run", "--model", cases.appendingPathComponent("conv_default.onnx").path,
-                            "--input", cases.appendingPathComponent("relu.input.npy").path, "-o", out.path)
+        let r = try KiraRun.run(["deep", "run", "--model", cases.appendingPathComponent("conv_default.onnx").path,
+                            "--input", cases.appendingPathComponent("relu.input.npy").path, "-o", out.path])
         #expect(r.status == 1)
         #expect(r.stderr.contains("input 'x': the model expects 1×3×9×9, got 1×3×4×5"), "\(r.stderr)")
         #expect(!FileManager.default.fileExists(atPath: out.path))
-        let unknown = try KiraRun("deep", "run", "--model", cases.appendingPathComponent("relu.onnx").path,
-                                  "--input", cases.appendingPathComponent("relu.input.npy").path, "--output-layer", "nope", "-o", out.path)
+        let unknown = try KiraRun.run(["deep", "run", "--model", cases.appendingPathComponent("relu.onnx").path,
+                                  "--input", cases.appendingPathComponent("relu.input.npy").path, "--output-layer", "nope", "-o", out.path])
         #expect(unknown.status == 1 && unknown.stderr.contains("no tensor named 'nope' in the graph"), "\(unknown.stderr)")
         #expect(!FileManager.default.fileExists(atPath: out.path))
     }

@@ -58,13 +58,18 @@ enum DeepPeer {
         let torchLogits = dir.appendingPathComponent("torch_logits.npy").path
         let export = try runProcess(URL(fileURLWithPath: "/usr/bin/python3"),
                                     [PythonPeer.scripts.appendingPathComponent("torchvision_export.py").path, arch, model, input, torchLogits])
-        guard export.status == 0 else { throw PythonPeer.PeerFailure(message: "torchvision_export.py: " + export.stderr) }
+        guard export.status == 0 else { throw ExportFailure(message: "torchvision_export.py: " + export.stderr) }
         let names = try PythonPeer.script("ort_features.py", [model, input, dir.path])
             .split(whereSeparator: \.isWhitespace).map(String.init)
         func npy(_ name: String) throws -> Tensor { try NumPyArray.read(dir.appendingPathComponent(name).path) }
         return Network(model: model, input: try NumPyArray.read(input), inputPath: input, mapName: names[0], pooledName: names[1],
                        logitsName: names[2], ortMap: try npy("map.npy"), ortPooled: try npy("pooled.npy"),
                        ortLogits: try npy("logits.npy"), torchLogits: try NumPyArray.read(torchLogits))
+    }
+
+    struct ExportFailure: Error, CustomStringConvertible {
+        var message: String
+        var description: String { message }
     }
 
     /// max |a − b| / max |b|: the error relative to the tensor's scale.
