@@ -17,7 +17,7 @@ struct DeepCommand: ParsableCommand {
 
         \(DeepExit.helpText)
         """,
-        subcommands: [DeepRunCommand.self, DeepFeaturesCommand.self]
+        subcommands: [DeepRunCommand.self, DeepFeaturesCommand.self, DeepCamCommand.self]
     )
 }
 

@@ -18,7 +18,7 @@ struct ExitStatusDocsTests {
                        "kira-mask-largest", "kira-mask-label", "kira-qc-icc", "kira-qc-overlap", "kira-qc-stability",
                        "kira-train", "kira-evaluate", "kira-compare", "kira-explain", "kira-survival-km",
                        "kira-survival-cutoff", "kira-survival-tdauc", "kira-study-status", "kira-study-branches", "kira-synth",
-                       "kira-deep", "kira-deep-run"]
+                       "kira-deep", "kira-deep-run", "kira-deep-features", "kira-deep-cam"]
         var out: [String: Set<Int>] = [:]
         for p in withPartial { out[p] = [0, 1, 2, 130, 143] }
         for p in without { out[p] = [0, 1, 130, 143] }
