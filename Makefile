@@ -6,8 +6,11 @@ DEB_BUILD := libdcmtk-dev libnifti2-dev libniftiio-dev libtiff-dev libdeflate-de
              libpng-dev libjpeg-dev zlib1g-dev pkg-config libsvm-dev libsqlite3-dev
 # Peer tools: tests compare against them where present; benchmarks need them.
 DEB_PEERS := dcmtk dcm2niix valgrind time r-base-core r-cran-proc r-cran-rms
-# KiraDeep's tests export torchvision networks with Debian's torch (/usr/bin/python3).
-DEB_PEERS += python3-torch python3-torchvision
+# KiraDeep's tests export torchvision networks with Debian's torch (/usr/bin/python3) and
+# compare Grad-CAM with PyPI grad-cam, installed there without its dependencies (they would
+# pull PyPI's torch); Debian supplies the modules it imports.
+DEB_PEERS += python3-torch python3-torchvision python3-opencv python3-matplotlib python3-tqdm python3-scipy \
+             python3-sklearn python3-pil python3-pip
 PY_PEERS := pingouin:pingouin SimpleITK:SimpleITK scikit-learn:sklearn lifelines:lifelines \
             pyradiomics-bhklab:radiomics nibabel:nibabel pydicom:pydicom \
             statsmodels:statsmodels scikit-survival:sksurv shap:shap xgboost:xgboost \
@@ -27,6 +30,8 @@ deps:
 peers: deps
 	@./.ci/install-debs $(DEB_PEERS)
 	@./.ci/install-pip $(PY_PEERS)
+	@/usr/bin/python3 -c "import pytorch_grad_cam" 2>/dev/null || \
+	    /usr/bin/python3 -m pip install -q --disable-pip-version-check --break-system-packages --no-deps grad-cam ttach
 
 build: deps
 	$(SWIFT) build

@@ -1,4 +1,5 @@
 import CKiraBLAS
+import Foundation
 
 // Every loop over raw memory of the interpreter lives in this file; the operators above it
 // work on `Tensor` values and shapes only. Layout is NCHW, row-major.
@@ -15,6 +16,13 @@ struct Window2D: Sendable {
 }
 
 enum Kernels {
+    /// `count` values of T from little-endian bytes (ONNX raw_data; the host is little-endian).
+    static func littleEndian<T>(_ raw: Data, count: Int, as: T.Type) -> [T] {
+        [T](unsafeUninitializedCapacity: count) { buffer, initialized in
+            initialized = raw.copyBytes(to: buffer) / MemoryLayout<T>.stride
+        }
+    }
+
     static func setBLASThreads(_ n: Int) { kira_blas_set_threads(Int32(max(1, n))) }
 
     /// Convolution as im2col + SGEMM per image and group; a 1×1 kernel with stride 1 and no

@@ -119,7 +119,7 @@ enum ONNXLoader {
             guard raw.count == count * MemoryLayout<T>.size else {
                 throw DeepError.invalidGraph(model: model, reason: "\(owner): \(raw.count) bytes for \(count) values")
             }
-            return raw.withUnsafeBytes { p in (0..<count).map { p.loadUnaligned(fromByteOffset: $0 * MemoryLayout<T>.size, as: T.self) } }
+            return Kernels.littleEndian(raw, count: count, as: T.self)
         }
         func checked<T>(_ values: [T]) throws -> [T] {
             guard values.count == count else { throw DeepError.invalidGraph(model: model, reason: "\(owner): \(values.count) values for shape \(shapeText(shape))") }
