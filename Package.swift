@@ -99,8 +99,9 @@ let package = Package(
             name: "KiraSynth",
             dependencies: ["KiraCore", "KiraIO", .product(name: "Logging", package: "swift-log")]
         ),
-        // Debian's OpenBLAS SGEMM behind two plain C functions, for KiraDeep's convolutions.
-        .target(name: "CKiraBLAS", linkerSettings: [.linkedLibrary("openblas")]),
+        // Debian's OpenBLAS SGEMM behind plain C functions, for KiraDeep's convolutions; opened
+        // with dlopen when a network is loaded, so other commands do not load it.
+        .target(name: "CKiraBLAS", linkerSettings: [.linkedLibrary("dl")]),
         // KiraDeep: its own ONNX interpreter (the 13 operators of torchvision's ResNet-50 and
         // DenseNet-169), protobuf decoding from Swift generated off onnx.proto.
         .target(

@@ -12,6 +12,8 @@ public enum DeepError: Error, Sendable, CustomStringConvertible, Equatable {
     case unknownOutput(model: String, name: String)
     /// A NumPy file that cannot be read as a float tensor.
     case badArray(path: String, reason: String)
+    /// OpenBLAS could not be opened.
+    case noBLAS(String)
 
     public var description: String {
         switch self {
@@ -21,6 +23,7 @@ public enum DeepError: Error, Sendable, CustomStringConvertible, Equatable {
         case let .shapeMismatch(m, n, r): "\(m): \(n): \(r)"
         case let .unknownOutput(m, n): "\(m): no tensor named '\(n)' in the graph"
         case let .badArray(p, r): "\(p): not a usable NumPy array: \(r)"
+        case let .noBLAS(r): r
         }
     }
 }

@@ -18,6 +18,7 @@ public struct DeepModel: Sendable {
     }
 
     init(path: String, loaded: ONNXLoader.Loaded, keep: Set<String>, foldBatchNorm: Bool = true) throws {
+        if let problem = Kernels.loadBLAS() { throw DeepError.noBLAS(problem) }
         var initializers = loaded.initializers
         self.path = path
         opset = loaded.opset

@@ -25,6 +25,11 @@ enum Kernels {
 
     static func setBLASThreads(_ n: Int) { kira_blas_set_threads(Int32(max(1, n))) }
 
+    /// Opens OpenBLAS (once); nil when it is there, else why not.
+    static func loadBLAS() -> String? {
+        kira_blas_load() != 0 ? nil : String(cString: kira_blas_error())
+    }
+
     /// Convolution as im2col + SGEMM per image and group; a 1×1 kernel with stride 1 and no
     /// padding multiplies the input directly.
     static func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, window g: Window2D, groups: Int) -> Tensor {
