@@ -2,7 +2,7 @@
 # Both install any missing Debian packages first (apt-get; sudo when not root).
 
 SWIFT ?= swift
-DEB_BUILD := libdcmtk-dev libnifti2-dev libniftiio-dev libtiff-dev libdeflate-dev libopenjp2-7-dev \
+DEB_BUILD := libdcmtk-dev libnifti2-dev libniftiio-dev libtiff-dev libdeflate-dev libopenjp2-7-dev libopenblas-dev \
              libpng-dev libjpeg-dev zlib1g-dev pkg-config libsvm-dev libsqlite3-dev
 # Peer tools: tests compare against them where present; benchmarks need them.
 DEB_PEERS := dcmtk dcm2niix valgrind time r-base-core r-cran-proc r-cran-rms dicom3tools pixelmed-apps orthanc orthanc-dicomweb chromium fonts-dejavu-core
@@ -10,11 +10,17 @@ PY_PEERS := pingouin:pingouin SimpleITK:SimpleITK scikit-learn:sklearn lifelines
             pyradiomics-bhklab:radiomics nibabel:nibabel pydicom:pydicom \
             statsmodels:statsmodels scikit-survival:sksurv shap:shap xgboost:xgboost \
             PyWavelets:pywt scipy:scipy scikit-image:skimage snakemake:snakemake highdicom:highdicom dcmqi:dcmqi tableone:tableone
+# KiraDeep's tests export torchvision networks with Debian's torch (/usr/bin/python3) and
+# compare Grad-CAM with PyPI grad-cam, installed there without its dependencies (they would
+# pull PyPI's torch); Debian supplies the modules it imports.
+DEB_PEERS += python3-torch python3-torchvision python3-opencv python3-matplotlib python3-tqdm python3-scipy \
+             python3-sklearn python3-pil python3-pip
+PY_PEERS += onnx:onnx onnxruntime:onnxruntime
 DEMO_OUT ?= demo-output
 DEMO_CASES ?= 120
 
 .PHONY: all deps peers build release test demo bench bench-convert bench-resample bench-n4 bench-features bench-filters \
-        bench-qc bench-survival bench-learn bench-gbm bench-synth bench-instructions bench-archive bench-study-features bench-report man fuzz clean
+        bench-qc bench-survival bench-learn bench-gbm bench-synth bench-instructions bench-archive bench-study-features bench-report bench-deep man fuzz clean
 
 all: build
 
@@ -24,6 +30,8 @@ deps:
 peers: deps
 	@./.ci/install-debs $(DEB_PEERS)
 	@./.ci/install-pip $(PY_PEERS)
+	@/usr/bin/python3 -c "import pytorch_grad_cam" 2>/dev/null || \
+	    /usr/bin/python3 -m pip install -q --disable-pip-version-check --break-system-packages --no-deps grad-cam ttach
 
 build: deps
 	$(SWIFT) build
@@ -94,6 +102,10 @@ bench-gbm: release peers
 # 5 mm ring): kira features --manifest against pyradiomics' batch mode, --jobs 2 each.
 bench-study-features: release peers
 	python3 Benchmarks/cohort_features_vs_pyradiomics.py
+
+# KiraDeep against ONNX Runtime: ResNet-50 and DenseNet-169 per-crop time and peak memory, 1 and 2 threads.
+bench-deep: release peers
+	python3 Benchmarks/deep_vs_onnxruntime.py
 
 # kira convert against dcm2niix on the reference archive copied 1x, 4x and 16x with fresh UIDs:
 # time, CPU and peak memory, which must stay flat as the archive grows.

@@ -28,6 +28,7 @@ let package = Package(
         .library(name: "KiraDICOMExport", targets: ["KiraDICOMExport"]),
         .library(name: "KiraPACS", targets: ["KiraPACS"]),
         .library(name: "KiraReport", targets: ["KiraReport"]),
+        .library(name: "KiraDeep", targets: ["KiraDeep"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -35,6 +36,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         .target(name: "KiraCore"),
@@ -111,6 +113,18 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Debian's OpenBLAS SGEMM behind plain C functions, for KiraDeep's convolutions; opened
+        // with dlopen when a network is loaded, so other commands do not load it.
+        .target(name: "CKiraBLAS", linkerSettings: [.linkedLibrary("dl")]),
+        // KiraDeep: its own ONNX interpreter (the 13 operators of torchvision's ResNet-50 and
+        // DenseNet-169), protobuf decoding from Swift generated off onnx.proto.
+        .target(
+            name: "KiraDeep",
+            dependencies: [
+                "KiraCore", "CKiraBLAS", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // One function per reader that takes outside bytes, for the fuzzer and the corpus replay test.
         .target(
             name: "KiraFuzzTargets",
@@ -135,7 +149,7 @@ let package = Package(
             name: "kira",
             dependencies: [
                 "KiraCore", "KiraDICOM", "KiraIO", "KiraPreprocess", "KiraRadiomics", "KiraQC", "KiraSurvival", "KiraLearn",
-                "KiraStudy", "KiraSynth", "KiraDICOMExport", "KiraPACS", "KiraReport", "CKiraKernels", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "KiraStudy", "KiraSynth", "KiraDICOMExport", "KiraPACS", "KiraReport", "KiraDeep", "CKiraKernels", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -155,6 +169,7 @@ let package = Package(
         .testTarget(name: "KiraLearnTests", dependencies: ["KiraCore", "KiraLearn", "KiraTestSupport"]),
         .testTarget(name: "KiraPACSTests", dependencies: ["KiraCore", "KiraPACS", "KiraTestSupport", "kira"]),
         .testTarget(name: "KiraReportTests", dependencies: ["KiraCore", "KiraIO", "KiraLearn", "KiraReport", "KiraTestSupport", "kira"]),
+        .testTarget(name: "KiraDeepTests", dependencies: ["KiraCore", "KiraDeep", "KiraTestSupport", "kira"]),
         .testTarget(name: "KiraFuzzReplayTests", dependencies: ["KiraCore", "KiraDICOM", "KiraIO", "KiraRadiomics", "KiraFuzzTargets", "KiraTestSupport"]),
     ]
 )

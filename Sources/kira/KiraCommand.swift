@@ -13,6 +13,7 @@ struct KiraCommand: ParsableCommand {
             ExportCommand.self,
             PACSCommand.self,
             ReportCommand.self,
+            DeepCommand.self,
         ]
     )
 }

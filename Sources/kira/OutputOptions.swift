@@ -46,7 +46,7 @@ enum InterruptHandling {
         var words = ["kira"]
         if arguments.count > 1, !arguments[1].hasPrefix("-") {
             words.append(arguments[1])
-            if ["mask", "qc", "survival", "study", "report"].contains(arguments[1]), arguments.count > 2, !arguments[2].hasPrefix("-") {
+            if ["mask", "qc", "survival", "study", "report", "deep", "export", "pacs"].contains(arguments[1]), arguments.count > 2, !arguments[2].hasPrefix("-") {
                 words.append(arguments[2])
             }
         }

@@ -1,0 +1,66 @@
+/// The interpreter's own form of an ONNX graph: operators as an enum, attributes decoded and
+/// checked once at load, so running a node never meets an unknown name.
+public enum Operator: String, CaseIterable, Sendable {
+    case conv = "Conv", relu = "Relu", add = "Add", identity = "Identity", maxPool = "MaxPool"
+    case averagePool = "AveragePool", globalAveragePool = "GlobalAveragePool", flatten = "Flatten"
+    case gemm = "Gemm", concat = "Concat", batchNormalization = "BatchNormalization", pad = "Pad"
+    case constant = "Constant"
+
+    /// The attributes of each operator as of the opsets read (7–21); any other name is refused
+    /// at load so that a model relying on it is never run with it silently ignored.
+    var knownAttributes: Set<String> {
+        switch self {
+        case .conv: ["auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"]
+        case .maxPool: ["auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads", "storage_order", "strides"]
+        case .averagePool: ["auto_pad", "ceil_mode", "count_include_pad", "dilations", "kernel_shape", "pads", "strides"]
+        case .flatten, .concat: ["axis"]
+        case .gemm: ["alpha", "beta", "transA", "transB"]
+        case .batchNormalization: ["epsilon", "momentum", "training_mode", "spatial"]
+        case .pad: ["mode", "pads", "value"]
+        case .constant: ["value", "value_float", "value_floats", "value_int", "value_ints"]
+        case .relu, .add, .identity, .globalAveragePool: []
+        }
+    }
+}
+
+public enum Attribute: Sendable {
+    case int(Int), float(Float), string(String), ints([Int]), floats([Float]), tensor(Tensor)
+}
+
+struct Node: Sendable {
+    var name: String
+    var op: Operator
+    /// Input tensor names; "" is an omitted optional input.
+    var inputs: [String]
+    var outputs: [String]
+    var attributes: [String: Attribute]
+
+    /// "Conv 'conv1' (node 3)": how errors name a node, with its index when it has no name.
+    var label: String
+
+    func int(_ key: String, default d: Int) -> Int {
+        if case let .int(v)? = attributes[key] { return v }
+        return d
+    }
+
+    func float(_ key: String, default d: Float) -> Float {
+        if case let .float(v)? = attributes[key] { return v }
+        return d
+    }
+
+    func ints(_ key: String) -> [Int]? {
+        if case let .ints(v)? = attributes[key] { return v }
+        return nil
+    }
+
+    func string(_ key: String, default d: String) -> String {
+        if case let .string(v)? = attributes[key] { return v }
+        return d
+    }
+}
+
+/// One declared graph input: its name and sizes (nil where the size is symbolic).
+public struct GraphInput: Sendable, Equatable {
+    public var name: String
+    public var dims: [Int?]
+}

@@ -1,0 +1,140 @@
+import ArgumentParser
+import Foundation
+import KiraCore
+import KiraDeep
+import KiraIO
+
+struct DeepCamCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cam",
+        abstract: "Grad-CAM map of one crop: NIfTI on the image grid, the map at input size, an overlay.",
+        discussion: """
+        The crop and its network input are made as by kira deep features (--crop, --input,
+        --margin, --intensity, --mean, --std). The map explains --class (default: the highest
+        logit) at --layer (default: the input of the network's last GlobalAveragePool, the last
+        feature map; give the tensor before the Relu that precedes it for DenseNet-169's norm5).
+        Its gradient is closed-form where the head is [Relu →] GlobalAveragePool → Flatten →
+        Gemm (torchvision's ResNet and DenseNet); other heads are refused. The map is
+        ReLU(Σ_k w_k A_k) with w_k the spatial mean of the gradient, min–max scaled and resized
+        bilinearly to the input, as pytorch-grad-cam makes it.
+
+        -o CAM.nii.gz gets the map resized to the crop's box on the tumour's slice (0
+        elsewhere), on the image's grid; --save-map MAP.npy the map at input size;
+        --overlay O.jpg the crop with the map blended in red. The class, its logit and the
+        crop's box are printed.
+
+        \(DeepExit.helpText)
+        """
+    )
+
+    @Option(help: "ONNX model file.")
+    var model: String
+
+    @Option(help: "Image (NIfTI, NRRD, PNG, JPEG, TIFF).")
+    var image: String
+
+    @Option(help: "Tumour mask on the image grid.")
+    var mask: String
+
+    @Option(help: "Mask label to use (default: every non-zero voxel).")
+    var label: Int?
+
+    @Option(help: "Crop: tumour or tumour+ring:<mm>mm.")
+    var crop = "tumour"
+
+    @Option(help: "2d or 2.5d.")
+    var input = "2d"
+
+    @Option(help: "Margin around the crop's box, in mm.")
+    var margin = 0.0
+
+    @Option(help: "percentile:LOW,HIGH or window:LOW,HIGH.")
+    var intensity = "percentile:0.5,99.5"
+
+    @Option(help: "Per-channel means after scaling to [0, 1].")
+    var mean = "0.485,0.456,0.406"
+
+    @Option(help: "Per-channel standard deviations.")
+    var std = "0.229,0.224,0.225"
+
+    @Option(name: .customLong("class"), help: "Output class to explain (default: the highest logit).")
+    var targetClass: Int?
+
+    @Option(help: "Tensor the map is computed on (default: the last feature map).")
+    var layer: String?
+
+    @Option(name: .customLong("save-map"), help: "Also write the map at input size (.npy).")
+    var saveMap: String?
+
+    @Option(name: .customLong("save-input"), help: "Also write the network input (.npy).")
+    var saveInput: String?
+
+    @Option(help: "Also write an overlay of the crop (.jpg).")
+    var overlay: String?
+
+    @Option(name: .shortAndLong, help: "Output NIfTI (.nii or .nii.gz) on the image grid.")
+    var output: String
+
+    @OptionGroup var replace: OutputOptions
+
+    func validate() throws {
+        for (option, path) in [("--model", model), ("--image", image), ("--mask", mask)] where !FileManager.default.fileExists(atPath: path) {
+            throw ValidationError("\(option) '\(path)' does not exist")
+        }
+        _ = try options()
+        var outs: [OutputGuard.Output] = [.init(output, option: "-o", format: .nifti)]
+        for (path, option) in [(saveMap, "--save-map"), (saveInput, "--save-input"), (overlay, "--overlay")] {
+            if let path {
+                let ext = option == "--overlay" ? ".jpg" : ".npy"
+                guard path.hasSuffix(ext) else { throw ValidationError("\(option) '\(path)' must end in \(ext)") }
+                if !replace.overwrite && FileManager.default.fileExists(atPath: path) { throw ValidationError("\(option) '\(path)' exists; pass --overwrite to replace it") }
+                outs.append(.init(path, option: option, format: .folder))
+            }
+        }
+        try replace.check(outs, inputs: [model, image, mask])
+    }
+
+    func options() throws -> CropOptions {
+        do {
+            guard let mode = CropOptions.Mode(rawValue: input) else { throw ValidationError("--input '\(input)' must be 2d or 2.5d") }
+            guard margin >= 0, margin.isFinite else { throw ValidationError("--margin must be ≥ 0 mm") }
+            func triple(_ s: String, _ option: String) throws -> [Float] {
+                let v = s.split(separator: ",").compactMap { Float($0.trimmingCharacters(in: .whitespaces)) }
+                guard v.count == 3, v.allSatisfy(\.isFinite) else { throw ValidationError("\(option) '\(s)' must be three numbers") }
+                return v
+            }
+            let sd = try triple(std, "--std")
+            guard sd.allSatisfy({ $0 > 0 }) else { throw ValidationError("--std values must be > 0") }
+            return CropOptions(region: try CropOptions.Region(parsing: crop), mode: mode, marginMM: margin,
+                               intensity: try CropOptions.Intensity(parsing: intensity), mean: try triple(mean, "--mean"), std: sd)
+        } catch let e as KiraError {
+            throw ValidationError(e.description)
+        }
+    }
+
+    func run() throws {
+        try deepRun("cam") {
+            let opts = try options()
+            let cam = try GradCAM(modelPath: model, layer: layer)
+            guard let dims = cam.model.inputs.first?.dims, dims.count == 4, let h = dims[2], let w = dims[3] else {
+                throw DeepError.shapeMismatch(model: model, node: "input", reason: "Grad-CAM needs one N×3×H×W input of fixed H and W")
+            }
+            let img = try ImageFileReader.read(URL(fileURLWithPath: image))
+            let roi = try MaskReader.read(URL(fileURLWithPath: mask), label: label, matching: img.geometry, imagePath: image)
+            let (x, record) = try CropBuilder.build(image: img, mask: roi, options: opts, height: h, width: w, subject: image)
+            let map = try cam.map(x, targetClass: targetClass, outputHeight: h, outputWidth: w)
+            let grid = CAMPlacement.onImageGrid(map.scaled, record: record, geometry: img.geometry)
+            var meta: [String: MetaValue] = ["GradCAMLayer": .string(cam.layer), "GradCAMClass": .integer(map.targetClass)]
+            meta["GradCAMModel"] = .string(URL(fileURLWithPath: model).lastPathComponent)
+            let volume = try Volume(geometry: img.geometry, voxels: .float32(grid), metadata: meta)
+            if let saveMap { try NumPyArray.write(map.scaled, to: saveMap) }
+            if let saveInput { try NumPyArray.write(x, to: saveInput) }
+            if let overlay {
+                let o = CAMPlacement.overlay(image: img, scaled: map.scaled, record: record)
+                try JPEGWriter.write(o.pixels, width: o.width, height: o.height, channels: 3, to: URL(fileURLWithPath: overlay))
+            }
+            try NIfTIWriter.write(volume, to: URL(fileURLWithPath: output))
+            print("class \(map.targetClass) (logit \(map.logit)) at \(cam.layer); crop x \(record.box[0])…\(record.box[1]), y \(record.box[2])…\(record.box[3]), slice \(record.slice) → \(output)")
+        }
+    }
+}

@@ -1,0 +1,163 @@
+import ArgumentParser
+import Foundation
+import KiraCore
+import KiraDeep
+import KiraIO
+import KiraRadiomics
+
+struct DeepFeaturesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "features",
+        abstract: "Deep features of tumour and peritumoral crops: one image, its tumour mask, an ONNX network.",
+        discussion: """
+        Each --crop is cut from the tumour's largest-area slice: tumour (the tumour's bounding
+        box) or tumour+ring:Rmm (the bounding box of the tumour dilated by R mm: tumour and
+        peritumoral area), plus --margin mm on each side; pixels are not masked. --input 2d
+        copies that slice to the three channels; 2.5d takes it and its two neighbours as the
+        channels. The crop is resized to the model's input (bilinear, half-pixel centres, as
+        PyTorch's interpolate with align_corners=False), scaled to [0, 1] by --intensity
+        (percentile:LOW,HIGH of the crop's pixels, or window:LOW,HIGH; clipped), then
+        normalised by --mean and --std per channel (default ImageNet's).
+
+        Features: the pooled output of the network's last GlobalAveragePool (default), its input
+        flattened (--flatten: the last feature map, 1664×7×7 = 81,536 values for DenseNet-169),
+        or any tensor (--output-layer NAME, flattened). Columns are PREFIX_CROP_fNNNN, CROP
+        being tumour or periRmm (e.g. dn169_tumour_f0001, dn169_peri5mm_f0001); PREFIX is
+        --prefix (default: the model's file name without extension). OUT.csv has one row: id,
+        then the features. Beside it, OUT.csv.provenance.json records the model (path, 64-bit
+        FNV-1a hash, opset), the layer, every crop option and each crop's slice, box and
+        intensity range. --save-inputs DIR writes each crop's network input as CROP.npy.
+
+        A crop reaching outside the image, an empty mask, 2.5d on an image without a slice on
+        each side of the tumour's, or a model without N×3×H×W input fails with the reason and
+        writes nothing.
+
+        \(DeepExit.helpText)
+        """
+    )
+
+    @Option(help: "ONNX model file.")
+    var model: String
+
+    @Option(help: "Image (NIfTI, NRRD, PNG, JPEG, TIFF).")
+    var image: String
+
+    @Option(help: "Tumour mask on the image grid (non-zero inside, or --label).")
+    var mask: String
+
+    @Option(help: "Mask label to use (default: every non-zero voxel).")
+    var label: Int?
+
+    @Option(help: "Crop: tumour or tumour+ring:<mm>mm (repeatable; columns side by side).")
+    var crop: [String] = ["tumour"]
+
+    @Option(help: "2d or 2.5d.")
+    var input = "2d"
+
+    @Option(help: "Margin around the crop's box, in mm.")
+    var margin = 0.0
+
+    @Option(help: "percentile:LOW,HIGH or window:LOW,HIGH.")
+    var intensity = "percentile:0.5,99.5"
+
+    @Option(help: "Per-channel means after scaling to [0, 1].")
+    var mean = "0.485,0.456,0.406"
+
+    @Option(help: "Per-channel standard deviations.")
+    var std = "0.229,0.224,0.225"
+
+    @Option(name: .customLong("output-layer"), help: "Tensor to take the features from (default: the pooled features).")
+    var outputLayer: String?
+
+    @Flag(help: "Take the last feature map (the input of the last GlobalAveragePool), flattened.")
+    var flatten = false
+
+    @Option(help: "Feature name prefix (default: the model file's name).")
+    var prefix: String?
+
+    @Option(help: "Case id in the id column (default: the image file's name).")
+    var id: String?
+
+    @Option(help: "Threads (crops run in parallel).")
+    var threads = 1
+
+    @Option(name: .customLong("save-inputs"), help: "Folder to write each crop's network input to (CROP.npy).")
+    var saveInputs: String?
+
+    @Option(name: .shortAndLong, help: "Output CSV.")
+    var output: String
+
+    @OptionGroup var replace: OutputOptions
+
+    func validate() throws {
+        for (option, path) in [("--model", model), ("--image", image), ("--mask", mask)] where !FileManager.default.fileExists(atPath: path) {
+            throw ValidationError("\(option) '\(path)' does not exist")
+        }
+        _ = try options()
+        guard !(flatten && outputLayer != nil) else { throw ValidationError("--flatten and --output-layer exclude each other") }
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        try replace.check([.init(output, option: "-o", format: .csv), .init(output + ".provenance.json", option: "the provenance of -o", format: .json)],
+                          inputs: [model, image, mask])
+    }
+
+    func options() throws -> (CropOptions, [CropOptions.Region]) {
+        do {
+            let regions = try crop.map { try CropOptions.Region(parsing: $0) }
+            guard Set(regions.map(\.label)).count == regions.count else { throw ValidationError("--crop: each crop may be given once") }
+            guard let mode = CropOptions.Mode(rawValue: input) else { throw ValidationError("--input '\(input)' must be 2d or 2.5d") }
+            guard margin >= 0, margin.isFinite else { throw ValidationError("--margin must be ≥ 0 mm") }
+            func triple(_ s: String, _ option: String) throws -> [Float] {
+                let v = s.split(separator: ",").compactMap { Float($0.trimmingCharacters(in: .whitespaces)) }
+                guard v.count == 3, v.allSatisfy(\.isFinite) else { throw ValidationError("\(option) '\(s)' must be three numbers, e.g. 0.485,0.456,0.406") }
+                return v
+            }
+            let sd = try triple(std, "--std")
+            guard sd.allSatisfy({ $0 > 0 }) else { throw ValidationError("--std values must be > 0") }
+            let o = CropOptions(region: regions[0], mode: mode, marginMM: margin, intensity: try CropOptions.Intensity(parsing: intensity),
+                                mean: try triple(mean, "--mean"), std: sd)
+            return (o, regions)
+        } catch let e as KiraError {
+            throw ValidationError(e.description)
+        }
+    }
+
+    func run() throws {
+        try deepRun("features") {
+            let (opts, regions) = try options()
+            let layer: FeatureLayer = flatten ? .flattenedMap : outputLayer.map { .named($0) } ?? .pooled
+            let extractor = try DeepFeatureExtractor(modelPath: model, layer: layer)
+            let img = try ImageFileReader.read(URL(fileURLWithPath: image))
+            let roi = try MaskReader.read(URL(fileURLWithPath: mask), label: label, matching: img.geometry, imagePath: image)
+            let modelURL = URL(fileURLWithPath: model)
+            let name = prefix ?? modelURL.deletingPathExtension().lastPathComponent
+            let caseID = id ?? URL(fileURLWithPath: image).lastPathComponent
+            let result = try DeepCaseFeatures.compute(image: img, mask: roi, regions: regions, options: opts, extractor: extractor,
+                                                      prefix: name, subject: image, threads: threads)
+            var prov = try DeepCaseFeatures.provenance(modelPath: model, modelHash: try FeatureOutput.fileHash(modelURL),
+                                                       extractor: extractor, options: opts, regions: regions, prefix: name)
+            if case var .object(o) = prov {
+                o["image"] = .string(image); o["mask"] = .string(mask); o["id"] = .string(caseID)
+                o["image_fnv1a64"] = .string(try FeatureOutput.fileHash(URL(fileURLWithPath: image)))
+                o["mask_fnv1a64"] = .string(try FeatureOutput.fileHash(URL(fileURLWithPath: mask)))
+                let enc = JSONEncoder()
+                let recs = try JSONDecoder().decode(MetaValue.self, from: try enc.encode(result.crops))
+                o["crop_records"] = recs
+                o["features"] = .integer(result.names.count)
+                prov = .object(o)
+            }
+            var csv = CSVWriter(header: ["id"] + result.names)
+            csv.append([caseID] + result.values.map { "\($0)" })
+            if let dir = saveInputs {
+                try InterruptCleanup.createDirectory(at: URL(fileURLWithPath: dir))
+                for (r, t) in zip(regions, result.inputs) {
+                    try NumPyArray.write(t, to: URL(fileURLWithPath: dir).appendingPathComponent("\(r.label).npy").path)
+                }
+            }
+            let enc = JSONEncoder()
+            enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            try AtomicOutput.write(try enc.encode(prov), to: URL(fileURLWithPath: output + ".provenance.json"))
+            try csv.write(to: URL(fileURLWithPath: output))
+            FileHandle.standardError.write(Data("kira deep features: \(result.names.count) features of \(regions.count) crop\(regions.count == 1 ? "" : "s") → \(output)\n".utf8))
+        }
+    }
+}
