@@ -89,3 +89,21 @@ extension DcmOutBridge {
         return text(sop)
     }
 }
+
+extension DcmOutBridge {
+    /// `kira_pdf_write`; returns (SOP Instance UID, Series Instance UID) or throws the writer's message.
+    static func writeEncapsulatedPDF(to path: String, pdf: Data, sourceFiles: [String], title: String, description: String,
+                                     softwareVersion: String) throws(BridgeFailure) -> (sop: String, series: String) {
+        let owned = sourceFiles.map { strdup($0)! }
+        defer { owned.forEach { free($0) } }
+        let files = owned.map { UnsafePointer<CChar>?(UnsafePointer($0)) }
+        var sop = [CChar](repeating: 0, count: 128), series = [CChar](repeating: 0, count: 128)
+        var msg = [CChar](repeating: 0, count: 1024)
+        let rc = pdf.withUnsafeBytes { raw in
+            kira_pdf_write(path, raw.bindMemory(to: UInt8.self).baseAddress, raw.count, files, Int32(files.count), title,
+                           description, softwareVersion, &sop, sop.count, &series, series.count, &msg, msg.count)
+        }
+        guard rc == 0 else { throw BridgeFailure(message: text(msg)) }
+        return (text(sop), text(series))
+    }
+}

@@ -19,7 +19,7 @@ struct ExitStatusDocsTests {
                        "kira-mask-largest", "kira-mask-label", "kira-qc-icc", "kira-qc-overlap", "kira-qc-stability",
                        "kira-train", "kira-evaluate", "kira-compare", "kira-explain", "kira-survival-km",
                        "kira-survival-cutoff", "kira-survival-tdauc", "kira-study-status", "kira-study-branches", "kira-synth",
-                       "kira-export", "kira-export-seg", "kira-export-sr", "kira-pacs-find", "kira-pacs-get",
+                       "kira-export", "kira-export-seg", "kira-export-sr", "kira-export-pdf", "kira-pacs-find", "kira-pacs-get",
                        "kira-deep", "kira-deep-run", "kira-deep-features", "kira-deep-cam"]
         var out: [String: Set<Int>] = [:]
         for p in withPartial { out[p] = [0, 1, 2, 130, 143] }

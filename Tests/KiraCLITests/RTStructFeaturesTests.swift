@@ -61,4 +61,30 @@ import Testing
         #expect(notRT.status == 1)
         #expect(notRT.stderr.contains("applies to RT Structure Set masks"), Comment(rawValue: notRT.stderr))
     }
+
+    /// Issue 22, bad input at the command line: an RTSTRUCT whose referenced series is not
+    /// beside it, and an ROI name it does not hold. Each names what is missing, exits 1, and
+    /// leaves no output (nor a temporary file) behind (`kira features`; for the ROI also `kira export seg`).
+    @Test(.enabled(if: TestPaths.referenceAvailable, Comment(rawValue: TestPaths.referenceMissing)))
+    func missingSeriesAndUnknownROIWriteNothing() throws {
+        let dir = try TestPaths.temporaryDirectory("kira-rtstruct-cli")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let alone = dir.appendingPathComponent("rt/rs.dcm")
+        try FileManager.default.createDirectory(at: alone.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: URL(fileURLWithPath: Self.rtstruct), to: alone)
+        let series = "1.3.6.1.4.1.9590.100.1.2.296658988911737913102339329841519593982"
+        let out = dir.appendingPathComponent("f.csv"), seg = dir.appendingPathComponent("seg.dcm")
+        let missing = try KiraRun.run(["features", "--image", Self.image, "--mask", alone.path, "--roi", "GTV-1", "-o", out.path])
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains(alone.path) && missing.stderr.contains(series) && missing.stderr.contains("is not among the DICOM files under"),
+                Comment(rawValue: missing.stderr))
+        let source = TestPaths.reference("ibsi/ct_phantom/dicom/image").path
+        let unknown = try KiraRun.run(["features", "--image", Self.image, "--mask", Self.rtstruct, "--roi", "Liver", "-o", out.path])
+        #expect(unknown.status == 1 && unknown.stderr.contains("no ROI named \"Liver\""), Comment(rawValue: unknown.stderr))
+        let segUnknown = try KiraRun.run(["export", "seg", "--source", source, "--mask", Self.rtstruct, "--roi", "Liver", "-o", seg.path])
+        #expect(segUnknown.status == 1 && segUnknown.stderr.contains("no ROI named \"Liver\"; ROIs present: \"GTV-1\""),
+                Comment(rawValue: segUnknown.stderr))
+        #expect(!FileManager.default.fileExists(atPath: out.path) && !FileManager.default.fileExists(atPath: seg.path))
+        #expect(leftoverTemporaries(in: dir).isEmpty)
+    }
 }

@@ -115,6 +115,9 @@ extension PACSServerTests {
             for (uid, data) in uploaded {
                 #expect(moveFiles[uid].map(Self.dataset) == Self.dataset(data), "C-MOVE dataset of \(uid) differs")
             }
+            // And the two routes agree with each other, file for file.
+            #expect(moveFiles.mapValues(Self.dataset) == getFiles.mapValues(Self.dataset))
+            print("C-GET and C-MOVE: \(getFiles.count) files, datasets identical; whole files identical: \(moveFiles == getFiles)")
 
             let one = work.appendingPathComponent("series2")
             let s = try KiraRun.run(["pacs", "get", "--series-uid", "\(study).2", "-o", one.path, "--json"] + dimse)

@@ -5,11 +5,12 @@ import KiraTestSupport
 import Testing
 
 extension PACSServerTests {
-    /// `export: {seg: true, sr: true}` and `destination: {pacs: …}` in a study file: per case,
-    /// the SEG and TID 1500 report `kira study run` writes hold what `kira export seg` and
-    /// `kira export sr` write for the same case and inputs (segments and frames voxel for
-    /// voxel, every report value, code and unit, as highdicom reads them), pass dciodvfy, are
-    /// kept on a rerun, and are found by C-FIND on the Orthanc they were sent to.
+    /// `export: {seg: true, sr: true, pdf: true}` and `destination: {pacs: …}` in a study file:
+    /// per case, the SEG and TID 1500 report `kira study run` writes hold what `kira export seg`
+    /// and `kira export sr` write for the same case and inputs (segments and frames voxel for
+    /// voxel, every report value, code and unit, as highdicom reads them), the case's study
+    /// report is an Encapsulated PDF holding the PDF beside it, all pass dciodvfy, are kept on
+    /// a rerun, and are found by C-FIND on the Orthanc they were sent to.
     @Suite final class StudyExportTests {
         let server: OrthancServer
         let work: URL
@@ -73,21 +74,21 @@ extension PACSServerTests {
             models: {lr: {}}
             validation: {cv: 2, repeats: 1, seed: 0}
             output: results
-            export: {seg: true, sr: true}
+            export: {seg: true, sr: true, pdf: true}
             destination: {pacs: {host: 127.0.0.1, port: \(server.dicomPort), aet: \(server.aet), calling_aet: \(server.callingAET)}}
             """.write(to: file, atomically: true, encoding: .utf8)
             let first = try kira(["study", "run", file.path, "--jobs", "2"])
-            #expect(first.stderr.contains("DICOM export: 12 written, 0 unchanged, 0 failed; 12 sent to ORTHANC@127.0.0.1:\(server.dicomPort)"),
+            #expect(first.stderr.contains("DICOM export: 18 written, 0 unchanged, 0 failed; 18 sent to ORTHANC@127.0.0.1:\(server.dicomPort)"),
                     "\(first.stderr)")
             let results = cohort.appendingPathComponent("results")
             let ids = (1...6).map { "SYNTH000\($0)" }
-            let objects = ids.flatMap { id in ["seg", "sr"].map { results.appendingPathComponent("dicom/\(id)/t2_\($0).dcm") } }
+            let objects = ids.flatMap { id in ["t2_seg", "t2_sr", "report_pdf"].map { results.appendingPathComponent("dicom/\(id)/\($0).dcm") } }
             let bytes = try objects.map { try Data(contentsOf: $0) }
             #expect(try String(contentsOf: results.appendingPathComponent("dicom/failures.csv"), encoding: .utf8) == "case,modality,reader,step,reason\n")
 
             // A rerun keeps every object byte for byte (a rewrite would carry new UIDs).
             let again = try kira(["study", "run", file.path])
-            #expect(again.stderr.contains("DICOM export: 0 written, 12 unchanged, 0 failed"), "\(again.stderr)")
+            #expect(again.stderr.contains("DICOM export: 0 written, 18 unchanged, 0 failed"), "\(again.stderr)")
             #expect(try objects.map { try Data(contentsOf: $0) } == bytes)
 
             // C-FIND on the destination: the six SEG and six SR series, each the series of its file.
@@ -96,10 +97,10 @@ extension PACSServerTests {
                     "import sys, pydicom; print(pydicom.dcmread(sys.argv[1], stop_before_pixels=True).SeriesInstanceUID)", url.path])
                 return r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
             }
-            for (kind, modality) in [("seg", "SEG"), ("sr", "SR")] {
+            for (kind, modality) in [("t2_seg", "SEG"), ("t2_sr", "SR"), ("report_pdf", "DOC")] {
                 let found = try kira(["pacs", "find", "--host", "127.0.0.1", "--port", "\(server.dicomPort)", "--called-aet", server.aet,
                                       "--calling-aet", server.callingAET, "--level", "series", "--modality", modality, "--json"])
-                let written = Set(try ids.map { try seriesUID(results.appendingPathComponent("dicom/\($0)/t2_\(kind).dcm")) })
+                let written = Set(try ids.map { try seriesUID(results.appendingPathComponent("dicom/\($0)/\(kind).dcm")) })
                 #expect(written.count == 6 && written.allSatisfy { !$0.isEmpty })
                 for uid in written { #expect(found.stdout.contains("\"\(uid)\""), "\(modality) series \(uid) not found by C-FIND") }
             }
@@ -168,7 +169,23 @@ extension PACSServerTests {
             let ki67 = try #require((og[0]["measurements"] as? [[String: Any]])?.first { ($0["concept"] as? [String])?.first == "KI67PROB" })
             #expect(ki67["value"] as? Double == Double(p[1]))
 
-            for object in [studySeg, studySR] {
+            // The report PDF: as printed beside it, byte for byte (plus one pad byte when odd), in the source's study.
+            let studyPDF = results.appendingPathComponent("dicom/SYNTH0001/report_pdf.dcm")
+            let printed = try Data(contentsOf: results.appendingPathComponent("dicom/SYNTH0001/report.pdf"))
+            let read = try PythonPeer.run("""
+                import sys, pydicom
+                d = pydicom.dcmread(sys.argv[1]); s = pydicom.dcmread(sys.argv[2], stop_before_pixels=True)
+                print(bytes(d.EncapsulatedDocument).hex() if d.StudyInstanceUID == s.StudyInstanceUID and str(d.PatientName) == "" else "")
+                """, arguments: [studyPDF.path, t2.appendingPathComponent(try FileManager.default.contentsOfDirectory(atPath: t2.path).sorted()[0]).path])
+            #expect(printed.starts(with: Data("%PDF-".utf8)) && printed.count > 10_000)
+            var held = Data()
+            let hex = Array(read.trimmingCharacters(in: .whitespacesAndNewlines).utf8)
+            for i in stride(from: 0, to: hex.count - 1, by: 2) { held.append(UInt8(String(decoding: hex[i...i + 1], as: UTF8.self), radix: 16) ?? 0) }
+            #expect(held.count == printed.count + printed.count % 2 && held.prefix(printed.count) == printed,
+                    "report_pdf.dcm holds \(held.count) bytes, report.pdf has \(printed.count)")
+            print("study report PDF of SYNTH0001: \(printed.count) bytes, encapsulated \(held.count)")
+
+            for object in [studySeg, studySR, studyPDF] {
                 let r = try runProcess(URL(fileURLWithPath: "/usr/bin/dciodvfy"), [object.path])
                 let errors = (r.stdout + r.stderr).split(separator: "\n").filter { $0.hasPrefix("Error") }
                 #expect(errors.isEmpty, "\(object.lastPathComponent): \(errors.joined(separator: "\n"))")

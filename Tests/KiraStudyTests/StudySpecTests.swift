@@ -71,7 +71,7 @@ import Testing
 
     /// (replace, with, expected message): one mistake each, every kind of error.
     static let mistakes: [(String, String, String)] = [
-        ("output: results/", "output: results/\nouptut: x", "study.yaml: ouptut: unknown key (known: cohort, id, label, split, survival, modalities, regions, reproducibility, selection, models, validation, output, source)"),
+        ("output: results/", "output: results/\nouptut: x", "study.yaml: ouptut: unknown key (known: cohort, id, label, split, survival, modalities, regions, reproducibility, selection, models, validation, output, source, export, destination)"),
         ("masks: [mr_r1, mr_r2]", "masks: mr_r1", "study.yaml: modalities.mr.masks: expected a list of column names, got \"mr_r1\""),
         ("masks: [mr_r1, mr_r2]", "masks: [mr_r1, 3]", "study.yaml: modalities.mr.masks: expected a list of column names, got 3 at [1]"),
         ("    masks: [mr_r1, mr_r2]\n", "", "study.yaml: modalities.mr.masks: missing (required)"),
@@ -109,9 +109,9 @@ import Testing
         ("output: results/", "output: results/\nsource: {pacs: {host: h, port: 104, aet: A}, dicomweb: \"http://h/x\"}",
          "study.yaml: source: give one of pacs or dicomweb"),
         // Issue 22: DICOM export and its destination.
-        ("output: results/", "output: results/\nexport: {seg: true, rtstruct: true}", "study.yaml: export.rtstruct: unknown key (known: seg, sr)"),
+        ("output: results/", "output: results/\nexport: {seg: true, rtstruct: true}", "study.yaml: export.rtstruct: unknown key (known: seg, sr, pdf)"),
         ("output: results/", "output: results/\nexport: {seg: yes please}", "study.yaml: export.seg: expected true or false, got \"yes please\""),
-        ("output: results/", "output: results/\nexport: [seg, sr]", "study.yaml: export: expected a mapping {seg: true, sr: true}, got a list"),
+        ("output: results/", "output: results/\nexport: [seg, sr]", "study.yaml: export: expected a mapping {seg: true, sr: true, pdf: true}, got a list"),
         ("output: results/", "output: results/\nexport: {sr: true}\ndestination: {pacs: {host: h, port: 104}}",
          "study.yaml: destination.pacs.aet: missing (required)"),
         ("output: results/", "output: results/\nexport: {sr: true}\ndestination: {pacs: {host: h, port: 104, aet: A, tls: true}}",
@@ -119,7 +119,7 @@ import Testing
         ("output: results/", "output: results/\nexport: {sr: true}\ndestination: {dicomweb: \"http://h/x\"}",
          "study.yaml: destination.dicomweb: unknown key (known: pacs)"),
         ("output: results/", "output: results/\ndestination: {pacs: {host: h, port: 104, aet: A}}",
-         "study.yaml: destination: nothing to send: give export: {seg: true} and/or {sr: true}"),
+         "study.yaml: destination: nothing to send: give export: {seg: true}, {sr: true} and/or {pdf: true}"),
     ]
 
     /// Issue 22: `export` and `destination` are read, and leave the analysis hash alone
@@ -133,6 +133,11 @@ import Testing
         #expect(s.destination?.callingAET == "KIRA2")
         #expect(s.settingsHash == plain.settingsHash)
         #expect(plain.export == StudyExportSpec() && plain.destination == nil)
+        // The report PDF alone is something to send.
+        let pdf = try parse(Self.base.replacingOccurrences(of: "output: results/", with:
+            "output: results/\nexport: {pdf: true}\ndestination: {pacs: {host: pacs, port: 11112, aet: ARCHIVE}}"))
+        #expect(pdf.export == StudyExportSpec(pdf: true) && pdf.export.any && pdf.destination != nil)
+        #expect(pdf.settingsHash == plain.settingsHash)
     }
 
     /// Issue 22: a study's DICOMweb source keeps its credentials out of the settings that

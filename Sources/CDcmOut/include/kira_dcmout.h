@@ -74,6 +74,19 @@ int kira_sr_write(const char *out_path, const char *seg_path, const char *const 
                   const char *algorithm_version, char *sop_instance_uid_out, size_t sop_len,
                   char *msg, size_t msg_len);
 
+/* Writes an Encapsulated PDF (SOP class 1.2.840.10008.5.1.4.1.1.104.1) to out_path: the
+   pdf_length bytes at pdf, unchanged, as Encapsulated Document (one zero pad byte when the
+   length is odd; Encapsulated Document Length holds the PDF's own length). The study is the
+   source's (its Study Instance UID only, as in the SEG and SR); Patient Name and ID and the
+   other patient and study attributes of type 2 stay empty. source_files (source_count ≥ 1,
+   the first giving the study) are listed in the Source Instance Sequence. sop_instance_uid_out and
+   series_instance_uid_out receive the new object's UIDs. */
+int kira_pdf_write(const char *out_path, const uint8_t *pdf, size_t pdf_length,
+                   const char *const *source_files, int source_count, const char *document_title,
+                   const char *series_description, const char *software_version,
+                   char *sop_instance_uid_out, size_t sop_len, char *series_instance_uid_out, size_t series_len,
+                   char *msg, size_t msg_len);
+
 #ifdef __cplusplus
 }
 #endif

@@ -3,26 +3,30 @@ import KiraCore
 import KiraDICOM
 import KiraDICOMExport
 import KiraIO
+import KiraLearn
 import KiraPACS
 import KiraRadiomics
+import KiraReport
 import Logging
 
-/// `export: {seg: true, sr: true}`: which DICOM objects a run writes per case and modality.
+/// `export: {seg: true, sr: true, pdf: true}`: which DICOM objects a run writes per case and
+/// modality (SEG, SR) and per case (the case's study report as an Encapsulated PDF).
 /// The report references the SEG's segments, so `sr: true` writes the SEG as well.
 public struct StudyExportSpec: Sendable, Equatable {
     public var seg: Bool
     public var sr: Bool
-    public init(seg: Bool = false, sr: Bool = false) { self.seg = seg; self.sr = sr }
-    public var any: Bool { seg || sr }
+    public var pdf: Bool
+    public init(seg: Bool = false, sr: Bool = false, pdf: Bool = false) { self.seg = seg; self.sr = sr; self.pdf = pdf }
+    public var any: Bool { seg || sr || pdf }
 
     static func parse(_ v: ConfigValue, _ r: StudyReader) throws -> StudyExportSpec {
-        let m = try r.map(v, "export", known: ["seg", "sr"], what: "a mapping {seg: true, sr: true}")
+        let m = try r.map(v, "export", known: ["seg", "sr", "pdf"], what: "a mapping {seg: true, sr: true, pdf: true}")
         func flag(_ key: String) throws -> Bool {
             guard let x = r.value(m, key) else { return false }
             guard case let .bool(b) = x else { throw r.fail("export.\(key)", "expected true or false, got \(x.display)") }
             return b
         }
-        return StudyExportSpec(seg: try flag("seg"), sr: try flag("sr"))
+        return StudyExportSpec(seg: try flag("seg"), sr: try flag("sr"), pdf: try flag("pdf"))
     }
 
     /// `destination: {pacs: {host, port, aet, calling_aet}}`.
@@ -58,9 +62,10 @@ struct ExportStage {
         let previous = try ledger.entries()
         let predictions = readPredictions()
         var perCase: [(caseID: String, files: [URL])] = []
+        let reports = study.export.pdf ? CaseReportPDF(study: study, files: files, logger: logger) : nil
         for c in cohort.cases {
             var ready: [URL] = []
-            for m in study.modalities {
+            for m in study.modalities where study.export.seg || study.export.sr {
                 guard let image = c.images[m.name] ?? nil, CaseImage.isDICOM(image),
                       let mask = (c.masks[m.name] ?? []).first ?? nil,
                       let x = features.first(where: { $0.caseID == c.id && $0.modality == m.name && $0.reader == 0 })
@@ -106,6 +111,19 @@ struct ExportStage {
                     logger.warning("\(c.id) \(m.name): \(step) failed: \(reason)")
                     try? record(step, c.id, m.name, "failed", key: nil, url: nil, error: reason)
                     out.failures.append(StudyFailure(caseID: c.id, modality: m.name, reader: "1", step: step, reason: reason))
+                }
+            }
+            if let reports {
+                do {
+                    let (url, key, reused) = try reports.export(c, previous: previous, unchanged: unchanged)
+                    try record(CaseReportPDF.step, c.id, "", reused ? "reused" : "done", key: key, url: url)
+                    if reused { out.reused += 1 } else { out.written += 1 }
+                    ready.append(url)
+                } catch {
+                    let reason = (error as? StepFailure)?.reason ?? (error as? KiraError)?.description ?? "\(error)"
+                    logger.warning("\(c.id): \(CaseReportPDF.step) failed: \(reason)")
+                    try? record(CaseReportPDF.step, c.id, "", "failed", key: nil, url: nil, error: reason)
+                    out.failures.append(StudyFailure(caseID: c.id, modality: "", reader: "", step: CaseReportPDF.step, reason: reason))
                 }
             }
             if !ready.isEmpty { perCase.append((c.id, ready)) }
@@ -201,5 +219,62 @@ struct ExportStage {
             }
         }
         return out
+    }
+}
+
+/// `export: {pdf: true}`: each case's study report (the page `kira report study` writes for
+/// the run's model and results) printed to PDF by headless Chromium and wrapped as an
+/// Encapsulated PDF in the study of the case's first DICOM series, every DICOM series of the
+/// case among its source instances: dicom/<case>/report.pdf and report_pdf.dcm. Keyed by the
+/// report's content (its JSON), so a rerun keeps both files when nothing shown changed.
+struct CaseReportPDF {
+    static let step = "export-pdf"
+    var study: StudySpec
+    var files: StudyFiles
+    var logger: Logger
+    let chromium = Chromium.find()
+
+    func pdfURL(_ caseID: String) -> URL { files.dicom.appendingPathComponent(caseID).appendingPathComponent("report.pdf") }
+    func objectURL(_ caseID: String) -> URL { files.dicom.appendingPathComponent(caseID).appendingPathComponent("report_pdf.dcm") }
+
+    /// The object's URL, its key, and whether the earlier one was kept.
+    func export(_ c: StudyCase, previous: [RunLedger.Entry],
+                unchanged: ([RunLedger.Entry], String, String, String, String, URL) -> Bool) throws -> (URL, String, Bool) {
+        // The report's study is that of the case's DICOM series (its first modality holding one).
+        var sources: [DICOMSeries] = []
+        for m in study.modalities {
+            guard let image = c.images[m.name] ?? nil, CaseImage.isDICOM(image) else { continue }
+            do { sources.append(try SegmentationExport.sourceSeries(image, logger: logger)) } catch let e as KiraError {
+                throw StepFailure(step: Self.step, reason: "\(m.name): \(e.description)")
+            }
+        }
+        guard !sources.isEmpty else {
+            throw StepFailure(step: Self.step, reason: "\(c.id) has no DICOM image, so there is no study to file the report in")
+        }
+        var model: ModelFile?, problem: String?
+        do { model = try ModelFile.read(files.model) } catch { problem = (error as? KiraError)?.description ?? "\(error)" }
+        let report = StudyCaseReport(study: study, logger: logger).make(c, modelURL: files.model, model: model, modelProblem: problem,
+                                                                        results: files.root)
+        for p in report.problems { logger.warning("\(c.id) report: \(p)") }
+        let object = objectURL(c.id), pdf = pdfURL(c.id)
+        let key = FeatureOutput.hash(try report.json() + Data("pdf\n\(KiraVersion.current)\n".utf8))
+        if FileManager.default.fileExists(atPath: pdf.path), unchanged(previous, Self.step, c.id, "", key, object) {
+            return (object, key, true)
+        }
+        guard let chromium else { throw StepFailure(step: Self.step, reason: Chromium.missingMessage) }
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("kira-report-\(UUID().uuidString)")
+        do { try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true) } catch {
+            throw KiraError.writeFailed(path: scratch.path, reason: error.localizedDescription)
+        }
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let html = scratch.appendingPathComponent("report.html")
+        try AtomicOutput.write(Data(report.page(created: nil).html().utf8), to: html)
+        do { try FileManager.default.createDirectory(at: object.deletingLastPathComponent(), withIntermediateDirectories: true) } catch {
+            throw KiraError.writeFailed(path: object.deletingLastPathComponent().path, reason: error.localizedDescription)
+        }
+        try AtomicOutput.write(to: pdf) { tmp in try chromium.printPDF(html, to: tmp) }
+        let document = try EncapsulatedPDFExport.readPDF(pdf)
+        _ = try EncapsulatedPDFExport.write(pdf: document, sources: sources, title: "Kira study report", to: object, logger: logger)
+        return (object, key, false)
     }
 }

@@ -240,7 +240,7 @@ public struct StudySpec: Sendable {
         let export = try r.value(top, "export").map { try StudyExportSpec.parse($0, r) } ?? StudyExportSpec()
         let destination = try r.value(top, "destination").map { try StudyExportSpec.destination($0, r) }
         if destination != nil && !export.any {
-            throw r.fail("destination", "nothing to send: give export: {seg: true} and/or {sr: true}")
+            throw r.fail("destination", "nothing to send: give export: {seg: true}, {sr: true} and/or {pdf: true}")
         }
         var settings = root.metaValue
         // summary.json and the analysis hash see the source without credentials.
