@@ -51,20 +51,7 @@ struct DeepFeaturesCommand: ParsableCommand {
     @Option(help: "Crop: tumour or tumour+ring:<mm>mm (repeatable; columns side by side).")
     var crop: [String] = ["tumour"]
 
-    @Option(help: "2d or 2.5d.")
-    var input = "2d"
-
-    @Option(help: "Margin around the crop's box, in mm.")
-    var margin = 0.0
-
-    @Option(help: "percentile:LOW,HIGH or window:LOW,HIGH.")
-    var intensity = "percentile:0.5,99.5"
-
-    @Option(help: "Per-channel means after scaling to [0, 1].")
-    var mean = "0.485,0.456,0.406"
-
-    @Option(help: "Per-channel standard deviations.")
-    var std = "0.229,0.224,0.225"
+    @OptionGroup var network: DeepInputArguments
 
     @Option(name: .customLong("output-layer"), help: "Tensor to take the features from (default: the pooled features).")
     var outputLayer: String?
@@ -101,24 +88,9 @@ struct DeepFeaturesCommand: ParsableCommand {
     }
 
     func options() throws -> (CropOptions, [CropOptions.Region]) {
-        do {
-            let regions = try crop.map { try CropOptions.Region(parsing: $0) }
-            guard Set(regions.map(\.label)).count == regions.count else { throw ValidationError("--crop: each crop may be given once") }
-            guard let mode = CropOptions.Mode(rawValue: input) else { throw ValidationError("--input '\(input)' must be 2d or 2.5d") }
-            guard margin >= 0, margin.isFinite else { throw ValidationError("--margin must be ≥ 0 mm") }
-            func triple(_ s: String, _ option: String) throws -> [Float] {
-                let v = s.split(separator: ",").compactMap { Float($0.trimmingCharacters(in: .whitespaces)) }
-                guard v.count == 3, v.allSatisfy(\.isFinite) else { throw ValidationError("\(option) '\(s)' must be three numbers, e.g. 0.485,0.456,0.406") }
-                return v
-            }
-            let sd = try triple(std, "--std")
-            guard sd.allSatisfy({ $0 > 0 }) else { throw ValidationError("--std values must be > 0") }
-            let o = CropOptions(region: regions[0], mode: mode, marginMM: margin, intensity: try CropOptions.Intensity(parsing: intensity),
-                                mean: try triple(mean, "--mean"), std: sd)
-            return (o, regions)
-        } catch let e as KiraError {
-            throw ValidationError(e.description)
-        }
+        let regions = try crop.map { try DeepInputArguments.region($0) }
+        guard Set(regions.map(\.label)).count == regions.count else { throw ValidationError("--crop: each crop may be given once") }
+        return (try network.options(region: regions[0]), regions)
     }
 
     func run() throws {
