@@ -100,7 +100,7 @@ struct DeepStudyTests {
         let nifti = dir.appendingPathComponent("converted")
         let convert = try KiraRun.run(["convert", cohort.appendingPathComponent(row[col("us_path")]).path, "-o", nifti.path, "-q"])
         try #require(convert.status == 0, "\(convert.stderr)")
-        let image = try #require(FileManager.default.contentsOfDirectory(atPath: nifti.path).first { $0.hasSuffix(".nii.gz") })
+        let image = try #require(FileManager.default.contentsOfDirectory(atPath: nifti.path).first { $0.hasSuffix(".nii") || $0.hasSuffix(".nii.gz") })
         let crops = dir.appendingPathComponent("crops")
         let csv = dir.appendingPathComponent("f.csv")
         let cli = try KiraRun.run(["deep", "features", "--model", model, "--image", nifti.appendingPathComponent(image).path,

@@ -120,21 +120,40 @@ struct DeepBranch {
             let labels = try ImageFileReader.readLabels(mask)
             let tumour = try MaskReader.mask(from: labels, url: mask, label: nil, matching: volume.geometry, imagePath: image.path)
             let subject = "case \(caseID) \(modality.name) reader \(reader + 1)"
-            let result = try DeepCaseFeatures.compute(image: volume, mask: tumour, regions: spec.crops, options: spec.options,
-                                                      extractor: network.extractor, prefix: spec.name, subject: subject, threads: 1)
+            let extractor = network.extractor
+            var names: [String] = [], values: [Float] = [], records: [String: CropRecord] = [:]
             var classes: [String: Int] = [:]
             if wantsCAM, let cam = network.cam {
-                for (crop, input) in zip(spec.crops, result.inputs) {
-                    let (h, w) = (input.shape[2], input.shape[3])
-                    let map = try cam.map(input, targetClass: nil, outputHeight: h, outputWidth: w)
-                    let o = CAMPlacement.overlay(image: volume, scaled: map.scaled, record: result.crops[crop.label]!)
-                    let png = try PNGWriter.data(o.pixels, width: o.width, height: o.height, channels: 3)
+                // One forward pass per crop gives the features, the map and the logits (the CAM
+                // model folds the same layers, so the features are the extractor's).
+                let feature = extractor.tensorName
+                guard cam.model.tensorNames.contains(feature) else {
+                    throw StepFailure(step: "deep", reason: "\(spec.model.path): the features' tensor '\(feature)' is not kept beside the Grad-CAM layer")
+                }
+                for crop in spec.crops {
+                    var o = spec.options
+                    o.region = crop
+                    let (x, rec) = try CropBuilder.build(image: volume, mask: tumour, options: o, height: extractor.inputHeight,
+                                                         width: extractor.inputWidth, subject: subject)
+                    let out = try cam.model.runBatch(x, outputs: [feature, cam.layer, cam.logits], threads: 1)
+                    let v = out[feature]!.data
+                    names += DeepFeatureExtractor.names(prefix: spec.name, region: crop.label, count: v.count)
+                    values += v
+                    records[crop.label] = rec
+                    let map = try cam.map(activations: out[cam.layer]!, logits: out[cam.logits]!, targetClass: nil,
+                                          outputHeight: x.shape[2], outputWidth: x.shape[3])
+                    let o2 = CAMPlacement.overlay(image: volume, scaled: map.scaled, record: rec)
+                    let png = try PNGWriter.data(o2.pixels, width: o2.width, height: o2.height, channels: 3)
                     try StudyFiles.write(png, to: files.deepCAMCacheFile(caseID: caseID, modality: modality.name, crop: crop.label, key: key))
                     try placeCAM(png, crop: crop.label)
                     classes[crop.label] = map.targetClass
                 }
+            } else {
+                let result = try DeepCaseFeatures.compute(image: volume, mask: tumour, regions: spec.crops, options: spec.options,
+                                                          extractor: extractor, prefix: spec.name, subject: subject, threads: 1)
+                (names, values, records) = (result.names, result.values, result.crops)
             }
-            let record = DeepCaseRecord(key: key, names: result.names, values: result.values, crops: result.crops, camClasses: classes)
+            let record = DeepCaseRecord(key: key, names: names, values: values, crops: records, camClasses: classes)
             try StudyFiles.write(try StudyFiles.json(record), to: files.deepCacheFile(caseID: caseID, modality: modality.name, reader: reader, key: key))
             return record
         } catch {
