@@ -104,6 +104,16 @@ enum Kernels {
                             continue
                         }
                         let srow = s + iy * w
+                        if sw == 1 {
+                            // Stride 1: the taps inside the row are one contiguous run of the
+                            // source, copied at once; only the padding at either end is zeroed.
+                            let off = kx * dw - pl
+                            let lo = min(max(0, -off), g.outW), hi = max(lo, min(g.outW, w - off))
+                            for ox in 0..<lo { line[ox] = 0 }
+                            if hi > lo { (line + lo).update(from: srow + (lo + off), count: hi - lo) }
+                            for ox in hi..<g.outW { line[ox] = 0 }
+                            continue
+                        }
                         var ix = -pl + kx * dw
                         for ox in 0..<g.outW {
                             line[ox] = (ix >= 0 && ix < w) ? srow[ix] : 0

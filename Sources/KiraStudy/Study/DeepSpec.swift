@@ -49,8 +49,8 @@ public struct DeepSpec: Sendable {
             // mean the box of the tumour dilated by the ring.
             let spelled = t.hasPrefix("ring:") ? "tumour+" + t : t
             let region: CropOptions.Region
-            do { region = try CropOptions.Region(parsing: spelled) } catch let KiraError.invalidArgument(msg) {
-                throw r.fail("\(path).crops[\(k)]", msg.replacingOccurrences(of: "tumour+ring:<mm>mm, e.g. tumour+ring:5mm", with: "ring:<mm>mm, e.g. ring:5mm"))
+            do { region = try CropOptions.Region(parsing: spelled) } catch {
+                throw r.fail("\(path).crops[\(k)]", "crop '\(text)' must be tumour, ring:<mm>mm or tumour+ring:<mm>mm, e.g. ring:5mm")
             }
             if crops.contains(where: { $0.label == region.label }) { throw r.fail("\(path).crops[\(k)]", "crop \(text) is given twice") }
             crops.append(region)
