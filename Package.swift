@@ -94,7 +94,7 @@ let package = Package(
             name: "KiraStudy",
             dependencies: [
                 "KiraCore", "KiraDICOM", "KiraIO", "KiraPreprocess", "KiraRadiomics", "KiraQC", "KiraLearn", "KiraSurvival",
-                "KiraPACS", "KiraDICOMExport", "KiraReport", .product(name: "Logging", package: "swift-log"), .product(name: "GRDB", package: "GRDB.swift"),
+                "KiraPACS", "KiraDICOMExport", "KiraReport", "KiraDeep", .product(name: "Logging", package: "swift-log"), .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         // Synthetic multi-modality cohorts (`kira synth`): its own small DICOM Part 10 writer,

@@ -7,7 +7,9 @@ Per-crop time: `kira deep run` (release build) is timed on CROPS crops and on 1 
 difference over CROPS − 1 removes model loading. ONNX Runtime is timed in its own process
 on the same crops one at a time after a warm-up run (intra_op_num_threads = threads).
 Kira with 2 threads runs two crops at once (one BLAS thread each). Peak memory is each
-process's maximum resident set. Goal: ratio kira/onnxruntime ≤ 1.0. Run with `make bench-deep`.
+process's maximum resident set. CPU time per crop (user + system, the same differences) is
+printed beside wall time, since on a loaded machine wall time also counts waiting for a core.
+Goal: ratio kira/onnxruntime ≤ 1.0. Run with `make bench-deep`.
 """
 import json, os, subprocess, sys, tempfile, time
 
@@ -24,21 +26,22 @@ o = ort.SessionOptions(); o.intra_op_num_threads = threads; o.inter_op_num_threa
 s = ort.InferenceSession(model, o, providers=["CPUExecutionProvider"])
 name = s.get_inputs()[0].name
 s.run(None, {name: inputs[:1]})
-t = time.perf_counter()
+t, c = time.perf_counter(), time.process_time()
 for i in range(inputs.shape[0]):
     s.run(None, {name: inputs[i:i + 1]})
 per = (time.perf_counter() - t) / inputs.shape[0]
-print(json.dumps({"per_crop": per, "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+cpu = (time.process_time() - c) / inputs.shape[0]
+print(json.dumps({"per_crop": per, "cpu_per_crop": cpu, "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
 
 def kira_run(model, inputs, threads, out):
-    p = subprocess.run(["/usr/bin/time", "-f", "%e %M", KIRA, "deep", "run", "--model", model, "--input", inputs,
+    p = subprocess.run(["/usr/bin/time", "-f", "%e %M %U %S", KIRA, "deep", "run", "--model", model, "--input", inputs,
                         "--threads", str(threads), "-o", out, "--overwrite"], capture_output=True, text=True)
     if p.returncode != 0:
         sys.exit(f"kira deep run failed:\n{p.stderr}")
-    wall, peak = p.stderr.strip().splitlines()[-1].split()
-    return float(wall), int(peak) / 1024
+    wall, peak, user, system = p.stderr.strip().splitlines()[-1].split()
+    return float(wall), int(peak) / 1024, float(user) + float(system)
 
 
 def main():
@@ -49,20 +52,22 @@ def main():
         subprocess.run([sys.executable, "-c", "import numpy as np, sys; x = np.random.default_rng(1).standard_normal(("
                         f"{CROPS}, 3, 224, 224)).astype(np.float32); np.save(sys.argv[1], x); np.save(sys.argv[2], x[:1])", many, one],
                        check=True)
-        print(f"{'model':<12} {'threads':>7} {'kira ms':>9} {'ort ms':>9} {'ratio':>6} {'kira MiB':>9} {'ort MiB':>8}")
+        print(f"{'model':<12} {'threads':>7} {'kira ms':>9} {'ort ms':>9} {'ratio':>6} {'kira cpu':>9} {'ort cpu':>8} {'ratio':>6}"
+              f" {'kira MiB':>9} {'ort MiB':>8}")
         for arch in ARCHS:
             model = os.path.join(work, arch + ".onnx")
             subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "Tests/Peers/torchvision_export.py"), arch, model, one,
                             os.path.join(work, "torch.npy")], check=True, capture_output=True)
             for threads in (1, 2):
-                t_many, peak = kira_run(model, many, threads, os.path.join(work, "out"))
-                t_one, _ = kira_run(model, one, threads, os.path.join(work, "out"))
+                t_many, peak, c_many = kira_run(model, many, threads, os.path.join(work, "out"))
+                t_one, _, c_one = kira_run(model, one, threads, os.path.join(work, "out"))
                 kira_ms = (t_many - t_one) / (CROPS - 1) * 1000
+                kira_cpu = (c_many - c_one) / (CROPS - 1) * 1000
                 r = json.loads(subprocess.run([sys.executable, "-c", ORT_SCRIPT, model, many, str(threads)],
                                               check=True, capture_output=True, text=True).stdout)
-                ort_ms = r["per_crop"] * 1000
-                print(f"{arch:<12} {threads:>7} {kira_ms:>9.1f} {ort_ms:>9.1f} {kira_ms / ort_ms:>6.2f} {peak:>9.0f} {r['peak_mib']:>8.0f}",
-                      flush=True)
+                ort_ms, ort_cpu = r["per_crop"] * 1000, r["cpu_per_crop"] * 1000
+                print(f"{arch:<12} {threads:>7} {kira_ms:>9.1f} {ort_ms:>9.1f} {kira_ms / ort_ms:>6.2f} {kira_cpu:>9.1f} {ort_cpu:>8.1f}"
+                      f" {kira_cpu / ort_cpu:>6.2f} {peak:>9.0f} {r['peak_mib']:>8.0f}", flush=True)
 
 
 if __name__ == "__main__":

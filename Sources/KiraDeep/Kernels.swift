@@ -39,7 +39,23 @@ enum Kernels {
         let cg = c / groups, mg = m / groups
         let k = cg * kh * kw
         let plane = g.outH * g.outW
-        var out = [Float](repeating: 0, count: n * m * plane)
+        // With a bias, the output starts as the bias and SGEMM adds to it (beta 1): no
+        // separate bias pass, and OpenBLAS skips its own pass zeroing C for beta 0.
+        var out: [Float]
+        if let bias {
+            out = [Float](unsafeUninitializedCapacity: n * m * plane) { buffer, initialized in
+                for img in 0..<n {
+                    for oc in 0..<m {
+                        let start = (img * m + oc) * plane
+                        (buffer.baseAddress! + start).initialize(repeating: bias.data[oc], count: plane)
+                    }
+                }
+                initialized = n * m * plane
+            }
+        } else {
+            out = [Float](repeating: 0, count: n * m * plane)
+        }
+        let beta: Float = bias == nil ? 0 : 1
         let direct = kh == 1 && kw == 1 && g.strides == (1, 1) && g.pads == (0, 0, 0, 0)
         var col = [Float](repeating: 0, count: direct ? 0 : k * plane)
         x.data.withUnsafeBufferPointer { xp in
@@ -57,14 +73,7 @@ enum Kernels {
                                     b = UnsafePointer(cp.baseAddress!)
                                 }
                                 let dst = op.baseAddress! + (img * m + grp * mg) * plane
-                                kira_sgemm(0, 0, mg, plane, k, 1, wp.baseAddress! + grp * mg * k, k, b, plane, 0, dst, plane)
-                            }
-                            if let bias {
-                                for oc in 0..<m {
-                                    let v = bias.data[oc]
-                                    let dst = op.baseAddress! + (img * m + oc) * plane
-                                    for i in 0..<plane { dst[i] += v }
-                                }
+                                kira_sgemm(0, 0, mg, plane, k, 1, wp.baseAddress! + grp * mg * k, k, b, plane, beta, dst, plane)
                             }
                         }
                     }
@@ -95,6 +104,16 @@ enum Kernels {
                             continue
                         }
                         let srow = s + iy * w
+                        if sw == 1 {
+                            // Stride 1: the taps inside the row are one contiguous run of the
+                            // source, copied at once; only the padding at either end is zeroed.
+                            let off = kx * dw - pl
+                            let lo = min(max(0, -off), g.outW), hi = max(lo, min(g.outW, w - off))
+                            for ox in 0..<lo { line[ox] = 0 }
+                            if hi > lo { (line + lo).update(from: srow + (lo + off), count: hi - lo) }
+                            for ox in hi..<g.outW { line[ox] = 0 }
+                            continue
+                        }
                         var ix = -pl + kx * dw
                         for ox in 0..<g.outW {
                             line[ox] = (ix >= 0 && ix < w) ? srow[ix] : 0

@@ -75,7 +75,7 @@ import Testing
         ("masks: [mr_r1, mr_r2]", "masks: mr_r1", "study.yaml: modalities.mr.masks: expected a list of column names, got \"mr_r1\""),
         ("masks: [mr_r1, mr_r2]", "masks: [mr_r1, 3]", "study.yaml: modalities.mr.masks: expected a list of column names, got 3 at [1]"),
         ("    masks: [mr_r1, mr_r2]\n", "", "study.yaml: modalities.mr.masks: missing (required)"),
-        ("image: mr_path", "image: mr_path\n    colour: red", "study.yaml: modalities.mr.colour: unknown key (known: image, phase, subtraction, masks, resample, features)"),
+        ("image: mr_path", "image: mr_path\n    colour: red", "study.yaml: modalities.mr.colour: unknown key (known: image, phase, subtraction, masks, resample, features, deep)"),
         ("label: {column: ki67, threshold: 20}", "label: {column: ki67, threshold: high}", "study.yaml: label.threshold: expected a number, got \"high\""),
         ("label: {column: ki67, threshold: 20}", "label: ki67", "study.yaml: label: expected a mapping {column: NAME, threshold: T}, got \"ki67\""),
         ("split: {column: set}", "split: {col: set}", "study.yaml: split.col: unknown key (known: column)"),

@@ -64,7 +64,12 @@ public struct GradCAM: Sendable {
     /// One N=1 input; `targetClass` nil explains the highest logit.
     public func map(_ input: Tensor, targetClass: Int?, outputHeight: Int, outputWidth: Int) throws -> Map {
         let out = try model.run([model.inputs[0].name: input], outputs: [layer, logits])
-        let a = out[layer]!, z = out[logits]!
+        return try map(activations: out[layer]!, logits: out[logits]!, targetClass: targetClass, outputHeight: outputHeight, outputWidth: outputWidth)
+    }
+
+    /// The map from the layer's activations and the logits of one forward pass already run
+    /// (a study takes its features from the same pass).
+    public func map(activations a: Tensor, logits z: Tensor, targetClass: Int?, outputHeight: Int, outputWidth: Int) throws -> Map {
         guard a.rank == 4, a.shape[0] == 1 else {
             throw DeepError.shapeMismatch(model: model.path, node: "layer '\(layer)'", reason: "Grad-CAM needs a 1×C×H×W map, got \(shapeText(a.shape))")
         }

@@ -25,9 +25,13 @@ public struct CaseFeatures: Sendable, Codable, Equatable {
     public var tags: [String]
     public var ibsiCodes: [String]
     public var reasons: [String]
+    /// The deep part's cache key when the modality has `deep:` (its columns follow the
+    /// radiomics columns); never in the radiomics cache file.
+    public var deepKey: String? = nil
 
     enum CodingKeys: String, CodingKey {
         case key, caseID = "case", modality, reader, names, values, qcFlags = "qc_flags", warnings, tags, ibsiCodes = "ibsi_codes", reasons
+        case deepKey = "deep_key"
     }
 }
 

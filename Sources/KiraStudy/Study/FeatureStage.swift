@@ -27,6 +27,8 @@ struct FeatureStage {
     /// Read branches from the cache only (`kira study analyse`): a branch not cached fails at
     /// step "cache" instead of being computed.
     var cachedOnly = false
+    /// The networks of `deep:` keys, loaded on first use (or before, by `preload`).
+    var deep: DeepNetworks
 
     struct Outcome {
         var features: [CaseFeatures]
@@ -75,7 +77,63 @@ struct FeatureStage {
         return out
     }
 
+    /// The radiomics part, then (with `deep:`) the deep part, each cached on its own: the
+    /// branch counts as reused only when both are.
     private func runTask(_ t: Task, hashes: FileHashes) -> Result<(CaseFeatures, Bool), StepFailure> {
+        let radiomics = radiomicsTask(t, hashes: hashes)
+        guard case let .success((features, reused)) = radiomics, let spec = t.modality.deep, let image = t.image else { return radiomics }
+        let started = Date()
+        let branch = DeepBranch(modality: t.modality, spec: spec, caseID: t.caseID, reader: t.reader, image: image, mask: t.mask, files: files)
+        let where_ = "\(t.caseID) \(t.modality.name) reader \(t.reader + 1)"
+        var entry = RunLedger.Entry(step: "deep", caseID: t.caseID, modality: t.modality.name, reader: String(t.reader + 1),
+                                    status: "running", started: started.timeIntervalSince1970)
+        func finish(_ status: String, error: String? = nil) {
+            let now = Date()
+            entry.status = status; entry.error = error
+            entry.finished = now.timeIntervalSince1970; entry.seconds = now.timeIntervalSince(started)
+            try? ledger?.record(entry)
+        }
+        let record: DeepCaseRecord
+        var deepReused = false
+        do {
+            let ih = try CaseBranch.contentHash(image, hashes: hashes), mh = try CaseBranch.contentHash(t.mask, hashes: hashes)
+            let key = try branch.key(imageHash: ih, maskHash: mh)
+            entry.inputHashes = "image=\(ih) mask=\(mh)"
+            entry.cacheKey = key
+            entry.output = files.deepCacheFile(caseID: t.caseID, modality: t.modality.name, reader: t.reader, key: key).path
+            if let cached = branch.cached(key: key) {
+                record = cached
+                deepReused = true
+                finish("reused")
+                logger.info("\(where_): deep features reused (cache \(key))")
+            } else if cachedOnly {
+                return .failure(StepFailure(step: "cache", reason: "deep features not computed for these inputs and settings (run kira study branch \(t.caseID) \(t.modality.name) reader \(t.reader + 1) first)"))
+            } else {
+                let network: DeepNetworks.Network
+                do { network = try deep.network(t.modality)! } catch {
+                    throw StepFailure(step: "deep", reason: (error as? KiraError)?.description ?? "\(error)")
+                }
+                try? ledger?.record(entry)
+                record = try branch.compute(key: key, network: network, logger: logger)
+                finish("done")
+                logger.info("\(where_): deep features computed (\(record.values.count) values, \(String(format: "%.2f", Date().timeIntervalSince(started))) s)")
+            }
+        } catch {
+            let f = error as? StepFailure ?? StepFailure(step: "deep", reason: (error as? KiraError)?.description ?? "\(error)")
+            finish("failed", error: f.description)
+            logger.warning("\(where_): failed at \(f.step): \(f.reason)")
+            return .failure(f)
+        }
+        var merged = features
+        merged.names += record.names
+        merged.values += record.values.map { Double($0) }
+        let blank = [String](repeating: "", count: record.names.count)
+        merged.tags += blank; merged.ibsiCodes += blank; merged.reasons += blank
+        merged.deepKey = record.key
+        return .success((merged, reused && deepReused))
+    }
+
+    private func radiomicsTask(_ t: Task, hashes: FileHashes) -> Result<(CaseFeatures, Bool), StepFailure> {
         let started = Date()
         let where_ = "\(t.caseID) \(t.modality.name) reader \(t.reader + 1)"
         var entry = RunLedger.Entry(step: "branch", caseID: t.caseID, modality: t.modality.name, reader: String(t.reader + 1),

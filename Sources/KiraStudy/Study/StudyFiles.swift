@@ -9,6 +9,18 @@ public struct StudyFiles: Sendable {
 
     public var cache: URL { root.appendingPathComponent("cache") }
     public var featureCache: URL { cache.appendingPathComponent("features") }
+    /// Deep features (`deep:`), cached apart from radiomics, and their Grad-CAM overlays.
+    public var deepCache: URL { cache.appendingPathComponent("deep") }
+    public func deepCacheFile(caseID: String, modality: String, reader: Int, key: String) -> URL {
+        deepCache.appendingPathComponent("\(caseID).\(modality).reader\(reader + 1).\(key).json")
+    }
+    public func deepCAMCacheFile(caseID: String, modality: String, crop: String, key: String) -> URL {
+        deepCache.appendingPathComponent("\(caseID).\(modality).\(crop).\(key).cam.png")
+    }
+    /// results/deep/<case>/<modality>_<crop>_cam.png: the primary reader's crop with its Grad-CAM map.
+    public func deepCAM(caseID: String, modality: String, crop: String) -> URL {
+        root.appendingPathComponent("deep").appendingPathComponent(caseID).appendingPathComponent("\(modality)_\(crop)_cam.png")
+    }
     public var ledger: URL { root.appendingPathComponent("ledger.sqlite") }
     public var failures: URL { root.appendingPathComponent("failures.csv") }
     public var icc: URL { root.appendingPathComponent("icc.csv") }
@@ -36,6 +48,7 @@ public struct StudyFiles: Sendable {
     public func createFolders() throws {
         do {
             try FileManager.default.createDirectory(at: featureCache, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(at: deepCache, withIntermediateDirectories: true)
         } catch {
             throw KiraError.writeFailed(path: featureCache.path, reason: error.localizedDescription)
         }
@@ -67,7 +80,9 @@ public struct StudyFiles: Sendable {
     /// one study's output folder is written by one run at a time.
     public func removeLeftovers() {
         let cases = ((try? FileManager.default.contentsOfDirectory(atPath: dicom.path)) ?? []).map { dicom.appendingPathComponent($0) }
-        for dir in [root, featureCache, root.appendingPathComponent("pacs"), dicom] + cases {
+        let deepCases = ((try? FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("deep").path)) ?? [])
+            .map { root.appendingPathComponent("deep").appendingPathComponent($0) }
+        for dir in [root, featureCache, deepCache, root.appendingPathComponent("pacs"), dicom] + cases + deepCases {
             for name in (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? [] where name.hasPrefix(".kira-tmp") {
                 try? FileManager.default.removeItem(at: dir.appendingPathComponent(name))
             }

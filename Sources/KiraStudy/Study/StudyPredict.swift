@@ -38,7 +38,8 @@ public struct StudyPredict {
         try files.createFolders()
         let lock = try files.lock()
         defer { close(lock) }
-        let outcome = FeatureStage(study: study, files: files, ledger: nil, jobs: jobs, logger: logger).run(cohort.cases, readers: 1)
+        let outcome = FeatureStage(study: study, files: files, ledger: nil, jobs: jobs, logger: logger,
+                                   deep: DeepNetworks(studyFile: study.file.lastPathComponent)).run(cohort.cases, readers: 1)
         var byCase: [String: [String: CaseFeatures]] = [:]
         for f in outcome.features { byCase[f.caseID, default: [:]][f.modality] = f }
         var failed: [String: String] = [:]

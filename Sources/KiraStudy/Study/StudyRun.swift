@@ -39,6 +39,10 @@ public struct StudyRun {
     /// `run()` and `analyse()`: the exclusive folder lock, leftovers removed, the ledger's run
     /// record around the stages.
     private func locked(cachedOnly: Bool) throws -> Report {
+        // A network Kira cannot run stops the run before anything is written (the error names
+        // the study key and the model's node).
+        let networks = DeepNetworks(studyFile: study.file.lastPathComponent)
+        if !cachedOnly { try networks.preload(study.modalities) }
         let files = StudyFiles(root: study.output)
         try files.createFolders()
         let lock = try files.lock()
@@ -48,7 +52,7 @@ public struct StudyRun {
         let ledger = try RunLedger(url: files.ledger)
         try ledger.beginRun(jobs: jobs)
         do {
-            var report = try runStages(files: files, ledger: ledger, cachedOnly: cachedOnly)
+            var report = try runStages(files: files, ledger: ledger, networks: networks, cachedOnly: cachedOnly)
             if !cachedOnly && study.export.any {
                 let e = try ExportStage(study: study, cohort: cohort, files: files, ledger: ledger, logger: logger)
                     .run(features: report.features)
@@ -84,6 +88,8 @@ public struct StudyRun {
         guard let masks = c.masks[modality], reader < masks.count, masks[reader] != nil else {
             throw KiraError.invalidArgument("\(study.cohort.lastPathComponent): case \(caseID) has no mask in column \(m.maskColumns[reader])")
         }
+        let networks = DeepNetworks(studyFile: study.file.lastPathComponent)
+        try networks.preload([m])
         let files = StudyFiles(root: study.output)
         try files.createFolders()
         let lock = try files.lock(shared: true)
@@ -98,7 +104,7 @@ public struct StudyRun {
                 usleep(100_000)
             }
         }
-        let stage = FeatureStage(study: study, files: files, ledger: opened, jobs: 1, logger: logger)
+        let stage = FeatureStage(study: study, files: files, ledger: opened, jobs: 1, logger: logger, deep: networks)
         let outcome = stage.run([c], only: (modality, reader))
         let marker = files.branchMarker(caseID: caseID, modality: modality, reader: reader)
         if let f = outcome.failures.first {
@@ -137,8 +143,8 @@ public struct StudyRun {
         return out
     }
 
-    private func runStages(files: StudyFiles, ledger: RunLedger, cachedOnly: Bool = false) throws -> Report {
-        var stage = FeatureStage(study: study, files: files, ledger: ledger, jobs: jobs, logger: logger)
+    private func runStages(files: StudyFiles, ledger: RunLedger, networks: DeepNetworks, cachedOnly: Bool = false) throws -> Report {
+        var stage = FeatureStage(study: study, files: files, ledger: ledger, jobs: jobs, logger: logger, deep: networks)
         stage.cachedOnly = cachedOnly
         let outcome = stage.run(cohort.cases)
         if cachedOnly {
@@ -162,7 +168,7 @@ public struct StudyRun {
         // survival) and every branch's key or failure: the same inputs give the same outputs.
         var keyText = study.settingsHash + "\n" + (try FeatureOutput.fileHash(study.cohort)) + "\n"
         for x in outcome.features.sorted(by: { ($0.caseID, $0.modality, $0.reader) < ($1.caseID, $1.modality, $1.reader) }) {
-            keyText += "\(x.caseID) \(x.modality) \(x.reader) \(x.key)\n"
+            keyText += "\(x.caseID) \(x.modality) \(x.reader) \(x.key)" + (x.deepKey.map { " deep \($0)" } ?? "") + "\n"
         }
         keyText += f.text
         let key = FeatureOutput.hash(Data(keyText.utf8))

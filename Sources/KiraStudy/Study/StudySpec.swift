@@ -41,6 +41,8 @@ public struct ModalitySpec: Sendable {
     public var settings: ExtractionSettings
     /// The settings as JSON and their hash (what the cache key takes from them).
     public var settingsHash: String
+    /// Deep features of tumour and peritumoral crops (`deep:`), cached apart from radiomics.
+    public var deep: DeepSpec? = nil
 }
 
 public struct LabelSpec: Sendable, Equatable {
@@ -258,7 +260,7 @@ public struct StudySpec: Sendable {
             analysed = .object(o)
         }
         var hashInput = try encoder.encode(analysed)
-        for m in modalities { hashInput += Data(m.settingsHash.utf8) }
+        for m in modalities { hashInput += Data((m.settingsHash + (m.deep?.settingsHash ?? "")).utf8) }
         hashInput += Data(KiraVersion.current.utf8)
         return StudySpec(file: file, cohort: cohort, idColumn: id, label: LabelSpec(column: labelColumn, threshold: threshold),
                          splitColumn: splitColumn, survival: survival, modalities: modalities, regions: regions,
@@ -267,7 +269,7 @@ public struct StudySpec: Sendable {
                          source: studySource, export: export, destination: destination)
     }
 
-    static let modalityKeys = ["image", "phase", "subtraction", "masks", "resample", "features"]
+    static let modalityKeys = ["image", "phase", "subtraction", "masks", "resample", "features", "deep"]
 
     static func modality(_ name: String, _ value: ConfigValue, _ r: StudyReader, resolve: (String) -> URL) throws -> ModalitySpec {
         let path = "modalities.\(name)"
@@ -322,7 +324,9 @@ public struct StudySpec: Sendable {
         }
         let provenance = try CaseProvenance.settings(settings)
         hashInput += Data(provenance.hash.utf8)
+        let deep = try r.value(m, "deep").map { try DeepSpec.parse($0, path: "\(path).deep", r, resolve: resolve) }
         return ModalitySpec(name: name, imageColumn: image, phase: phase, subtraction: subtraction, maskColumns: masks,
-                            resample: resample, features: features, settings: settings, settingsHash: FeatureOutput.hash(hashInput))
+                            resample: resample, features: features, settings: settings, settingsHash: FeatureOutput.hash(hashInput),
+                            deep: deep)
     }
 }
