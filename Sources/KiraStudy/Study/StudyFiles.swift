@@ -18,6 +18,10 @@ public struct StudyFiles: Sendable {
     public var survival: URL { root.appendingPathComponent("survival.json") }
     public var summary: URL { root.appendingPathComponent("summary.json") }
     public var report: URL { root.appendingPathComponent("report.html") }
+    /// Per-study reports: reports/<case>.html and .json, and what they name as wrong.
+    public var reports: URL { root.appendingPathComponent("reports") }
+    public var reportProblems: URL { reports.appendingPathComponent("problems.csv") }
+    public func caseReport(_ caseID: String, ext: String) -> URL { reports.appendingPathComponent("\(caseID).\(ext)") }
     public func readerTable(_ modality: String, reader: Int) -> URL {
         root.appendingPathComponent("features_\(modality)_reader\(reader + 1).csv")
     }
@@ -67,7 +71,7 @@ public struct StudyFiles: Sendable {
     /// one study's output folder is written by one run at a time.
     public func removeLeftovers() {
         let cases = ((try? FileManager.default.contentsOfDirectory(atPath: dicom.path)) ?? []).map { dicom.appendingPathComponent($0) }
-        for dir in [root, featureCache, root.appendingPathComponent("pacs"), dicom] + cases {
+        for dir in [root, featureCache, root.appendingPathComponent("pacs"), dicom, reports] + cases {
             for name in (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? [] where name.hasPrefix(".kira-tmp") {
                 try? FileManager.default.removeItem(at: dir.appendingPathComponent(name))
             }
