@@ -15,7 +15,8 @@ random hold-out, the table has no centres. Then, all by kira:
   kira predict   the frozen model on every set (predictions_<set>.csv)
   kira evaluate  each held-out set at the frozen threshold (metrics.json held_out)
   kira report    the cohort report, with Table 1 (sets compared, by diagnosis) and a
-    cohort      logistic model of three features with odds ratios
+    cohort      logistic model of radius, texture and a concave-points indicator (mean
+                concave points > 0.05) with odds ratios and its nomogram
 
 summary.json and metrics.json are assembled from those commands' JSON in the layout
 `kira study run` writes, so `kira report cohort` reads the folder as it reads a study's.
@@ -73,10 +74,12 @@ def main():
         # The "clinical" table: the label, the set, and a few features to describe and model.
         cases = os.path.join(work, "cases.csv")
         size = lambda r: "large" if r >= 15 else "small"
-        write_csv(cases, ["id", "malignant", "set", "mean_radius", "mean_texture", "mean_smoothness", "worst_concave_points", "size"],
+        concave = lambda i: "yes" if d.data[i][names.index("mean_concave_points")] > 0.05 else "no"
+        write_csv(cases, ["id", "malignant", "set", "mean_radius", "mean_texture", "mean_smoothness", "worst_concave_points", "size",
+                          "concave_points_high"],
                   [[ids[i], label[i], split[i]] + [repr(float(d.data[i][names.index(c)])) for c in
                                                      ["mean_radius", "mean_texture", "mean_smoothness", "worst_concave_points"]]
-                   + [size(d.data[i][0])] for i in range(n)])
+                   + [size(d.data[i][0]), concave(i)] for i in range(n)])
         labels = ["--labels", cases, "--label-column", "malignant"]
 
         # Candidate models, cross-validated on the training set; the best is frozen.
@@ -151,13 +154,19 @@ def main():
         kira("report", "cohort", "--results", results, "-o", html, "--overwrite", "--title",
              "Kira cohort report: breast-cancer Wisconsin (malignant vs benign)",
              "--clinical-table", cases, "--id-column", "id", "--group-by", "set", "--normal", "mean_radius,mean_texture",
-             "--nonnormal", "mean_smoothness,worst_concave_points", "--categorical", "size",
-             "--clinical", "mean_radius,mean_texture,mean_smoothness")
+             "--nonnormal", "mean_smoothness,worst_concave_points", "--categorical", "size,concave_points_high",
+             "--clinical", "mean_radius,mean_texture,concave_points_high")
+        # The screenshot shows the discrimination, SHAP and clinical-model sections (the others
+        # hidden in a copy of the page: headless Chromium paints only from the top of a page).
+        shot_page = os.path.join(work, "shot.html")
+        hide = "#overview,#calibration,#decision-curves,#lasso,#table1,nav{display:none}"
+        with open(html) as f, open(shot_page, "w") as g:
+            g.write(f.read().replace("</head>", f"<style>{hide}</style></head>", 1))
         shot = os.path.join(out, "wisconsin-cohort.png")
         flags = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--hide-scrollbars", "--proxy-server=http://127.0.0.1:9",
                  "--proxy-bypass-list=<-loopback>", f"--user-data-dir={os.path.join(work, 'profile')}"]
-        subprocess.run(["chromium", *flags, f"--screenshot={shot}", "--window-size=1000,1500", "file://" + html + "#discrimination"],
+        subprocess.run(["chromium", *flags, f"--screenshot={shot}", "--window-size=1000,2500", "file://" + shot_page],
                        check=True, capture_output=True)
         print(f"best model {best} (CV AUC {trained[best]['cv']['auc_mean']:.4f}); "
               + ", ".join(f"{s} AUC {e['auc']:.4f}" for s, e in held_out.items()) + f"; wrote {html} and {shot}")

@@ -19,7 +19,7 @@ enum StudySupport {
     static func printReports(_ command: String, _ report: StudyRun.Report, output: URL) {
         let cases = Set(report.reportProblems.map(\.caseID)).count
         var text = "kira study \(command): study reports: \(report.reportsWritten) written, \(report.reportsUnchanged) unchanged, "
-            + "\(cases) with problems; in \(output.appendingPathComponent("reports").path)\n"
+            + "\(cases) with problems (" + String(format: "%.2f s", report.reportsSeconds) + "); in \(output.appendingPathComponent("reports").path)\n"
         for p in report.reportProblems { text += "kira study \(command): report \(p.caseID): \(p.reason)\n" }
         FileHandle.standardError.write(Data(text.utf8))
     }

@@ -31,6 +31,7 @@ public struct StudyRun {
         public var reportsWritten = 0
         public var reportsUnchanged = 0
         public var reportProblems: [StudyFailure] = []
+        public var reportsSeconds = 0.0
         /// The branches' features, passed from the feature stage to the export stage.
         var features: [CaseFeatures] = []
     }
@@ -54,7 +55,9 @@ public struct StudyRun {
         try ledger.beginRun(jobs: jobs)
         do {
             var report = try runStages(files: files, ledger: ledger, cachedOnly: cachedOnly)
+            let started = Date()
             let reports = try CaseReportStage(study: study, cohort: cohort, files: files, jobs: jobs, logger: logger).run()
+            report.reportsSeconds = Date().timeIntervalSince(started)
             report.reportsWritten = reports.written; report.reportsUnchanged = reports.unchanged
             report.reportProblems = reports.problems
             if !cachedOnly && study.export.any {
