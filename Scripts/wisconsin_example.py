@@ -168,6 +168,12 @@ def main():
                  "--proxy-bypass-list=<-loopback>", f"--user-data-dir={os.path.join(work, 'profile')}"]
         subprocess.run(["chromium", *flags, f"--screenshot={shot}", "--window-size=1000,2500", "file://" + shot_page],
                        check=True, capture_output=True)
+        # Committed small: the blank rows below the page cut off, 64 colours.
+        from PIL import Image, ImageOps
+        im = Image.open(shot).convert("RGB")
+        box = ImageOps.invert(im).getbbox()
+        im = im.crop((0, 0, im.width, min(im.height, box[3] + 20))) if box else im
+        im.quantize(colors=64).save(shot, optimize=True)
         print(f"best model {best} (CV AUC {trained[best]['cv']['auc_mean']:.4f}); "
               + ", ".join(f"{s} AUC {e['auc']:.4f}" for s, e in held_out.items()) + f"; wrote {html} and {shot}")
     finally:
