@@ -60,7 +60,8 @@ struct ReportCohortCommand: ParsableCommand {
         With --clinical-table (the study's cohort CSV), Table 1 compares the sets (--group-by)
         and the Ki-67 groups: --normal, --nonnormal and --categorical name its variables; and
         --clinical names the predictors of a logistic model of high Ki-67 fitted on the
-        training cases (univariate and multivariate odds ratios, Wald 95% CI, p).
+        training cases (univariate and multivariate odds ratios, Wald 95% CI, p; the
+        multivariate model also as a nomogram).
 
         The page is one file: styles inline, plots as inline SVG, no script, and a
         Content-Security-Policy that forbids fetching anything. --pdf prints the same page

@@ -20,7 +20,9 @@ struct StudyAnalyseCommand: ParsableCommand {
           1  nothing was done: bad usage, an invalid study file, a branch not in the cache
              (named on stderr), the output folder in use, or an analysis that could not run
           2  partial: some branches failed before they could be cached (no image; listed in
-             failures.csv); the analysis used the others
+             failures.csv); the analysis used the others; or a case's study report
+             (reports/<case>.html, .json, written as by kira study run) names a problem
+             (reports/problems.csv)
           130  interrupted by SIGINT, 143 by SIGTERM; rerunning resumes
         """
     )
@@ -49,6 +51,7 @@ struct StudyAnalyseCommand: ParsableCommand {
         }
         FileHandle.standardError.write(Data(("kira study analyse: \(report.reused) cached branch(es), \(report.failures.count) failed; "
             + "analysis \(report.analysisReused ? "reused" : "computed"); results in \(study.output.path)\n").utf8))
-        if !report.failures.isEmpty { throw ExitCode(KiraExit.partial.rawValue) }
+        StudySupport.printReports("analyse", report, output: study.output)
+        if !report.failures.isEmpty || !report.reportProblems.isEmpty { throw ExitCode(KiraExit.partial.rawValue) }
     }
 }

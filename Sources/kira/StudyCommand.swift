@@ -15,6 +15,15 @@ struct StudyCommand: ParsableCommand {
 
 /// Shared by the study subcommands: the study file loaded and checked, errors on stderr.
 enum StudySupport {
+    /// The per-study reports' line, and each problem a report names, on stderr.
+    static func printReports(_ command: String, _ report: StudyRun.Report, output: URL) {
+        let cases = Set(report.reportProblems.map(\.caseID)).count
+        var text = "kira study \(command): study reports: \(report.reportsWritten) written, \(report.reportsUnchanged) unchanged, "
+            + "\(cases) with problems (" + String(format: "%.2f s", report.reportsSeconds) + "); in \(output.appendingPathComponent("reports").path)\n"
+        for p in report.reportProblems { text += "kira study \(command): report \(p.caseID): \(p.reason)\n" }
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+
     static let exitText = """
     EXIT CODES:
       0  done: every case × modality × reader computed (or reused) and the analysis written
@@ -23,7 +32,8 @@ enum StudySupport {
          holding an unknown split, or an analysis that could not run (e.g. one class only)
       2  partial: some branches failed (listed in results/failures.csv: case, modality,
          reader, step, reason); the others went on and the analysis used them. run: or
-         some DICOM exports or sends failed (results/dicom/failures.csv); results are kept
+         some DICOM exports or sends failed (results/dicom/failures.csv); results are kept.
+         Or a case's study report names a problem (results/reports/problems.csv)
       130  interrupted by SIGINT, 143 by SIGTERM; rerunning resumes from the cache and ledger
     """
 

@@ -24,7 +24,10 @@ struct StudyRunCommand: ParsableCommand {
 
         OUTPUT: features_<modality>_reader<N>.csv, icc.csv, features.csv (fused,
         <modality>_<region>_<feature>), model.json, predictions_<split>.csv, metrics.json,
-        survival.json, failures.csv, summary.json. With export: {seg: true, sr: true}, per case
+        survival.json, failures.csv, summary.json, report.html (the cohort report), and one
+        study report per case, reports/<case>.html and reports/<case>.json (as kira report study
+        writes them, without a time stamp; a case whose report names a problem, such as no
+        prediction or a mask off its image, is listed in reports/problems.csv, exit 2). With export: {seg: true, sr: true}, per case
         and modality whose image is a DICOM series (primary reader): dicom/<case>/<modality>_seg.dcm
         (the study's regions) and dicom/<case>/<modality>_sr.dcm (TID 1500: the features and the
         case's prediction), kept when unchanged; with destination: {pacs: {...}} they are sent
@@ -68,6 +71,9 @@ struct StudyRunCommand: ParsableCommand {
                 FileHandle.standardError.write(Data("kira study run: \(f.caseID) \(f.modality) \(f.step): \(f.reason)\n".utf8))
             }
         }
-        if !report.failures.isEmpty || !report.exportFailures.isEmpty { throw ExitCode(KiraExit.partial.rawValue) }
+        StudySupport.printReports("run", report, output: study.output)
+        if !report.failures.isEmpty || !report.exportFailures.isEmpty || !report.reportProblems.isEmpty {
+            throw ExitCode(KiraExit.partial.rawValue)
+        }
     }
 }

@@ -83,6 +83,64 @@ struct StudyReportTests {
         }
     }
 
+    @Test("kira study run wrote reports/<case>.json for every case: probability, threshold and class from the run's files; equal to kira report study's; a rerun leaves them untouched")
+    func runWritesCaseReports() throws {
+        let fx = try ReportFixture.shared.get()
+        let reports = fx.results.appendingPathComponent("reports")
+        let model = try JSONSerialization.jsonObject(with: Data(contentsOf: fx.results.appendingPathComponent("model.json"))) as! [String: Any]
+        let pipeline = model["pipeline"] as! [String: Any]
+        let threshold = (pipeline["threshold"] as! NSNumber).doubleValue
+        var seen = 0
+        for split in ["train", "internal", "external"] {
+            let t = try CSVTable(contentsOf: fx.results.appendingPathComponent("predictions_\(split).csv"))
+            let ids = try t.strings("id"), p = try t.requiredNumbers("probability")
+            for (k, id) in ids.enumerated() {
+                let json = try JSONSerialization.jsonObject(with: Data(contentsOf: reports.appendingPathComponent("\(id).json"))) as! [String: Any]
+                // Within a few ulps: Foundation's JSON parser on Linux may round the last bit.
+                #expect(abs(((json["probability"] as? NSNumber)?.doubleValue ?? .nan) - p[k]) <= 1e-15, "\(id)")
+                #expect(abs(((json["threshold"] as? NSNumber)?.doubleValue ?? .nan) - threshold) <= 1e-15, "\(id)")
+                #expect((json["predicted_high"] as? Bool) == (p[k] >= threshold), "\(id)")
+                #expect((json["identifiers"] as? [String: String])?["set"] == split)
+                #expect((json["problems"] as? [Any])?.isEmpty == true, "\(id): \(json["problems"] ?? "")")
+                let names = Set((json["contributions"] as! [[String: Any]]).map { $0["feature"] as! String })
+                #expect(!names.isEmpty && names.isSubset(of: Set(pipeline["selected_features"] as! [String])), "\(id)")
+                seen += 1
+            }
+        }
+        #expect(seen == ReportFixture.count)
+        let problems = try String(contentsOf: reports.appendingPathComponent("problems.csv"), encoding: .utf8)
+        #expect(problems == "case,problem\n")
+
+        // The same case through kira report study: the same JSON, byte for byte.
+        let work = try TestPaths.temporaryDirectory("kira-report-run-cases")
+        let r = try KiraRun.run(["report", "study", "--model", fx.results.appendingPathComponent("model.json").path, "--case", "case041",
+                                 "--results", fx.results.path, "-o", work.appendingPathComponent("c.html").path])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try Data(contentsOf: work.appendingPathComponent("c.json")) == Data(contentsOf: reports.appendingPathComponent("case041.json")))
+
+        // A rerun (in a copy, cache included) with nothing changed: every report left as it was.
+        let copy = work.appendingPathComponent("study")
+        try FileManager.default.copyItem(at: fx.dir, to: copy)
+        let copied = copy.appendingPathComponent("results/reports")
+        func snapshot() throws -> [String: (Data, Date)] {
+            var out: [String: (Data, Date)] = [:]
+            for name in try FileManager.default.contentsOfDirectory(atPath: copied.path) {
+                let url = copied.appendingPathComponent(name)
+                out[name] = (try Data(contentsOf: url), try FileManager.default.attributesOfItem(atPath: url.path)[.modificationDate] as! Date)
+            }
+            return out
+        }
+        let before = try snapshot()
+        let again = try KiraRun.run(["study", "run", copy.appendingPathComponent("study.yaml").path, "--jobs", "2"])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stderr.contains("study reports: 0 written, \(ReportFixture.count) unchanged, 0 with problems"), "\(again.stderr)")
+        let after = try snapshot()
+        #expect(before.count == 2 * ReportFixture.count + 1 && before.keys.sorted() == after.keys.sorted())
+        for (name, (data, date)) in before {
+            #expect(after[name]?.0 == data && after[name]?.1 == date, "\(name) changed")
+        }
+    }
+
     /// A second study file over a copied cohort in which case000 has no image, case002's
     /// reader-1 mask is of another size, and the rest are as run.
     static func badStudy(_ fx: ReportFixture) throws -> URL {

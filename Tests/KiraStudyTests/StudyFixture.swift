@@ -91,12 +91,22 @@ struct StudyFixture {
     """
 
     /// Every file under `results` (cache and ledger excluded) with its bytes.
+    /// Every output file's bytes by relative path (per-study reports too), but the cache and ledger.
     func outputs() throws -> [String: Data] {
         var out: [String: Data] = [:]
-        for name in try FileManager.default.contentsOfDirectory(atPath: results.path).sorted()
-        where !name.hasPrefix("ledger.sqlite") && name != "cache" {
-            out[name] = try Data(contentsOf: results.appendingPathComponent(name))
+        func add(_ dir: URL, _ prefix: String) throws {
+            for name in try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
+            where !name.hasPrefix("ledger.sqlite") && name != "cache" {
+                let url = dir.appendingPathComponent(name)
+                var isDir: ObjCBool = false
+                if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir), isDir.boolValue {
+                    try add(url, prefix + name + "/")
+                } else {
+                    out[prefix + name] = try Data(contentsOf: url)
+                }
+            }
         }
+        try add(results, "")
         return out
     }
 

@@ -47,6 +47,19 @@ import Testing
         #expect(ids.count == 28 && !ids.contains("case001") && !ids.contains("case003") && ids.contains("case007"))
         let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: f.results.appendingPathComponent("summary.json"))) as! [String: Any]
         #expect((summary["failures"] as! [Any]).count == 4)
+        // Every case still has its study report; those of the bad cases name what is wrong.
+        for k in 0..<30 {
+            let id = String(format: "case%03d", k)
+            for ext in ["html", "json"] {
+                #expect(FileManager.default.fileExists(atPath: f.results.appendingPathComponent("reports/\(id).\(ext)").path), "\(id).\(ext)")
+            }
+        }
+        let problems = try CSVTable(contentsOf: f.results.appendingPathComponent("reports/problems.csv"))
+        #expect(Set(try problems.strings("case")) == ["case001", "case003", "case007"])
+        let case003 = try JSONSerialization.jsonObject(with: Data(contentsOf: f.results.appendingPathComponent("reports/case003.json"))) as! [String: Any]
+        #expect((case003["problems"] as! [String]).contains { $0.contains("the mask other_grid.nii.gz does not fit its image") }, "\(case003["problems"]!)")
+        #expect(case003["probability"] == nil)
+        #expect(r.stderr.contains("report case007: mr reader 2:"), "\(r.stderr)")
     }
 
     /// SIGKILL at several seeded-random moments of a run, then a rerun: the outputs equal an

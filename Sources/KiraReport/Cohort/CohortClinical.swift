@@ -128,6 +128,10 @@ extension CohortReport {
             }
             s.tables.append(.init(id: "clinical-or", caption: "Odds ratios for high Ki-67 (n = \(multi.n), \(multi.events) high)",
                                   header: ["Variable", "Univariate OR", "95% CI", "p", "Multivariate OR", "95% CI", "p"], rows: out))
+            if let nomogram = try? NomogramChart(logit: multi, columns: columns, outcome: "high Ki-67") {
+                s.figures.append(.init(id: "nomogram", caption: "Nomogram of the multivariate model: read each variable's points on the top scale, add them, and read the probability of high Ki-67 below the total (scales span the training cases' values).",
+                                       svg: nomogram.svg()))
+            }
         } catch {
             let text = (error as? KiraError)?.description ?? "\(error)"
             s.notes.append("The clinical model could not be fitted: \(text)")

@@ -34,12 +34,25 @@ public struct StudyCaseReport {
     /// else they are the case's row of the results folder's features.csv.
     public func make(_ c: StudyCase, modelURL: URL, model: ModelFile?, modelProblem: String?, results: URL,
                      probability known: Double? = nil, inputs: [Double]? = nil) -> StudyReport {
+        make(c, modelURL: modelURL, model: model, modelProblem: modelProblem, modelHash: try? FeatureOutput.fileHash(modelURL),
+             results: results, probability: { known ?? Self.prediction(c, results: results) },
+             inputs: {
+                 try inputs.map { Matrix(rows: 1, cols: $0.count, values: $0) }
+                     ?? Self.inputs(c.id, model: $0, features: results.appendingPathComponent("features.csv"))
+             })
+    }
+
+    /// The report from what the caller already holds: `kira study run` reads the results
+    /// folder's predictions and feature table once for the whole cohort and passes each case
+    /// its value and row.
+    func make(_ c: StudyCase, modelURL: URL, model: ModelFile?, modelProblem: String?, modelHash: String?, results: URL,
+              probability: () -> Double?, inputs: (ModelFile) throws -> Matrix) -> StudyReport {
         var r = StudyReport(caseID: c.id, identifiers: ["case": c.id, "set": c.split])
         r.provenance["kira_version"] = KiraVersion.current
         r.provenance["study_file"] = study.file.lastPathComponent
         r.provenance["settings_hash"] = study.settingsHash
         r.provenance["model_file"] = modelURL.lastPathComponent
-        if let h = try? FeatureOutput.fileHash(modelURL) { r.provenance["model_file_hash"] = h }
+        if let modelHash { r.provenance["model_file_hash"] = modelHash }
         if let modelProblem { r.problems.append(modelProblem) }
         if let model, model.kiraVersion != KiraVersion.current {
             r.problems.append("\(modelURL.path): written by Kira \(model.kiraVersion); this is Kira \(KiraVersion.current): retrain or use the matching Kira")
@@ -53,12 +66,11 @@ public struct StudyCaseReport {
         if let model {
             r.model = "\(model.pipeline.model.kind) (\(model.training.created))"
             r.threshold = model.pipeline.threshold
-            r.probability = known ?? Self.prediction(c, results: results)
+            r.probability = probability()
             if r.probability == nil { r.problems.append("\(c.id): no prediction in \(results.path)/predictions_\(c.split).csv") }
             r.predictedHigh = r.probability.map { $0 >= model.pipeline.threshold }
             do {
-                let raw = try inputs.map { Matrix(rows: 1, cols: $0.count, values: $0) }
-                    ?? Self.inputs(c.id, model: model, features: results.appendingPathComponent("features.csv"))
+                let raw = try inputs(model)
                 let shap = try Self.contributions(raw, model: model)
                 r.contributions = Array(shap.values.sorted { abs($0.value) > abs($1.value) }.prefix(10))
                 r.contributionScale = shap.scale

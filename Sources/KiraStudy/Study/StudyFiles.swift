@@ -30,6 +30,10 @@ public struct StudyFiles: Sendable {
     public var survival: URL { root.appendingPathComponent("survival.json") }
     public var summary: URL { root.appendingPathComponent("summary.json") }
     public var report: URL { root.appendingPathComponent("report.html") }
+    /// Per-study reports: reports/<case>.html and .json, and what they name as wrong.
+    public var reports: URL { root.appendingPathComponent("reports") }
+    public var reportProblems: URL { reports.appendingPathComponent("problems.csv") }
+    public func caseReport(_ caseID: String, ext: String) -> URL { reports.appendingPathComponent("\(caseID).\(ext)") }
     public func readerTable(_ modality: String, reader: Int) -> URL {
         root.appendingPathComponent("features_\(modality)_reader\(reader + 1).csv")
     }
@@ -82,7 +86,7 @@ public struct StudyFiles: Sendable {
         let cases = ((try? FileManager.default.contentsOfDirectory(atPath: dicom.path)) ?? []).map { dicom.appendingPathComponent($0) }
         let deepCases = ((try? FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("deep").path)) ?? [])
             .map { root.appendingPathComponent("deep").appendingPathComponent($0) }
-        for dir in [root, featureCache, deepCache, root.appendingPathComponent("pacs"), dicom] + cases + deepCases {
+        for dir in [root, featureCache, deepCache, root.appendingPathComponent("pacs"), dicom, reports] + cases + deepCases {
             for name in (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? [] where name.hasPrefix(".kira-tmp") {
                 try? FileManager.default.removeItem(at: dir.appendingPathComponent(name))
             }

@@ -26,6 +26,12 @@ public struct StudyRun {
         public var exportReused = 0
         public var sent = 0
         public var exportFailures: [StudyFailure] = []
+        /// Per-study reports (reports/<case>.html, .json) written and left unchanged, and the
+        /// problems they name (also in reports/problems.csv).
+        public var reportsWritten = 0
+        public var reportsUnchanged = 0
+        public var reportProblems: [StudyFailure] = []
+        public var reportsSeconds = 0.0
         /// The branches' features, passed from the feature stage to the export stage.
         var features: [CaseFeatures] = []
     }
@@ -53,6 +59,11 @@ public struct StudyRun {
         try ledger.beginRun(jobs: jobs)
         do {
             var report = try runStages(files: files, ledger: ledger, networks: networks, cachedOnly: cachedOnly)
+            let started = Date()
+            let reports = try CaseReportStage(study: study, cohort: cohort, files: files, jobs: jobs, logger: logger).run()
+            report.reportsSeconds = Date().timeIntervalSince(started)
+            report.reportsWritten = reports.written; report.reportsUnchanged = reports.unchanged
+            report.reportProblems = reports.problems
             if !cachedOnly && study.export.any {
                 let e = try ExportStage(study: study, cohort: cohort, files: files, ledger: ledger, logger: logger)
                     .run(features: report.features)
@@ -61,7 +72,8 @@ public struct StudyRun {
             }
             report.features = []
             try ledger.pruneStale()
-            try ledger.finishRun(status: report.failures.isEmpty && report.exportFailures.isEmpty ? "complete" : "partial")
+            let clean = report.failures.isEmpty && report.exportFailures.isEmpty && report.reportProblems.isEmpty
+            try ledger.finishRun(status: clean ? "complete" : "partial")
             return report
         } catch {
             try? ledger.finishRun(status: "failed")
