@@ -2,7 +2,7 @@
 # Both install any missing Debian packages first (apt-get; sudo when not root).
 
 SWIFT ?= swift
-DEB_BUILD := libdcmtk-dev libnifti2-dev libniftiio-dev libtiff-dev libdeflate-dev libopenjp2-7-dev libopenblas-dev \
+DEB_BUILD := libdcmtk-dev libnifti2-dev libniftiio-dev libtiff-dev libdeflate-dev libopenjp2-7-dev libopenblas-dev libcurl4-openssl-dev \
              libpng-dev libjpeg-dev zlib1g-dev pkg-config libsvm-dev libsqlite3-dev
 # Peer tools: tests compare against them where present; benchmarks need them.
 DEB_PEERS := dcmtk dcm2niix valgrind time r-base-core r-cran-proc r-cran-rms dicom3tools pixelmed-apps orthanc orthanc-dicomweb chromium fonts-dejavu-core

@@ -59,11 +59,9 @@ struct LearnExplainCommand: ParsableCommand {
             let m = file.pipeline.model
             let shap: ShapExplanation
             var nomogram: Nomogram? = nil
-            if let lr = m.logistic {
-                shap = ShapExplanation.linear(lr, x: x, background: file.inputMean, features: names)
-                nomogram = try? Nomogram(lr, features: names, min: file.inputMin, max: file.inputMax, x: x)
-            } else if let trees = m.trees {
-                shap = ShapExplanation.trees(trees, x: x, features: names)
+            if let exact = file.exactSHAP(x) {
+                shap = exact
+                if let lr = m.logistic { nomogram = try? Nomogram(lr, features: names, min: file.inputMin, max: file.inputMax, x: x) }
             } else {
                 let bg = try backgroundRows(file)
                 let progress = CohortProgress(total: x.rows, quiet: quiet, label: "kira explain")

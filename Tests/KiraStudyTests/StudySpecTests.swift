@@ -172,7 +172,7 @@ import Testing
         let f = try StudyFixture.make(cases: 6)
         defer { f.remove() }
         let study = try StudySpec.load(f.studyFile)
-        var text = try String(contentsOf: f.cohortFile, encoding: .utf8)
+        let text = try String(contentsOf: f.cohortFile, encoding: .utf8)
         let lines = text.split(separator: "\n").map(String.init)
         // A split value that is not train / internal / external names the case.
         let badSplit = lines.enumerated().map { $0 == 2 ? $1.replacingOccurrences(of: ",train,", with: ",test,") : $1 }.joined(separator: "\n")

@@ -16,12 +16,7 @@ extension CohortReport {
             let table = try FeatureTable.load([featuresURL], idColumn: "id")
             let x = model.pipeline.transform(try table.columns(for: model.pipeline.inputFeatures, source: featuresURL.path))
             let names = model.pipeline.selectedFeatures
-            let shap: ShapExplanation
-            if let lr = model.pipeline.model.logistic {
-                shap = ShapExplanation.linear(lr, x: x, background: model.inputMean, features: names)
-            } else if let trees = model.pipeline.model.trees {
-                shap = ShapExplanation.trees(trees, x: x, features: names)
-            } else {
+            guard let shap = model.exactSHAP(x) else {
                 s.notes.append("The chosen model (\(model.pipeline.model.kind)) has no exact SHAP here; `kira explain` gives KernelSHAP values.")
                 return s
             }

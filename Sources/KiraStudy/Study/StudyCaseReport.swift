@@ -188,10 +188,8 @@ public struct StudyCaseReport {
         let x = model.pipeline.transform(raw)
         let names = model.pipeline.selectedFeatures
         let shap: ShapExplanation
-        if let lr = model.pipeline.model.logistic {
-            shap = ShapExplanation.linear(lr, x: x, background: model.inputMean, features: names)
-        } else if let trees = model.pipeline.model.trees {
-            shap = ShapExplanation.trees(trees, x: x, features: names)
+        if let exact = model.exactSHAP(x) {
+            shap = exact
         } else {
             let bg = Matrix(rows: 1, cols: model.inputMean.count, values: model.inputMean)
             shap = try KernelSHAP(seed: 0).explain(model.pipeline.model.probabilities, x: x, background: bg, features: names, output: "probability")
