@@ -1,6 +1,7 @@
 import Foundation
 import KiraCore
 import KiraLearn
+import KiraSurvival
 
 /// The files `kira study run` writes into its results folder, read for a report. Each is
 /// optional: what is missing or unreadable becomes a problem the report lists (and the
@@ -59,31 +60,8 @@ public struct StudyResults: Sendable {
     }
 
     public struct Survival: Sendable, Decodable {
-        public struct Group: Sendable, Decodable {
-            public var n: Int
-            public var events: Int
-            public var median: Double?
-            public var timeline: [Double]
-            public var survival: [Double]
-            public var lower: [Double]
-            public var upper: [Double]
-            public var atRisk: [Int]
-            enum CodingKeys: String, CodingKey { case n, events, median, timeline, survival, lower, upper, atRisk = "at_risk" }
-        }
-        public struct Split: Sendable, Decodable {
-            public var n: Int
-            public var groups: [String: Group]
-            public var logRankChi2: Double?
-            public var logRankP: Double?
-            public var hazardRatio: Double?
-            public var hazardRatioCI95: [Double]?
-            public var coxP: Double?
-            public var note: String?
-            enum CodingKeys: String, CodingKey {
-                case n, groups, logRankChi2 = "logrank_chi2", logRankP = "logrank_p", hazardRatio = "hazard_ratio",
-                     hazardRatioCI95 = "hazard_ratio_ci95", coxP = "cox_p", note
-            }
-        }
+        public typealias Group = GroupSurvival.Group
+        public typealias Split = GroupSurvival
         public var cutoff: Double
         public var cutoffRule: String
         public var splits: [String: Split]

@@ -3,38 +3,8 @@ import KiraCore
 import KiraSurvival
 
 /// Disease-free survival by predicted group in one split: the groups split at a cut-off taken
-/// from the training set only (the frozen model's threshold), Kaplan–Meier per group, the
-/// log-rank test and the Cox hazard ratio of high against low.
-public struct SurvivalSplit: Sendable, Codable, Equatable {
-    public struct Group: Sendable, Codable, Equatable {
-        public var n: Int
-        public var events: Int
-        public var medianMonths: Double?
-        public var timeline: [Double]
-        public var survival: [Double]
-        public var lower: [Double]
-        public var upper: [Double]
-        public var atRisk: [Int]
-
-        enum CodingKeys: String, CodingKey {
-            case n, events, medianMonths = "median", timeline, survival, lower, upper, atRisk = "at_risk"
-        }
-    }
-
-    public var n: Int
-    public var groups: [String: Group]
-    public var logRankChi2: Double?
-    public var logRankP: Double?
-    public var hazardRatio: Double?
-    public var hazardRatioCI95: [Double]?
-    public var coxP: Double?
-    public var note: String?
-
-    enum CodingKeys: String, CodingKey {
-        case n, groups, logRankChi2 = "logrank_chi2", logRankP = "logrank_p", hazardRatio = "hazard_ratio",
-             hazardRatioCI95 = "hazard_ratio_ci95", coxP = "cox_p", note
-    }
-}
+/// from the training set only (the frozen model's threshold).
+public typealias SurvivalSplit = GroupSurvival
 
 enum SurvivalStage {
     static func run(predictions: [StudyPrediction], cases: [String: StudyCase], cutoff: Double) -> [String: SurvivalSplit] {
