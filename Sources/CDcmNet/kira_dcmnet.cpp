@@ -203,6 +203,26 @@ template <typename Response> void freeAll(OFList<Response *> &list) {
     list.clear();
 }
 
+// Opens the association for a query/retrieve service (its presentation context already
+// added) and builds the identifier: connect, check the PACS took the service, fill `query`.
+int openQuery(DcmSCU &scu, const kira_net_peer *peer, const char *sopClass, const char *service, const char *level,
+              const char *const *tags, const char *const *values, size_t n, DcmDataset &query,
+              T_ASC_PresentationContextID &pc, char *msg, size_t len) {
+    int code = connect(scu, peer, msg, len);
+    if (code != KIRA_NET_OK) return code;
+    pc = scu.findPresentationContextID(sopClass, "");
+    if (pc == 0) {
+        scu.abortAssociation();
+        say(msg, len, std::string("the PACS does not offer Study Root ") + service);
+        return KIRA_NET_NO_CONTEXT;
+    }
+    if (!buildIdentifier(query, level, tags, values, n, msg, len)) {
+        scu.abortAssociation();
+        return KIRA_NET_ERROR;
+    }
+    return KIRA_NET_OK;
+}
+
 // A DIMSE request that fails because the PACS aborted: usually a calling AE title it does
 // not serve (Orthanc, for one, aborts rather than rejecting).
 int requestFailure(OFCondition c, const kira_net_peer *p, const char *what, char *msg, size_t len) {
@@ -231,19 +251,11 @@ extern "C" int kira_net_find(const kira_net_peer *peer, const char *level, const
         FindSCU scu;
         configure(scu, peer);
         scu.addPresentationContext(UID_FINDStudyRootQueryRetrieveInformationModel, uncompressedSyntaxes());
-        int code = connect(scu, peer, msg, msg_len);
-        if (code != KIRA_NET_OK) return code;
-        T_ASC_PresentationContextID pc = scu.findPresentationContextID(UID_FINDStudyRootQueryRetrieveInformationModel, "");
-        if (pc == 0) {
-            scu.abortAssociation();
-            say(msg, msg_len, "the PACS does not offer Study Root C-FIND");
-            return KIRA_NET_NO_CONTEXT;
-        }
         DcmDataset query;
-        if (!buildIdentifier(query, level, tags, values, n, msg, msg_len)) {
-            scu.abortAssociation();
-            return KIRA_NET_ERROR;
-        }
+        T_ASC_PresentationContextID pc = 0;
+        int code = openQuery(scu, peer, UID_FINDStudyRootQueryRetrieveInformationModel, "C-FIND", level, tags, values, n, query, pc,
+                             msg, msg_len);
+        if (code != KIRA_NET_OK) return code;
         OFList<QRResponse *> responses;
         OFCondition c = scu.sendFINDRequest(pc, &query, &responses);
         int result = KIRA_NET_OK;
@@ -310,19 +322,11 @@ extern "C" int kira_net_get(const kira_net_peer *peer, const char *level, const 
         scu.addPresentationContext(UID_GETStudyRootQueryRetrieveInformationModel, uncompressedSyntaxes());
         for (auto &u : storageClasses(127))
             scu.addPresentationContext(u.c_str(), storageSyntaxes(), ASC_SC_ROLE_SCP);
-        int code = connect(scu, peer, msg, msg_len);
-        if (code != KIRA_NET_OK) return code;
-        T_ASC_PresentationContextID pc = scu.findPresentationContextID(UID_GETStudyRootQueryRetrieveInformationModel, "");
-        if (pc == 0) {
-            scu.abortAssociation();
-            say(msg, msg_len, "the PACS does not offer Study Root C-GET");
-            return KIRA_NET_NO_CONTEXT;
-        }
         DcmDataset query;
-        if (!buildIdentifier(query, level, tags, values, n, msg, msg_len)) {
-            scu.abortAssociation();
-            return KIRA_NET_ERROR;
-        }
+        T_ASC_PresentationContextID pc = 0;
+        int code = openQuery(scu, peer, UID_GETStudyRootQueryRetrieveInformationModel, "C-GET", level, tags, values, n, query, pc,
+                             msg, msg_len);
+        if (code != KIRA_NET_OK) return code;
         OFList<RetrieveResponse *> responses;
         OFCondition c = scu.sendCGETRequest(pc, &query, &responses);
         int result;
@@ -386,19 +390,11 @@ extern "C" int kira_net_move(const kira_net_peer *peer, const char *level, const
         DcmSCU scu;
         configure(scu, peer);
         scu.addPresentationContext(UID_MOVEStudyRootQueryRetrieveInformationModel, uncompressedSyntaxes());
-        int code = connect(scu, peer, msg, msg_len);
-        if (code != KIRA_NET_OK) return code;
-        T_ASC_PresentationContextID pc = scu.findPresentationContextID(UID_MOVEStudyRootQueryRetrieveInformationModel, "");
-        if (pc == 0) {
-            scu.abortAssociation();
-            say(msg, msg_len, "the PACS does not offer Study Root C-MOVE");
-            return KIRA_NET_NO_CONTEXT;
-        }
         DcmDataset query;
-        if (!buildIdentifier(query, level, tags, values, n, msg, msg_len)) {
-            scu.abortAssociation();
-            return KIRA_NET_ERROR;
-        }
+        T_ASC_PresentationContextID pc = 0;
+        int code = openQuery(scu, peer, UID_MOVEStudyRootQueryRetrieveInformationModel, "C-MOVE", level, tags, values, n, query, pc,
+                             msg, msg_len);
+        if (code != KIRA_NET_OK) return code;
         OFList<RetrieveResponse *> responses;
         c = scu.sendMOVERequest(pc, peer->calling_aet, &query, &responses);
         int result;
