@@ -222,11 +222,11 @@ struct ExportStage {
     }
 }
 
-/// `export: {pdf: true}`: each case's study report (the page `kira report study` writes for
-/// the run's model and results) printed to PDF by headless Chromium and wrapped as an
+/// `export: {pdf: true}`: each case's study report (results/reports/<case>.html, written by the
+/// report stage before export) printed to PDF by headless Chromium and wrapped as an
 /// Encapsulated PDF in the study of the case's first DICOM series, every DICOM series of the
 /// case among its source instances: dicom/<case>/report.pdf and report_pdf.dcm. Keyed by the
-/// report's content (its JSON), so a rerun keeps both files when nothing shown changed.
+/// report's content (reports/<case>.json), so a rerun keeps both files when nothing shown changed.
 struct CaseReportPDF {
     static let step = "export-pdf"
     var study: StudySpec
@@ -251,28 +251,21 @@ struct CaseReportPDF {
         guard !sources.isEmpty else {
             throw StepFailure(step: Self.step, reason: "\(c.id) has no DICOM image, so there is no study to file the report in")
         }
-        var model: ModelFile?, problem: String?
-        do { model = try ModelFile.read(files.model) } catch { problem = (error as? KiraError)?.description ?? "\(error)" }
-        let report = StudyCaseReport(study: study, logger: logger).make(c, modelURL: files.model, model: model, modelProblem: problem,
-                                                                        results: files.root)
-        for p in report.problems { logger.warning("\(c.id) report: \(p)") }
+        // The page and JSON the report stage has just written for this case (it runs first).
+        let json = files.caseReport(c.id, ext: "json"), page = files.caseReport(c.id, ext: "html")
+        guard let shown = FileManager.default.contents(atPath: json.path), FileManager.default.fileExists(atPath: page.path) else {
+            throw StepFailure(step: Self.step, reason: "\(c.id): no study report in \(files.reports.path)")
+        }
         let object = objectURL(c.id), pdf = pdfURL(c.id)
-        let key = FeatureOutput.hash(try report.json() + Data("pdf\n\(KiraVersion.current)\n".utf8))
+        let key = FeatureOutput.hash(shown + Data("pdf\n\(KiraVersion.current)\n".utf8))
         if FileManager.default.fileExists(atPath: pdf.path), unchanged(previous, Self.step, c.id, "", key, object) {
             return (object, key, true)
         }
         guard let chromium else { throw StepFailure(step: Self.step, reason: Chromium.missingMessage) }
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("kira-report-\(UUID().uuidString)")
-        do { try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true) } catch {
-            throw KiraError.writeFailed(path: scratch.path, reason: error.localizedDescription)
-        }
-        defer { try? FileManager.default.removeItem(at: scratch) }
-        let html = scratch.appendingPathComponent("report.html")
-        try AtomicOutput.write(Data(report.page(created: nil).html().utf8), to: html)
         do { try FileManager.default.createDirectory(at: object.deletingLastPathComponent(), withIntermediateDirectories: true) } catch {
             throw KiraError.writeFailed(path: object.deletingLastPathComponent().path, reason: error.localizedDescription)
         }
-        try AtomicOutput.write(to: pdf) { tmp in try chromium.printPDF(html, to: tmp) }
+        try AtomicOutput.write(to: pdf) { tmp in try chromium.printPDF(page, to: tmp) }
         let document = try EncapsulatedPDFExport.readPDF(pdf)
         _ = try EncapsulatedPDFExport.write(pdf: document, sources: sources, title: "Kira study report", to: object, logger: logger)
         return (object, key, false)
