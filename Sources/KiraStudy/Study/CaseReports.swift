@@ -72,7 +72,7 @@ struct CaseReportStage {
         let builder = StudyCaseReport(study: study, logger: logger)
         let cases = cohort.cases
         // Each case writes only its own two files; the outcome is gathered in cohort order.
-        let results = concurrentMap(cases.count, workers: jobs) { i -> (wrote: Bool, problems: [String]) in
+        let results = concurrentMap(cases.count, workers: jobs) { i -> (wrote: Bool, failed: Bool, problems: [String]) in
             let c = cases[i]
             var report = builder.make(
                 c, modelURL: files.model, model: inputs.model, modelProblem: inputs.modelProblem, modelHash: inputs.modelHash,
@@ -85,16 +85,16 @@ struct CaseReportStage {
             do {
                 let json = try StudyFiles.write(try report.json(), to: files.caseReport(c.id, ext: "json"))
                 let html = try StudyFiles.write(Data(report.page(created: nil).html().utf8), to: files.caseReport(c.id, ext: "html"))
-                return (json || html, report.problems)
+                return (json || html, false, report.problems)
             } catch {
                 report.problems.append("report not written: \((error as? KiraError)?.description ?? "\(error)")")
-                return (false, report.problems)
+                return (false, true, report.problems)
             }
         }
         var out = Outcome()
         var csv = CSVWriter(header: ["case", "problem"])
         for (c, r) in zip(cases, results) {
-            if r.wrote { out.written += 1 } else if r.problems.last?.hasPrefix("report not written") != true { out.unchanged += 1 }
+            if r.wrote { out.written += 1 } else if !r.failed { out.unchanged += 1 }
             for p in r.problems {
                 out.problems.append(StudyFailure(caseID: c.id, modality: "", reader: "", step: "report", reason: p))
                 csv.append([c.id, p])
