@@ -161,7 +161,12 @@ public enum InterruptCleanup {
         for tree in state.trees {
             let doomed = tree + ".removing"
             let path = rename(tree, doomed) == 0 ? doomed : tree
-            try? FileManager.default.removeItem(atPath: path)
+            // A writer whose open() resolved its folder just before the rename can still
+            // create a file there after the first pass listed it (rmdir then fails, as seen
+            // once under CI load); no path reaches the renamed tree, so a later pass wins.
+            for _ in 0..<5 where FileManager.default.fileExists(atPath: path) {
+                try? FileManager.default.removeItem(atPath: path)
+            }
         }
         removeEmptyFoldersLocked()
         let line = message(command: command, signal: name, progress: state.progress) + "\n"

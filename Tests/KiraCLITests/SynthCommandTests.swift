@@ -89,7 +89,8 @@ struct SynthCommandTests {
         p.waitUntilExit()
         #expect(p.terminationStatus == 130)
         #expect(e.contains("kira synth: interrupted (SIGINT); no cohort written, no partial file left"), Comment(rawValue: e))
-        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
+        let left = Self.filesUnder(dir) + (try FileManager.default.contentsOfDirectory(atPath: dir.path))
+        #expect(left.isEmpty, "left after the interrupt: \(left.prefix(20))")
     }
 
     static func filesUnder(_ dir: URL) -> [String] {
