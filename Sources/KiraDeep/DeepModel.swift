@@ -24,14 +24,28 @@ public struct DeepModel: Sendable {
         opset = loaded.opset
         inputs = loaded.inputs
         outputs = loaded.outputs
-        nodes = foldBatchNorm ? BatchNormFolding.fold(loaded.nodes, initializers: &initializers, keep: keep.union(loaded.outputs)) : loaded.nodes
+        let kept = keep.union(loaded.outputs)
+        let folded = foldBatchNorm ? BatchNormFolding.fold(loaded.nodes, initializers: &initializers, keep: kept) : loaded.nodes
+        nodes = Fusion.fuse(folded, initializers: initializers, keep: kept)
         self.initializers = initializers
     }
 
     /// Every tensor name a node produces, in graph order (what `--output-layer` may name).
     public var tensorNames: [String] { nodes.flatMap { $0.outputs.filter { !$0.isEmpty } } }
 
+    /// The operators that run after folding; one fused into another (see `Fusion`) still counts.
     public var operatorCounts: [String: Int] {
+        var out: [String: Int] = [:]
+        for n in nodes {
+            out[n.op.rawValue, default: 0] += 1
+            if n.affine != nil { out[Operator.batchNormalization.rawValue, default: 0] += 1 }
+            if n.reluAfter { out[Operator.relu.rawValue, default: 0] += 1 }
+        }
+        return out
+    }
+
+    /// The nodes that run, by operator: a fused operator is not counted apart.
+    public var nodeCounts: [String: Int] {
         var out: [String: Int] = [:]
         for n in nodes { out[n.op.rawValue, default: 0] += 1 }
         return out
@@ -54,10 +68,11 @@ public struct DeepModel: Sendable {
         let keep = Set(wanted)
         var values: [String: Tensor] = feeds
         for (k, n) in nodes.enumerated() {
-            let args = n.inputs.map { $0.isEmpty ? nil : (values[$0] ?? initializers[$0]) }
-            let results = try n.run(args, model: path)
-            for (name, t) in zip(n.outputs, results) where !name.isEmpty { values[name] = t }
+            var args = n.inputs.map { $0.isEmpty ? nil : (values[$0] ?? initializers[$0]) }
+            // Released before the node runs, so that it may write over an input it read last.
             for name in n.inputs where lastUse[name] == k && !keep.contains(name) { values[name] = nil }
+            let results = try n.run(&args, model: path)
+            for (name, t) in zip(n.outputs, results) where !name.isEmpty { values[name] = t }
         }
         var out: [String: Tensor] = [:]
         for w in wanted { out[w] = values[w] ?? initializers[w] }

@@ -23,6 +23,12 @@ public enum Operator: String, CaseIterable, Sendable {
     }
 }
 
+/// Inference batch normalisation reduced to one multiply-add per value of a channel.
+struct ChannelAffine: Sendable {
+    var scale: [Float]
+    var shift: [Float]
+}
+
 public enum Attribute: Sendable {
     case int(Int), float(Float), string(String), ints([Int]), floats([Float]), tensor(Tensor)
 }
@@ -37,6 +43,11 @@ struct Node: Sendable {
 
     /// "Conv 'conv1' (node 3)": how errors name a node, with its index when it has no name.
     var label: String
+
+    /// Set by `Fusion`: a per-channel y = scale·x + shift (a BatchNormalization that read this
+    /// Concat) and then a ReLU, applied as the node writes its output.
+    var affine: ChannelAffine?
+    var reluAfter = false
 
     func int(_ key: String, default d: Int) -> Int {
         if case let .int(v)? = attributes[key] { return v }

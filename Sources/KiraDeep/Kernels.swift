@@ -32,7 +32,7 @@ enum Kernels {
 
     /// Convolution as im2col + SGEMM per image and group; a 1×1 kernel with stride 1 and no
     /// padding multiplies the input directly.
-    static func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, window g: Window2D, groups: Int) -> Tensor {
+    static func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, window g: Window2D, groups: Int, relu: Bool = false) -> Tensor {
         let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let m = weight.shape[0]
         let (kh, kw) = g.kernel
@@ -57,7 +57,8 @@ enum Kernels {
         }
         let beta: Float = bias == nil ? 0 : 1
         let direct = kh == 1 && kw == 1 && g.strides == (1, 1) && g.pads == (0, 0, 0, 0)
-        var col = [Float](repeating: 0, count: direct ? 0 : k * plane)
+        // im2col writes every element, padding included.
+        var col = [Float](unsafeUninitializedCapacity: direct ? 0 : k * plane) { _, n in n = direct ? 0 : k * plane }
         x.data.withUnsafeBufferPointer { xp in
             weight.data.withUnsafeBufferPointer { wp in
                 out.withUnsafeMutableBufferPointer { op in
@@ -74,6 +75,7 @@ enum Kernels {
                                 }
                                 let dst = op.baseAddress! + (img * m + grp * mg) * plane
                                 kira_sgemm(0, 0, mg, plane, k, 1, wp.baseAddress! + grp * mg * k, k, b, plane, beta, dst, plane)
+                                if relu { clampNegative(dst, count: mg * plane) }
                             }
                         }
                     }
@@ -189,38 +191,57 @@ enum Kernels {
         return Tensor(shape: Array(x.shape.prefix(2)) + Array(repeating: 1, count: x.rank - 2), data: out)
     }
 
-    static func relu(_ x: Tensor) -> Tensor {
-        var y = x
-        y.ints = nil
-        y.data.withUnsafeMutableBufferPointer { p in
-            for i in 0..<p.count where !(p[i] > 0) { p[i] = 0 }
-        }
-        return y
+    /// max(x, 0), with NaN going to 0 as in ONNX Runtime.
+    @inline(__always)
+    private static func clampNegative(_ p: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count where !(p[i] > 0) { p[i] = 0 }
     }
 
-    /// Per-channel (axis 1) y = a·x + b.
-    static func channelAffine(_ x: Tensor, scale a: [Float], shift b: [Float]) -> Tensor {
-        var y = x
-        let c = x.shape[1]
+    /// In place: the operators hand over tensors they own, so no copy is made.
+    static func relu(_ x: inout Tensor) {
+        x.ints = nil
+        x.data.withUnsafeMutableBufferPointer { p in clampNegative(p.baseAddress!, count: p.count) }
+    }
+
+    /// Per-channel (axis 1) x = scale·x + shift, then ReLU if asked, in place.
+    static func channelAffine(_ x: inout Tensor, _ f: ChannelAffine, relu: Bool) {
+        let (n, c) = (x.shape[0], x.shape[1])
         let inner = x.shape.dropFirst(2).reduce(1, *)
-        y.data.withUnsafeMutableBufferPointer { p in
-            for img in 0..<x.shape[0] {
+        x.ints = nil
+        x.data.withUnsafeMutableBufferPointer { p in
+            for img in 0..<n {
                 for ch in 0..<c {
                     let d = p.baseAddress! + (img * c + ch) * inner
-                    let (s, t) = (a[ch], b[ch])
-                    for i in 0..<inner { d[i] = d[i] * s + t }
+                    affine(d, d, count: inner, scale: f.scale[ch], shift: f.shift[ch], relu: relu)
                 }
             }
         }
-        return y
     }
 
-    /// a + b with NumPy broadcasting onto `shape`.
-    static func add(_ a: Tensor, _ b: Tensor, shape: [Int]) -> Tensor {
+    /// dst[i] = scale·src[i] + shift, clamped at 0 when `relu`; dst may be src.
+    @inline(__always)
+    private static func affine(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count: Int, scale s: Float, shift t: Float, relu: Bool) {
+        if relu {
+            for i in 0..<count { let v = src[i] * s + t; dst[i] = v > 0 ? v : 0 }
+        } else {
+            for i in 0..<count { dst[i] = src[i] * s + t }
+        }
+    }
+
+    /// a + b with NumPy broadcasting onto `shape`, then ReLU if asked; written over `a` when
+    /// the shapes are equal.
+    static func add(_ a: inout Tensor, _ b: Tensor, shape: [Int], relu: Bool) -> Tensor {
         if a.shape == b.shape {
             var y = a.data
+            a = Tensor(zeros: [0])
             b.data.withUnsafeBufferPointer { bp in
-                y.withUnsafeMutableBufferPointer { yp in for i in 0..<yp.count { yp[i] += bp[i] } }
+                y.withUnsafeMutableBufferPointer { yp in
+                    if relu {
+                        for i in 0..<yp.count { let v = yp[i] + bp[i]; yp[i] = v > 0 ? v : 0 }
+                    } else {
+                        for i in 0..<yp.count { yp[i] += bp[i] }
+                    }
+                }
             }
             return Tensor(shape: shape, data: y)
         }
@@ -230,6 +251,7 @@ enum Kernels {
             b.data.withUnsafeBufferPointer { bp in
                 y.withUnsafeMutableBufferPointer { yp in
                     for i in 0..<yp.count { yp[i] = ap[ia[i]] + bp[ib[i]] }
+                    if relu { clampNegative(yp.baseAddress!, count: yp.count) }
                 }
             }
         }
@@ -283,17 +305,38 @@ enum Kernels {
         return Tensor(shape: [m, n], data: y)
     }
 
-    static func concat(_ parts: [Tensor], axis: Int) -> Tensor {
+    /// Parts joined along `axis`; with `affine` (axis 1 only) each channel is normalised, and
+    /// with `relu` clamped, as it is copied.
+    static func concat(_ parts: [Tensor], axis: Int, affine f: ChannelAffine? = nil, relu: Bool = false) -> Tensor {
         var shape = parts[0].shape
         shape[axis] = parts.reduce(0) { $0 + $1.shape[axis] }
         let outer = shape.prefix(axis).reduce(1, *)
-        var y = [Float]()
-        y.reserveCapacity(shape.reduce(1, *))
-        let blocks = parts.map { $0.shape[axis...].reduce(1, *) }
-        for o in 0..<outer {
-            for (p, block) in zip(parts, blocks) {
-                y.append(contentsOf: p.data[(o * block)..<((o + 1) * block)])
+        let inner = shape.dropFirst(axis + 1).reduce(1, *)
+        let total = shape.reduce(1, *)
+        let y = [Float](unsafeUninitializedCapacity: total) { out, initialized in
+            guard var d = out.baseAddress else { initialized = 0; return }
+            for o in 0..<outer {
+                var channel = 0
+                for p in parts {
+                    let rows = p.shape[axis], block = rows * inner
+                    if block > 0 {
+                        p.data.withUnsafeBufferPointer { src in
+                            let s = src.baseAddress! + o * block
+                            if let f {
+                                for r in 0..<rows {
+                                    affine(s + r * inner, d + r * inner, count: inner, scale: f.scale[channel + r], shift: f.shift[channel + r], relu: relu)
+                                }
+                            } else {
+                                d.initialize(from: s, count: block)
+                                if relu { clampNegative(d, count: block) }
+                            }
+                        }
+                    }
+                    d += block
+                    channel += rows
+                }
             }
+            initialized = total
         }
         return Tensor(shape: shape, data: y)
     }

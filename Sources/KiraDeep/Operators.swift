@@ -1,22 +1,32 @@
 /// Each operator's semantics on whole tensors: shape rules, attribute defaults and the checks
 /// that name the node when its inputs do not fit. The arithmetic is in `Kernels`.
 extension Node {
-    func run(_ x: [Tensor?], model: String) throws -> [Tensor] {
+    /// `x` holds the inputs; the caller has released its own references to those read for the
+    /// last time, so an operator that takes one (`owned`) can write its result over it.
+    func run(_ x: inout [Tensor?], model: String) throws -> [Tensor] {
         func input(_ i: Int) throws -> Tensor {
             guard i < x.count, let t = x[i] else { throw DeepError.invalidGraph(model: model, reason: "\(label) lacks input \(i + 1)") }
+            return t
+        }
+        func owned(_ i: Int) throws -> Tensor {
+            guard i < x.count, let t = x[i].take() else { throw DeepError.invalidGraph(model: model, reason: "\(label) lacks input \(i + 1)") }
             return t
         }
         func fail(_ reason: String) -> DeepError { .shapeMismatch(model: model, node: label, reason: reason) }
         switch op {
         case .identity: return [try input(0)]
-        case .relu: return [Kernels.relu(try input(0))]
+        case .relu:
+            var y = try owned(0)
+            Kernels.relu(&y)
+            return [y]
         case .constant: return [try constantValue(model: model)]
         case .add:
-            let a = try input(0), b = try input(1)
+            let b = try input(1)
+            var a = try owned(0)
             guard let shape = broadcastShape(a.shape, b.shape) else {
                 throw fail("Add of shapes \(shapeText(a.shape)) and \(shapeText(b.shape)) cannot be broadcast")
             }
-            return [Kernels.add(a, b, shape: shape)]
+            return [Kernels.add(&a, b, shape: shape, relu: reluAfter)]
         case .globalAveragePool:
             let a = try input(0)
             guard a.rank >= 3 else { throw fail("GlobalAveragePool needs N×C×spatial input, got \(shapeText(a.shape))") }
@@ -41,7 +51,11 @@ extension Node {
                 a[axis] = 0; b[axis] = 0
                 guard a == b else { throw fail("Concat inputs \(shapeText(parts[0].shape)) and \(shapeText(p.shape)) differ off axis \(axis)") }
             }
-            return [Kernels.concat(parts, axis: axis)]
+            if let affine {
+                let c = parts.reduce(0) { $0 + $1.shape[1] }
+                guard affine.scale.count == c else { throw fail("BatchNormalization parameters hold \(affine.scale.count) values for \(c) channels") }
+            }
+            return [Kernels.concat(parts, axis: axis, affine: affine, relu: reluAfter)]
         case .gemm:
             let a = try input(0), b = try input(1)
             guard a.rank == 2, b.rank == 2 else { throw fail("Gemm needs 2-D inputs, got \(shapeText(a.shape)) and \(shapeText(b.shape))") }
@@ -57,7 +71,7 @@ extension Node {
             }
             return [Kernels.gemm(a, b, c: c, transA: transA, transB: transB, alpha: float("alpha", default: 1), beta: float("beta", default: 1))]
         case .batchNormalization:
-            let a = try input(0)
+            var a = try owned(0)
             let (s, bias, mean, variance) = (try input(1), try input(2), try input(3), try input(4))
             guard a.rank >= 2 else { throw fail("BatchNormalization needs N×C… input, got \(shapeText(a.shape))") }
             let c = a.shape[1]
@@ -65,7 +79,8 @@ extension Node {
                 throw fail("BatchNormalization parameters must hold \(c) values (one per channel)")
             }
             let (scale, shift) = batchNormAffine(scale: s.data, bias: bias.data, mean: mean.data, variance: variance.data, epsilon: float("epsilon", default: 1e-5))
-            return [Kernels.channelAffine(a, scale: scale, shift: shift)]
+            Kernels.channelAffine(&a, ChannelAffine(scale: scale, shift: shift), relu: reluAfter)
+            return [a]
         case .conv:
             let a = try input(0), w = try input(1)
             guard a.rank == 4, w.rank == 4 else { throw fail("only 2-D convolution (N×C×H×W input, 4-D weight) is run; got \(shapeText(a.shape)) and weight \(shapeText(w.shape))") }
@@ -82,7 +97,7 @@ extension Node {
                 b = bt
             }
             let g = try window(input: a.shape, kernel: (w.shape[2], w.shape[3]), model: model)
-            return [Kernels.conv2d(a, weight: w, bias: b, window: g, groups: groups)]
+            return [Kernels.conv2d(a, weight: w, bias: b, window: g, groups: groups, relu: reluAfter)]
         case .maxPool, .averagePool:
             let a = try input(0)
             guard a.rank == 4 else { throw fail("only 2-D pooling (N×C×H×W) is run; got \(shapeText(a.shape))") }

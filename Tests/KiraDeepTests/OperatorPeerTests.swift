@@ -64,4 +64,22 @@ struct OperatorPeerTests {
         let shared = try DeepModel(path: try DeepPeer.operatorCaseFolder().appendingPathComponent("conv_batchnorm_shared_not_folded.onnx").path)
         #expect(shared.operatorCounts["BatchNormalization"] == 1)
     }
+
+    /// In the real networks every ReLU runs inside the node before it and every
+    /// BatchNormalization is folded into a convolution or, in DenseNet, applied by the Concat
+    /// whose output it normalises: no node of either is left, and no operator is lost
+    /// (counted against the ONNX file as the onnx package reads it).
+    @Test(arguments: ["resnet50", "densenet169"])
+    func activationsRunInsideTheNodeBefore(_ arch: String) throws {
+        let path = try DeepPeer.network(arch).model
+        let model = try DeepModel(path: path)
+        let text = try PythonPeer.run("import collections, json, onnx, sys; print(json.dumps(collections.Counter(n.op_type for n in onnx.load(sys.argv[1]).graph.node)))", arguments: [path])
+        let onnxCounts = try JSONDecoder().decode([String: Int].self, from: Data(text.utf8))
+        print("\(arch): ONNX \(onnxCounts.sorted { $0.key < $1.key }); run \(model.nodeCounts.sorted { $0.key < $1.key })")
+        #expect(model.nodeCounts["Relu"] == nil && model.nodeCounts["BatchNormalization"] == nil)
+        #expect(model.operatorCounts["Relu"] == onnxCounts["Relu"])
+        for op in ["Conv", "Concat", "Add", "Gemm", "MaxPool", "AveragePool", "GlobalAveragePool"] {
+            #expect(model.nodeCounts[op] == onnxCounts[op], "\(op)")
+        }
+    }
 }

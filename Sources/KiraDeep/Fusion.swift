@@ -1,0 +1,48 @@
+/// Activations applied by the operator that produces their input, so that no pass (and no
+/// copy) of a whole activation is made for them: ReLU after Conv, Add, BatchNormalization or
+/// Concat, and DenseNet's BatchNormalization after Concat (each dense layer normalises the
+/// concatenation of all earlier outputs, which would otherwise be copied three times).
+/// Only where the intermediate tensor feeds nothing else and is not asked for by name.
+enum Fusion {
+    static func fuse(_ nodes: [Node], initializers: [String: Tensor], keep: Set<String>) -> [Node] {
+        var out = fuse(nodes, keep: keep) { first, second in
+            guard first.op == .concat, first.affine == nil, !first.reluAfter, second.op == .batchNormalization,
+                  second.outputs.count == 1, first.int("axis", default: 1) == 1 else { return nil }
+            let params = second.inputs.dropFirst().prefix(4).map { initializers[$0] }
+            guard params.count == 4, let s = params[0], let b = params[1], let m = params[2], let v = params[3],
+                  s.count == b.count, s.count == m.count, s.count == v.count else { return nil }
+            let (scale, shift) = batchNormAffine(scale: s.data, bias: b.data, mean: m.data, variance: v.data,
+                                                 epsilon: second.float("epsilon", default: 1e-5))
+            var fused = first
+            fused.affine = ChannelAffine(scale: scale, shift: shift)
+            return fused
+        }
+        out = fuse(out, keep: keep) { first, second in
+            guard second.op == .relu, [.conv, .add, .batchNormalization, .concat].contains(first.op), !first.reluAfter else { return nil }
+            var fused = first
+            fused.reluAfter = true
+            return fused
+        }
+        return out
+    }
+
+    /// Replaces each pair (producer, its only reader) that `combine` accepts with the combined
+    /// node, which writes the reader's output.
+    private static func fuse(_ nodes: [Node], keep: Set<String>, _ combine: (Node, Node) -> Node?) -> [Node] {
+        var readers: [String: [Int]] = [:]
+        for (i, n) in nodes.enumerated() { for name in Set(n.inputs) where !name.isEmpty { readers[name, default: []].append(i) } }
+        var out = nodes
+        var removed = Set<Int>()
+        for (i, n) in nodes.enumerated() where n.outputs.count == 1 && !removed.contains(i) {
+            let t = n.outputs[0]
+            guard !keep.contains(t), let r = readers[t], r.count == 1, nodes[r[0]].inputs.first == t,
+                  nodes[r[0]].inputs.dropFirst().allSatisfy({ $0 != t }), nodes[r[0]].outputs.count == 1,
+                  var fused = combine(out[i], nodes[r[0]]) else { continue }
+            fused.outputs = nodes[r[0]].outputs
+            fused.label = "\(out[i].label) + \(nodes[r[0]].label)"
+            out[i] = fused
+            removed.insert(r[0])
+        }
+        return out.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
+    }
+}
