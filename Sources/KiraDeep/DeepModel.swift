@@ -26,7 +26,7 @@ public struct DeepModel: Sendable {
         outputs = loaded.outputs
         let kept = keep.union(loaded.outputs)
         let folded = foldBatchNorm ? BatchNormFolding.fold(loaded.nodes, initializers: &initializers, keep: kept) : loaded.nodes
-        nodes = Fusion.fuse(folded, initializers: initializers, keep: kept)
+        nodes = WinogradPlan.prepare(Fusion.fuse(folded, initializers: initializers, keep: kept), initializers: &initializers)
         self.initializers = initializers
     }
 

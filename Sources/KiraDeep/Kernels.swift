@@ -39,26 +39,17 @@ enum Kernels {
         let cg = c / groups, mg = m / groups
         let k = cg * kh * kw
         let plane = g.outH * g.outW
-        // With a bias, the output starts as the bias and SGEMM adds to it (beta 1): no
-        // separate bias pass, and OpenBLAS skips its own pass zeroing C for beta 0.
-        var out: [Float]
-        if let bias {
-            out = [Float](unsafeUninitializedCapacity: n * m * plane) { buffer, initialized in
-                for img in 0..<n {
-                    for oc in 0..<m {
-                        let start = (img * m + oc) * plane
-                        (buffer.baseAddress! + start).initialize(repeating: bias.data[oc], count: plane)
-                    }
-                }
-                initialized = n * m * plane
-            }
-        } else {
-            out = [Float](repeating: 0, count: n * m * plane)
-        }
-        let beta: Float = bias == nil ? 0 : 1
+        // The output is made in bands of whole output rows, about 512 columns wide, so that a
+        // band's im2col rows, its output block and the bias and ReLU passes over that block
+        // stay in cache between the steps. With a bias, the block starts as the bias and
+        // SGEMM adds to it (beta 1); OpenBLAS would otherwise zero it first for beta 0.
+        let bandRows = max(1, min(g.outH, 512 / max(1, g.outW)))
         let direct = kh == 1 && kw == 1 && g.strides == (1, 1) && g.pads == (0, 0, 0, 0)
+        let beta: Float = bias == nil ? 0 : 1
+        var out = [Float](unsafeUninitializedCapacity: n * m * plane) { _, initialized in initialized = n * m * plane }
         // im2col writes every element, padding included.
-        var col = [Float](unsafeUninitializedCapacity: direct ? 0 : k * plane) { _, n in n = direct ? 0 : k * plane }
+        let colCount = direct ? 0 : k * bandRows * g.outW
+        var col = [Float](unsafeUninitializedCapacity: colCount) { _, initialized in initialized = colCount }
         x.data.withUnsafeBufferPointer { xp in
             weight.data.withUnsafeBufferPointer { wp in
                 out.withUnsafeMutableBufferPointer { op in
@@ -66,16 +57,23 @@ enum Kernels {
                         for img in 0..<n {
                             for grp in 0..<groups {
                                 let src = xp.baseAddress! + (img * c + grp * cg) * h * w
-                                let b: UnsafePointer<Float>
-                                if direct {
-                                    b = src
-                                } else {
-                                    im2col(src, channels: cg, h: h, w: w, window: g, into: cp.baseAddress!)
-                                    b = UnsafePointer(cp.baseAddress!)
+                                for oy0 in stride(from: 0, to: g.outH, by: bandRows) {
+                                    let rows = oy0..<min(g.outH, oy0 + bandRows)
+                                    let (first, cols) = (oy0 * g.outW, rows.count * g.outW)
+                                    let dst = op.baseAddress! + (img * m + grp * mg) * plane + first
+                                    if let bias {
+                                        for oc in 0..<mg { (dst + oc * plane).update(repeating: bias.data[grp * mg + oc], count: cols) }
+                                    }
+                                    let b: UnsafePointer<Float>, ldb: Int
+                                    if direct {
+                                        (b, ldb) = (src + first, plane)
+                                    } else {
+                                        im2col(src, channels: cg, h: h, w: w, window: g, rows: rows, into: cp.baseAddress!)
+                                        (b, ldb) = (UnsafePointer(cp.baseAddress!), cols)
+                                    }
+                                    kira_sgemm(0, 0, mg, cols, k, 1, wp.baseAddress! + grp * mg * k, k, b, ldb, beta, dst, plane)
+                                    if relu { for oc in 0..<mg { clampNegative(dst + oc * plane, count: cols) } }
                                 }
-                                let dst = op.baseAddress! + (img * m + grp * mg) * plane
-                                kira_sgemm(0, 0, mg, plane, k, 1, wp.baseAddress! + grp * mg * k, k, b, plane, beta, dst, plane)
-                                if relu { clampNegative(dst, count: mg * plane) }
                             }
                         }
                     }
@@ -85,22 +83,204 @@ enum Kernels {
         return Tensor(shape: [n, m, g.outH, g.outW], data: out)
     }
 
+    /// A 3×3 filter bank [K, C, 3, 3] in the Winograd F(2×2, 3×3) domain, U = G·g·Gᵀ with
+    /// G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1] (Lavin and Gray 2016), laid out as 16 matrices K×C.
+    static func winogradFilter(_ w: Tensor) -> Tensor {
+        let (k, c) = (w.shape[0], w.shape[1])
+        var u = [Float](repeating: 0, count: 16 * k * c)
+        w.data.withUnsafeBufferPointer { wp in
+            u.withUnsafeMutableBufferPointer { up in
+                for oc in 0..<k {
+                    for ic in 0..<c {
+                        let g = wp.baseAddress! + (oc * c + ic) * 9
+                        // Columns of G·g (4 rows × 3 columns), in double.
+                        func column(_ j: Int) -> SIMD4<Double> {
+                            let (a, b, d) = (Double(g[j]), Double(g[3 + j]), Double(g[6 + j]))
+                            return SIMD4(a, (a + b + d) / 2, (a - b + d) / 2, d)
+                        }
+                        // Each row of G·g times Gᵀ, four rows at once.
+                        let (a, b, d) = (column(0), column(1), column(2))
+                        let out = (a, (a + b + d) / 2, (a - b + d) / 2, d)
+                        for i in 0..<4 {
+                            let base = up.baseAddress! + (i * 4 * k + oc) * c + ic
+                            base[0] = Float(out.0[i]); base[k * c] = Float(out.1[i])
+                            base[2 * k * c] = Float(out.2[i]); base[3 * k * c] = Float(out.3[i])
+                        }
+                    }
+                }
+            }
+        }
+        return Tensor(shape: [16, k, c], data: u)
+    }
+
+    /// A 3×3 convolution with stride and dilation 1 by Winograd F(2×2, 3×3): each 2×2 output
+    /// tile from a 4×4 input tile with 16 multiplications per channel pair instead of 36, as
+    /// 16 SGEMMs of K×C by C×tiles, and no im2col matrix (the transformed input is 4× the
+    /// input, im2col's is 9×). The transforms add and subtract only, so the result stays
+    /// within float32 rounding of the direct sum.
+    static func conv3x3Winograd(_ x: Tensor, filter u: Tensor, bias: Tensor?, window g: Window2D, relu: Bool) -> Tensor {
+        let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let k = u.shape[1]
+        let (outH, outW) = (g.outH, g.outW)
+        let (tilesY, tilesX) = ((outH + 1) / 2, (outW + 1) / 2)
+        let t = tilesY * tilesX
+        let (pt, pl) = (g.pads.0, g.pads.1)
+        var out = [Float](unsafeUninitializedCapacity: n * k * outH * outW) { _, m in m = n * k * outH * outW }
+        var v = [Float](unsafeUninitializedCapacity: 16 * c * t) { _, m in m = 16 * c * t }
+        var prod = [Float](unsafeUninitializedCapacity: 16 * k * t) { _, m in m = 16 * k * t }
+        // Each pass runs along a row of tiles so that its inner loops are contiguous: four
+        // padded input rows (the left padding is pl zeros), and per transformed row four lines.
+        let width = 2 * tilesX + 2
+        var rows = [Float](repeating: 0, count: 4 * width)
+        var lines = [Float](repeating: 0, count: 8 * tilesX)
+        x.data.withUnsafeBufferPointer { xp in
+            u.data.withUnsafeBufferPointer { up in
+                v.withUnsafeMutableBufferPointer { vp in
+                    prod.withUnsafeMutableBufferPointer { mp in
+                        out.withUnsafeMutableBufferPointer { op in
+                            rows.withUnsafeMutableBufferPointer { rp in
+                                lines.withUnsafeMutableBufferPointer { lp in
+                                    let r = rp.baseAddress!, l = lp.baseAddress!
+                                    for img in 0..<n {
+                                        // Input tiles: V = Bᵀ·d·B with Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1];
+                                        // first down the four rows of a tile row, then across.
+                                        for ch in 0..<c {
+                                            let src = xp.baseAddress! + (img * c + ch) * h * w
+                                            for ty in 0..<tilesY {
+                                                for q in 0..<4 {
+                                                    let iy = 2 * ty - pt + q
+                                                    let dst = r + q * width
+                                                    guard iy >= 0 && iy < h else { dst.update(repeating: 0, count: width); continue }
+                                                    // Columns −pl ..< width − pl of the input row.
+                                                    let lo = min(pl, width), hi = max(lo, min(width, w + pl))
+                                                    for col in 0..<lo { dst[col] = 0 }
+                                                    if hi > lo { (dst + lo).update(from: src + iy * w + (lo - pl), count: hi - lo) }
+                                                    for col in hi..<width { dst[col] = 0 }
+                                                }
+                                                let (d0, d1, d2, d3) = (r, r + width, r + 2 * width, r + 3 * width)
+                                                var col = 0
+                                                while col + 4 <= width {
+                                                    let (a, b, e, f) = (load4(d0 + col), load4(d1 + col), load4(d2 + col), load4(d3 + col))
+                                                    store4(a - e, d0 + col); store4(b + e, d1 + col); store4(e - b, d2 + col); store4(b - f, d3 + col)
+                                                    col += 4
+                                                }
+                                                while col < width {
+                                                    let (a, b, e, f) = (d0[col], d1[col], d2[col], d3[col])
+                                                    d0[col] = a - e; d1[col] = b + e; d2[col] = e - b; d3[col] = b - f
+                                                    col += 1
+                                                }
+                                                for q in 0..<4 {
+                                                    let row = r + q * width
+                                                    let base = vp.baseAddress! + (q * 4 * c + ch) * t + ty * tilesX
+                                                    let (v0, v1, v2, v3) = (base, base + c * t, base + 2 * c * t, base + 3 * c * t)
+                                                    var tx = 0
+                                                    // Four tiles at once: their columns 2tx…2tx+9 as even and odd lanes.
+                                                    while tx + 4 <= tilesX {
+                                                        let lo = load8(row + 2 * tx), hi = load8(row + 2 * tx + 2)
+                                                        let (a, b, e, f) = (lo.evenHalf, lo.oddHalf, hi.evenHalf, hi.oddHalf)
+                                                        store4(a - e, v0 + tx); store4(b + e, v1 + tx); store4(e - b, v2 + tx); store4(b - f, v3 + tx)
+                                                        tx += 4
+                                                    }
+                                                    while tx < tilesX {
+                                                        let (a, b, e, f) = (row[2 * tx], row[2 * tx + 1], row[2 * tx + 2], row[2 * tx + 3])
+                                                        v0[tx] = a - e; v1[tx] = b + e; v2[tx] = e - b; v3[tx] = b - f
+                                                        tx += 1
+                                                    }
+                                                }
+                                            }
+                                        }
+                                        for xi in 0..<16 {
+                                            kira_sgemm(0, 0, k, t, c, 1, up.baseAddress! + xi * k * c, c, vp.baseAddress! + xi * c * t, t,
+                                                       0, mp.baseAddress! + xi * k * t, t)
+                                        }
+                                        // Output tiles: Y = Aᵀ·m·A with Aᵀ = [1 1 1 0; 0 1 −1 −1], plus bias.
+                                        for oc in 0..<k {
+                                            let bv = bias?.data[oc] ?? 0
+                                            let dst = op.baseAddress! + (img * k + oc) * outH * outW
+                                            let stride = k * t
+                                            for ty in 0..<tilesY {
+                                                let m = mp.baseAddress! + oc * t + ty * tilesX
+                                                // Down: s0 = m0 + m1 + m2, s1 = m1 − m2 − m3, per column j of the tile.
+                                                for j in 0..<4 {
+                                                    let (m0, m1, m2, m3) = (m + j * stride, m + (4 + j) * stride, m + (8 + j) * stride, m + (12 + j) * stride)
+                                                    let (s0, s1) = (l + j * tilesX, l + (4 + j) * tilesX)
+                                                    var tx = 0
+                                                    while tx + 4 <= tilesX {
+                                                        let (a, b, e, f) = (load4(m0 + tx), load4(m1 + tx), load4(m2 + tx), load4(m3 + tx))
+                                                        store4(a + b + e, s0 + tx); store4(b - e - f, s1 + tx)
+                                                        tx += 4
+                                                    }
+                                                    while tx < tilesX {
+                                                        s0[tx] = m0[tx] + m1[tx] + m2[tx]
+                                                        s1[tx] = m1[tx] - m2[tx] - m3[tx]
+                                                        tx += 1
+                                                    }
+                                                }
+                                                for half in 0..<2 where 2 * ty + half < outH {
+                                                    let s = l + half * 4 * tilesX
+                                                    let line = dst + (2 * ty + half) * outW
+                                                    var tx = 0
+                                                    let zero = SIMD4<Float>(repeating: 0), bias4 = SIMD4<Float>(repeating: bv)
+                                                    while tx + 4 <= tilesX && 2 * tx + 8 <= outW {
+                                                        let (a, b, e, f) = (load4(s + tx), load4(s + tilesX + tx), load4(s + 2 * tilesX + tx), load4(s + 3 * tilesX + tx))
+                                                        var y0 = a + b + e + bias4, y1 = b - e - f + bias4
+                                                        if relu { y0.replace(with: zero, where: .!(y0 .> zero)); y1.replace(with: zero, where: .!(y1 .> zero)) }
+                                                        store8(SIMD8(y0[0], y1[0], y0[1], y1[1], y0[2], y1[2], y0[3], y1[3]), line + 2 * tx)
+                                                        tx += 4
+                                                    }
+                                                    while tx < tilesX {
+                                                        let (a, b, e, f) = (s[tx], s[tilesX + tx], s[2 * tilesX + tx], s[3 * tilesX + tx])
+                                                        var y0 = a + b + e + bv, y1 = b - e - f + bv
+                                                        if relu { y0 = y0 > 0 ? y0 : 0; y1 = y1 > 0 ? y1 : 0 }
+                                                        line[2 * tx] = y0
+                                                        if 2 * tx + 1 < outW { line[2 * tx + 1] = y1 }
+                                                        tx += 1
+                                                    }
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return Tensor(shape: [n, k, outH, outW], data: out)
+    }
+
+    @inline(__always) private static func load4(_ p: UnsafePointer<Float>) -> SIMD4<Float> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Float>.self)
+    }
+    @inline(__always) private static func load4(_ p: UnsafeMutablePointer<Float>) -> SIMD4<Float> { load4(UnsafePointer(p)) }
+    @inline(__always) private static func load8(_ p: UnsafeMutablePointer<Float>) -> SIMD8<Float> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+    }
+    @inline(__always) private static func store4(_ v: SIMD4<Float>, _ p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD4<Float>.self)
+    }
+    @inline(__always) private static func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
+    }
+
     /// Rows (channel, ky, kx), columns (oy, ox); taps in the padding are 0.
-    private static func im2col(_ src: UnsafePointer<Float>, channels: Int, h: Int, w: Int, window g: Window2D, into col: UnsafeMutablePointer<Float>) {
+    /// Only the output rows `rows`: the matrix has rows.count × outW columns.
+    private static func im2col(_ src: UnsafePointer<Float>, channels: Int, h: Int, w: Int, window g: Window2D, rows: Range<Int>, into col: UnsafeMutablePointer<Float>) {
         let (kh, kw) = g.kernel
         let (sh, sw) = g.strides
         let (dh, dw) = g.dilations
         let (pt, pl) = (g.pads.0, g.pads.1)
-        let plane = g.outH * g.outW
+        let plane = rows.count * g.outW
         var row = 0
         for ch in 0..<channels {
             let s = src + ch * h * w
             for ky in 0..<kh {
                 for kx in 0..<kw {
                     let d = col + row * plane
-                    for oy in 0..<g.outH {
+                    for oy in rows {
                         let iy = oy * sh - pt + ky * dh
-                        let line = d + oy * g.outW
+                        let line = d + (oy - rows.lowerBound) * g.outW
                         if iy < 0 || iy >= h {
                             for ox in 0..<g.outW { line[ox] = 0 }
                             continue
@@ -191,7 +371,7 @@ enum Kernels {
         return Tensor(shape: Array(x.shape.prefix(2)) + Array(repeating: 1, count: x.rank - 2), data: out)
     }
 
-    /// max(x, 0), with NaN going to 0 as in ONNX Runtime.
+    /// max(x, 0); NaN becomes 0 here and in every fused ReLU alike.
     @inline(__always)
     private static func clampNegative(_ p: UnsafeMutablePointer<Float>, count: Int) {
         for i in 0..<count where !(p[i] > 0) { p[i] = 0 }

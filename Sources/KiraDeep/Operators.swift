@@ -97,6 +97,9 @@ extension Node {
                 b = bt
             }
             let g = try window(input: a.shape, kernel: (w.shape[2], w.shape[3]), model: model)
+            if x.count > 3, let u = x[3], g.strides == (1, 1), g.dilations == (1, 1), groups == 1, w.shape[2...] == [3, 3] {
+                return [Kernels.conv3x3Winograd(a, filter: u, bias: b, window: g, relu: reluAfter)]
+            }
             return [Kernels.conv2d(a, weight: w, bias: b, window: g, groups: groups, relu: reluAfter)]
         case .maxPool, .averagePool:
             let a = try input(0)

@@ -10,12 +10,14 @@ struct OperatorPeerTests {
     /// Case name → tolerance on |kira − ort| ≤ tol · (1 + |ort|). Exact (0) where both sides
     /// do the same float32 operations in the same order (copies, max, one addition);
     /// 2e-6 for averages (division after summing in another order); 1e-5 for dot products
-    /// (SGEMM blocking sums in another order: float32 rounding, ~1e-6 here) and for batch
+    /// (SGEMM blocking sums in another order, and Winograd's transforms add in another order
+    /// again: float32 rounding, ~1e-6 here) and for batch
     /// normalisation (applied as one affine map, ONNX Runtime in steps).
     static let cases: [(String, Float)] = [
         ("conv_default", 1e-5), ("conv_stride_asymmetric_pads", 1e-5), ("conv_dilation", 1e-5), ("conv_group", 1e-5),
         ("conv_depthwise", 1e-5), ("conv_1x1_direct", 1e-5), ("conv_1x1_stride2", 1e-5), ("conv_kernel_shape_rect", 1e-5),
         ("conv_same_upper", 1e-5), ("conv_same_lower", 1e-5), ("conv_valid", 1e-5), ("conv_7x7_stride2_pad3", 1e-5),
+        ("conv_winograd_pads", 1e-5), ("conv_winograd_asymmetric_pads", 1e-5),
         ("relu", 0), ("identity", 0), ("add_same_shape", 0), ("add_broadcast_channel", 0), ("add_broadcast_both", 0),
         ("add_scalar", 0),
         ("maxpool_k3_s2_p1", 0), ("maxpool_default_stride", 0), ("maxpool_ceil_mode", 0), ("maxpool_ceil_mode_pads", 0),
@@ -28,6 +30,7 @@ struct OperatorPeerTests {
         ("gemm_both_transposed_col_c", 1e-5), ("gemm_scalar_c", 1e-5),
         ("concat_channels", 0), ("concat_three_negative_axis", 0), ("concat_axis0", 0),
         ("batchnorm", 1e-5), ("batchnorm_default_eps_rank2", 1e-5), ("conv_batchnorm_relu_folded", 1e-5),
+        ("add_relu_fused", 0), ("concat_batchnorm_relu_fused", 1e-5),
         ("conv_batchnorm_shared_not_folded", 1e-5),
         ("pad_constant_default", 0), ("pad_constant_value", 0), ("pad_reflect", 0), ("pad_edge", 0), ("pad_negative_crop", 0),
         ("pad_opset10_attributes", 0), ("pad_from_constant_node", 0),

@@ -56,6 +56,10 @@ conv("conv_same_upper", (1, 3, 10, 9), (4, 3, 4, 4), auto_pad="SAME_UPPER", stri
 conv("conv_same_lower", (1, 3, 10, 9), (4, 3, 4, 4), auto_pad="SAME_LOWER", strides=[2, 2])
 conv("conv_valid", (1, 3, 10, 9), (4, 3, 3, 3), auto_pad="VALID", strides=[2, 1])
 conv("conv_7x7_stride2_pad3", (1, 3, 32, 32), (8, 3, 7, 7), strides=[2, 2], pads=[3, 3, 3, 3])
+# 3×3 with stride 1 runs by Winograd F(2×2, 3×3): odd sizes leave partial tiles at the edges,
+# and rows of 4 tiles or more take the four-tiles-at-once path.
+conv("conv_winograd_pads", (2, 5, 13, 11), (6, 5, 3, 3), pads=[1, 1, 1, 1])
+conv("conv_winograd_asymmetric_pads", (1, 4, 10, 17), (3, 4, 3, 3), pads=[0, 2, 1, 0], bias=False)
 
 model("relu", [helper.make_node("Relu", ["x"], ["y"])], (2, 3, 4, 5))
 model("identity", [helper.make_node("Identity", ["x"], ["y"])], (2, 3, 4))
@@ -133,6 +137,19 @@ model("conv_batchnorm_shared_not_folded",
        helper.make_node("BatchNormalization", ["c", "scale", "bias", "mean", "var"], ["n"]),
        helper.make_node("Add", ["n", "c"], ["y"])],
       (1, 3, 6, 6), [("w", f32(4, 3, 3, 3))] + bn_params(4))
+# ResNet's residual join: the ReLU runs inside the Add.
+model("add_relu_fused",
+      [helper.make_node("Add", ["x", "r"], ["s"]), helper.make_node("Relu", ["s"], ["y"])],
+      (1, 4, 5, 5), [("r", f32(1, 4, 5, 5))])
+# DenseNet's dense layer: Concat → BatchNormalization → Relu runs as one Concat, and the
+# Winograd convolution takes its ReLU.
+model("concat_batchnorm_relu_fused",
+      [helper.make_node("Conv", ["x", "w"], ["a"], pads=[1, 1, 1, 1]),
+       helper.make_node("Relu", ["a"], ["ar"]),
+       helper.make_node("Concat", ["x", "ar"], ["c"], axis=1),
+       helper.make_node("BatchNormalization", ["c", "scale", "bias", "mean", "var"], ["n"]),
+       helper.make_node("Relu", ["n"], ["y"])],
+      (1, 3, 9, 10), [("w", f32(2, 3, 3, 3))] + bn_params(5))
 
 
 def pad(name, x_shape, pads, mode=None, value=None):
