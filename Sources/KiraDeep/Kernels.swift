@@ -324,19 +324,18 @@ enum Kernels {
                             let y0 = oy * g.strides.0 - g.pads.0, x0 = ox * g.strides.1 - g.pads.1
                             var best = -Float.infinity
                             var sum: Float = 0
-                            var taps = 0
-                            for ky in 0..<g.kernel.0 {
-                                let iy = y0 + ky * g.dilations.0
-                                guard iy >= 0 && iy < h else { continue }
-                                for kx in 0..<g.kernel.1 {
-                                    let ix = x0 + kx * g.dilations.1
-                                    guard ix >= 0 && ix < w else { continue }
-                                    let v = s[iy * w + ix]
+                            // The taps inside the image, found once per window rather than tested one by one.
+                            let ys = taps(from: y0, count: g.kernel.0, step: g.dilations.0, size: h)
+                            let xs = taps(from: x0, count: g.kernel.1, step: g.dilations.1, size: w)
+                            for ky in ys {
+                                let line = (y0 + ky * g.dilations.0) * w + x0
+                                for kx in xs {
+                                    let v = s[line + kx * g.dilations.1]
                                     if v > best { best = v }
                                     sum += v
-                                    taps += 1
                                 }
                             }
+                            let taps = ys.count * xs.count
                             if isMax {
                                 d[oy * g.outW + ox] = best
                             } else {
@@ -354,6 +353,14 @@ enum Kernels {
             }
         }
         return Tensor(shape: [n, c, g.outH, g.outW], data: out)
+    }
+
+    /// The k in 0..<count with start + k·step inside 0..<size.
+    @inline(__always)
+    private static func taps(from start: Int, count: Int, step: Int, size: Int) -> Range<Int> {
+        let lo = start >= 0 ? 0 : (-start + step - 1) / step
+        let hi = start > size - 1 ? 0 : Swift.min(count, (size - 1 - start) / step + 1)
+        return lo..<Swift.max(lo, hi)
     }
 
     static func globalAveragePool(_ x: Tensor) -> Tensor {
