@@ -88,6 +88,8 @@ struct DeepStudyTests {
             for crop in ["tumour", "peri5mm"] {
                 let png = FileManager.default.contents(atPath: results.appendingPathComponent("deep/\(id)/us_\(crop)_cam.png").path)
                 #expect(png?.prefix(4) == pngMagic, "no CAM overlay for \(id) \(crop)")
+                #expect(FileManager.default.fileExists(atPath: results.appendingPathComponent("deep/\(id)/us_\(crop)_cam.nii.gz").path),
+                        "no CAM map for \(id) \(crop)")
             }
         }
 
@@ -122,6 +124,21 @@ struct DeepStudyTests {
             let err = DeepPeer.relativeError(mine, ort)
             #expect(err <= 1e-4, "\(crop): relative error \(err) against ONNX Runtime")
         }
+        // Its Grad-CAM map on the image grid equals kira deep cam's on the same image and crop
+        // (nibabel reads both; same network, same crop: 1e-6).
+        let camFile = dir.appendingPathComponent("cam.nii.gz")
+        let camRun = try KiraRun.run(["deep", "cam", "--model", model, "--image", nifti.appendingPathComponent(image).path,
+                                      "--mask", cohort.appendingPathComponent(row[col("us_r1")]).path, "--crop", "tumour+ring:5mm",
+                                      "-o", camFile.path])
+        try #require(camRun.status == 0, "\(camRun.stderr)")
+        let camDiff = try PythonPeer.run("""
+        import sys, nibabel as nib, numpy as np
+        a, b = (np.asarray(nib.load(p).dataobj, dtype=np.float64) for p in sys.argv[1:3])
+        print(a.shape == b.shape, float(np.abs(a - b).max()), float(b.max()), int((b > 0).sum()))
+        """, arguments: [results.appendingPathComponent("deep/\(id)/us_peri5mm_cam.nii.gz").path, camFile.path])
+        let parts = camDiff.split(separator: " ").map(String.init)
+        #expect(parts.count == 4 && parts[0] == "True" && Double(parts[1])! <= 1e-6 && Double(parts[2])! > 0.99 && Int(parts[3].trimmingCharacters(in: .whitespacesAndNewlines))! > 100,
+                "study map vs kira deep cam: same shape, max |Δ|, peer max, voxels > 0: \(camDiff)")
 
         // A rerun computes nothing and leaves every output byte-identical.
         func snapshot() throws -> [String: Data] {

@@ -91,20 +91,23 @@ struct DeepBranch {
         if wantsCAM {
             for crop in spec.crops {
                 guard let png = FileManager.default.contents(atPath: files.deepCAMCacheFile(caseID: caseID, modality: modality.name, crop: crop.label, key: key).path),
-                      (try? placeCAM(png, crop: crop.label)) != nil else { return nil }
+                      let map = FileManager.default.contents(atPath: files.deepCAMMapCacheFile(caseID: caseID, modality: modality.name, crop: crop.label, key: key).path),
+                      (try? placeCAM(png: png, map: map, crop: crop.label)) != nil else { return nil }
             }
         }
         return record
     }
 
-    private func placeCAM(_ png: Data, crop: String) throws {
-        let out = files.deepCAM(caseID: caseID, modality: modality.name, crop: crop)
+    /// Copies a crop's cached overlay and map into results/deep/<case>/.
+    private func placeCAM(png: Data, map: Data, crop: String) throws {
+        let overlay = files.deepCAM(caseID: caseID, modality: modality.name, crop: crop)
         do {
-            try FileManager.default.createDirectory(at: out.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(at: overlay.deletingLastPathComponent(), withIntermediateDirectories: true)
         } catch {
-            throw KiraError.writeFailed(path: out.path, reason: error.localizedDescription)
+            throw KiraError.writeFailed(path: overlay.path, reason: error.localizedDescription)
         }
-        try StudyFiles.write(png, to: out)
+        try StudyFiles.write(png, to: overlay)
+        try StudyFiles.write(map, to: files.deepCAMMap(caseID: caseID, modality: modality.name, crop: crop))
     }
 
     /// Computes the features (and overlays), writes them into the cache and the overlays into
@@ -145,7 +148,15 @@ struct DeepBranch {
                     let o2 = CAMPlacement.overlay(image: volume, scaled: map.scaled, record: rec)
                     let png = try PNGWriter.data(o2.pixels, width: o2.width, height: o2.height, channels: 3)
                     try StudyFiles.write(png, to: files.deepCAMCacheFile(caseID: caseID, modality: modality.name, crop: crop.label, key: key))
-                    try placeCAM(png, crop: crop.label)
+                    let grid = CAMPlacement.onImageGrid(map.scaled, record: rec, geometry: volume.geometry)
+                    let meta: [String: MetaValue] = ["GradCAMLayer": .string(cam.layer), "GradCAMClass": .integer(map.targetClass),
+                                                     "GradCAMModel": .string(spec.model.lastPathComponent)]
+                    let mapFile = files.deepCAMMapCacheFile(caseID: caseID, modality: modality.name, crop: crop.label, key: key)
+                    try NIfTIWriter.write(try Volume(geometry: volume.geometry, voxels: .float32(grid), metadata: meta), to: mapFile)
+                    guard let mapBytes = FileManager.default.contents(atPath: mapFile.path) else {
+                        throw KiraError.writeFailed(path: mapFile.path, reason: "the Grad-CAM map just written cannot be read back")
+                    }
+                    try placeCAM(png: png, map: mapBytes, crop: crop.label)
                     classes[crop.label] = map.targetClass
                 }
             } else {

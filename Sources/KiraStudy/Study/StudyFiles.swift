@@ -17,9 +17,17 @@ public struct StudyFiles: Sendable {
     public func deepCAMCacheFile(caseID: String, modality: String, crop: String, key: String) -> URL {
         deepCache.appendingPathComponent("\(caseID).\(modality).\(crop).\(key).cam.png")
     }
+    public func deepCAMMapCacheFile(caseID: String, modality: String, crop: String, key: String) -> URL {
+        deepCache.appendingPathComponent("\(caseID).\(modality).\(crop).\(key).cam.nii.gz")
+    }
     /// results/deep/<case>/<modality>_<crop>_cam.png: the primary reader's crop with its Grad-CAM map.
     public func deepCAM(caseID: String, modality: String, crop: String) -> URL {
         root.appendingPathComponent("deep").appendingPathComponent(caseID).appendingPathComponent("\(modality)_\(crop)_cam.png")
+    }
+    /// results/deep/<case>/<modality>_<crop>_cam.nii.gz: the same map on the image grid (zero
+    /// outside the crop's box and slice), as `kira deep cam` writes it.
+    public func deepCAMMap(caseID: String, modality: String, crop: String) -> URL {
+        root.appendingPathComponent("deep").appendingPathComponent(caseID).appendingPathComponent("\(modality)_\(crop)_cam.nii.gz")
     }
     public var ledger: URL { root.appendingPathComponent("ledger.sqlite") }
     public var failures: URL { root.appendingPathComponent("failures.csv") }
