@@ -45,7 +45,7 @@ struct FeaturesCommand: ParsableCommand {
         OUTPUT: CSV (name,tag,ibsi_code,family,value,undefined_reason) on stdout or to -o;
         with --json one JSON document {"features": [...], "diagnostics": {...}} instead.
         Diagnostics hold the Kira version, settings and their hash, input file hashes
-        (64-bit FNV-1a), the image grid and the voxel counts of both masks.
+        (64-bit, Kira's own content hash), the image grid and the voxel counts of both masks.
 
         COHORT MODE: --manifest cases.csv -o features.csv [--jobs N]. The manifest has columns
         id,image,mask and optionally label and habitats (paths relative to the manifest's
@@ -180,7 +180,7 @@ struct FeaturesCommand: ParsableCommand {
         var origin: [String: MetaValue] = ["mode": .string(settings.mode.rawValue)]
         if let params {
             origin["params"] = .string(params)
-            origin["params_hash"] = .string((try? FeatureOutput.fileHash(URL(fileURLWithPath: params))) ?? "")
+            origin["params_hash"] = .string((try? InputHash.hash(file: URL(fileURLWithPath: params))) ?? "")
         } else {
             origin["preset"] = .string(preset ?? "default")
         }
