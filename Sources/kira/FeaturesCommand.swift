@@ -169,6 +169,7 @@ struct FeaturesCommand: ParsableCommand {
         // most it ever held (the heap is not trimmed), and with a case's image shared by the
         // cases that use it, per-thread arenas held 102 MiB where one holds 72 MiB (1 mm
         // benchmark cohort, --jobs 2), with no more CPU time spent waiting for the arena.
+        // main.swift sets it first thing for `kira features`; this keeps it for any other caller.
         kira_single_arena()
         let settings: ExtractionSettings
         do {
