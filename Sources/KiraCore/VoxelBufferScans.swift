@@ -69,9 +69,16 @@ extension VoxelBuffer {
             precondition(a.count == mask.count)
             var nan = 0, inf = 0
             a.withUnsafeBufferPointer { p in
-                mask.withUnsafeBufferPointer { m in
-                    for i in 0..<p.count where m[i] != 0 && !p[i].isFinite {
-                        if p[i].isNaN { nan += 1 } else { inf += 1 }
+                mask.withUnsafeBytes { m in
+                    // The region is a small part of the grid: the mask is read eight bytes at
+                    // a time, and only voxels of words holding the region are looked at.
+                    var i = 0
+                    while i < p.count {
+                        if i + 8 <= p.count, m.loadUnaligned(fromByteOffset: i, as: UInt64.self) == 0 { i += 8; continue }
+                        if m[i] != 0 && !p[i].isFinite {
+                            if p[i].isNaN { nan += 1 } else { inf += 1 }
+                        }
+                        i += 1
                     }
                 }
             }

@@ -211,9 +211,9 @@ struct FeaturesCohortTests {
         #expect(try Data(contentsOf: out) == table1 && Data(contentsOf: provenance) == provenance1)
 
         // c1's mask rewritten in place (same path, other content): only c1 is recomputed.
-        let oldHash = try FeatureOutput.fileHash(dir.appendingPathComponent("mask1.nii.gz"))
+        let oldHash = try InputHash.hash(file: dir.appendingPathComponent("mask1.nii.gz"))
         _ = try SyntheticCases.write(SyntheticCases.sphere(radius: 7, centre: [14, 16, 15]), dir, "mask1.nii.gz")
-        let newHash = try FeatureOutput.fileHash(dir.appendingPathComponent("mask1.nii.gz"))
+        let newHash = try InputHash.hash(file: dir.appendingPathComponent("mask1.nii.gz"))
         #expect(oldHash != newHash)
         let changed = try KiraRun.run(args)
         #expect(changed.status == 0, Comment(rawValue: changed.stderr))

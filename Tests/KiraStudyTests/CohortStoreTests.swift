@@ -85,7 +85,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let url = dir.appendingPathComponent("a.bin")
         try Data("first".utf8).write(to: url)
-        let expected = FeatureOutput.hash(Data("first".utf8))
+        let expected = InputHash.hash(Data("first".utf8))
         let hashes = FileHashes()
         let seen = ConcurrentResults()
         DispatchQueue.concurrentPerform(iterations: 8) { _ in seen.add((try? hashes.hash(url)) ?? "error") }
@@ -93,7 +93,7 @@ import Testing
         // Rewritten afterwards: the run keeps the hash it took (a fresh run sees the change).
         try Data("second".utf8).write(to: url)
         #expect(try hashes.hash(URL(fileURLWithPath: dir.path + "/./a.bin")) == expected)
-        #expect(try FileHashes().hash(url) == FeatureOutput.hash(Data("second".utf8)))
+        #expect(try FileHashes().hash(url) == InputHash.hash(Data("second".utf8)))
         #expect(throws: (any Error).self) { try hashes.hash(dir.appendingPathComponent("absent.bin")) }
     }
 

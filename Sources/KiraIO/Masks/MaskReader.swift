@@ -172,7 +172,26 @@ public enum MaskReader {
         switch consume v {
         case var .uint8(a):
             // Rewritten in place: the array is unique when the caller handed its buffer over.
-            a.withUnsafeMutableBufferPointer { mark(UnsafeBufferPointer($0), equalTo: label, $0) }
+            if label != 0 {
+                // A mask is mostly 0, which stays 0 (no label is 0 here): words of eight zero
+                // bytes are stepped over, and only the others are rewritten byte by byte.
+                let wanted = label.map { UInt8(exactly: $0) }
+                a.withUnsafeMutableBytes { b in
+                    var i = 0
+                    while i < b.count {
+                        if i + 8 <= b.count, b.loadUnaligned(fromByteOffset: i, as: UInt64.self) == 0 { i += 8; continue }
+                        let v = b[i]
+                        switch wanted {
+                        case nil: b[i] = v != 0 ? 1 : 0
+                        case let t??: b[i] = v == t ? 1 : 0
+                        case .some(nil): b[i] = 0   // a label a byte cannot hold matches no voxel
+                        }
+                        i += 1
+                    }
+                }
+            } else {
+                a.withUnsafeMutableBufferPointer { mark(UnsafeBufferPointer($0), equalTo: label, $0) }
+            }
             return a
         case let .int16(a): return inside(a, equalTo: label)
         case let .uint16(a): return inside(a, equalTo: label)

@@ -18,9 +18,11 @@ public struct PyradiomicsLevels: Sendable {
     public init(nx: Int, ny: Int, nz: Int, levels: [Int32]) {
         self.nx = nx; self.ny = ny; self.nz = nz
         self.levels = levels
-        var seen = Set<Int32>()
-        for l in levels where l > 0 { seen.insert(l) }
-        present = seen.map(Int.init).sorted()
+        // Levels run from 1 to a few hundred at most: a flag per level, not a hashed set.
+        let top = Int(levels.max() ?? 0)
+        var seen = [Bool](repeating: false, count: max(top, 0) + 1)
+        for l in levels where l > 0 { seen[Int(l)] = true }
+        present = seen.indices.filter { $0 > 0 && seen[$0] }
         ng = present.last ?? 0
         padded = PaddedLevels(nx: nx, ny: ny, nz: nz, levels: levels, pad: 1)
     }

@@ -111,47 +111,76 @@ enum MarchingCubes {
         var area: Double
     }
 
+    /// `table` and `usedEdges` laid end to end, configuration k's entries at
+    /// `starts[k]..<starts[k + 1]`: the hot loop reads them without touching an inner array.
+    static let flatTriangles = flatten(table)
+    static let flatUsedEdges = flatten(usedEdges)
+
+    static func flatten(_ lists: [[Int]]) -> (starts: [Int], items: [Int]) {
+        var starts = [0], items: [Int] = []
+        for l in lists { items += l; starts.append(items.count) }
+        return (starts, items)
+    }
+
     /// Mesh of `mask` (nx × ny × nz, x fastest) with voxel `spacing`; outside the grid is 0.
     /// `origin` is the grid's first voxel in the image's index space (the volume's frame, see
     /// the type's note on holes).
     static func mesh(_ mask: [Bool], nx: Int, ny: Int, nz: Int, spacing: SIMD3<Double>, origin: SIMD3<Int> = .zero) -> Mesh {
-        let t = table, used = usedEdges
-        @inline(__always) func at(_ x: Int, _ y: Int, _ z: Int) -> Bool {
-            x >= 0 && x < nx && y >= 0 && y < ny && z >= 0 && z < nz && mask[(z * ny + y) * nx + x]
+        // The mask inside a border of 0 one voxel wide, so a cube's corners need no bounds test.
+        let px = nx + 2, py = ny + 2, pz = nz + 2
+        let plane = px * py
+        var padded = [UInt8](repeating: 0, count: px * py * pz)
+        mask.withUnsafeBufferPointer { m in
+            for z in 0..<nz { for y in 0..<ny {
+                let from = (z * ny + y) * nx, to = ((z + 1) * py + y + 1) * px + 1
+                for x in 0..<nx where m[from + x] { padded[to + x] = 1 }
+            } }
         }
         // Vertex ids: an edge of the padded lattice, keyed by its lower corner and axis.
-        let px = nx + 2, py = ny + 2, pz = nz + 2
         var vertexSeen = [Bool](repeating: false, count: px * py * pz * 3)
         var vertices: [SIMD3<Double>] = []
         var volume = 0.0, area = 0.0
         let offsets = (0..<12).map { edgeMidpoint($0) }
-        let lower = edges.map { corner($0.0) }
+        // The key step of each edge's lower corner from the cube's, and its axis.
+        let lowerStep = edges.map { e in let l = corner(e.0); return (Int(l.z) * py + Int(l.y)) * px + Int(l.x) }
         let shift = SIMD3<Double>(Double(origin.x + 1), Double(origin.y + 1), Double(origin.z + 1))
-        for z in -1..<nz {
-            for y in -1..<ny {
-                for x in -1..<nx {
-                    var config = 0
-                    for c in 0..<8 where at(x + (c & 1), y + (c >> 1 & 1), z + (c >> 2 & 1)) { config |= 1 << c }
-                    guard config != 0 && config != 255 else { continue }
-                    let base = SIMD3(Double(x), Double(y), Double(z))
-                    let frame = base + shift
-                    let tri = t[config]
-                    var k = 0
-                    while k < tri.count {
-                        let a = (frame + offsets[tri[k]]) * spacing
-                        let b = (frame + offsets[tri[k + 1]]) * spacing
-                        let c = (frame + offsets[tri[k + 2]]) * spacing
-                        volume += (a * cross(b, c)).sum() / 6
-                        let n = cross(b - a, c - a)
-                        area += (n * n).sum().squareRoot() / 2
-                        k += 3
+        let (triStarts, tri) = flatTriangles, (usedStarts, used) = flatUsedEdges
+        padded.withUnsafeBufferPointer { p in
+            for z in -1..<nz {
+                for y in -1..<ny {
+                    // Cube (x, y, z) has its lower corner at padded (x + 1, y + 1, z + 1); corner
+                    // c adds (c & 1, c >> 1 & 1, c >> 2 & 1). Along x, the cube's upper corners
+                    // become the next cube's lower ones, so each step reads four voxels.
+                    let row = ((z + 1) * py + y + 1) * px
+                    @inline(__always) func upper(_ i: Int) -> Int {
+                        Int(p[i]) << 1 | Int(p[i + px]) << 3 | Int(p[i + plane]) << 5 | Int(p[i + plane + px]) << 7
                     }
-                    for e in used[config] {
-                        let l = lower[e]
-                        let key = (((z + 1 + Int(l.z)) * py + (y + 1 + Int(l.y))) * px + (x + 1 + Int(l.x))) * 3 + e / 4
-                        if !vertexSeen[key] {
-                            vertexSeen[key] = true
-                            vertices.append((base + offsets[e]) * spacing)
+                    // As if a cube before x = −1 had its upper corners at the row's first voxel.
+                    var config = upper(row)
+                    for x in -1..<nx {
+                        config = config >> 1 & 0x55 | upper(row + x + 2)
+                        guard config != 0 && config != 255 else { continue }
+                        let base = SIMD3(Double(x), Double(y), Double(z))
+                        let frame = base + shift
+                        var k = triStarts[config]
+                        let end = triStarts[config + 1]
+                        while k < end {
+                            let a = (frame + offsets[tri[k]]) * spacing
+                            let b = (frame + offsets[tri[k + 1]]) * spacing
+                            let c = (frame + offsets[tri[k + 2]]) * spacing
+                            volume += (a * cross(b, c)).sum() / 6
+                            let n = cross(b - a, c - a)
+                            area += (n * n).sum().squareRoot() / 2
+                            k += 3
+                        }
+                        let cube = row + x + 1
+                        for j in usedStarts[config]..<usedStarts[config + 1] {
+                            let e = used[j]
+                            let key = (cube + lowerStep[e]) * 3 + e / 4
+                            if !vertexSeen[key] {
+                                vertexSeen[key] = true
+                                vertices.append((base + offsets[e]) * spacing)
+                            }
                         }
                     }
                 }

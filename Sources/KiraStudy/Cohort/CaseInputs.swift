@@ -1,7 +1,7 @@
 import KiraCore
 
 /// What decides a finished case's values besides the settings: the content hashes of its
-/// inputs (FNV-1a of the files, as in its provenance) and its mask label. A case is reused on
+/// inputs (`InputHash` of the files, as in its provenance) and its mask label. A case is reused on
 /// a rerun only when these match what its row was computed from.
 public struct CaseInputs: Sendable, Equatable {
     /// The input files of a case, in the order they are compared.

@@ -50,9 +50,13 @@ public struct FeatureCase: Sendable {
     public var roi: String?
     /// Hashes already taken in this run (a cohort's reuse check), so no file is hashed twice.
     public var hashes: FileHashes
+    /// A cohort's images, read once for all the cases that share one (nil: read here).
+    public var images: SharedImages?
 
-    public init(image: URL, mask: URL, label: Int? = nil, habitats: URL? = nil, roi: String? = nil, hashes: FileHashes = FileHashes()) {
+    public init(image: URL, mask: URL, label: Int? = nil, habitats: URL? = nil, roi: String? = nil, hashes: FileHashes = FileHashes(),
+                images: SharedImages? = nil) {
         self.image = image; self.mask = mask; self.label = label; self.habitats = habitats; self.roi = roi; self.hashes = hashes
+        self.images = images
     }
 
     public struct Result: Sendable {
@@ -73,7 +77,7 @@ public struct FeatureCase: Sendable {
         let hashing = DispatchGroup()
         DispatchQueue.concurrentPerform(iterations: 2) { job in
             if job == 0 {
-                files.setImage(Swift.Result { try ImageFileReader.read(image) })
+                files.setImage(Swift.Result { try images?.take(image) ?? ImageFileReader.read(image) })
             } else {
                 // The label map is handed over whole, so a byte label map becomes the mask in place.
                 do {

@@ -103,14 +103,23 @@ public struct FeatureCohort: Sendable {
     /// and handing its outcome to `caseFinished` (called from the workers, one call at a
     /// time per case), then writes the table, provenance and failures.
     public func run(_ plan: Plan, logger: Logger, caseFinished: @Sendable (Outcome) -> Void = { _ in }) throws -> Summary {
-        let cases = plan.cases, todo = plan.pending
+        let cases = plan.cases
+        // The cases of one image run one after the other, so that it is read once for all of
+        // them and dropped when they have it (the table keeps the manifest's order).
+        var firstUse: [String: Int] = [:]
+        for (k, c) in plan.pending.enumerated() where firstUse[SharedImages.key(c.image)] == nil { firstUse[SharedImages.key(c.image)] = k }
+        let todo = plan.pending.enumerated().sorted { a, b in
+            let (fa, fb) = (firstUse[SharedImages.key(a.element.image)]!, firstUse[SharedImages.key(b.element.image)]!)
+            return fa != fb ? fa < fb : a.offset < b.offset
+        }.map(\.element)
+        let images = SharedImages(images: todo.map(\.image))
         InterruptCleanup.setProgress(total: cases.count, unit: "cases", verb: "done",
                                      note: "finished cases kept in \(output.lastPathComponent).journal for a rerun to resume")
         InterruptCleanup.advance(by: cases.count - todo.count)
         concurrentForEach(todo.count, workers: jobs) { k in
             let c = todo[k]
             let record = Self.record(for: c, label: label, habitats: habitats, regions: regions, settings: settings,
-                                     provenance: plan.provenance, origin: origin, hashes: plan.hashes, logger: logger)
+                                     provenance: plan.provenance, origin: origin, hashes: plan.hashes, images: images, logger: logger)
             var journalError: String?
             do {
                 try plan.store.append(record)
@@ -145,9 +154,10 @@ public struct FeatureCohort: Sendable {
 
     static func record(for c: CohortCase, label: Int?, habitats: URL?, regions: [FeatureRegion], settings: ExtractionSettings,
                        provenance: (value: MetaValue, hash: String), origin: [String: MetaValue], hashes: FileHashes,
-                       logger: Logger) -> CohortRecord {
+                       images: SharedImages? = nil, logger: Logger) -> CohortRecord {
         do {
-            let one = FeatureCase(image: c.image, mask: c.mask, label: c.label ?? label, habitats: c.habitats ?? habitats, hashes: hashes)
+            let one = FeatureCase(image: c.image, mask: c.mask, label: c.label ?? label, habitats: c.habitats ?? habitats, hashes: hashes,
+                                  images: images)
             let result = try one.run(regions: regions, settings: settings, settingsProvenance: provenance, origin: origin, logger: logger)
             var diagnostics = result.set.diagnostics
             // The settings are stored once for the cohort, not per case.

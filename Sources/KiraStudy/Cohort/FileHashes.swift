@@ -2,7 +2,7 @@ import Dispatch
 import Foundation
 import KiraRadiomics
 
-/// File content hashes (`FeatureOutput.fileHash`) computed at most once per path in a run:
+/// File content hashes (`InputHash`) computed at most once per path in a run:
 /// a cohort checks finished cases' inputs and hashes new cases' inputs for their provenance,
 /// and several cases may share one image. A second caller asking for a file being hashed
 /// waits for that hash instead of reading the file again. Thread-safe.
@@ -28,7 +28,7 @@ public final class FileHashes: @unchecked Sendable {
         e.group.enter()
         entries[key] = e
         lock.unlock()
-        e.result = Result { try FeatureOutput.fileHash(url) }
+        e.result = Result { try InputHash.hash(file: url) }
         e.group.leave()
         return try e.result!.get()
     }
