@@ -387,7 +387,7 @@ enum Kernels {
     /// In place: the operators hand over tensors they own, so no copy is made.
     static func relu(_ x: inout Tensor) {
         x.ints = nil
-        x.data.withUnsafeMutableBufferPointer { p in clampNegative(p.baseAddress!, count: p.count) }
+        x.data.withUnsafeMutableBufferPointer { p in if let base = p.baseAddress { clampNegative(base, count: p.count) } }
     }
 
     /// Per-channel (axis 1) x = scale·x + shift, then ReLU if asked, in place.
@@ -415,22 +415,18 @@ enum Kernels {
         }
     }
 
-    /// a + b with NumPy broadcasting onto `shape`, then ReLU if asked; written over `a` when
-    /// the shapes are equal.
-    static func add(_ a: inout Tensor, _ b: Tensor, shape: [Int], relu: Bool) -> Tensor {
+    /// a + b with NumPy broadcasting onto `shape`, then ReLU if asked; the sum replaces `a`,
+    /// written over its values when the shapes are equal.
+    static func add(_ a: inout Tensor, _ b: Tensor, shape: [Int], relu: Bool) {
         if a.shape == b.shape {
-            var y = a.data
-            a = Tensor(zeros: [0])
+            a.ints = nil
             b.data.withUnsafeBufferPointer { bp in
-                y.withUnsafeMutableBufferPointer { yp in
-                    if relu {
-                        for i in 0..<yp.count { let v = yp[i] + bp[i]; yp[i] = v > 0 ? v : 0 }
-                    } else {
-                        for i in 0..<yp.count { yp[i] += bp[i] }
-                    }
+                a.data.withUnsafeMutableBufferPointer { yp in
+                    for i in 0..<yp.count { yp[i] += bp[i] }
+                    if relu, let p = yp.baseAddress { clampNegative(p, count: yp.count) }
                 }
             }
-            return Tensor(shape: shape, data: y)
+            return
         }
         let ia = broadcastIndex(a.shape, to: shape), ib = broadcastIndex(b.shape, to: shape)
         var y = [Float](repeating: 0, count: shape.reduce(1, *))
@@ -438,11 +434,11 @@ enum Kernels {
             b.data.withUnsafeBufferPointer { bp in
                 y.withUnsafeMutableBufferPointer { yp in
                     for i in 0..<yp.count { yp[i] = ap[ia[i]] + bp[ib[i]] }
-                    if relu { clampNegative(yp.baseAddress!, count: yp.count) }
+                    if relu, let p = yp.baseAddress { clampNegative(p, count: yp.count) }
                 }
             }
         }
-        return Tensor(shape: shape, data: y)
+        a = Tensor(shape: shape, data: y)
     }
 
     /// For each element of `shape` (row-major), the index of the value of a tensor of

@@ -26,7 +26,8 @@ extension Node {
             guard let shape = broadcastShape(a.shape, b.shape) else {
                 throw fail("Add of shapes \(shapeText(a.shape)) and \(shapeText(b.shape)) cannot be broadcast")
             }
-            return [Kernels.add(&a, b, shape: shape, relu: reluAfter)]
+            Kernels.add(&a, b, shape: shape, relu: reluAfter)
+            return [a]
         case .globalAveragePool:
             let a = try input(0)
             guard a.rank >= 3 else { throw fail("GlobalAveragePool needs N×C×spatial input, got \(shapeText(a.shape))") }
@@ -97,7 +98,8 @@ extension Node {
                 b = bt
             }
             let g = try window(input: a.shape, kernel: (w.shape[2], w.shape[3]), model: model)
-            if x.count > 3, let u = x[3], g.strides == (1, 1), g.dilations == (1, 1), groups == 1, w.shape[2...] == [3, 3] {
+            // WinogradPlan hands a transformed bank (input 4) only to 3×3, stride-1, one-group convolutions.
+            if x.count > 3, let u = x[3] {
                 return [Kernels.conv3x3Winograd(a, filter: u, bias: b, window: g, relu: reluAfter)]
             }
             return [Kernels.conv2d(a, weight: w, bias: b, window: g, groups: groups, relu: reluAfter)]
