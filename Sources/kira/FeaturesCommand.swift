@@ -1,5 +1,4 @@
 import ArgumentParser
-import CKiraKernels
 import Foundation
 import KiraCore
 import KiraIO
@@ -163,14 +162,6 @@ struct FeaturesCommand: ParsableCommand {
 
     func run() throws {
         let logger = logging.makeLogger(label: "kira.features")
-        // One case is a short burst of filters and maps on both cores: with one arena its
-        // resident size follows the heap (brain1: 37 → 33 MiB) at no cost in time. A cohort
-        // too: its cases run on whichever pool threads are free, each thread's arena keeps the
-        // most it ever held (the heap is not trimmed), and with a case's image shared by the
-        // cases that use it, per-thread arenas held 102 MiB where one holds 72 MiB (1 mm
-        // benchmark cohort, --jobs 2), with no more CPU time spent waiting for the arena.
-        // main.swift sets it first thing for `kira features`; this keeps it for any other caller.
-        kira_single_arena()
         let settings: ExtractionSettings
         do {
             settings = try params.map { try SettingsFile.load(URL(fileURLWithPath: $0)) } ?? ExtractionSettings.preset(preset ?? "default")!

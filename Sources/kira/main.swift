@@ -17,9 +17,11 @@ func exitAfter(_ error: Error) -> Never {
 }
 
 kira_keep_large_blocks_in_heap()
-// `kira features` runs in one malloc arena (why: FeaturesCommand.run). Set before the
-// interrupt handler starts its threads: a thread that allocated earlier keeps an arena of its
-// own, and the cases' threads then share two (1 mm benchmark cohort: 88 instead of 68 MiB).
+// `kira features` runs in one malloc arena: its cases run on whichever pool threads are free
+// and each thread's arena keeps the most it ever held (the heap is not trimmed), so per-thread
+// arenas held 102 MiB where one holds 72 MiB (1 mm benchmark cohort, --jobs 2; brain1 alone
+// 37 → 33 MiB), at no cost in time. Set before the interrupt handler starts its threads: a
+// thread that allocated earlier keeps an arena of its own.
 if CommandLine.arguments.dropFirst().first == "features" { kira_single_arena() }
 // Before any work: an interrupt removes temporaries and exits 130/143.
 InterruptHandling.install(arguments: CommandLine.arguments)
