@@ -95,10 +95,6 @@ struct ConvertCommand: ParsableCommand {
     }
 
     func run() throws {
-        // Scanning and decoding threads come and go: with an arena each, every arena keeps
-        // its own high-water mark and the resident peak grew with the archive (16 copies
-        // of the reference archive: 115 MiB, against 65 MiB with one arena at no cost in time).
-        kira_single_arena()
         // Each series' frame buffers go back to the system when it is written. Trimming
         // the heap after every series instead cost 260,000 page faults and 2.3 s of system
         // time on 16 copies of the reference archive (now 157,000 and 1.6 s, same peak).

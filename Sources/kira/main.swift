@@ -17,12 +17,15 @@ func exitAfter(_ error: Error) -> Never {
 }
 
 kira_keep_large_blocks_in_heap()
-// `kira features` runs in one malloc arena: its cases run on whichever pool threads are free
-// and each thread's arena keeps the most it ever held (the heap is not trimmed), so per-thread
-// arenas held 102 MiB where one holds 72 MiB (1 mm benchmark cohort, --jobs 2; brain1 alone
-// 37 → 33 MiB), at no cost in time. Set before the interrupt handler starts its threads: a
-// thread that allocated earlier keeps an arena of its own.
-if CommandLine.arguments.dropFirst().first == "features" { kira_single_arena() }
+// Every command runs in one malloc arena. Cases, series and branches run on whichever pool
+// threads are free, and each thread's arena keeps the most it ever held (large freed blocks
+// stay in the heap, above), so the resident peak became the sum of the arenas' high-water
+// marks and grew with the run: `kira study run` on the 120-case demo cohort peaked at 0.66–
+// 0.99 GiB with --jobs 2 and 1.8 GiB with --jobs 1, against 0.43 and 0.26 GiB in one arena;
+// `kira features` on the 1 mm benchmark cohort 102 → 72 MiB; `kira convert` on 16 copies of
+// the reference archive 115 → 65 MiB. Set before the interrupt handler starts its threads:
+// a thread that allocated earlier keeps an arena of its own.
+kira_single_arena()
 // Before any work: an interrupt removes temporaries and exits 130/143.
 InterruptHandling.install(arguments: CommandLine.arguments)
 
