@@ -146,8 +146,10 @@ def main():
     if subprocess.run(["pyradiomics", "--version"], capture_output=True).returncode != 0:
         sys.exit("pyradiomics is not installed (make peers)")
     if WORK:
-        os.makedirs(WORK, exist_ok=True)
-        bench(WORK)
+        # Inputs differ by grid: a folder of native inputs must not be reused as 1 mm ones.
+        work = os.path.join(WORK, f"spacing-{SPACING}" if SPACING else "native")
+        os.makedirs(work, exist_ok=True)
+        bench(work)
     else:
         with tempfile.TemporaryDirectory(prefix="kira-bench-cohort-") as work:
             bench(work)
