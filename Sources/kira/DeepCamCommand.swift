@@ -23,6 +23,12 @@ struct DeepCamCommand: ParsableCommand {
         --overlay O.jpg the crop with the map blended in red. The class, its logit and the
         crop's box are printed.
 
+        --target-weights W.npy explains a score s = Σ_k w_k p_k of the pooled features p (the
+        layer's channels averaged, through the Relu where there is one) instead of a class:
+        one weight per channel, e.g. a linear model's coefficients on the network's features
+        or a model's gradient with respect to them. ∂s/∂A[k,i,j] = w_k / (H·W) (times
+        1[A > 0] behind the Relu).
+
         \(DeepExit.helpText)
         """
     )
@@ -47,6 +53,10 @@ struct DeepCamCommand: ParsableCommand {
     @Option(name: .customLong("class"), help: "Output class to explain (default: the highest logit).")
     var targetClass: Int?
 
+    @Option(name: .customLong("target-weights"),
+            help: "Explain a linear score Σ w_k p_k of the pooled features p instead of a class: a .npy vector with one weight per channel of the layer (e.g. a linear model's coefficients on the network's features).")
+    var targetWeights: String?
+
     @Option(help: "Tensor the map is computed on (default: the last feature map).")
     var layer: String?
 
@@ -69,6 +79,10 @@ struct DeepCamCommand: ParsableCommand {
             throw ValidationError("\(option) '\(path)' does not exist")
         }
         _ = try options()
+        if let targetWeights {
+            guard targetClass == nil else { throw ValidationError("--class and --target-weights name two targets; give one") }
+            guard FileManager.default.fileExists(atPath: targetWeights) else { throw ValidationError("--target-weights '\(targetWeights)' does not exist") }
+        }
         var outs: [OutputGuard.Output] = [.init(output, option: "-o", format: .nifti)]
         for (path, option) in [(saveMap, "--save-map"), (saveInput, "--save-input"), (overlay, "--overlay")] {
             if let path {
@@ -95,9 +109,20 @@ struct DeepCamCommand: ParsableCommand {
             let img = try ImageFileReader.read(URL(fileURLWithPath: image))
             let roi = try MaskReader.read(URL(fileURLWithPath: mask), label: label, matching: img.geometry, imagePath: image)
             let (x, record) = try CropBuilder.build(image: img, mask: roi, options: opts, height: h, width: w, subject: image)
-            let map = try cam.map(x, targetClass: targetClass, outputHeight: h, outputWidth: w)
+            let map: GradCAM.Map
+            var meta: [String: MetaValue] = ["GradCAMLayer": .string(cam.layer)]
+            if let targetWeights {
+                let weights = try NumPyArray.read(targetWeights)
+                guard weights.rank == 1 else {
+                    throw KiraError.invalidArgument("--target-weights '\(targetWeights)': expected one vector, got shape \(weights.shape)")
+                }
+                map = try cam.map(x, pooledGradient: weights.data.map(Double.init), outputHeight: h, outputWidth: w)
+                meta["GradCAMTarget"] = .string("weights " + URL(fileURLWithPath: targetWeights).lastPathComponent)
+            } else {
+                map = try cam.map(x, targetClass: targetClass, outputHeight: h, outputWidth: w)
+                meta["GradCAMClass"] = map.targetClass.map { .integer($0) } ?? .null
+            }
             let grid = CAMPlacement.onImageGrid(map.scaled, record: record, geometry: img.geometry)
-            var meta: [String: MetaValue] = ["GradCAMLayer": .string(cam.layer), "GradCAMClass": .integer(map.targetClass)]
             meta["GradCAMModel"] = .string(URL(fileURLWithPath: model).lastPathComponent)
             let volume = try Volume(geometry: img.geometry, voxels: .float32(grid), metadata: meta)
             if let saveMap { try NumPyArray.write(map.scaled, to: saveMap) }
@@ -107,7 +132,8 @@ struct DeepCamCommand: ParsableCommand {
                 try JPEGWriter.write(o.pixels, width: o.width, height: o.height, channels: 3, to: URL(fileURLWithPath: overlay))
             }
             try NIfTIWriter.write(volume, to: URL(fileURLWithPath: output))
-            print("class \(map.targetClass) (logit \(map.logit)) at \(cam.layer); crop x \(record.box[0])…\(record.box[1]), y \(record.box[2])…\(record.box[3]), slice \(record.slice) → \(output)")
+            let target = map.targetClass.map { "class \($0) (logit \(map.logit ?? .nan))" } ?? "weights \(targetWeights ?? "")"
+            print("\(target) at \(cam.layer); crop x \(record.box[0])…\(record.box[1]), y \(record.box[2])…\(record.box[3]), slice \(record.slice) → \(output)")
         }
     }
 }

@@ -13,6 +13,18 @@ import Testing
 struct GradCAMPeerTests {
     @Test(arguments: ["resnet50", "densenet169"])
     func mapEqualsPytorchGradCAM(_ arch: String) throws {
+        try compare(arch, weighted: false)
+    }
+
+    /// A score of the pooled features (what a downstream linear model's decision is): weights
+    /// of both signs, one per channel; pytorch-grad-cam runs the network without its
+    /// classifier and takes Σ_k w_k p_k of its pooled output as the target.
+    @Test(arguments: ["resnet50", "densenet169"])
+    func pooledScoreMapEqualsPytorchGradCAM(_ arch: String) throws {
+        try compare(arch, weighted: true)
+    }
+
+    func compare(_ arch: String, weighted: Bool) throws {
         guard DeepCropTests.available else { print("skipped: needs ../shared/reference (pyradiomics breast1)"); return }
         let dir = try DeepCropTests.scratch()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -29,12 +41,25 @@ struct GradCAMPeerTests {
             """, arguments: [net.model]).trimmingCharacters(in: .whitespacesAndNewlines)
             args += ["--layer", norm5]
         }
+        let weights = dir.appendingPathComponent("w.npy").path
+        if weighted {
+            let channels = arch == "resnet50" ? 2048 : 1664
+            try NumPyArray.write(Tensor(shape: [channels], data: (0..<channels).map { Float(cos(Double($0) * 1.3) + 0.5) }), to: weights)
+            args += ["--target-weights", weights]
+        }
         let r = try KiraRun.run(args)
         #expect(r.status == 0, "\(r.stderr)")
-        let cls = try #require(r.stdout.split(separator: " ").dropFirst().first.flatMap { Int($0) }, "\(r.stdout)")
+        let target: String
+        if weighted {
+            #expect(r.stdout.hasPrefix("weights \(weights) at "), "\(r.stdout)")
+            target = weights
+        } else {
+            target = String(try #require(r.stdout.split(separator: " ").dropFirst().first.flatMap { Int($0) }, "\(r.stdout)"))
+        }
+        let cls = target
         let peer = try runProcess(URL(fileURLWithPath: "/usr/bin/python3"), [
             PythonPeer.scripts.appendingPathComponent("gradcam_reference.py").path, arch, dir.appendingPathComponent("x.npy").path,
-            String(cls), dir.appendingPathComponent("ref.npy").path,
+            target, dir.appendingPathComponent("ref.npy").path,
         ])
         #expect(peer.status == 0, "\(peer.stderr)")
         let mine = try NumPyArray.read(dir.appendingPathComponent("map.npy").path)
@@ -43,8 +68,29 @@ struct GradCAMPeerTests {
         // Not a degenerate map: scaled maps reach 1 and spread below it.
         #expect((ref.data.max() ?? 0) > 0.99 && (ref.data.min() ?? 1) < 0.01)
         let worst = zip(mine.data, ref.data).map { abs($0 - $1) }.max() ?? .infinity
-        #expect(worst <= 1e-5, "\(arch) class \(cls): worst difference \(worst)")
+        #expect(worst <= 1e-5, "\(arch) target \(cls): worst difference \(worst)")
+        print("\(arch) target \(weighted ? "pooled weights" : "class " + cls): max |Δ| \(worst)")
         #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("cam.nii.gz").path))
+        if weighted {
+            // One weight short of the layer's channels: exit 1 naming both counts, nothing written.
+            let short = dir.appendingPathComponent("short.npy").path
+            let channels = arch == "resnet50" ? 2048 : 1664
+            try NumPyArray.write(Tensor(shape: [channels - 1], data: [Float](repeating: 1, count: channels - 1)), to: short)
+            let bad = dir.appendingPathComponent("bad.nii.gz")
+            // The same command with the short weights and one output.
+            var badArgs = args
+            badArgs[badArgs.firstIndex(of: "--target-weights")! + 1] = short
+            badArgs[badArgs.firstIndex(of: "-o")! + 1] = bad.path
+            for option in ["--save-map", "--save-input", "--overlay"] {
+                let i = badArgs.firstIndex(of: option)!
+                badArgs.removeSubrange(i...(i + 1))
+            }
+            let r = try KiraRun.run(badArgs)
+            #expect(r.status == 1 && r.stderr.contains("\(channels - 1) values") && r.stderr.contains("\(channels) channels"), "\(r.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: bad.path))
+            let both = try KiraRun.run(badArgs + ["--class", "3"])
+            #expect(both.status == 1 && both.stderr.contains("--class and --target-weights"), "\(both.stderr)")
+        }
         #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("overlay.jpg").path))
     }
 }

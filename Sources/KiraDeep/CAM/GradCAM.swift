@@ -19,9 +19,9 @@ public struct GradCAM: Sendable {
     let weights: [[Float]]
 
     public struct Map: Sendable {
-        /// The class explained (given, or the highest logit).
-        public var targetClass: Int
-        public var logit: Float
+        /// The class explained (given, or the highest logit); nil for a pooled-gradient target.
+        public var targetClass: Int?
+        public var logit: Float?
         /// ReLU(Σ w A) at the layer's resolution, unscaled.
         public var raw: Tensor
         /// Min–max scaled and resized to the input's H × W.
@@ -77,13 +77,41 @@ public struct GradCAM: Sendable {
         guard c >= 0, c < weights.count else {
             throw DeepError.shapeMismatch(model: model.path, node: "logits '\(logits)'", reason: "class \(c) is not among the \(weights.count) outputs")
         }
+        let (raw, scaled) = weighted(a, pooledGradient: weights[c].map(Double.init), outputHeight: outputHeight, outputWidth: outputWidth)
+        return Map(targetClass: c, logit: z.data[c], raw: raw, scaled: scaled)
+    }
+
+    /// The map of any score s(p) of the pooled features p (the GlobalAveragePool's output,
+    /// through the Relu before it where the layer is that Relu's input), given ∂s/∂p per
+    /// channel: a downstream model's decision (`FittedPipeline.logOddsGradient` restricted to
+    /// this network's features) or a linear score of the user's. A class is the case
+    /// ∂s/∂p = the Gemm's row for that class.
+    public func map(_ input: Tensor, pooledGradient g: [Double], outputHeight: Int, outputWidth: Int) throws -> Map {
+        let out = try model.run([model.inputs[0].name: input], outputs: [layer])
+        return try map(activations: out[layer]!, pooledGradient: g, outputHeight: outputHeight, outputWidth: outputWidth)
+    }
+
+    public func map(activations a: Tensor, pooledGradient g: [Double], outputHeight: Int, outputWidth: Int) throws -> Map {
+        guard a.rank == 4, a.shape[0] == 1 else {
+            throw DeepError.shapeMismatch(model: model.path, node: "layer '\(layer)'", reason: "Grad-CAM needs a 1×C×H×W map, got \(shapeText(a.shape))")
+        }
+        guard g.count == a.shape[1] else {
+            throw DeepError.shapeMismatch(model: model.path, node: "layer '\(layer)'",
+                                          reason: "the target's gradient has \(g.count) values; the layer has \(a.shape[1]) channels")
+        }
+        let (raw, scaled) = weighted(a, pooledGradient: g, outputHeight: outputHeight, outputWidth: outputWidth)
+        return Map(targetClass: nil, logit: nil, raw: raw, scaled: scaled)
+    }
+
+    /// ∂s/∂A[k,i,j] = ∂s/∂p_k · gate(i, j) / (H·W); the channel weight is its spatial mean.
+    private func weighted(_ a: Tensor, pooledGradient g: [Double], outputHeight: Int, outputWidth: Int) -> (Tensor, Tensor) {
         let (k, h, w) = (a.shape[1], a.shape[2], a.shape[3])
         let plane = h * w
-        // w_k = mean over (i, j) of W[c,k]/(H·W) · gate(i, j).
+        // w_k = mean over (i, j) of ∂s/∂p_k / (H·W) · gate(i, j).
         var channelWeights = [Double](repeating: 0, count: k)
         for ch in 0..<k {
             let gated = reluFirst ? a.data[(ch * plane)..<((ch + 1) * plane)].reduce(0) { $0 + ($1 > 0 ? 1 : 0) } : plane
-            channelWeights[ch] = Double(weights[c][ch]) / Double(plane) * Double(gated) / Double(plane)
+            channelWeights[ch] = g[ch] / Double(plane) * Double(gated) / Double(plane)
         }
         // Behind a Relu the activations weighted are the rectified ones: torchvision's DenseNet
         // applies that Relu in place, so the activations pytorch-grad-cam keeps are rectified.
@@ -99,8 +127,7 @@ public struct GradCAM: Sendable {
         // Scaled before and after the resize, as pytorch-grad-cam does (per layer, then again
         // after averaging its layers).
         let resized = Self.minMax(CropBuilder.bilinear(Self.minMax(cam), width: w, height: h, toWidth: outputWidth, toHeight: outputHeight))
-        return Map(targetClass: c, logit: z.data[c], raw: Tensor(shape: [h, w], data: cam.map { Float($0) }),
-                   scaled: Tensor(shape: [outputHeight, outputWidth], data: resized.map { Float($0) }))
+        return (Tensor(shape: [h, w], data: cam.map { Float($0) }), Tensor(shape: [outputHeight, outputWidth], data: resized.map { Float($0) }))
     }
 
     /// (m − min) / (max − min + 1e-7).

@@ -149,7 +149,7 @@ struct DeepBranch {
                     let png = try PNGWriter.data(o2.pixels, width: o2.width, height: o2.height, channels: 3)
                     try StudyFiles.write(png, to: files.deepCAMCacheFile(caseID: caseID, modality: modality.name, crop: crop.label, key: key))
                     let grid = CAMPlacement.onImageGrid(map.scaled, record: rec, geometry: volume.geometry)
-                    let meta: [String: MetaValue] = ["GradCAMLayer": .string(cam.layer), "GradCAMClass": .integer(map.targetClass),
+                    let meta: [String: MetaValue] = ["GradCAMLayer": .string(cam.layer), "GradCAMClass": map.targetClass.map { .integer($0) } ?? .null,
                                                      "GradCAMModel": .string(spec.model.lastPathComponent)]
                     let mapFile = files.deepCAMMapCacheFile(caseID: caseID, modality: modality.name, crop: crop.label, key: key)
                     try NIfTIWriter.write(try Volume(geometry: volume.geometry, voxels: .float32(grid), metadata: meta), to: mapFile)
