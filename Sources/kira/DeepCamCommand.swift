@@ -3,6 +3,7 @@ import Foundation
 import KiraCore
 import KiraDeep
 import KiraIO
+import KiraLearn
 
 struct DeepCamCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -28,6 +29,13 @@ struct DeepCamCommand: ParsableCommand {
         one weight per channel, e.g. a linear model's coefficients on the network's features
         or a model's gradient with respect to them. ∂s/∂A[k,i,j] = w_k / (H·W) (times
         1[A > 0] behind the Relu).
+
+        --decision MODEL.json explains a Kira model's decision for one case: the gradient of
+        its log-odds of the positive class with respect to the network's columns of the table
+        (--features, --prefix, --id-column as for kira predict; --case the row; --columns the
+        stem, e.g. us_dn169_tumour for us_dn169_tumour_f0001 …), back through the model's
+        fitted steps to its logistic or SVM model (tree models have no gradient), is the
+        target's weight per channel.
 
         \(DeepExit.helpText)
         """
@@ -57,6 +65,23 @@ struct DeepCamCommand: ParsableCommand {
             help: "Explain a linear score Σ w_k p_k of the pooled features p instead of a class: a .npy vector with one weight per channel of the layer (e.g. a linear model's coefficients on the network's features).")
     var targetWeights: String?
 
+    @Option(help: "Explain a Kira model's decision (its log-odds of the positive class) instead of a class: the model file of kira train or kira study run, with --features, --case and --columns.")
+    var decision: String?
+
+    @Option(name: .customLong("features"), parsing: .upToNextOption, help: "With --decision: the feature CSVs the model reads (joined on --id-column).")
+    var features: [String] = []
+
+    @Option(parsing: .upToNextOption, help: "With --decision: a column prefix per feature file (default: those used in training).")
+    var prefix: [String] = []
+
+    @OptionGroup var table: LearnInputOptions
+
+    @Option(name: .customLong("case"), help: "With --decision: the case (row id) whose decision is explained.")
+    var caseID: String?
+
+    @Option(help: "With --decision: the stem of this network's feature columns in the table, e.g. us_dn169_tumour for us_dn169_tumour_f0001 ….")
+    var columns: String?
+
     @Option(help: "Tensor the map is computed on (default: the last feature map).")
     var layer: String?
 
@@ -79,9 +104,14 @@ struct DeepCamCommand: ParsableCommand {
             throw ValidationError("\(option) '\(path)' does not exist")
         }
         _ = try options()
-        if let targetWeights {
-            guard targetClass == nil else { throw ValidationError("--class and --target-weights name two targets; give one") }
-            guard FileManager.default.fileExists(atPath: targetWeights) else { throw ValidationError("--target-weights '\(targetWeights)' does not exist") }
+        let targets = [targetClass.map { _ in "--class" }, targetWeights.map { _ in "--target-weights" }, decision.map { _ in "--decision" }].compactMap { $0 }
+        guard targets.count <= 1 else { throw ValidationError("\(targets.joined(separator: " and ")) name \(targets.count) targets; give one") }
+        if let targetWeights, !FileManager.default.fileExists(atPath: targetWeights) { throw ValidationError("--target-weights '\(targetWeights)' does not exist") }
+        if let decision {
+            guard !features.isEmpty, caseID != nil, columns != nil else { throw ValidationError("--decision needs --features, --case and --columns") }
+            for f in [decision] + features where !FileManager.default.fileExists(atPath: f) { throw ValidationError("'\(f)' does not exist") }
+        } else if !features.isEmpty || caseID != nil || columns != nil || !prefix.isEmpty {
+            throw ValidationError("--features, --prefix, --case and --columns go with --decision")
         }
         var outs: [OutputGuard.Output] = [.init(output, option: "-o", format: .nifti)]
         for (path, option) in [(saveMap, "--save-map"), (saveInput, "--save-input"), (overlay, "--overlay")] {
@@ -118,6 +148,10 @@ struct DeepCamCommand: ParsableCommand {
                 }
                 map = try cam.map(x, pooledGradient: weights.data.map(Double.init), outputHeight: h, outputWidth: w)
                 meta["GradCAMTarget"] = .string("weights " + URL(fileURLWithPath: targetWeights).lastPathComponent)
+            } else if let decision, let caseID, let columns {
+                map = try cam.map(x, pooledGradient: try decisionGradient(decision, caseID: caseID, columns: columns, channels: cam.channels),
+                                  outputHeight: h, outputWidth: w)
+                meta["GradCAMTarget"] = .string("decision " + URL(fileURLWithPath: decision).lastPathComponent + " case " + caseID)
             } else {
                 map = try cam.map(x, targetClass: targetClass, outputHeight: h, outputWidth: w)
                 meta["GradCAMClass"] = map.targetClass.map { .integer($0) } ?? .null
@@ -132,8 +166,36 @@ struct DeepCamCommand: ParsableCommand {
                 try JPEGWriter.write(o.pixels, width: o.width, height: o.height, channels: 3, to: URL(fileURLWithPath: overlay))
             }
             try NIfTIWriter.write(volume, to: URL(fileURLWithPath: output))
-            let target = map.targetClass.map { "class \($0) (logit \(map.logit ?? .nan))" } ?? "weights \(targetWeights ?? "")"
+            let target = map.targetClass.map { "class \($0) (logit \(map.logit ?? .nan))" }
+                ?? targetWeights.map { "weights \($0)" } ?? "decision of \(decision ?? "") for \(caseID ?? "")"
             print("\(target) at \(cam.layer); crop x \(record.box[0])…\(record.box[1]), y \(record.box[2])…\(record.box[3]), slice \(record.slice) → \(output)")
         }
+    }
+
+    /// ∂ log-odds / ∂ pooled feature k for the network's columns `<columns>_f0001` … in the
+    /// model's input: the model's gradient at the case's row (`FittedPipeline.logOddsGradient`),
+    /// 0 for a channel whose column the model does not read.
+    func decisionGradient(_ path: String, caseID: String, columns: String, channels: Int) throws -> [Double] {
+        let file = try ModelFile.read(URL(fileURLWithPath: path))
+        let t = try FeatureTable.load(features.map { URL(fileURLWithPath: $0) }, idColumn: table.idColumn,
+                                      prefixes: prefix.isEmpty ? (file.training.prefixes ?? []) : prefix)
+        let inputs = file.pipeline.inputFeatures
+        let x = try t.columns(for: inputs, source: features.joined(separator: " + "))
+        guard let row = t.ids.firstIndex(of: caseID) else {
+            throw KiraError.invalidArgument("--case \(caseID): no row with that \(table.idColumn) in \(features.joined(separator: " + "))")
+        }
+        let g = try file.pipeline.logOddsGradient((0..<x.cols).map { x[row, $0] })
+        let position = Dictionary(inputs.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        let digits = max(4, String(channels).count)
+        var out = [Double](repeating: 0, count: channels)
+        var found = 0
+        for k in 0..<channels {
+            let n = String(k + 1)
+            if let j = position["\(columns)_f" + String(repeating: "0", count: digits - n.count) + n] { out[k] = g[j]; found += 1 }
+        }
+        guard found > 0 else {
+            throw KiraError.invalidArgument("--columns \(columns): the model reads none of \(columns)_f0001 … (\(channels) channels); its inputs start \(inputs.prefix(3).joined(separator: ", "))")
+        }
+        return out
     }
 }

@@ -17,6 +17,8 @@ public struct GradCAM: Sendable {
     let reluFirst: Bool
     /// Gemm weights as [classes][channels].
     let weights: [[Float]]
+    /// Channels of the layer, one pooled feature each.
+    public var channels: Int { weights.first?.count ?? 0 }
 
     public struct Map: Sendable {
         /// The class explained (given, or the highest logit); nil for a pooled-gradient target.
