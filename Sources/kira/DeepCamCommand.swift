@@ -186,12 +186,10 @@ struct DeepCamCommand: ParsableCommand {
         }
         let g = try file.pipeline.logOddsGradient((0..<x.cols).map { x[row, $0] })
         let position = Dictionary(inputs.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
-        let digits = max(4, String(channels).count)
         var out = [Double](repeating: 0, count: channels)
         var found = 0
-        for k in 0..<channels {
-            let n = String(k + 1)
-            if let j = position["\(columns)_f" + String(repeating: "0", count: digits - n.count) + n] { out[k] = g[j]; found += 1 }
+        for (k, name) in DeepFeatureExtractor.names(stem: columns, count: channels).enumerated() {
+            if let j = position[name] { out[k] = g[j]; found += 1 }
         }
         guard found > 0 else {
             throw KiraError.invalidArgument("--columns \(columns): the model reads none of \(columns)_f0001 … (\(channels) channels); its inputs start \(inputs.prefix(3).joined(separator: ", "))")

@@ -21,7 +21,7 @@ kira_keep_large_blocks_in_heap()
 // threads are free, and each thread's arena keeps the most it ever held (large freed blocks
 // stay in the heap, above), so the resident peak became the sum of the arenas' high-water
 // marks and grew with the run: `kira study run` on the 120-case demo cohort peaked at 0.66–
-// 0.99 GiB with --jobs 2 and 1.8 GiB with --jobs 1, against 0.43 and 0.26 GiB in one arena;
+// 0.99 GiB with --jobs 2 and 1.8 GiB with --jobs 1, against 0.41–0.45 and 0.31 GiB in one arena;
 // `kira features` on the 1 mm benchmark cohort 102 → 72 MiB; `kira convert` on 16 copies of
 // the reference archive 115 → 65 MiB. Set before the interrupt handler starts its threads:
 // a thread that allocated earlier keeps an arena of its own.

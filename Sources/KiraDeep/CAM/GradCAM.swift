@@ -72,15 +72,14 @@ public struct GradCAM: Sendable {
     /// The map from the layer's activations and the logits of one forward pass already run
     /// (a study takes its features from the same pass).
     public func map(activations a: Tensor, logits z: Tensor, targetClass: Int?, outputHeight: Int, outputWidth: Int) throws -> Map {
-        guard a.rank == 4, a.shape[0] == 1 else {
-            throw DeepError.shapeMismatch(model: model.path, node: "layer '\(layer)'", reason: "Grad-CAM needs a 1×C×H×W map, got \(shapeText(a.shape))")
-        }
         let c = targetClass ?? z.data.indices.max { z.data[$0] < z.data[$1] || (z.data[$0] == z.data[$1] && $0 > $1) }!
         guard c >= 0, c < weights.count else {
             throw DeepError.shapeMismatch(model: model.path, node: "logits '\(logits)'", reason: "class \(c) is not among the \(weights.count) outputs")
         }
-        let (raw, scaled) = weighted(a, pooledGradient: weights[c].map(Double.init), outputHeight: outputHeight, outputWidth: outputWidth)
-        return Map(targetClass: c, logit: z.data[c], raw: raw, scaled: scaled)
+        var m = try map(activations: a, pooledGradient: weights[c].map(Double.init), outputHeight: outputHeight, outputWidth: outputWidth)
+        m.targetClass = c
+        m.logit = z.data[c]
+        return m
     }
 
     /// The map of any score s(p) of the pooled features p (the GlobalAveragePool's output,

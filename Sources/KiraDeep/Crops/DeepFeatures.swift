@@ -53,10 +53,15 @@ public struct DeepFeatureExtractor: Sendable {
 
     /// `prefix_region_f0001` …, zero-padded to at least four digits.
     public static func names(prefix: String, region: String, count: Int) -> [String] {
+        names(stem: "\(prefix)_\(region)", count: count)
+    }
+
+    /// `stem_f0001` … (a fused table's stem carries the modality too: `us_dn169_tumour`).
+    public static func names(stem: String, count: Int) -> [String] {
         let digits = max(4, String(count).count)
         return (1...max(count, 1)).prefix(count).map { i in
             let n = String(i)
-            return "\(prefix)_\(region)_f" + String(repeating: "0", count: digits - n.count) + n
+            return "\(stem)_f" + String(repeating: "0", count: digits - n.count) + n
         }
     }
 }
