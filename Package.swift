@@ -121,7 +121,7 @@ let package = Package(
         .target(
             name: "KiraDeep",
             dependencies: [
-                "KiraCore", "CKiraBLAS", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                "KiraCore", "CKiraBLAS", "CKiraKernels", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -26,7 +26,8 @@ public struct DeepModel: Sendable {
         outputs = loaded.outputs
         let kept = keep.union(loaded.outputs)
         let folded = foldBatchNorm ? BatchNormFolding.fold(loaded.nodes, initializers: &initializers, keep: kept) : loaded.nodes
-        nodes = WinogradPlan.prepare(Fusion.fuse(folded, initializers: initializers, keep: kept), initializers: &initializers)
+        let fused = Fusion.fuse(folded, initializers: initializers, keep: kept)
+        nodes = GEMMPlan.prepare(WinogradPlan.prepare(fused, initializers: &initializers), initializers: &initializers)
         self.initializers = initializers
     }
 

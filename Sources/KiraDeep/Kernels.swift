@@ -1,4 +1,5 @@
 import CKiraBLAS
+import CKiraKernels
 import Foundation
 
 // Every loop over raw memory of the interpreter lives in this file; the operators above it
@@ -30,9 +31,29 @@ enum Kernels {
         kira_blas_load() != 0 ? nil : String(cString: kira_blas_error())
     }
 
+    /// Whether this CPU runs Kira's own SGEMM (AVX2 and FMA); where it does not, every product
+    /// goes to OpenBLAS.
+    static let ownGEMM = kira_gemm_available() != 0
+
+    /// `count` row-major m × k matrices stored one after another, each packed for
+    /// `kira_gemm_packed` (`packedGEMMSize` floats apiece).
+    static func packGEMM(_ a: [Float], count: Int, rows m: Int, columns k: Int) -> [Float] {
+        let size = packedGEMMSize(rows: m, columns: k)
+        var out = [Float](repeating: 0, count: count * size)
+        a.withUnsafeBufferPointer { ap in
+            out.withUnsafeMutableBufferPointer { op in
+                for i in 0..<count { kira_gemm_pack_a(ap.baseAddress! + i * m * k, k, m, k, op.baseAddress! + i * size) }
+            }
+        }
+        return out
+    }
+
+    static func packedGEMMSize(rows m: Int, columns k: Int) -> Int { kira_gemm_packed_size(m, k) }
+
     /// Convolution as im2col + SGEMM per image and group; a 1×1 kernel with stride 1 and no
-    /// padding multiplies the input directly.
-    static func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, window g: Window2D, groups: Int, relu: Bool = false) -> Tensor {
+    /// padding multiplies the input directly. With `packed` (the weights packed by `GEMMPlan`,
+    /// one block per group) Kira's own SGEMM adds the bias and applies the ReLU as it stores.
+    static func conv2d(_ x: Tensor, weight: Tensor, packed: Tensor? = nil, bias: Tensor?, window g: Window2D, groups: Int, relu: Bool = false) -> Tensor {
         let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let m = weight.shape[0]
         let (kh, kw) = g.kernel
@@ -50,29 +71,40 @@ enum Kernels {
         // im2col writes every element, padding included.
         let colCount = direct ? 0 : k * bandRows * g.outW
         var col = [Float](unsafeUninitializedCapacity: colCount) { _, initialized in initialized = colCount }
+        let packedSize = packedGEMMSize(rows: mg, columns: k)
+        let packedData = packed?.data ?? [], biasData = bias?.data ?? []
         x.data.withUnsafeBufferPointer { xp in
             weight.data.withUnsafeBufferPointer { wp in
                 out.withUnsafeMutableBufferPointer { op in
                     col.withUnsafeMutableBufferPointer { cp in
-                        for img in 0..<n {
-                            for grp in 0..<groups {
-                                let src = xp.baseAddress! + (img * c + grp * cg) * h * w
-                                for oy0 in stride(from: 0, to: g.outH, by: bandRows) {
-                                    let rows = oy0..<min(g.outH, oy0 + bandRows)
-                                    let (first, cols) = (oy0 * g.outW, rows.count * g.outW)
-                                    let dst = op.baseAddress! + (img * m + grp * mg) * plane + first
-                                    if let bias {
-                                        for oc in 0..<mg { (dst + oc * plane).update(repeating: bias.data[grp * mg + oc], count: cols) }
+                        packedData.withUnsafeBufferPointer { pp in
+                            biasData.withUnsafeBufferPointer { bp in
+                                for img in 0..<n {
+                                    for grp in 0..<groups {
+                                        let src = xp.baseAddress! + (img * c + grp * cg) * h * w
+                                        for oy0 in stride(from: 0, to: g.outH, by: bandRows) {
+                                            let rows = oy0..<min(g.outH, oy0 + bandRows)
+                                            let (first, cols) = (oy0 * g.outW, rows.count * g.outW)
+                                            let dst = op.baseAddress! + (img * m + grp * mg) * plane + first
+                                            let b: UnsafePointer<Float>, ldb: Int
+                                            if direct {
+                                                (b, ldb) = (src + first, plane)
+                                            } else {
+                                                im2col(src, channels: cg, h: h, w: w, window: g, rows: rows, into: cp.baseAddress!)
+                                                (b, ldb) = (UnsafePointer(cp.baseAddress!), cols)
+                                            }
+                                            if packed != nil {
+                                                kira_gemm_packed(pp.baseAddress! + grp * packedSize, mg, k, b, ldb, cols,
+                                                                 bias == nil ? nil : bp.baseAddress! + grp * mg, dst, plane, 0, relu ? 1 : 0)
+                                                continue
+                                            }
+                                            if let bias {
+                                                for oc in 0..<mg { (dst + oc * plane).update(repeating: bias.data[grp * mg + oc], count: cols) }
+                                            }
+                                            kira_sgemm(0, 0, mg, cols, k, 1, wp.baseAddress! + grp * mg * k, k, b, ldb, beta, dst, plane)
+                                            if relu { for oc in 0..<mg { clampNegative(dst + oc * plane, count: cols) } }
+                                        }
                                     }
-                                    let b: UnsafePointer<Float>, ldb: Int
-                                    if direct {
-                                        (b, ldb) = (src + first, plane)
-                                    } else {
-                                        im2col(src, channels: cg, h: h, w: w, window: g, rows: rows, into: cp.baseAddress!)
-                                        (b, ldb) = (UnsafePointer(cp.baseAddress!), cols)
-                                    }
-                                    kira_sgemm(0, 0, mg, cols, k, 1, wp.baseAddress! + grp * mg * k, k, b, ldb, beta, dst, plane)
-                                    if relu { for oc in 0..<mg { clampNegative(dst + oc * plane, count: cols) } }
                                 }
                             }
                         }
@@ -117,10 +149,11 @@ enum Kernels {
     /// tile from a 4×4 input tile with 16 multiplications per channel pair instead of 36, as
     /// 16 SGEMMs of K×C by C×tiles, and no im2col matrix (the transformed input is 4× the
     /// input, im2col's is 9×). The transforms add and subtract only, so the result stays
-    /// within float32 rounding of the direct sum.
-    static func conv3x3Winograd(_ x: Tensor, filter u: Tensor, bias: Tensor?, window g: Window2D, relu: Bool) -> Tensor {
+    /// within float32 rounding of the direct sum. `u` is the bank of `winogradFilter`
+    /// ([16, K, C]) or, for Kira's own SGEMM, the same packed by `GEMMPlan` ([16, packed size]).
+    static func conv3x3Winograd(_ x: Tensor, filter u: Tensor, outChannels k: Int, bias: Tensor?, window g: Window2D, relu: Bool) -> Tensor {
         let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-        let k = u.shape[1]
+        let packed = u.rank == 2
         let (outH, outW) = (g.outH, g.outW)
         let (tilesY, tilesX) = ((outH + 1) / 2, (outW + 1) / 2)
         let t = tilesY * tilesX
@@ -190,8 +223,13 @@ enum Kernels {
                                             }
                                         }
                                         for xi in 0..<16 {
-                                            kira_sgemm(0, 0, k, t, c, 1, up.baseAddress! + xi * k * c, c, vp.baseAddress! + xi * c * t, t,
-                                                       0, mp.baseAddress! + xi * k * t, t)
+                                            if packed {
+                                                kira_gemm_packed(up.baseAddress! + xi * u.shape[1], k, c, vp.baseAddress! + xi * c * t, t, t,
+                                                                 nil, mp.baseAddress! + xi * k * t, t, 0, 0)
+                                            } else {
+                                                kira_sgemm(0, 0, k, t, c, 1, up.baseAddress! + xi * k * c, c, vp.baseAddress! + xi * c * t, t,
+                                                           0, mp.baseAddress! + xi * k * t, t)
+                                            }
                                         }
                                         // Output tiles: Y = Aᵀ·m·A with Aᵀ = [1 1 1 0; 0 1 −1 −1], plus bias.
                                         for oc in 0..<k {

@@ -100,9 +100,10 @@ extension Node {
             let g = try window(input: a.shape, kernel: (w.shape[2], w.shape[3]), model: model)
             // WinogradPlan hands a transformed bank (input 4) only to 3×3, stride-1, one-group convolutions.
             if x.count > 3, let u = x[3] {
-                return [Kernels.conv3x3Winograd(a, filter: u, bias: b, window: g, relu: reluAfter)]
+                return [Kernels.conv3x3Winograd(a, filter: u, outChannels: w.shape[0], bias: b, window: g, relu: reluAfter)]
             }
-            return [Kernels.conv2d(a, weight: w, bias: b, window: g, groups: groups, relu: reluAfter)]
+            // GEMMPlan hands the other convolutions their weights packed (input 5) where Kira's own SGEMM runs.
+            return [Kernels.conv2d(a, weight: w, packed: x.count > 4 ? x[4] : nil, bias: b, window: g, groups: groups, relu: reluAfter)]
         case .maxPool, .averagePool:
             let a = try input(0)
             guard a.rank == 4 else { throw fail("only 2-D pooling (N×C×H×W) is run; got \(shapeText(a.shape))") }
