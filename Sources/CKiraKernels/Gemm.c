@@ -44,14 +44,14 @@ static void pack_b(const float *b, long ldb, long kc, long nc, float *dst) {
     }
 }
 
-/* How a tile's sums reach C: the first K slice adds the bias (or C itself when accumulating),
- * later slices add C, and the last applies the ReLU. */
+/* How a tile's sums reach C: the first K slice adds the bias, then C itself when
+ * accumulating (a residual already there); later slices add C; the last applies the ReLU. */
 typedef struct { const float *bias; int load_c, relu; } Store;
 
 __attribute__((target("avx2,fma")))
 static inline __m256 finish(__m256 v, const float *p, const Store *s, long row) {
+    if (s->bias) v = _mm256_add_ps(v, _mm256_broadcast_ss(s->bias + row));
     if (s->load_c) v = _mm256_add_ps(v, _mm256_loadu_ps(p));
-    else if (s->bias) v = _mm256_add_ps(v, _mm256_broadcast_ss(s->bias + row));
     if (s->relu) v = _mm256_max_ps(v, _mm256_setzero_ps());
     return v;
 }
@@ -67,7 +67,9 @@ static void store_tile(const __m256 *acc, int per_row, float *c, long ldc, long 
             if (w <= 0) break;
             _mm256_store_ps(t, acc[r * per_row + h]);
             for (long q = 0; q < w; q++) {
-                float v = t[q] + (s->load_c ? p[q] : s->bias ? s->bias[r] : 0.0f);
+                float v = t[q];
+                if (s->bias) v += s->bias[r];
+                if (s->load_c) v += p[q];
                 p[q] = s->relu && !(v > 0) ? 0.0f : v;
             }
         }
@@ -117,7 +119,7 @@ void kira_gemm_packed(const float *packed_a, long m, long k, const float *b, lon
         for (long pc = 0; pc < k; pc += KC) {
             long kc = k - pc < KC ? k - pc : KC;
             pack_b(b + pc * ldb + jc, ldb, kc, nc, slice);
-            Store s = {bias, accumulate || pc > 0, relu && pc + kc == k};
+            Store s = {pc == 0 ? bias : NULL, accumulate || pc > 0, relu && pc + kc == k};
             for (long ic = 0; ic < m; ic += MC) {
                 long iend = m - ic < MC ? m : ic + MC;
                 for (long j = 0; j < nc; j += NR) {

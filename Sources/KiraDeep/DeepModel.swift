@@ -41,6 +41,7 @@ public struct DeepModel: Sendable {
             out[n.op.rawValue, default: 0] += 1
             if n.affine != nil { out[Operator.batchNormalization.rawValue, default: 0] += 1 }
             if n.reluAfter { out[Operator.relu.rawValue, default: 0] += 1 }
+            if n.addsResidual { out[Operator.add.rawValue, default: 0] += 1 }
         }
         return out
     }

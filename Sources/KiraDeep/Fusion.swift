@@ -1,6 +1,6 @@
 /// Activations applied by the operator that produces their input, so that no pass (and no
 /// copy) of a whole activation is made for them: ReLU after Conv, Add, BatchNormalization or
-/// Concat, and DenseNet's BatchNormalization after Concat (each dense layer normalises the
+/// Concat, an Add after a Conv, and DenseNet's BatchNormalization after Concat (each dense layer normalises the
 /// concatenation of all earlier outputs, which would otherwise be copied three times).
 /// Only where the intermediate tensor feeds nothing else and is not asked for by name.
 enum Fusion {
@@ -17,6 +17,13 @@ enum Fusion {
             fused.affine = ChannelAffine(scale: scale, shift: shift)
             return fused
         }
+        // ResNet's residual join: the convolution before the Add stores its sums onto the
+        // residual (Kira's own SGEMM adds it in the same pass; elsewhere the Add runs after).
+        out = fuse(out, keep: keep) { first, second in
+            guard first.op == .conv, second.op == .add, !first.reluAfter, !first.addsResidual,
+                  second.inputs.count == 2, !second.inputs[1].isEmpty else { return nil }
+            return first.settingInput(Node.residualInput, to: second.inputs[1])
+        }
         out = fuse(out, keep: keep) { first, second in
             guard second.op == .relu, [.conv, .add, .batchNormalization, .concat].contains(first.op), !first.reluAfter else { return nil }
             var fused = first
@@ -27,21 +34,22 @@ enum Fusion {
     }
 
     /// Replaces each pair (producer, its only reader) that `combine` accepts with the combined
-    /// node, which writes the reader's output.
+    /// node, which writes the reader's output and runs where the reader ran: the reader's other
+    /// inputs (an Add's residual) may be made between the two.
     private static func fuse(_ nodes: [Node], keep: Set<String>, _ combine: (Node, Node) -> Node?) -> [Node] {
         var readers: [String: [Int]] = [:]
         for (i, n) in nodes.enumerated() { for name in Set(n.inputs) where !name.isEmpty { readers[name, default: []].append(i) } }
         var out = nodes
         var removed = Set<Int>()
-        for (i, n) in nodes.enumerated() where n.outputs.count == 1 && !removed.contains(i) {
-            let t = n.outputs[0]
-            guard !keep.contains(t), let r = readers[t], r.count == 1, nodes[r[0]].inputs.first == t,
+        for i in nodes.indices where out[i].outputs.count == 1 && !removed.contains(i) {
+            let t = out[i].outputs[0]
+            guard !keep.contains(t), let r = readers[t], r.count == 1, !removed.contains(r[0]), nodes[r[0]].inputs.first == t,
                   nodes[r[0]].inputs.dropFirst().allSatisfy({ $0 != t }), nodes[r[0]].outputs.count == 1,
-                  var fused = combine(out[i], nodes[r[0]]) else { continue }
+                  var fused = combine(out[i], out[r[0]]) else { continue }
             fused.outputs = nodes[r[0]].outputs
             fused.label = "\(out[i].label) + \(nodes[r[0]].label)"
-            out[i] = fused
-            removed.insert(r[0])
+            out[r[0]] = fused
+            removed.insert(i)
         }
         return out.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
     }

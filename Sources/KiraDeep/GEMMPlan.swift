@@ -2,18 +2,20 @@
 /// ONNX Runtime packs its own: OpenBLAS repacks the weights on every call, which costs most
 /// on the late layers whose 7×7 maps give each product only 49 columns. A Winograd node's
 /// transformed bank (input 4) is replaced by its packed form; any other convolution whose
-/// weights are an initializer gets its packed weights, one block per group, as a fifth input.
+/// weights are an initializer gets its packed weights, one block per group, as a fifth input
+/// (`Node.packedInput`).
 /// On a CPU without AVX2 and FMA nothing changes and OpenBLAS does every product.
 enum GEMMPlan {
     static func prepare(_ nodes: [Node], initializers: inout [String: Tensor]) -> [Node] {
         guard Kernels.ownGEMM else { return nodes }
         return nodes.map { node in
             guard node.op == .conv, node.inputs.count >= 2, let w = initializers[node.inputs[1]], w.rank == 4, w.shape[0] > 0 else { return node }
-            if node.inputs.count > 3, !node.inputs[3].isEmpty, let u = initializers[node.inputs[3]] {
+            let wino = node.inputs.count > Node.winogradInput ? node.inputs[Node.winogradInput] : ""
+            if !wino.isEmpty, let u = initializers[wino] {
                 // A bank shared by two nodes is packed once.
                 if u.rank == 3 {
                     let packed = Kernels.packGEMM(u.data, count: 16, rows: u.shape[1], columns: u.shape[2])
-                    initializers[node.inputs[3]] = Tensor(shape: [16, packed.count / 16], data: packed)
+                    initializers[wino] = Tensor(shape: [16, packed.count / 16], data: packed)
                 }
                 return node
             }
@@ -24,9 +26,7 @@ enum GEMMPlan {
                 let packed = Kernels.packGEMM(w.data, count: groups, rows: w.shape[0] / groups, columns: w.count / w.shape[0])
                 initializers[name] = Tensor(shape: [groups, packed.count / groups], data: packed)
             }
-            var n = node
-            n.inputs = [node.inputs[0], node.inputs[1], node.inputs.count > 2 ? node.inputs[2] : "", node.inputs.count > 3 ? node.inputs[3] : "", name]
-            return n
+            return node.settingInput(Node.packedInput, to: name)
         }
     }
 }

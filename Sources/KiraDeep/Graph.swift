@@ -49,6 +49,21 @@ struct Node: Sendable {
     var affine: ChannelAffine?
     var reluAfter = false
 
+    /// Conv's inputs past ONNX's three, set by the load-time plans: the Winograd bank (3),
+    /// the packed weights (4) and a residual added as the output is stored (5).
+    static let winogradInput = 3, packedInput = 4, residualInput = 5
+
+    /// This node with input `i` set to `name`, omitted inputs ("") filling any gap.
+    func settingInput(_ i: Int, to name: String) -> Node {
+        var n = self
+        while n.inputs.count <= i { n.inputs.append("") }
+        n.inputs[i] = name
+        return n
+    }
+
+    /// A Conv that `Fusion` gave the Add after it.
+    var addsResidual: Bool { op == .conv && inputs.count > Node.residualInput && !inputs[Node.residualInput].isEmpty }
+
     func int(_ key: String, default d: Int) -> Int {
         if case let .int(v)? = attributes[key] { return v }
         return d

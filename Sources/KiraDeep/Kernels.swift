@@ -52,8 +52,11 @@ enum Kernels {
 
     /// Convolution as im2col + SGEMM per image and group; a 1×1 kernel with stride 1 and no
     /// padding multiplies the input directly. With `packed` (the weights packed by `GEMMPlan`,
-    /// one block per group) Kira's own SGEMM adds the bias and applies the ReLU as it stores.
-    static func conv2d(_ x: Tensor, weight: Tensor, packed: Tensor? = nil, bias: Tensor?, window g: Window2D, groups: Int, relu: Bool = false) -> Tensor {
+    /// one block per group) Kira's own SGEMM adds the bias, then `residual` (a tensor of the
+    /// output's shape, written over), and applies the ReLU as it stores.
+    static func conv2d(_ x: Tensor, weight: Tensor, packed: Tensor? = nil, bias: Tensor?, window g: Window2D, groups: Int,
+                       relu: Bool = false, onto residual: consuming Tensor? = nil) -> Tensor {
+        precondition(residual == nil || packed != nil, "a residual is stored onto by Kira's own SGEMM only")
         let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let m = weight.shape[0]
         let (kh, kw) = g.kernel
@@ -67,7 +70,12 @@ enum Kernels {
         let bandRows = max(1, min(g.outH, 512 / max(1, g.outW)))
         let direct = kh == 1 && kw == 1 && g.strides == (1, 1) && g.pads == (0, 0, 0, 0)
         let beta: Float = bias == nil ? 0 : 1
-        var out = [Float](unsafeUninitializedCapacity: n * m * plane) { _, initialized in initialized = n * m * plane }
+        let accumulate: Int32 = residual == nil ? 0 : 1
+        // The residual's own storage becomes the output (moved out, so not copied on write).
+        var out: [Float] = []
+        if var r = consume residual { swap(&out, &r.data) } else {
+            out = [Float](unsafeUninitializedCapacity: n * m * plane) { _, initialized in initialized = n * m * plane }
+        }
         // im2col writes every element, padding included.
         let colCount = direct ? 0 : k * bandRows * g.outW
         var col = [Float](unsafeUninitializedCapacity: colCount) { _, initialized in initialized = colCount }
@@ -95,7 +103,8 @@ enum Kernels {
                                             }
                                             if packed != nil {
                                                 kira_gemm_packed(pp.baseAddress! + grp * packedSize, mg, k, b, ldb, cols,
-                                                                 bias == nil ? nil : bp.baseAddress! + grp * mg, dst, plane, 0, relu ? 1 : 0)
+                                                                 bias == nil ? nil : bp.baseAddress! + grp * mg, dst, plane,
+                                                                 accumulate, relu ? 1 : 0)
                                                 continue
                                             }
                                             if let bias {

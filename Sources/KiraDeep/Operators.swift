@@ -99,11 +99,27 @@ extension Node {
             }
             let g = try window(input: a.shape, kernel: (w.shape[2], w.shape[3]), model: model)
             // WinogradPlan hands a transformed bank (input 4) only to 3×3, stride-1, one-group convolutions.
-            if x.count > 3, let u = x[3] {
-                return [Kernels.conv3x3Winograd(a, filter: u, outChannels: w.shape[0], bias: b, window: g, relu: reluAfter)]
+            var residual = x.count > Node.residualInput ? x[Node.residualInput].take() : nil
+            let packed = x.count > Node.packedInput ? x[Node.packedInput] : nil
+            let outShape = [a.shape[0], w.shape[0], g.outH, g.outW]
+            // Kira's own SGEMM stores onto a residual of the output's shape; any other residual is
+            // added after, as the Add that Fusion took would have.
+            if let packed, residual?.shape == outShape, let r = residual.take() {
+                return [Kernels.conv2d(a, weight: w, packed: packed, bias: b, window: g, groups: groups, relu: reluAfter, onto: consume r)]
             }
-            // GEMMPlan hands the other convolutions their weights packed (input 5) where Kira's own SGEMM runs.
-            return [Kernels.conv2d(a, weight: w, packed: x.count > 4 ? x[4] : nil, bias: b, window: g, groups: groups, relu: reluAfter)]
+            let relu = reluAfter && residual == nil
+            var y: Tensor
+            if x.count > Node.winogradInput, let u = x[Node.winogradInput] {
+                y = Kernels.conv3x3Winograd(a, filter: u, outChannels: w.shape[0], bias: b, window: g, relu: relu)
+            } else {
+                y = Kernels.conv2d(a, weight: w, packed: packed, bias: b, window: g, groups: groups, relu: relu)
+            }
+            guard let r = residual else { return [y] }
+            guard let shape = broadcastShape(y.shape, r.shape) else {
+                throw fail("Add of shapes \(shapeText(y.shape)) and \(shapeText(r.shape)) cannot be broadcast")
+            }
+            Kernels.add(&y, r, shape: shape, relu: reluAfter)
+            return [y]
         case .maxPool, .averagePool:
             let a = try input(0)
             guard a.rank == 4 else { throw fail("only 2-D pooling (N×C×H×W) is run; got \(shapeText(a.shape))") }

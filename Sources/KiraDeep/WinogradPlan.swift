@@ -1,7 +1,7 @@
 /// Which convolutions run by Winograd F(2×2, 3×3) (see `Kernels.conv3x3Winograd`): 3×3
 /// kernels with stride and dilation 1 in one group, whose weights are initializers, so that
 /// the filters are transformed once at load. The transformed bank is handed to the node as a
-/// fourth input (ONNX's Conv has at most three), named after the weights.
+/// fourth input (ONNX's Conv has at most three; see `Node.winogradInput`), named after the weights.
 enum WinogradPlan {
     static func prepare(_ nodes: [Node], initializers: inout [String: Tensor]) -> [Node] {
         nodes.map { node in
@@ -11,9 +11,7 @@ enum WinogradPlan {
                   node.string("auto_pad", default: "NOTSET") == "NOTSET" else { return node }
             let name = "\(node.inputs[1])::winograd"
             if initializers[name] == nil { initializers[name] = Kernels.winogradFilter(w) }
-            var n = node
-            n.inputs = [node.inputs[0], node.inputs[1], node.inputs.count > 2 ? node.inputs[2] : "", name]
-            return n
+            return node.settingInput(Node.winogradInput, to: name)
         }
     }
 }

@@ -12,12 +12,16 @@ struct OperatorPeerTests {
     /// 2e-6 for averages (division after summing in another order); 1e-5 for dot products
     /// (SGEMM blocking sums in another order, and Winograd's transforms add in another order
     /// again: float32 rounding, ~1e-6 here) and for batch
-    /// normalisation (applied as one affine map, ONNX Runtime in steps).
+    /// normalisation (applied as one affine map, ONNX Runtime in steps). The deep cases sum 300
+    /// and 2,700 products to values up to 64 and 143: there each side is up to 9.5e-6 (Kira's
+    /// SGEMM; ONNX Runtime 8.5e-6) and 3.4e-5 (Kira's Winograd; ONNX Runtime's direct sum
+    /// 8.9e-6) from the sum in double precision, and the tolerance is that bound plus ONNX
+    /// Runtime's own.
     static let cases: [(String, Float)] = [
         ("conv_default", 1e-5), ("conv_stride_asymmetric_pads", 1e-5), ("conv_dilation", 1e-5), ("conv_group", 1e-5),
         ("conv_depthwise", 1e-5), ("conv_1x1_direct", 1e-5), ("conv_1x1_stride2", 1e-5), ("conv_kernel_shape_rect", 1e-5),
         ("conv_same_upper", 1e-5), ("conv_same_lower", 1e-5), ("conv_valid", 1e-5), ("conv_7x7_stride2_pad3", 1e-5),
-        ("conv_winograd_pads", 1e-5), ("conv_winograd_asymmetric_pads", 1e-5),
+        ("conv_winograd_pads", 1e-5), ("conv_winograd_asymmetric_pads", 1e-5), ("conv_1x1_deep_wide", 2e-5), ("conv_winograd_deep", 5e-5),
         ("relu", 0), ("identity", 0), ("add_same_shape", 0), ("add_broadcast_channel", 0), ("add_broadcast_both", 0),
         ("add_scalar", 0),
         ("maxpool_k3_s2_p1", 0), ("maxpool_default_stride", 0), ("maxpool_ceil_mode", 0), ("maxpool_ceil_mode_pads", 0),
@@ -31,6 +35,7 @@ struct OperatorPeerTests {
         ("concat_channels", 0), ("concat_three_negative_axis", 0), ("concat_axis0", 0),
         ("batchnorm", 1e-5), ("batchnorm_default_eps_rank2", 1e-5), ("conv_batchnorm_relu_folded", 1e-5),
         ("add_relu_fused", 0), ("concat_batchnorm_relu_fused", 1e-5),
+        ("conv_add_relu_fused", 2e-5), ("conv_add_broadcast", 1e-5), ("conv_winograd_add_relu", 1e-5),
         ("conv_batchnorm_shared_not_folded", 1e-5),
         ("pad_constant_default", 0), ("pad_constant_value", 0), ("pad_reflect", 0), ("pad_edge", 0), ("pad_negative_crop", 0),
         ("pad_opset10_attributes", 0), ("pad_from_constant_node", 0),
@@ -68,10 +73,11 @@ struct OperatorPeerTests {
         #expect(shared.operatorCounts["BatchNormalization"] == 1)
     }
 
-    /// In the real networks every ReLU runs inside the node before it and every
+    /// In the real networks every ReLU runs inside the node before it, every
     /// BatchNormalization is folded into a convolution or, in DenseNet, applied by the Concat
-    /// whose output it normalises: no node of either is left, and no operator is lost
-    /// (counted against the ONNX file as the onnx package reads it).
+    /// whose output it normalises, and every residual Add of ResNet-50 is stored by the
+    /// convolution before it: no node of these is left, and no operator is lost (counted
+    /// against the ONNX file as the onnx package reads it).
     @Test(arguments: ["resnet50", "densenet169"])
     func activationsRunInsideTheNodeBefore(_ arch: String) throws {
         let path = try DeepPeer.network(arch).model
@@ -79,9 +85,10 @@ struct OperatorPeerTests {
         let text = try PythonPeer.run("import collections, json, onnx, sys; print(json.dumps(collections.Counter(n.op_type for n in onnx.load(sys.argv[1]).graph.node)))", arguments: [path])
         let onnxCounts = try JSONDecoder().decode([String: Int].self, from: Data(text.utf8))
         print("\(arch): ONNX \(onnxCounts.sorted { $0.key < $1.key }); run \(model.nodeCounts.sorted { $0.key < $1.key })")
-        #expect(model.nodeCounts["Relu"] == nil && model.nodeCounts["BatchNormalization"] == nil)
+        #expect(model.nodeCounts["Relu"] == nil && model.nodeCounts["BatchNormalization"] == nil && model.nodeCounts["Add"] == nil)
         #expect(model.operatorCounts["Relu"] == onnxCounts["Relu"])
-        for op in ["Conv", "Concat", "Add", "Gemm", "MaxPool", "AveragePool", "GlobalAveragePool"] {
+        #expect(model.operatorCounts["Add"] == onnxCounts["Add"])
+        for op in ["Conv", "Concat", "Gemm", "MaxPool", "AveragePool", "GlobalAveragePool"] {
             #expect(model.nodeCounts[op] == onnxCounts[op], "\(op)")
         }
     }

@@ -60,6 +60,10 @@ conv("conv_7x7_stride2_pad3", (1, 3, 32, 32), (8, 3, 7, 7), strides=[2, 2], pads
 # and rows of 4 tiles or more take the four-tiles-at-once path.
 conv("conv_winograd_pads", (2, 5, 13, 11), (6, 5, 3, 3), pads=[1, 1, 1, 1])
 conv("conv_winograd_asymmetric_pads", (1, 4, 10, 17), (3, 4, 3, 3), pads=[0, 2, 1, 0], bias=False)
+# Kira's own SGEMM in slices: 300 input channels (two slices of K), 17 outputs (a partial
+# panel of rows) and 20 × 21 = 420 columns (a second block of columns ending in a narrow tile).
+conv("conv_1x1_deep_wide", (1, 300, 20, 21), (17, 300, 1, 1))
+conv("conv_winograd_deep", (1, 300, 6, 7), (10, 300, 3, 3), pads=[1, 1, 1, 1])
 
 model("relu", [helper.make_node("Relu", ["x"], ["y"])], (2, 3, 4, 5))
 model("identity", [helper.make_node("Identity", ["x"], ["y"])], (2, 3, 4))
@@ -141,6 +145,22 @@ model("conv_batchnorm_shared_not_folded",
 model("add_relu_fused",
       [helper.make_node("Add", ["x", "r"], ["s"]), helper.make_node("Relu", ["s"], ["y"])],
       (1, 4, 5, 5), [("r", f32(1, 4, 5, 5))])
+# ResNet's bottleneck end: the 1×1 convolution stores onto the residual (here another
+# convolution's output) and takes the ReLU, across slices, blocks and edge tiles as above.
+model("conv_add_relu_fused",
+      [helper.make_node("Conv", ["x", "w", "b"], ["a"]), helper.make_node("Conv", ["x", "w2"], ["r"]),
+       helper.make_node("Add", ["a", "r"], ["s"]), helper.make_node("Relu", ["s"], ["y"])],
+      (1, 300, 20, 21), [("w", f32(17, 300, 1, 1)), ("b", f32(17)), ("w2", f32(17, 300, 1, 1))])
+# An Add after a convolution that is not a residual of the same shape (a broadcast), and one
+# after a Winograd convolution: both still taken by the Conv, added after it.
+model("conv_add_broadcast",
+      [helper.make_node("Conv", ["x", "w"], ["a"]), helper.make_node("Add", ["a", "c"], ["s"]),
+       helper.make_node("Relu", ["s"], ["y"])],
+      (1, 9, 5, 7), [("w", f32(4, 9, 1, 1)), ("c", f32(4, 1, 1))])
+model("conv_winograd_add_relu",
+      [helper.make_node("Conv", ["x", "w"], ["a"], pads=[1, 1, 1, 1]), helper.make_node("Conv", ["x", "w2"], ["r"]),
+       helper.make_node("Add", ["a", "r"], ["s"]), helper.make_node("Relu", ["s"], ["y"])],
+      (1, 7, 9, 10), [("w", f32(8, 7, 3, 3)), ("w2", f32(8, 7, 1, 1))])
 # DenseNet's dense layer: Concat → BatchNormalization → Relu runs as one Concat, and the
 # Winograd convolution takes its ReLU.
 model("concat_batchnorm_relu_fused",

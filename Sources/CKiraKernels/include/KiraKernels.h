@@ -80,8 +80,8 @@ long kira_gemm_packed_size(long m, long k);
 /// A (m × k, row-major, leading dimension lda) packed for kira_gemm_packed.
 void kira_gemm_pack_a(const float *a, long lda, long m, long k, float *packed);
 
-/// C = A·B + (bias[i] on row i, or C's own values when accumulate, or nothing), then
-/// max(0, ·) when relu: A packed by kira_gemm_pack_a, B k × n row-major with leading
+/// C = A·B + bias[i] on row i (when bias is not NULL) + C's own values (when accumulate),
+/// then max(0, ·) when relu: A packed by kira_gemm_pack_a, B k × n row-major with leading
 /// dimension ldb, C m × n with leading dimension ldc. Requires kira_gemm_available().
 void kira_gemm_packed(const float *packed_a, long m, long k, const float *b, long ldb, long n,
                       const float *bias, float *c, long ldc, int accumulate, int relu);
