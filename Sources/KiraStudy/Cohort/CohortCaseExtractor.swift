@@ -30,7 +30,7 @@ public struct CohortCaseValues: Sendable {
 /// rest. Shared state (a loaded network) must be read-only: `compute` runs on `jobs` workers.
 public protocol CohortCaseExtractor: Sendable {
     /// Everything besides the case's files and label that decides its values.
-    func settings() throws -> CohortSettings
+    func cohortSettings() throws -> CohortSettings
     /// The files case `c` reads, which no output may replace.
     func inputs(of c: CohortCase) -> [URL]
     /// Why finished case `c`, recorded with `recorded`, must be recomputed now; nil: reuse it.

@@ -64,7 +64,7 @@ public struct CohortRunner<Extractor: CohortCaseExtractor>: Sendable {
         let cases = try CohortManifest.read(manifest)
         let inputs = cases.flatMap { extractor.inputs(of: $0).map(\.path) }
         try OutputGuard.check([.init(output.path, option: "--output", format: .csv)], inputs: inputs, overwrite: true)
-        let settings = try extractor.settings()
+        let settings = try extractor.cohortSettings()
         let store = CohortStore(output: output, settings: settings.value, settingsHash: settings.hash,
                                 format: { [extractor] in extractor.format($0) })
         let done = try store.load(fresh: fresh)

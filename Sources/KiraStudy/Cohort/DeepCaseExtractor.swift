@@ -32,7 +32,7 @@ public struct DeepCaseExtractor: CohortCaseExtractor {
     /// The single-case provenance's settings without the model's path and Kira's version, so
     /// that moving the model file or upgrading Kira alone does not make every row stale; the
     /// stored value names the path.
-    public func settings() throws -> CohortSettings {
+    public func cohortSettings() throws -> CohortSettings {
         let full = try DeepCaseFeatures.provenance(modelPath: model.path, modelHash: modelHash, extractor: network, options: options,
                                                    regions: regions, prefix: prefix)
         guard case var .object(key) = full else { return CohortSettings(value: full, hash: "") }

@@ -57,7 +57,7 @@ public struct RadiomicsCaseExtractor: CohortCaseExtractor {
         self.label = label; self.habitats = habitats; self.regions = regions; self.settings = settings; self.origin = origin
     }
 
-    public func settings() throws -> CohortSettings {
+    public func cohortSettings() throws -> CohortSettings {
         let p = try CaseProvenance.settings(settings, regions: regions)
         return CohortSettings(value: p.value, hash: p.hash)
     }
