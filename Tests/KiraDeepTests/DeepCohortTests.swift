@@ -142,7 +142,7 @@ struct DeepCohortTests {
         #expect(r.stderr.contains("2 of 4 cases in \(out.path); 2 failed, listed in deep.csv.failures.csv"), "\(r.stderr)")
         let failures = try Self.lines(URL(fileURLWithPath: out.path + ".failures.csv"))
         #expect(failures.count == 3 && failures[0] == "id,status,reason", "\(failures)")
-        #expect(failures[1].hasPrefix("empty,failed,") && failures[1].contains("the mask is empty"), "\(failures)")
+        #expect(failures[1].hasPrefix("empty,failed,") && failures[1].contains("empty_mask.nii.gz has no non-zero voxels"), "\(failures)")
         #expect(failures[2].hasPrefix("broken,failed,") && failures[2].contains("broken.nii.gz"), "\(failures)")
         let table = try Self.lines(out)
         #expect(table.map { String($0.prefix { $0 != "," }) } == ["id", "c1", "c3"])

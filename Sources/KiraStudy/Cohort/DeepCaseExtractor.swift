@@ -74,8 +74,11 @@ public struct DeepCaseExtractor: CohortCaseExtractor {
             "input_geometry": MetaValue(geometry: image.geometry),
             "crop_records": crops, "features": .integer(result.names.count),
         ]
+        // Stored as a rerun reads it back from the provenance (a direction's -0 is read as 0), so
+        // that a rerun that reuses every case rewrites the provenance byte for byte.
+        let stored = try JSONDecoder().decode(MetaValue.self, from: Data(MetaValue.object(diagnostics).prettyJSON.utf8))
         // Float → Double is exact, and `format` prints the Float back as single-case mode does.
-        return CohortCaseValues(names: result.names, values: result.values.map { Double($0) }, diagnostics: .object(diagnostics))
+        return CohortCaseValues(names: result.names, values: result.values.map { Double($0) }, diagnostics: stored)
     }
 
     public func format(_ value: Double) -> String { "\(Float(value))" }
