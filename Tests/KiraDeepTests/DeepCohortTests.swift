@@ -149,4 +149,49 @@ struct DeepCohortTests {
         #expect(table[2] == "c3" + (try Self.single(dir, image: "c3.nii.gz", mask: "c3_mask.nii.gz")).cells)
         #expect(leftoverTemporaries(in: dir).isEmpty)
     }
+
+    /// SIGINT while the journal fills: exit 130, no table, no temporary file; the rerun resumes
+    /// from the journal (the interrupted cases are not computed again) and writes every row.
+    @Test func interruptLeavesNothingHalfWrittenAndTheRerunResumes() throws {
+        let dir = try TestPaths.temporaryDirectory("kira-deep-cohort-interrupt")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Self.fixture(dir)
+        let ids = (0..<120).map { String(format: "k%03d", $0) }
+        try (["id,image,mask"] + ids.enumerated().map { "\($1),c\($0 % 3 + 1).nii.gz,c\($0 % 3 + 1)_mask.nii.gz" })
+            .joined(separator: "\n").write(to: dir.appendingPathComponent("many.csv"), atomically: true, encoding: .utf8)
+        let out = dir.appendingPathComponent("deep.csv")
+        let journal = out.path + ".journal"
+        func journalled() -> Int { ((try? String(contentsOfFile: journal, encoding: .utf8)) ?? "").split(separator: "\n").count }
+        let base = ["deep", "features", "--model", dir.appendingPathComponent("tiny.onnx").path, "--manifest",
+                    dir.appendingPathComponent("many.csv").path, "-o", out.path] + Self.settings
+        let args = base + ["--quiet"]
+        let p = Process()
+        p.executableURL = TestPaths.kiraExecutable
+        p.arguments = args
+        let err = Pipe()
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = err
+        try p.run()
+        let deadline = Date().addingTimeInterval(20)
+        while p.isRunning && journalled() < 1 && Date() < deadline { usleep(2_000) }
+        try #require(p.isRunning, "kira ended before it could be interrupted")
+        kill(p.processIdentifier, SIGINT)
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationReason == .exit && p.terminationStatus == 130, "\(stderr)")
+        #expect(stderr.contains("kira deep features: interrupted (SIGINT); ") && stderr.contains(" of 120 cases done"), "\(stderr)")
+        let kept = journalled()
+        #expect(kept >= 1 && kept < 120)
+        #expect(!FileManager.default.fileExists(atPath: out.path) && !FileManager.default.fileExists(atPath: out.path + ".provenance.json"))
+        #expect(leftoverTemporaries(in: dir).isEmpty)
+
+        let rerun = try KiraRun.run(base)
+        #expect(rerun.status == 0, "\(rerun.stderr)")
+        #expect(rerun.stderr.contains("\(kept) of 120 cases already in deep.csv with unchanged inputs, reused"), "\(rerun.stderr)")
+        let table = try Self.lines(out)
+        #expect(table.dropFirst().map { String($0.prefix { $0 != "," }) } == ids)
+        let c1 = try Self.single(dir, image: "c1.nii.gz", mask: "c1_mask.nii.gz")
+        #expect(table[1] == "k000" + c1.cells && table[4] == "k003" + c1.cells)
+        #expect(!FileManager.default.fileExists(atPath: journal))
+    }
 }
