@@ -1,4 +1,34 @@
 import Foundation
+import KiraCore
+import KiraStudy
+import Logging
+
+/// Runs a cohort and reports it on stderr: stale and reused cases, each failure and warning,
+/// progress, the summary. Exit status: success when every case is in the table, partial when
+/// some failed, failure when none could be done.
+func reportCohort<E: CohortCaseExtractor>(_ cohort: CohortRunner<E>, command: String, quiet: Bool, logger: Logger) throws -> KiraExit {
+    func note(_ s: String) {
+        if !quiet { FileHandle.standardError.write(Data((s + "\n").utf8)) }
+    }
+    let output = cohort.output
+    let plan = try cohort.plan(logger: logger)
+    for (id, reason) in plan.stale { note("\(command): case '\(id)': \(reason), recomputed") }
+    if plan.reused > 0 {
+        note("\(command): \(plan.reused) of \(plan.cases.count) cases already in \(output.lastPathComponent) with unchanged inputs, reused")
+    }
+    let progress = CohortProgress(total: plan.pending.count, quiet: quiet, label: command)
+    let summary = try cohort.run(plan, logger: logger) { c in
+        if let e = c.journalError { progress.message("\(command): case '\(c.id)': cannot write the journal: \(e)") }
+        if let reason = c.reason { progress.message("\(command): case '\(c.id)' failed: \(reason)") }
+        for w in c.warnings { progress.message("\(command): case '\(c.id)': warning: \(w)") }
+        progress.finished(failed: c.status == .failed)
+    }
+    progress.end()
+    note("\(command): \(summary.succeeded) of \(summary.cases) cases in \(output.path)"
+         + (summary.failed.isEmpty ? "" : "; \(summary.failed.count) failed, listed in \(output.lastPathComponent).failures.csv"))
+    if summary.failed.isEmpty { return .success }
+    return summary.succeeded == 0 ? .failure : .partial
+}
 
 /// Progress on stderr: a redrawn bar when stderr is a terminal, otherwise a line at most
 /// every 10 s (and at the end), so logs of batch jobs stay readable.

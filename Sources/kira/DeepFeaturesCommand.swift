@@ -4,11 +4,12 @@ import KiraCore
 import KiraDeep
 import KiraIO
 import KiraRadiomics
+import KiraStudy
 
 struct DeepFeaturesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "features",
-        abstract: "Deep features of tumour and peritumoral crops: one image, its tumour mask, an ONNX network.",
+        abstract: "Deep features of tumour and peritumoral crops from an ONNX network: one image and its tumour mask, or a cohort manifest.",
         discussion: """
         Each --crop is cut from the tumour's largest-area slice: tumour (the tumour's bounding
         box) or tumour+ring:Rmm (the bounding box of the tumour dilated by R mm: tumour and
@@ -32,7 +33,19 @@ struct DeepFeaturesCommand: ParsableCommand {
         each side of the tumour's, or a model without N×3×H×W input fails with the reason and
         writes nothing.
 
-        \(DeepExit.helpText)
+        COHORT MODE: --manifest cases.csv -o features.csv [--jobs N], the manifest of kira
+        features --manifest (id,image,mask, optionally label; paths relative to its folder).
+        The model is loaded once and shared by the N cases run at a time. The output has one
+        row per case, each equal to single-case mode's row for that case; beside it
+        features.csv.provenance.json (settings with the model's hash, each case's input hashes
+        and crop records), features.csv.failures.csv (id,status,reason of failed cases; removed
+        when there are none) and, while running, features.csv.journal. A rerun reuses every
+        case whose image, mask and label are unchanged (content hashes) and recomputes the
+        others; an output made with another model or other settings is refused (--overwrite
+        starts afresh). A failed case (unreadable file, empty mask, crop outside the image) is
+        named on stderr and the others go on: exit 2.
+
+        \(DeepExit.helpText.replacingOccurrences(of: "\n  130", with: "\n  2  cohort mode: some cases failed (listed in OUT.failures.csv), the others written\n  130"))
         """
     )
 
@@ -40,10 +53,16 @@ struct DeepFeaturesCommand: ParsableCommand {
     var model: String
 
     @Option(help: "Image (NIfTI, NRRD, PNG, JPEG, TIFF).")
-    var image: String
+    var image: String?
 
     @Option(help: "Tumour mask on the image grid (non-zero inside, or --label).")
-    var mask: String
+    var mask: String?
+
+    @Option(help: "Cohort mode: CSV with columns id,image,mask[,label]; one row per case in -o.")
+    var manifest: String?
+
+    @Option(help: "Cohort mode: cases computed in parallel (the model is shared).")
+    var jobs = 1
 
     @Option(help: "Mask label to use (default: every non-zero voxel).")
     var label: Int?
@@ -76,15 +95,28 @@ struct DeepFeaturesCommand: ParsableCommand {
 
     @OptionGroup var replace: OutputOptions
 
+    @OptionGroup var logging: LoggingOptions
+
     func validate() throws {
-        for (option, path) in [("--model", model), ("--image", image), ("--mask", mask)] where !FileManager.default.fileExists(atPath: path) {
-            throw ValidationError("\(option) '\(path)' does not exist")
+        if let manifest {
+            guard image == nil, mask == nil else { throw ValidationError("give either --manifest or --image and --mask, not both") }
+            guard id == nil, saveInputs == nil else { throw ValidationError("--id and --save-inputs apply to a single case (--image and --mask)") }
+            guard FileManager.default.fileExists(atPath: manifest) else { throw ValidationError("--manifest '\(manifest)' does not exist") }
+        } else {
+            guard image != nil, mask != nil else { throw ValidationError("give --image and --mask, or --manifest") }
+        }
+        for (option, path) in [("--model", model), ("--image", image), ("--mask", mask)] {
+            if let path, !FileManager.default.fileExists(atPath: path) { throw ValidationError("\(option) '\(path)' does not exist") }
         }
         _ = try options()
         guard !(flatten && outputLayer != nil) else { throw ValidationError("--flatten and --output-layer exclude each other") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
-        try replace.check([.init(output, option: "-o", format: .csv), .init(output + ".provenance.json", option: "the provenance of -o", format: .json)],
-                          inputs: [model, image, mask])
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
+        if let label, label <= 0 { throw ValidationError("--label \(label) must be a positive mask label") }
+        // Cohort mode resumes into an existing table, so only a single case's output needs
+        // --overwrite; the manifest's images are checked when it is read.
+        try OutputOptions.check([.init(output, option: "-o", format: .csv), .init(output + ".provenance.json", option: "the provenance of -o", format: .json)],
+                                inputs: [model, image, mask, manifest], overwrite: replace.overwrite || manifest != nil)
     }
 
     func options() throws -> (CropOptions, [CropOptions.Region]) {
@@ -93,10 +125,13 @@ struct DeepFeaturesCommand: ParsableCommand {
         return (try network.options(region: regions[0]), regions)
     }
 
+    var layer: FeatureLayer { flatten ? .flattenedMap : outputLayer.map { .named($0) } ?? .pooled }
+
     func run() throws {
+        if let manifest { return try runCohort(manifest) }
+        let (image, mask) = (image!, mask!)
         try deepRun("features") {
             let (opts, regions) = try options()
-            let layer: FeatureLayer = flatten ? .flattenedMap : outputLayer.map { .named($0) } ?? .pooled
             let extractor = try DeepFeatureExtractor(modelPath: model, layer: layer)
             let img = try ImageFileReader.read(URL(fileURLWithPath: image))
             let roi = try MaskReader.read(URL(fileURLWithPath: mask), label: label, matching: img.geometry, imagePath: image)
@@ -131,5 +166,25 @@ struct DeepFeaturesCommand: ParsableCommand {
             try csv.write(to: URL(fileURLWithPath: output))
             FileHandle.standardError.write(Data("kira deep features: \(result.names.count) features of \(regions.count) crop\(regions.count == 1 ? "" : "s") → \(output)\n".utf8))
         }
+    }
+
+    /// A bad model or settings fail before any case (exit 1); failed cases give exit 2.
+    func runCohort(_ manifest: String) throws {
+        let logger = logging.makeLogger(label: "kira.deep.features")
+        let status: KiraExit
+        do {
+            let (opts, regions) = try options()
+            let modelURL = URL(fileURLWithPath: model)
+            let extractor = try DeepCaseExtractor(model: modelURL, layer: layer, regions: regions, options: opts,
+                                                  prefix: prefix ?? modelURL.deletingPathExtension().lastPathComponent,
+                                                  label: label, threads: threads)
+            let runner = CohortRunner(manifest: URL(fileURLWithPath: manifest), output: URL(fileURLWithPath: output), jobs: jobs,
+                                      extractor: extractor, fresh: replace.overwrite)
+            status = try reportCohort(runner, command: "kira deep features", quiet: logging.quiet, logger: logger)
+        } catch {
+            FileHandle.standardError.write(Data("kira deep features: \(FailureText.line(file: manifest, reason: FailureText.describe(error)))\n".utf8))
+            throw ExitCode(KiraExit.failure.rawValue)
+        }
+        if status != .success { throw ExitCode(status.rawValue) }
     }
 }

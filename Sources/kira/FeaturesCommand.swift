@@ -216,30 +216,8 @@ struct FeaturesCommand: ParsableCommand {
         }
     }
 
-    /// Runs the cohort and reports it on stderr. Exit status: success when every case is in
-    /// the table, partial when some failed, failure when none could be done.
+    /// Runs the cohort and reports it on stderr (`reportCohort`).
     func runCohort(_ cohort: FeatureCohort, logger: Logger) throws -> KiraExit {
-        let quiet = logging.quiet
-        func note(_ s: String) {
-            if !quiet { FileHandle.standardError.write(Data((s + "\n").utf8)) }
-        }
-        let output = cohort.output
-        let plan = try cohort.plan(logger: logger)
-        for (id, reason) in plan.stale { note("kira features: case '\(id)': \(reason), recomputed") }
-        if plan.reused > 0 {
-            note("kira features: \(plan.reused) of \(plan.cases.count) cases already in \(output.lastPathComponent) with unchanged inputs, reused")
-        }
-        let progress = CohortProgress(total: plan.pending.count, quiet: quiet)
-        let summary = try cohort.run(plan, logger: logger) { c in
-            if let e = c.journalError { progress.message("kira features: case '\(c.id)': cannot write the journal: \(e)") }
-            if let reason = c.reason { progress.message("kira features: case '\(c.id)' failed: \(reason)") }
-            for w in c.warnings { progress.message("kira features: case '\(c.id)': warning: \(w)") }
-            progress.finished(failed: c.status == .failed)
-        }
-        progress.end()
-        note("kira features: \(summary.succeeded) of \(summary.cases) cases in \(output.path)"
-             + (summary.failed.isEmpty ? "" : "; \(summary.failed.count) failed, listed in \(output.lastPathComponent).failures.csv"))
-        if summary.failed.isEmpty { return .success }
-        return summary.succeeded == 0 ? .failure : .partial
+        try reportCohort(cohort.runner, command: "kira features", quiet: logging.quiet, logger: logger)
     }
 }

@@ -59,11 +59,14 @@ public final class CohortStore: @unchecked Sendable {
     private var existingRows: [(id: String, cells: [String: String])] = []
     private var existingDiagnostics: [String: MetaValue] = [:]
     private var records: [String: CohortRecord] = [:]
+    /// A value's text in the table (deep features print as the Float they are).
+    let format: @Sendable (Double) -> String
 
-    public init(output: URL, settings: MetaValue, settingsHash: String) {
+    public init(output: URL, settings: MetaValue, settingsHash: String, format: @escaping @Sendable (Double) -> String = CSVWriter.format) {
         self.output = output
         self.settings = settings
         self.settingsHash = settingsHash
+        self.format = format
     }
 
     /// Reads what earlier runs left; returns the ids already done with the inputs each was
@@ -163,7 +166,7 @@ public final class CohortStore: @unchecked Sendable {
         for (id, cells) in existingRows { rowsById[id] = [id] + columns.map { cells[$0] ?? "" } }
         for r in okRecords {
             let byName = Dictionary(zip(r.names, r.values), uniquingKeysWith: { a, _ in a })
-            rowsById[r.id] = [r.id] + columns.map { byName[$0].flatMap { $0 }.map(CSVWriter.format) ?? "" }
+            rowsById[r.id] = [r.id] + columns.map { byName[$0].flatMap { $0 }.map(format) ?? "" }
         }
         var writer = CSVWriter(header: ["id"] + columns)
         var written = Set<String>()
