@@ -168,7 +168,22 @@ enum Kernels {
         let t = tilesY * tilesX
         let (pt, pl) = (g.pads.0, g.pads.1)
         var out = [Float](unsafeUninitializedCapacity: n * k * outH * outW) { _, m in m = n * k * outH * outW }
-        var v = [Float](unsafeUninitializedCapacity: 16 * c * t) { _, m in m = 16 * c * t }
+        // For Kira's own SGEMM the transformed input is written straight into its panels of
+        // `pw` tiles (see kira_gemm_prepacked), tiles rounded up to whole panels and the rest
+        // zero; for OpenBLAS, as 16 row-major matrices C × tiles.
+        let pw = packed ? kira_gemm_panel_width() : 1
+        precondition(pw & (pw - 1) == 0, "panel width \(pw) is not a power of two")
+        let (shift, panel) = (pw.trailingZeroBitCount, pw * c)
+        let tp = (t + pw - 1) / pw * pw
+        let matrix = c * tp
+        var v = [Float](unsafeUninitializedCapacity: 16 * matrix) { _, m in m = 16 * matrix }
+        if tp > t {
+            v.withUnsafeMutableBufferPointer { vp in
+                for xi in 0..<16 {
+                    for ch in 0..<c { (vp.baseAddress! + xi * matrix + (tp - pw) * c + ch * pw + t % pw).update(repeating: 0, count: tp - t) }
+                }
+            }
+        }
         var prod = [Float](unsafeUninitializedCapacity: 16 * k * t) { _, m in m = 16 * k * t }
         // Each pass runs along a row of tiles so that its inner loops are contiguous: four
         // padded input rows (the left padding is pl zeros), and per transformed row four lines.
@@ -185,58 +200,76 @@ enum Kernels {
                                     let r = rp.baseAddress!, l = lp.baseAddress!
                                     for img in 0..<n {
                                         // Input tiles: V = Bᵀ·d·B with Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1];
-                                        // first down the four rows of a tile row, then across.
-                                        for ch in 0..<c {
-                                            let src = xp.baseAddress! + (img * c + ch) * h * w
-                                            for ty in 0..<tilesY {
-                                                for q in 0..<4 {
-                                                    let iy = 2 * ty - pt + q
-                                                    let dst = r + q * width
-                                                    guard iy >= 0 && iy < h else { dst.update(repeating: 0, count: width); continue }
-                                                    // Columns −pl ..< width − pl of the input row.
-                                                    let lo = min(pl, width), hi = max(lo, min(width, w + pl))
-                                                    for col in 0..<lo { dst[col] = 0 }
-                                                    if hi > lo { (dst + lo).update(from: src + iy * w + (lo - pl), count: hi - lo) }
-                                                    for col in hi..<width { dst[col] = 0 }
-                                                }
-                                                let (d0, d1, d2, d3) = (r, r + width, r + 2 * width, r + 3 * width)
-                                                var col = 0
-                                                while col + 4 <= width {
-                                                    let (a, b, e, f) = (load4(d0 + col), load4(d1 + col), load4(d2 + col), load4(d3 + col))
-                                                    store4(a - e, d0 + col); store4(b + e, d1 + col); store4(e - b, d2 + col); store4(b - f, d3 + col)
-                                                    col += 4
-                                                }
-                                                while col < width {
-                                                    let (a, b, e, f) = (d0[col], d1[col], d2[col], d3[col])
-                                                    d0[col] = a - e; d1[col] = b + e; d2[col] = e - b; d3[col] = b - f
-                                                    col += 1
-                                                }
-                                                for q in 0..<4 {
-                                                    let row = r + q * width
-                                                    let base = vp.baseAddress! + (q * 4 * c + ch) * t + ty * tilesX
-                                                    let (v0, v1, v2, v3) = (base, base + c * t, base + 2 * c * t, base + 3 * c * t)
-                                                    var tx = 0
-                                                    // Four tiles at once: their columns 2tx…2tx+9 as even and odd lanes.
-                                                    while tx + 4 <= tilesX {
-                                                        let lo = load8(row + 2 * tx), hi = load8(row + 2 * tx + 2)
-                                                        let (a, b, e, f) = (lo.evenHalf, lo.oddHalf, hi.evenHalf, hi.oddHalf)
-                                                        store4(a - e, v0 + tx); store4(b + e, v1 + tx); store4(e - b, v2 + tx); store4(b - f, v3 + tx)
-                                                        tx += 4
+                                        // first down the four rows of a tile row, then across. Made
+                                        // `segment` tiles at a time for every channel, so that each
+                                        // channel's values land one after another (for SGEMM's panels,
+                                        // one cache line per channel) instead of strided across V.
+                                        let segment = packed ? pw : 16
+                                        for s0 in stride(from: 0, to: t, by: segment) {
+                                            let s1 = min(t, s0 + segment)
+                                            for ch in 0..<c {
+                                                let src = xp.baseAddress! + (img * c + ch) * h * w
+                                                // Where tile s0 of this channel goes in V's first matrix; tile
+                                                // s0 + i goes i further on in either layout.
+                                                let v0 = vp.baseAddress! + (packed ? (s0 >> shift) * panel + ch * pw : ch * t + s0)
+                                                let (v1, v2, v3) = (v0 + matrix, v0 + 2 * matrix, v0 + 3 * matrix)
+                                                var ti = s0
+                                                while ti < s1 {
+                                                    let ty = ti / tilesX, tx0 = ti - ty * tilesX
+                                                    let tx1 = min(tilesX, tx0 + s1 - ti)
+                                                    // Padded columns 2·tx0 ..< 2·tx1 + 2, i.e. input columns from first.
+                                                    let span = 2 * (tx1 - tx0) + 2, first = 2 * tx0 - pl
+                                                    for q in 0..<4 {
+                                                        let iy = 2 * ty - pt + q
+                                                        let dst = r + q * width
+                                                        guard iy >= 0 && iy < h else { dst.update(repeating: 0, count: span); continue }
+                                                        let lo = min(max(0, -first), span), hi = max(lo, min(span, w - first))
+                                                        for col in 0..<lo { dst[col] = 0 }
+                                                        if hi > lo { (dst + lo).update(from: src + iy * w + first + lo, count: hi - lo) }
+                                                        for col in hi..<span { dst[col] = 0 }
                                                     }
-                                                    while tx < tilesX {
-                                                        let (a, b, e, f) = (row[2 * tx], row[2 * tx + 1], row[2 * tx + 2], row[2 * tx + 3])
-                                                        v0[tx] = a - e; v1[tx] = b + e; v2[tx] = e - b; v3[tx] = b - f
-                                                        tx += 1
+                                                    let (d0, d1, d2, d3) = (r, r + width, r + 2 * width, r + 3 * width)
+                                                    var col = 0
+                                                    while col + 4 <= span {
+                                                        let (a, b, e, f) = (load4(d0 + col), load4(d1 + col), load4(d2 + col), load4(d3 + col))
+                                                        store4(a - e, d0 + col); store4(b + e, d1 + col); store4(e - b, d2 + col); store4(b - f, d3 + col)
+                                                        col += 4
                                                     }
+                                                    while col < span {
+                                                        let (a, b, e, f) = (d0[col], d1[col], d2[col], d3[col])
+                                                        d0[col] = a - e; d1[col] = b + e; d2[col] = e - b; d3[col] = b - f
+                                                        col += 1
+                                                    }
+                                                    let at0 = ti - s0
+                                                    for q in 0..<4 {
+                                                        let row = r + q * width
+                                                        let (w0, w1, w2, w3) = (v0 + q * 4 * matrix, v1 + q * 4 * matrix, v2 + q * 4 * matrix, v3 + q * 4 * matrix)
+                                                        var tx = tx0
+                                                        // Four tiles at once: their columns as even and odd lanes.
+                                                        while tx + 4 <= tx1 {
+                                                            let j = 2 * (tx - tx0), at = at0 + tx - tx0
+                                                            let lo = load8(row + j), hi = load8(row + j + 2)
+                                                            let (a, b, e, f) = (lo.evenHalf, lo.oddHalf, hi.evenHalf, hi.oddHalf)
+                                                            store4(a - e, w0 + at); store4(b + e, w1 + at); store4(e - b, w2 + at); store4(b - f, w3 + at)
+                                                            tx += 4
+                                                        }
+                                                        while tx < tx1 {
+                                                            let j = 2 * (tx - tx0), at = at0 + tx - tx0
+                                                            let (a, b, e, f) = (row[j], row[j + 1], row[j + 2], row[j + 3])
+                                                            w0[at] = a - e; w1[at] = b + e; w2[at] = e - b; w3[at] = b - f
+                                                            tx += 1
+                                                        }
+                                                    }
+                                                    ti += tx1 - tx0
                                                 }
                                             }
                                         }
                                         for xi in 0..<16 {
                                             if packed {
-                                                kira_gemm_packed(up.baseAddress! + xi * u.shape[1], k, c, vp.baseAddress! + xi * c * t, t, t,
-                                                                 nil, mp.baseAddress! + xi * k * t, t, 0, 0)
+                                                kira_gemm_prepacked(up.baseAddress! + xi * u.shape[1], k, c, vp.baseAddress! + xi * matrix, t,
+                                                                    nil, mp.baseAddress! + xi * k * t, t, 0, 0)
                                             } else {
-                                                kira_sgemm(0, 0, k, t, c, 1, up.baseAddress! + xi * k * c, c, vp.baseAddress! + xi * c * t, t,
+                                                kira_sgemm(0, 0, k, t, c, 1, up.baseAddress! + xi * k * c, c, vp.baseAddress! + xi * matrix, t,
                                                            0, mp.baseAddress! + xi * k * t, t)
                                             }
                                         }
@@ -301,9 +334,10 @@ enum Kernels {
         UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Float>.self)
     }
     @inline(__always) private static func load4(_ p: UnsafeMutablePointer<Float>) -> SIMD4<Float> { load4(UnsafePointer(p)) }
-    @inline(__always) private static func load8(_ p: UnsafeMutablePointer<Float>) -> SIMD8<Float> {
+    @inline(__always) private static func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
         UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
     }
+    @inline(__always) private static func load8(_ p: UnsafeMutablePointer<Float>) -> SIMD8<Float> { load8(UnsafePointer(p)) }
     @inline(__always) private static func store4(_ v: SIMD4<Float>, _ p: UnsafeMutablePointer<Float>) {
         UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD4<Float>.self)
     }
@@ -358,6 +392,7 @@ enum Kernels {
     /// Max or average over each window; `countPad` counts padded taps in the average (clipped
     /// to the padded extent, as ONNX Runtime does).
     static func pool2d(_ x: Tensor, window g: Window2D, max isMax: Bool, countPad: Bool) -> Tensor {
+        if g.dilations == (1, 1) { return separablePool2d(x, window: g, max: isMax, countPad: countPad) }
         let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let plane = g.outH * g.outW
         var out = [Float](repeating: 0, count: n * c * plane)
@@ -393,6 +428,66 @@ enum Kernels {
                                     divisor = ((y1 - y0 + g.dilations.0 - 1) / g.dilations.0) * ((x1 - x0 + g.dilations.1 - 1) / g.dilations.1)
                                 }
                                 d[oy * g.outW + ox] = divisor > 0 ? sum / Float(divisor) : 0
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return Tensor(shape: [n, c, g.outH, g.outW], data: out)
+    }
+
+    /// Pooling without dilation in two passes per output row: down the window's rows in the
+    /// image (eight columns at a time), then across each window's columns. Each row of the image
+    /// is read once per output row instead of once per window that covers it. The maximum is
+    /// the same; a sum adds down before across, a different order within float32 rounding.
+    private static func separablePool2d(_ x: Tensor, window g: Window2D, max isMax: Bool, countPad: Bool) -> Tensor {
+        let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let plane = g.outH * g.outW
+        var out = [Float](unsafeUninitializedCapacity: n * c * plane) { _, m in m = n * c * plane }
+        var down = [Float](repeating: 0, count: w)
+        x.data.withUnsafeBufferPointer { xp in
+            out.withUnsafeMutableBufferPointer { op in
+                down.withUnsafeMutableBufferPointer { dp in
+                    let v = dp.baseAddress!
+                    for p in 0..<(n * c) {
+                        let s = xp.baseAddress! + p * h * w
+                        let d = op.baseAddress! + p * plane
+                        for oy in 0..<g.outH {
+                            let y0 = oy * g.strides.0 - g.pads.0
+                            let ys = taps(from: y0, count: g.kernel.0, step: 1, size: h)
+                            let line = d + oy * g.outW
+                            guard let first = ys.first else {
+                                for ox in 0..<g.outW { line[ox] = isMax ? -Float.infinity : 0 }
+                                continue
+                            }
+                            v.update(from: s + (y0 + first) * w, count: w)
+                            for ky in ys.dropFirst() {
+                                let row = s + (y0 + ky) * w
+                                var i = 0
+                                while i + 8 <= w {
+                                    let a = load8(v + i), b = load8(row + i)
+                                    store8(isMax ? pointwiseMax(a, b) : a + b, v + i)
+                                    i += 8
+                                }
+                                while i < w { v[i] = isMax ? Swift.max(v[i], row[i]) : v[i] + row[i]; i += 1 }
+                            }
+                            for ox in 0..<g.outW {
+                                let x0 = ox * g.strides.1 - g.pads.1
+                                let xs = taps(from: x0, count: g.kernel.1, step: 1, size: w)
+                                var best = -Float.infinity, sum: Float = 0
+                                for kx in xs {
+                                    let value = v[x0 + kx]
+                                    if value > best { best = value }
+                                    sum += value
+                                }
+                                if isMax { line[ox] = best; continue }
+                                var divisor = ys.count * xs.count
+                                if countPad {
+                                    let y1 = Swift.min(y0 + g.kernel.0, h + g.pads.2), x1 = Swift.min(x0 + g.kernel.1, w + g.pads.3)
+                                    divisor = (y1 - y0) * (x1 - x0)
+                                }
+                                line[ox] = divisor > 0 ? sum / Float(divisor) : 0
                             }
                         }
                     }
