@@ -110,28 +110,15 @@ static void tile_6x8(long kc, const float *a, const float *b, float *c, long ldc
  * times per crop. */
 static _Thread_local float *slice;
 
-long kira_gemm_panel_width(void) { return NR; }
-
-/* B either row-major (packed here, slice by slice) or already in panels (b_packed). */
 __attribute__((target("avx2,fma")))
-static void gemm(const float *packed_a, long m, long k, const float *b, long ldb, int b_packed, long n,
-                 const float *bias, float *c, long ldc, int accumulate, int relu) {
-    if (!b_packed && !slice) slice = aligned_alloc(64, sizeof(float) * KC * (NC + NR));
+void kira_gemm_packed(const float *packed_a, long m, long k, const float *b, long ldb, long n,
+                      const float *bias, float *c, long ldc, int accumulate, int relu) {
+    if (!slice) slice = aligned_alloc(64, sizeof(float) * KC * (NC + NR));
     for (long jc = 0; jc < n; jc += NC) {
         long nc = n - jc < NC ? n - jc : NC;
         for (long pc = 0; pc < k; pc += KC) {
             long kc = k - pc < KC ? k - pc : KC;
-            /* Panel j of this slice starts at panels + j / NR * panel_stride. */
-            const float *panels;
-            long panel_stride;
-            if (b_packed) {
-                panels = b + jc * k + pc * NR;
-                panel_stride = NR * k;
-            } else {
-                pack_b(b + pc * ldb + jc, ldb, kc, nc, slice);
-                panels = slice;
-                panel_stride = NR * kc;
-            }
+            pack_b(b + pc * ldb + jc, ldb, kc, nc, slice);
             Store s = {pc == 0 ? bias : NULL, accumulate || pc > 0, relu && pc + kc == k};
             for (long ic = 0; ic < m; ic += MC) {
                 long iend = m - ic < MC ? m : ic + MC;
@@ -142,20 +129,10 @@ static void gemm(const float *packed_a, long m, long k, const float *b, long ldb
                         long rows = m - i < MR ? m - i : MR;
                         Store si = s;
                         if (si.bias) si.bias += i;
-                        (cols > 8 ? tile_6x16 : tile_6x8)(kc, ap, panels + j / NR * panel_stride, c + i * ldc + jc + j, ldc, rows, cols, &si);
+                        (cols > 8 ? tile_6x16 : tile_6x8)(kc, ap, slice + j * kc, c + i * ldc + jc + j, ldc, rows, cols, &si);
                     }
                 }
             }
         }
     }
-}
-
-void kira_gemm_packed(const float *packed_a, long m, long k, const float *b, long ldb, long n,
-                      const float *bias, float *c, long ldc, int accumulate, int relu) {
-    gemm(packed_a, m, k, b, ldb, 0, n, bias, c, ldc, accumulate, relu);
-}
-
-void kira_gemm_prepacked(const float *packed_a, long m, long k, const float *panels, long n,
-                         const float *bias, float *c, long ldc, int accumulate, int relu) {
-    gemm(packed_a, m, k, panels, 0, 1, n, bias, c, ldc, accumulate, relu);
 }

@@ -168,22 +168,7 @@ enum Kernels {
         let t = tilesY * tilesX
         let (pt, pl) = (g.pads.0, g.pads.1)
         var out = [Float](unsafeUninitializedCapacity: n * k * outH * outW) { _, m in m = n * k * outH * outW }
-        // For Kira's own SGEMM the transformed input is written straight into its panels of
-        // `pw` tiles (see kira_gemm_prepacked), tiles rounded up to whole panels and the rest
-        // zero; for OpenBLAS, as 16 row-major matrices C × tiles.
-        let pw = packed ? kira_gemm_panel_width() : 1
-        precondition(pw & (pw - 1) == 0, "panel width \(pw) is not a power of two")
-        let (shift, panel) = (pw.trailingZeroBitCount, pw * c)
-        let tp = (t + pw - 1) / pw * pw
-        let matrix = c * tp
-        var v = [Float](unsafeUninitializedCapacity: 16 * matrix) { _, m in m = 16 * matrix }
-        if tp > t {
-            v.withUnsafeMutableBufferPointer { vp in
-                for xi in 0..<16 {
-                    for ch in 0..<c { (vp.baseAddress! + xi * matrix + (tp - pw) * c + ch * pw + t % pw).update(repeating: 0, count: tp - t) }
-                }
-            }
-        }
+        var v = [Float](unsafeUninitializedCapacity: 16 * c * t) { _, m in m = 16 * c * t }
         var prod = [Float](unsafeUninitializedCapacity: 16 * k * t) { _, m in m = 16 * k * t }
         // Each pass runs along a row of tiles so that its inner loops are contiguous: four
         // padded input rows (the left padding is pl zeros), and per transformed row four lines.
@@ -200,76 +185,58 @@ enum Kernels {
                                     let r = rp.baseAddress!, l = lp.baseAddress!
                                     for img in 0..<n {
                                         // Input tiles: V = Bᵀ·d·B with Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1];
-                                        // first down the four rows of a tile row, then across. Made
-                                        // `segment` tiles at a time for every channel, so that each
-                                        // channel's values land one after another (for SGEMM's panels,
-                                        // one cache line per channel) instead of strided across V.
-                                        let segment = packed ? pw : 16
-                                        for s0 in stride(from: 0, to: t, by: segment) {
-                                            let s1 = min(t, s0 + segment)
-                                            for ch in 0..<c {
-                                                let src = xp.baseAddress! + (img * c + ch) * h * w
-                                                // Where tile s0 of this channel goes in V's first matrix; tile
-                                                // s0 + i goes i further on in either layout.
-                                                let v0 = vp.baseAddress! + (packed ? (s0 >> shift) * panel + ch * pw : ch * t + s0)
-                                                let (v1, v2, v3) = (v0 + matrix, v0 + 2 * matrix, v0 + 3 * matrix)
-                                                var ti = s0
-                                                while ti < s1 {
-                                                    let ty = ti / tilesX, tx0 = ti - ty * tilesX
-                                                    let tx1 = min(tilesX, tx0 + s1 - ti)
-                                                    // Padded columns 2·tx0 ..< 2·tx1 + 2, i.e. input columns from first.
-                                                    let span = 2 * (tx1 - tx0) + 2, first = 2 * tx0 - pl
-                                                    for q in 0..<4 {
-                                                        let iy = 2 * ty - pt + q
-                                                        let dst = r + q * width
-                                                        guard iy >= 0 && iy < h else { dst.update(repeating: 0, count: span); continue }
-                                                        let lo = min(max(0, -first), span), hi = max(lo, min(span, w - first))
-                                                        for col in 0..<lo { dst[col] = 0 }
-                                                        if hi > lo { (dst + lo).update(from: src + iy * w + first + lo, count: hi - lo) }
-                                                        for col in hi..<span { dst[col] = 0 }
+                                        // first down the four rows of a tile row, then across.
+                                        for ch in 0..<c {
+                                            let src = xp.baseAddress! + (img * c + ch) * h * w
+                                            for ty in 0..<tilesY {
+                                                for q in 0..<4 {
+                                                    let iy = 2 * ty - pt + q
+                                                    let dst = r + q * width
+                                                    guard iy >= 0 && iy < h else { dst.update(repeating: 0, count: width); continue }
+                                                    // Columns −pl ..< width − pl of the input row.
+                                                    let lo = min(pl, width), hi = max(lo, min(width, w + pl))
+                                                    for col in 0..<lo { dst[col] = 0 }
+                                                    if hi > lo { (dst + lo).update(from: src + iy * w + (lo - pl), count: hi - lo) }
+                                                    for col in hi..<width { dst[col] = 0 }
+                                                }
+                                                let (d0, d1, d2, d3) = (r, r + width, r + 2 * width, r + 3 * width)
+                                                var col = 0
+                                                while col + 4 <= width {
+                                                    let (a, b, e, f) = (load4(d0 + col), load4(d1 + col), load4(d2 + col), load4(d3 + col))
+                                                    store4(a - e, d0 + col); store4(b + e, d1 + col); store4(e - b, d2 + col); store4(b - f, d3 + col)
+                                                    col += 4
+                                                }
+                                                while col < width {
+                                                    let (a, b, e, f) = (d0[col], d1[col], d2[col], d3[col])
+                                                    d0[col] = a - e; d1[col] = b + e; d2[col] = e - b; d3[col] = b - f
+                                                    col += 1
+                                                }
+                                                for q in 0..<4 {
+                                                    let row = r + q * width
+                                                    let base = vp.baseAddress! + (q * 4 * c + ch) * t + ty * tilesX
+                                                    let (v0, v1, v2, v3) = (base, base + c * t, base + 2 * c * t, base + 3 * c * t)
+                                                    var tx = 0
+                                                    // Four tiles at once: their columns 2tx…2tx+9 as even and odd lanes.
+                                                    while tx + 4 <= tilesX {
+                                                        let lo = load8(row + 2 * tx), hi = load8(row + 2 * tx + 2)
+                                                        let (a, b, e, f) = (lo.evenHalf, lo.oddHalf, hi.evenHalf, hi.oddHalf)
+                                                        store4(a - e, v0 + tx); store4(b + e, v1 + tx); store4(e - b, v2 + tx); store4(b - f, v3 + tx)
+                                                        tx += 4
                                                     }
-                                                    let (d0, d1, d2, d3) = (r, r + width, r + 2 * width, r + 3 * width)
-                                                    var col = 0
-                                                    while col + 4 <= span {
-                                                        let (a, b, e, f) = (load4(d0 + col), load4(d1 + col), load4(d2 + col), load4(d3 + col))
-                                                        store4(a - e, d0 + col); store4(b + e, d1 + col); store4(e - b, d2 + col); store4(b - f, d3 + col)
-                                                        col += 4
+                                                    while tx < tilesX {
+                                                        let (a, b, e, f) = (row[2 * tx], row[2 * tx + 1], row[2 * tx + 2], row[2 * tx + 3])
+                                                        v0[tx] = a - e; v1[tx] = b + e; v2[tx] = e - b; v3[tx] = b - f
+                                                        tx += 1
                                                     }
-                                                    while col < span {
-                                                        let (a, b, e, f) = (d0[col], d1[col], d2[col], d3[col])
-                                                        d0[col] = a - e; d1[col] = b + e; d2[col] = e - b; d3[col] = b - f
-                                                        col += 1
-                                                    }
-                                                    let at0 = ti - s0
-                                                    for q in 0..<4 {
-                                                        let row = r + q * width
-                                                        let (w0, w1, w2, w3) = (v0 + q * 4 * matrix, v1 + q * 4 * matrix, v2 + q * 4 * matrix, v3 + q * 4 * matrix)
-                                                        var tx = tx0
-                                                        // Four tiles at once: their columns as even and odd lanes.
-                                                        while tx + 4 <= tx1 {
-                                                            let j = 2 * (tx - tx0), at = at0 + tx - tx0
-                                                            let lo = load8(row + j), hi = load8(row + j + 2)
-                                                            let (a, b, e, f) = (lo.evenHalf, lo.oddHalf, hi.evenHalf, hi.oddHalf)
-                                                            store4(a - e, w0 + at); store4(b + e, w1 + at); store4(e - b, w2 + at); store4(b - f, w3 + at)
-                                                            tx += 4
-                                                        }
-                                                        while tx < tx1 {
-                                                            let j = 2 * (tx - tx0), at = at0 + tx - tx0
-                                                            let (a, b, e, f) = (row[j], row[j + 1], row[j + 2], row[j + 3])
-                                                            w0[at] = a - e; w1[at] = b + e; w2[at] = e - b; w3[at] = b - f
-                                                            tx += 1
-                                                        }
-                                                    }
-                                                    ti += tx1 - tx0
                                                 }
                                             }
                                         }
                                         for xi in 0..<16 {
                                             if packed {
-                                                kira_gemm_prepacked(up.baseAddress! + xi * u.shape[1], k, c, vp.baseAddress! + xi * matrix, t,
-                                                                    nil, mp.baseAddress! + xi * k * t, t, 0, 0)
+                                                kira_gemm_packed(up.baseAddress! + xi * u.shape[1], k, c, vp.baseAddress! + xi * c * t, t, t,
+                                                                 nil, mp.baseAddress! + xi * k * t, t, 0, 0)
                                             } else {
-                                                kira_sgemm(0, 0, k, t, c, 1, up.baseAddress! + xi * k * c, c, vp.baseAddress! + xi * matrix, t,
+                                                kira_sgemm(0, 0, k, t, c, 1, up.baseAddress! + xi * k * c, c, vp.baseAddress! + xi * c * t, t,
                                                            0, mp.baseAddress! + xi * k * t, t)
                                             }
                                         }

@@ -86,14 +86,4 @@ void kira_gemm_pack_a(const float *a, long lda, long m, long k, float *packed);
 void kira_gemm_packed(const float *packed_a, long m, long k, const float *b, long ldb, long n,
                       const float *bias, float *c, long ldc, int accumulate, int relu);
 
-/// Columns per panel of a prepacked B.
-long kira_gemm_panel_width(void);
-
-/// The same with B written by the caller in panels of kira_gemm_panel_width() = w columns:
-/// B[kk][j] at panels[(j / w) * w * k + kk * w + j % w], for j up to n rounded up to w (values
-/// past n, best zero, are read but never reach C). Saves the packing pass where B is made for
-/// this product.
-void kira_gemm_prepacked(const float *packed_a, long m, long k, const float *panels, long n,
-                         const float *bias, float *c, long ldc, int accumulate, int relu);
-
 #endif
