@@ -71,8 +71,12 @@ struct StudyRunCommand: ParsableCommand {
                 FileHandle.standardError.write(Data("kira study run: \(f.caseID) \(f.modality) \(f.step): \(f.reason)\n".utf8))
             }
         }
+        if report.decisionMapsComputed + report.decisionMapsReused + report.decisionFailures.count > 0 {
+            FileHandle.standardError.write(Data(("kira study run: decision maps: \(report.decisionMapsComputed) computed, "
+                + "\(report.decisionMapsReused) reused, \(report.decisionFailures.count) failed\n").utf8))
+        }
         StudySupport.printReports("run", report, output: study.output)
-        if !report.failures.isEmpty || !report.exportFailures.isEmpty || !report.reportProblems.isEmpty {
+        if !report.failures.isEmpty || !report.decisionFailures.isEmpty || !report.exportFailures.isEmpty || !report.reportProblems.isEmpty {
             throw ExitCode(KiraExit.partial.rawValue)
         }
     }
