@@ -179,6 +179,12 @@ struct DecisionCAMStudyTests {
         #expect(again.status == 0, "\(again.stderr)")
         #expect(again.stderr.contains("0 branch(es) computed, 24 reused, 0 failed; analysis reused"), "\(again.stderr)")
         #expect(again.stderr.contains("decision maps: 0 computed, 24 reused, 0 failed"), "\(again.stderr)")
+        let ledger = try PythonPeer.run("""
+        import sqlite3, sys
+        c = sqlite3.connect(sys.argv[1])
+        print(c.execute("SELECT status, count(*) FROM steps WHERE step = 'decision-cam' GROUP BY status").fetchall())
+        """, arguments: [results.appendingPathComponent("ledger.sqlite").path])
+        #expect(ledger.trimmingCharacters(in: .whitespacesAndNewlines) == "[('reused', 24)]", "ledger: \(ledger)")
         let after = try Self.snapshot(results)
         #expect(before.keys.sorted() == after.keys.sorted())
         #expect(before == after, "a rerun changed \(before.keys.filter { before[$0] != after[$0] }.sorted())")
