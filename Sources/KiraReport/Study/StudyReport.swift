@@ -67,7 +67,8 @@ public struct StudyReport: Sendable, Encodable {
     public var contributions: [Contribution] = []
     public var contributionScale: String?
     public var qc: [Flag] = []
-    public var cams: [CAM] = []
+    /// nil (left out of the JSON) when the study makes no Grad-CAM maps.
+    public var cams: [CAM]?
     /// Why the maps are not of the model's decision (a model without a gradient).
     public var camNote: String?
     public var provenance: [String: String] = [:]
@@ -124,11 +125,11 @@ public struct StudyReport: Sendable, Encodable {
         }
         page.sections.append(explain)
 
-        if !cams.isEmpty || camNote != nil {
+        if cams != nil || camNote != nil {
             var section = ReportPage.Section(id: "grad-cam", heading: "Grad-CAM",
                                              intro: "Where in each crop the network's features weigh most: for the model's decision, the channels weighted by the gradient of its log-odds of high Ki-67 with respect to the crop's features; otherwise the network's own top class.")
             if let camNote { section.notes.append(camNote) }
-            for c in cams {
+            for c in cams ?? [] {
                 if let o = c.overlay {
                     section.figures.append(.init(id: "cam-\(c.modality)-\(c.crop)-\(c.target == "decision" ? "decision" : "top")",
                                                  caption: "\(c.modality) \(c.crop): Grad-CAM of the \(c.target == "decision" ? "model's decision" : "network's top class") (\(c.mapFile)).",

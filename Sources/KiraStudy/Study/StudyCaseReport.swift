@@ -81,7 +81,7 @@ public struct StudyCaseReport {
                 r.problems.append("SHAP: \((error as? KiraError)?.description ?? "\(error)")")
             }
         }
-        r.cams = Self.cams(c.id, study: study, results: results)
+        if study.modalities.contains(where: { $0.deep?.cam == true }) { r.cams = Self.cams(c.id, study: study, results: results) }
         return r
     }
 
