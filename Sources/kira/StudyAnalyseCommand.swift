@@ -51,7 +51,11 @@ struct StudyAnalyseCommand: ParsableCommand {
         }
         FileHandle.standardError.write(Data(("kira study analyse: \(report.reused) cached branch(es), \(report.failures.count) failed; "
             + "analysis \(report.analysisReused ? "reused" : "computed"); results in \(study.output.path)\n").utf8))
+        if report.decisionMapsComputed + report.decisionMapsReused + report.decisionFailures.count > 0 {
+            FileHandle.standardError.write(Data(("kira study analyse: decision maps: \(report.decisionMapsComputed) computed, "
+                + "\(report.decisionMapsReused) reused, \(report.decisionFailures.count) failed\n").utf8))
+        }
         StudySupport.printReports("analyse", report, output: study.output)
-        if !report.failures.isEmpty || !report.reportProblems.isEmpty { throw ExitCode(KiraExit.partial.rawValue) }
+        if !report.failures.isEmpty || !report.decisionFailures.isEmpty || !report.reportProblems.isEmpty { throw ExitCode(KiraExit.partial.rawValue) }
     }
 }

@@ -33,7 +33,8 @@ enum StudySupport {
       2  partial: some branches failed (listed in results/failures.csv: case, modality,
          reader, step, reason); the others went on and the analysis used them. run: or
          some DICOM exports or sends failed (results/dicom/failures.csv); results are kept.
-         Or a case's study report names a problem (results/reports/problems.csv)
+         Or a case's study report names a problem (results/reports/problems.csv), or a
+         case's decision map failed (step decision-cam in results/failures.csv)
       130  interrupted by SIGINT, 143 by SIGTERM; rerunning resumes from the cache and ledger
     """
 

@@ -31,7 +31,11 @@ struct StudyRunCommand: ParsableCommand {
         and modality whose image is a DICOM series (primary reader): dicom/<case>/<modality>_seg.dcm
         (the study's regions) and dicom/<case>/<modality>_sr.dcm (TID 1500: the features and the
         case's prediction), kept when unchanged; with destination: {pacs: {...}} they are sent
-        (C-STORE) at the end. Export and send failures: dicom/failures.csv, exit 2.
+        (C-STORE) at the end. Export and send failures: dicom/failures.csv, exit 2. With
+        deep: {cam: true}: deep/<case>/<modality>_<crop>_cam.png/.nii.gz (the network's top
+        class) and, when the frozen model is lr or svm, <modality>_<crop>_decision_cam.png/.nii.gz
+        (Grad-CAM of the model's log-odds; ledger step decision-cam, a failed case in
+        failures.csv, exit 2).
 
         \(StudySupport.exitText)
         """
@@ -71,8 +75,12 @@ struct StudyRunCommand: ParsableCommand {
                 FileHandle.standardError.write(Data("kira study run: \(f.caseID) \(f.modality) \(f.step): \(f.reason)\n".utf8))
             }
         }
+        if report.decisionMapsComputed + report.decisionMapsReused + report.decisionFailures.count > 0 {
+            FileHandle.standardError.write(Data(("kira study run: decision maps: \(report.decisionMapsComputed) computed, "
+                + "\(report.decisionMapsReused) reused, \(report.decisionFailures.count) failed\n").utf8))
+        }
         StudySupport.printReports("run", report, output: study.output)
-        if !report.failures.isEmpty || !report.exportFailures.isEmpty || !report.reportProblems.isEmpty {
+        if !report.failures.isEmpty || !report.decisionFailures.isEmpty || !report.exportFailures.isEmpty || !report.reportProblems.isEmpty {
             throw ExitCode(KiraExit.partial.rawValue)
         }
     }

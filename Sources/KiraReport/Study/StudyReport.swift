@@ -37,6 +37,24 @@ public struct StudyReport: Sendable, Encodable {
         public init(check: String, status: String, detail: String) { self.check = check; self.status = status; self.detail = detail }
     }
 
+    /// A Grad-CAM map of one crop: of the model's decision, or the network's top class.
+    public struct CAM: Sendable, Encodable {
+        public var modality: String
+        public var crop: String
+        /// "decision" or "top class".
+        public var target: String
+        /// The overlay and the map on the image grid, relative to the results folder.
+        public var overlayFile: String
+        public var mapFile: String
+        /// data: URI of the overlay (left out of the JSON).
+        public var overlay: String?
+        enum CodingKeys: String, CodingKey { case modality, crop, target, overlayFile = "overlay_file", mapFile = "map_file" }
+        public init(modality: String, crop: String, target: String, overlayFile: String, mapFile: String, overlay: String?) {
+            self.modality = modality; self.crop = crop; self.target = target
+            self.overlayFile = overlayFile; self.mapFile = mapFile; self.overlay = overlay
+        }
+    }
+
     public var format = "kira-study-report"
     public var version = 1
     public var caseID: String
@@ -49,13 +67,17 @@ public struct StudyReport: Sendable, Encodable {
     public var contributions: [Contribution] = []
     public var contributionScale: String?
     public var qc: [Flag] = []
+    /// nil (left out of the JSON) when the study makes no Grad-CAM maps.
+    public var cams: [CAM]?
+    /// Why the maps are not of the model's decision (a model without a gradient).
+    public var camNote: String?
     public var provenance: [String: String] = [:]
     public var problems: [String] = []
     public var notice = "Research use only, not for clinical decisions."
 
     enum CodingKeys: String, CodingKey {
         case format, version, caseID = "case", identifiers, images, model, probability, threshold, predictedHigh = "predicted_high",
-             contributions, contributionScale = "contribution_scale", qc, provenance, problems, notice
+             contributions, contributionScale = "contribution_scale", qc, cams = "grad_cam", camNote = "grad_cam_note", provenance, problems, notice
     }
 
     public init(caseID: String, identifiers: [String: String]) { self.caseID = caseID; self.identifiers = identifiers }
@@ -102,6 +124,20 @@ public struct StudyReport: Sendable, Encodable {
             explain.notes.append("No contributions: the case was not scored.")
         }
         page.sections.append(explain)
+
+        if cams != nil || camNote != nil {
+            var section = ReportPage.Section(id: "grad-cam", heading: "Grad-CAM",
+                                             intro: "Where in each crop the network's features weigh most: for the model's decision, the channels weighted by the gradient of its log-odds of high Ki-67 with respect to the crop's features; otherwise the network's own top class.")
+            if let camNote { section.notes.append(camNote) }
+            for c in cams ?? [] {
+                if let o = c.overlay {
+                    section.figures.append(.init(id: "cam-\(c.modality)-\(c.crop)-\(c.target == "decision" ? "decision" : "top")",
+                                                 caption: "\(c.modality) \(c.crop): Grad-CAM of the \(c.target == "decision" ? "model's decision" : "network's top class") (\(c.mapFile)).",
+                                                 image: o, width: 240))
+                }
+            }
+            page.sections.append(section)
+        }
 
         var qcSection = ReportPage.Section(id: "qc", heading: "Quality control")
         qcSection.tables.append(.init(id: "qc-flags", caption: "QC flags", header: ["Check", "Status", "Detail"],

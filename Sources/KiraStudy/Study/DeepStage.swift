@@ -100,14 +100,8 @@ struct DeepBranch {
 
     /// Copies a crop's cached overlay and map into results/deep/<case>/.
     private func placeCAM(png: Data, map: Data, crop: String) throws {
-        let overlay = files.deepCAM(caseID: caseID, modality: modality.name, crop: crop)
-        do {
-            try FileManager.default.createDirectory(at: overlay.deletingLastPathComponent(), withIntermediateDirectories: true)
-        } catch {
-            throw KiraError.writeFailed(path: overlay.path, reason: error.localizedDescription)
-        }
-        try StudyFiles.write(png, to: overlay)
-        try StudyFiles.write(map, to: files.deepCAMMap(caseID: caseID, modality: modality.name, crop: crop))
+        try CAMFiles.place(png: png, nifti: map, to: files.deepCAM(caseID: caseID, modality: modality.name, crop: crop),
+                           files.deepCAMMap(caseID: caseID, modality: modality.name, crop: crop))
     }
 
     /// Computes the features (and overlays), writes them into the cache and the overlays into
@@ -145,17 +139,12 @@ struct DeepBranch {
                     records[crop.label] = rec
                     let map = try cam.map(activations: out[cam.layer]!, logits: out[cam.logits]!, targetClass: nil,
                                           outputHeight: x.shape[2], outputWidth: x.shape[3])
-                    let o2 = CAMPlacement.overlay(image: volume, scaled: map.scaled, record: rec)
-                    let png = try PNGWriter.data(o2.pixels, width: o2.width, height: o2.height, channels: 3)
-                    try StudyFiles.write(png, to: files.deepCAMCacheFile(caseID: caseID, modality: modality.name, crop: crop.label, key: key))
-                    let grid = CAMPlacement.onImageGrid(map.scaled, record: rec, geometry: volume.geometry)
                     let meta: [String: MetaValue] = ["GradCAMLayer": .string(cam.layer), "GradCAMClass": map.targetClass.map { .integer($0) } ?? .null,
                                                      "GradCAMModel": .string(spec.model.lastPathComponent)]
-                    let mapFile = files.deepCAMMapCacheFile(caseID: caseID, modality: modality.name, crop: crop.label, key: key)
-                    try NIfTIWriter.write(try Volume(geometry: volume.geometry, voxels: .float32(grid), metadata: meta), to: mapFile)
-                    guard let mapBytes = FileManager.default.contents(atPath: mapFile.path) else {
-                        throw KiraError.writeFailed(path: mapFile.path, reason: "the Grad-CAM map just written cannot be read back")
-                    }
+                    let (png, mapBytes) = try CAMFiles.cache(
+                        map, image: volume, record: rec, metadata: meta,
+                        png: files.deepCAMCacheFile(caseID: caseID, modality: modality.name, crop: crop.label, key: key),
+                        nifti: files.deepCAMMapCacheFile(caseID: caseID, modality: modality.name, crop: crop.label, key: key))
                     try placeCAM(png: png, map: mapBytes, crop: crop.label)
                     classes[crop.label] = map.targetClass
                 }

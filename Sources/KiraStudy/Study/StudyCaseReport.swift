@@ -69,6 +69,9 @@ public struct StudyCaseReport {
             r.probability = probability()
             if r.probability == nil { r.problems.append("\(c.id): no prediction in \(results.path)/predictions_\(c.split).csv") }
             r.predictedHigh = r.probability.map { $0 >= model.pipeline.threshold }
+            if study.modalities.contains(where: { $0.deep?.cam == true }) {
+                r.camNote = DecisionCAMStage.noGradient(model.pipeline.model).map { "The frozen model has no decision map: \($0)." }
+            }
             do {
                 let raw = try inputs(model)
                 let shap = try Self.contributions(raw, model: model)
@@ -78,7 +81,31 @@ public struct StudyCaseReport {
                 r.problems.append("SHAP: \((error as? KiraError)?.description ?? "\(error)")")
             }
         }
+        if study.modalities.contains(where: { $0.deep?.cam == true }) { r.cams = Self.cams(c.id, study: study, results: results) }
         return r
+    }
+
+    /// The crops' Grad-CAM overlays in results/deep/<case>/: the decision map where there is
+    /// one, else the network's top-class map.
+    static func cams(_ id: String, study: StudySpec, results: URL) -> [StudyReport.CAM] {
+        let files = StudyFiles(root: results)
+        var out: [StudyReport.CAM] = []
+        for m in study.modalities {
+            guard let d = m.deep, d.cam else { continue }
+            for crop in d.crops {
+                let decision = (files.decisionCAM(caseID: id, modality: m.name, crop: crop.label, ext: "png"),
+                                files.decisionCAM(caseID: id, modality: m.name, crop: crop.label, ext: "nii.gz"), "decision")
+                let top = (files.deepCAM(caseID: id, modality: m.name, crop: crop.label),
+                           files.deepCAMMap(caseID: id, modality: m.name, crop: crop.label), "top class")
+                for (png, map, target) in [decision, top] {
+                    guard let data = FileManager.default.contents(atPath: png.path) else { continue }
+                    out.append(.init(modality: m.name, crop: crop.label, target: target, overlayFile: "deep/\(id)/\(png.lastPathComponent)",
+                                     mapFile: "deep/\(id)/\(map.lastPathComponent)", overlay: "data:image/png;base64," + data.base64EncodedString()))
+                    break
+                }
+            }
+        }
+        return out
     }
 
     func image(_ c: StudyCase, modality m: ModalitySpec, needed: Bool, report r: inout StudyReport) -> StudyReport.Image {

@@ -29,6 +29,16 @@ public struct StudyFiles: Sendable {
     public func deepCAMMap(caseID: String, modality: String, crop: String) -> URL {
         root.appendingPathComponent("deep").appendingPathComponent(caseID).appendingPathComponent("\(modality)_\(crop)_cam.nii.gz")
     }
+    /// The decision map of a crop (`DecisionCAMStage`), keyed by the deep key, the model file's
+    /// content and the case's model inputs.
+    public func decisionCAMCacheFile(caseID: String, modality: String, crop: String, key: String, ext: String) -> URL {
+        deepCache.appendingPathComponent("\(caseID).\(modality).\(crop).\(key).decision.\(ext)")
+    }
+    /// results/deep/<case>/<modality>_<crop>_decision_cam.png or .nii.gz: the Grad-CAM of the
+    /// study's frozen model's decision (its log-odds gradient on the crop's columns).
+    public func decisionCAM(caseID: String, modality: String, crop: String, ext: String) -> URL {
+        root.appendingPathComponent("deep").appendingPathComponent(caseID).appendingPathComponent("\(modality)_\(crop)_decision_cam.\(ext)")
+    }
     public var ledger: URL { root.appendingPathComponent("ledger.sqlite") }
     public var failures: URL { root.appendingPathComponent("failures.csv") }
     public var icc: URL { root.appendingPathComponent("icc.csv") }

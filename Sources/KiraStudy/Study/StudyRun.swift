@@ -32,6 +32,11 @@ public struct StudyRun {
         public var reportsUnchanged = 0
         public var reportProblems: [StudyFailure] = []
         public var reportsSeconds = 0.0
+        /// Grad-CAM maps of the frozen model's decision (case × modality) computed and reused,
+        /// and those that failed (also in failures.csv, step decision-cam).
+        public var decisionMapsComputed = 0
+        public var decisionMapsReused = 0
+        public var decisionFailures: [StudyFailure] = []
         /// The branches' features, passed from the feature stage to the export stage.
         var features: [CaseFeatures] = []
     }
@@ -72,7 +77,7 @@ public struct StudyRun {
             }
             report.features = []
             try ledger.pruneStale()
-            let clean = report.failures.isEmpty && report.exportFailures.isEmpty && report.reportProblems.isEmpty
+            let clean = report.failures.isEmpty && report.decisionFailures.isEmpty && report.exportFailures.isEmpty && report.reportProblems.isEmpty
             try ledger.finishRun(status: clean ? "complete" : "partial")
             return report
         } catch {
@@ -194,12 +199,32 @@ public struct StudyRun {
                                         output: files.root.path, started: now, finished: now, seconds: 0))
                 logger.info("\(step): reused (inputs unchanged, key \(key))")
             }
+            // The decision maps hang on the model file: with the analysis reused they are too
+            // (placed from the cache), unless a cached one is missing.
+            let decision = try decisionMaps(outcome: outcome, files: files, ledger: ledger, networks: networks)
+            try writeFailures(failures + decision.failures, files: files)
             return Report(computed: outcome.computed, reused: outcome.reused, failures: failures, analysisReused: true, summary: files.summary,
+                          decisionMapsComputed: decision.computed, decisionMapsReused: decision.reused, decisionFailures: decision.failures,
                           features: outcome.features)
         }
-        try analyse(outcome: outcome, failures: failures, key: key, files: files, ledger: ledger)
+        let decision = try analyse(outcome: outcome, failures: failures, key: key, files: files, ledger: ledger, networks: networks)
+        try writeFailures(failures + decision.failures, files: files)
         return Report(computed: outcome.computed, reused: outcome.reused, failures: failures, analysisReused: false, summary: files.summary,
+                      decisionMapsComputed: decision.computed, decisionMapsReused: decision.reused, decisionFailures: decision.failures,
                       features: outcome.features)
+    }
+
+    /// The Grad-CAM maps of the frozen model's decision (`DecisionCAMStage`).
+    private func decisionMaps(outcome: FeatureStage.Outcome, files: StudyFiles, ledger: RunLedger, networks: DeepNetworks) throws -> DecisionCAMStage.Outcome {
+        try DecisionCAMStage(study: study, cohort: cohort, files: files, ledger: ledger, jobs: jobs, logger: logger, networks: networks)
+            .run(features: outcome.features)
+    }
+
+    /// failures.csv again when a stage after the features added rows (unchanged bytes left alone).
+    private func writeFailures(_ failures: [StudyFailure], files: StudyFiles) throws {
+        var f = CSVWriter(header: ["case", "modality", "reader", "step", "reason"])
+        for x in failures { f.append([x.caseID, x.modality, x.reader, x.step, x.reason]) }
+        try StudyFiles.write(Data(f.text.utf8), to: files.failures)
     }
 
     func analysisOutputs(_ files: StudyFiles) -> [URL] {
@@ -229,7 +254,8 @@ public struct StudyRun {
         }
     }
 
-    private func analyse(outcome: FeatureStage.Outcome, failures: [StudyFailure], key: String, files: StudyFiles, ledger: RunLedger) throws {
+    private func analyse(outcome: FeatureStage.Outcome, failures: [StudyFailure], key: String, files: StudyFiles, ledger: RunLedger,
+                         networks: DeepNetworks) throws -> DecisionCAMStage.Outcome {
         let order = cohort.cases.map(\.id)
         let cases = Dictionary(uniqueKeysWithValues: cohort.cases.map { ($0.id, $0) })
         var tables: [String: [ReaderTable]] = [:]
@@ -289,10 +315,13 @@ public struct StudyRun {
             }
             written.append(files.survival)
         }
+        let decision = try decisionMaps(outcome: outcome, files: files, ledger: ledger, networks: networks)
         written.append(files.summary)
         written.append(files.report)
-        let summary = makeSummary(outcome: outcome, failures: failures, tables: tables, reliability: reliability, fused: fused,
+        var summary = makeSummary(outcome: outcome, failures: failures, tables: tables, reliability: reliability, fused: fused,
                                   model: model, survival: survival, outputs: written + [files.failures, files.ledger])
+        summary.decisionMaps = decision.summary
+        summary.failures += decision.failures
         try StudyFiles.write(try StudyFiles.json(summary), to: files.summary)
         // The cohort report from the files just written (no time stamp: a rerun with nothing
         // changed leaves every output byte-identical).
@@ -303,6 +332,7 @@ public struct StudyRun {
         let now = Date().timeIntervalSince1970
         try ledger.record(.init(step: "analysis", caseID: "*", modality: "*", reader: "*", status: "done", cacheKey: key,
                                 output: files.summary.path, started: now, finished: now, seconds: 0))
+        return decision
     }
 
     private func makeSummary(outcome: FeatureStage.Outcome, failures: [StudyFailure], tables: [String: [ReaderTable]],

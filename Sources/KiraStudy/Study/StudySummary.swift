@@ -81,6 +81,16 @@ public struct StudySummary: Sendable, Codable {
         }
     }
 
+    /// The Grad-CAM maps of the frozen model's decision (`deep: {cam: true}`): the model's
+    /// family, the target of the maps the reports show ("decision", or "top class" when the
+    /// model has no gradient, with the reason), and the maps written, relative to the results.
+    public struct DecisionMaps: Sendable, Codable {
+        public var model: String
+        public var target: String
+        public var note: String?
+        public var maps: [String]
+    }
+
     public var format = "kira-study-summary"
     public var version = 1
     public var kiraVersion: String
@@ -96,10 +106,12 @@ public struct StudySummary: Sendable, Codable {
     public var heldOut: [String: Held]
     public var survival: [String: SurvivalLine]
     public var outputs: [String]
+    /// nil when no modality has `deep: {cam: true}`.
+    public var decisionMaps: DecisionMaps? = nil
 
     enum CodingKeys: String, CodingKey {
         case format, version, kiraVersion = "kira_version", studyFile = "study_file", studyHash = "study_hash", cohort, features,
-             failures, reproducibility, fused, models, best, heldOut = "held_out", survival, outputs
+             failures, reproducibility, fused, models, best, heldOut = "held_out", survival, outputs, decisionMaps = "decision_maps"
     }
 }
 
