@@ -76,35 +76,41 @@ static void store_tile(const __m256 *acc, int per_row, float *c, long ldc, long 
     }
 }
 
-#define FMA_ROW(r)                                                   \
-    x = _mm256_broadcast_ss(a + r);                                  \
-    acc[2 * r] = _mm256_fmadd_ps(x, b0, acc[2 * r]);                 \
-    acc[2 * r + 1] = _mm256_fmadd_ps(x, b1, acc[2 * r + 1]);
-
-__attribute__((target("avx2,fma")))
-static void tile_6x16(long kc, const float *a, const float *b, float *c, long ldc, long rows, long cols, const Store *s) {
-    __m256 acc[12];
-    for (int i = 0; i < 12; i++) acc[i] = _mm256_setzero_ps();
+/* A tile of R rows (R ≤ MR, a compile-time constant in each caller below, so the loops
+ * unroll and the sums stay in registers) by W = 8 or 16 columns. The last panel of rows takes
+ * the smallest R that covers it: DenseNet's 32-channel convolutions would otherwise compute
+ * 36 rows. */
+__attribute__((target("avx2,fma"), always_inline))
+static inline void tile(const int R, const int W, long kc, const float *a, const float *b, float *c, long ldc,
+                        long rows, long cols, const Store *s) {
+    __m256 acc[2 * MR];
+    for (int i = 0; i < 2 * R; i++) acc[i] = _mm256_setzero_ps();
 #pragma clang loop unroll_count(4)
     for (long kk = 0; kk < kc; kk++, a += MR, b += NR) {
-        __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8), x;
-        FMA_ROW(0) FMA_ROW(1) FMA_ROW(2) FMA_ROW(3) FMA_ROW(4) FMA_ROW(5)
+        __m256 b0 = _mm256_loadu_ps(b), b1 = W == 16 ? _mm256_loadu_ps(b + 8) : b0;
+        for (int r = 0; r < R; r++) {
+            __m256 x = _mm256_broadcast_ss(a + r);
+            acc[2 * r] = _mm256_fmadd_ps(x, b0, acc[2 * r]);
+            if (W == 16) acc[2 * r + 1] = _mm256_fmadd_ps(x, b1, acc[2 * r + 1]);
+        }
     }
     store_tile(acc, 2, c, ldc, rows, cols, s);
 }
 
-/* The last panel when it has 8 columns or fewer: half the multiplications of a full tile. */
-__attribute__((target("avx2,fma")))
-static void tile_6x8(long kc, const float *a, const float *b, float *c, long ldc, long rows, long cols, const Store *s) {
-    __m256 acc[6];
-    for (int i = 0; i < 6; i++) acc[i] = _mm256_setzero_ps();
-#pragma clang loop unroll_count(4)
-    for (long kk = 0; kk < kc; kk++, a += MR, b += NR) {
-        __m256 b0 = _mm256_loadu_ps(b);
-        for (int r = 0; r < MR; r++) acc[r] = _mm256_fmadd_ps(_mm256_broadcast_ss(a + r), b0, acc[r]);
+typedef void (*TileFn)(long, const float *, const float *, float *, long, long, long, const Store *);
+#define TILE(R, W)                                                                                          \
+    __attribute__((target("avx2,fma"))) static void tile_##R##x##W(long kc, const float *a, const float *b, \
+                                                                   float *c, long ldc, long rows, long cols, \
+                                                                   const Store *s) {                      \
+        tile(R, W, kc, a, b, c, ldc, rows, cols, s);                                                      \
     }
-    store_tile(acc, 1, c, ldc, rows, cols, s);
-}
+TILE(6, 16) TILE(4, 16) TILE(2, 16) TILE(6, 8) TILE(4, 8) TILE(2, 8)
+
+/* tiles[w][r]: w = 1 for more than 8 columns, r = rows to cover − 1. */
+static const TileFn tiles[2][MR] = {
+    {tile_2x8, tile_2x8, tile_4x8, tile_4x8, tile_6x8, tile_6x8},
+    {tile_2x16, tile_2x16, tile_4x16, tile_4x16, tile_6x16, tile_6x16},
+};
 
 /* One B slice per thread, kept for the thread's life: convolutions call this thousands of
  * times per crop. */
@@ -129,7 +135,7 @@ void kira_gemm_packed(const float *packed_a, long m, long k, const float *b, lon
                         long rows = m - i < MR ? m - i : MR;
                         Store si = s;
                         if (si.bias) si.bias += i;
-                        (cols > 8 ? tile_6x16 : tile_6x8)(kc, ap, slice + j * kc, c + i * ldc + jc + j, ldc, rows, cols, &si);
+                        tiles[cols > 8][rows - 1](kc, ap, slice + j * kc, c + i * ldc + jc + j, ldc, rows, cols, &si);
                     }
                 }
             }

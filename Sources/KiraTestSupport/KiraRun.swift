@@ -50,3 +50,34 @@ public func which(_ tool: String) -> URL? {
     }
     return nil
 }
+
+/// A kira run stopped by a signal.
+public struct InterruptedRun: Sendable {
+    public var status: Int32
+    public var normalExit: Bool
+    public var stderr: String
+    /// False when the run had ended before the signal could reach it (the input was too small).
+    public var wasRunning: Bool
+}
+
+extension KiraRun {
+    /// Starts kira with `args`, waits (at most `seconds`) until `ready` holds, then sends `signal`.
+    public static func interrupt(_ args: [String], with signal: Int32, within seconds: Double = 10,
+                                 when ready: () -> Bool) throws -> InterruptedRun {
+        let p = Process()
+        p.executableURL = TestPaths.kiraExecutable
+        p.arguments = args
+        let err = Pipe()
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = err
+        try p.run()
+        let deadline = Date().addingTimeInterval(seconds)
+        while p.isRunning && !ready() && Date() < deadline { usleep(2_000) }
+        let wasRunning = p.isRunning
+        if wasRunning { kill(p.processIdentifier, signal) }
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return InterruptedRun(status: p.terminationStatus, normalExit: p.terminationReason == .exit,
+                              stderr: String(decoding: e, as: UTF8.self), wasRunning: wasRunning)
+    }
+}

@@ -7,31 +7,12 @@ import Testing
 /// Issue 18 item 4: SIGINT and SIGTERM remove temporary files and folders the run made and
 /// left empty, print one line saying what was complete, and exit 128 + the signal.
 @Suite(.serialized) struct InterruptTests {
-    struct Stopped {
-        var status: Int32
-        var normalExit: Bool
-        var stderr: String
-    }
-
-    /// Starts kira with `args`, waits (at most 10 s) until `ready` holds, sends `signal`.
-    /// Fails when the run ended before it could be interrupted.
+    /// `KiraRun.interrupt`, failing the test when the run ended before it could be interrupted.
     func interrupt(_ args: [String], with signal: Int32, when ready: () -> Bool,
-                   sourceLocation: SourceLocation = #_sourceLocation) throws -> Stopped {
-        let p = Process()
-        p.executableURL = TestPaths.kiraExecutable
-        p.arguments = args
-        let err = Pipe()
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = err
-        try p.run()
-        let deadline = Date().addingTimeInterval(10)
-        while p.isRunning && !ready() && Date() < deadline { usleep(2_000) }
-        try #require(p.isRunning, "kira ended before it could be interrupted; make its input larger", sourceLocation: sourceLocation)
-        kill(p.processIdentifier, signal)
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Stopped(status: p.terminationStatus, normalExit: p.terminationReason == .exit,
-                       stderr: String(decoding: e, as: UTF8.self))
+                   sourceLocation: SourceLocation = #_sourceLocation) throws -> InterruptedRun {
+        let r = try KiraRun.interrupt(args, with: signal, when: ready)
+        try #require(r.wasRunning, "kira ended before it could be interrupted; make its input larger", sourceLocation: sourceLocation)
+        return r
     }
 
     /// The interrupt line's count, checked against `pattern` ("N of T unit verb").

@@ -29,19 +29,6 @@ struct DecisionCAMStudyTests {
         """
     }
 
-    static func snapshot(_ root: URL) throws -> [String: Data] {
-        var out: [String: Data] = [:]
-        let e = FileManager.default.enumerator(atPath: root.path)
-        while let f = e?.nextObject() as? String {
-            let u = root.appendingPathComponent(f)
-            var isDir: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: u.path, isDirectory: &isDir), !isDir.boolValue,
-                  !f.hasPrefix("ledger.sqlite"), !f.hasPrefix(".kira-study.lock") else { continue }
-            out[f] = try Data(contentsOf: u)
-        }
-        return out
-    }
-
     static func decisionFiles(_ snapshot: [String: Data]) -> [String] {
         snapshot.keys.filter { $0.hasPrefix("deep/") && $0.contains("_decision_cam.") }.sorted()
     }
@@ -126,7 +113,7 @@ struct DecisionCAMStudyTests {
         let first = try KiraRun.run(["study", "run", studyFile.path, "--jobs", "2"])
         try #require(first.status == 0, "\(first.stderr)")
         #expect(first.stderr.contains("decision maps: 24 computed, 0 reused, 0 failed"), "\(first.stderr)")
-        let before = try Self.snapshot(results)
+        let before = try DeepPeer.studyOutputs(results)
         let maps = Self.decisionFiles(before)
         #expect(maps.count == 24 * 2 * 2, "\(maps.count) decision files")
         struct Summary: Decodable {
@@ -185,7 +172,7 @@ struct DecisionCAMStudyTests {
         print(c.execute("SELECT status, count(*) FROM steps WHERE step = 'decision-cam' GROUP BY status").fetchall())
         """, arguments: [results.appendingPathComponent("ledger.sqlite").path])
         #expect(ledger.trimmingCharacters(in: .whitespacesAndNewlines) == "[('reused', 24)]", "ledger: \(ledger)")
-        let after = try Self.snapshot(results)
+        let after = try DeepPeer.studyOutputs(results)
         #expect(before.keys.sorted() == after.keys.sorted())
         #expect(before == after, "a rerun changed \(before.keys.filter { before[$0] != after[$0] }.sorted())")
 
@@ -196,7 +183,7 @@ struct DecisionCAMStudyTests {
         #expect(refit.status == 0, "\(refit.stderr)")
         #expect(refit.stderr.contains("0 branch(es) computed, 24 reused, 0 failed; analysis computed"), "\(refit.stderr)")
         #expect(refit.stderr.contains("decision maps: 24 computed, 0 reused, 0 failed"), "\(refit.stderr)")
-        let refitted = try Self.snapshot(results)
+        let refitted = try DeepPeer.studyOutputs(results)
         #expect(before.keys.filter { $0.hasSuffix("_cam.png") && !$0.contains("decision") }.allSatisfy { before[$0] == refitted[$0] })
         #expect(Self.decisionFiles(refitted) == maps)
 
@@ -218,7 +205,7 @@ struct DecisionCAMStudyTests {
         let rf = try KiraRun.run(["study", "run", studyFile.path, "--jobs", "2"])
         #expect(rf.status == 0, "\(rf.stderr)")
         #expect(!rf.stderr.contains("decision maps:"), "\(rf.stderr)")
-        let forest = try Self.snapshot(results)
+        let forest = try DeepPeer.studyOutputs(results)
         #expect(Self.decisionFiles(forest).isEmpty)
         let rfReport = try JSONDecoder().decode(CaseReport.self, from: forest["reports/\(id).json"]!)
         #expect(rfReport.grad_cam.map(\.target) == ["top class", "top class"], "\(rfReport)")

@@ -164,21 +164,10 @@ struct DeepCohortTests {
         func journalled() -> Int { ((try? String(contentsOfFile: journal, encoding: .utf8)) ?? "").split(separator: "\n").count }
         let base = ["deep", "features", "--model", dir.appendingPathComponent("tiny.onnx").path, "--manifest",
                     dir.appendingPathComponent("many.csv").path, "-o", out.path] + Self.settings
-        let args = base + ["--quiet"]
-        let p = Process()
-        p.executableURL = TestPaths.kiraExecutable
-        p.arguments = args
-        let err = Pipe()
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = err
-        try p.run()
-        let deadline = Date().addingTimeInterval(20)
-        while p.isRunning && journalled() < 1 && Date() < deadline { usleep(2_000) }
-        try #require(p.isRunning, "kira ended before it could be interrupted")
-        kill(p.processIdentifier, SIGINT)
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        #expect(p.terminationReason == .exit && p.terminationStatus == 130, "\(stderr)")
+        let stopped = try KiraRun.interrupt(base + ["--quiet"], with: SIGINT, within: 20) { journalled() >= 1 }
+        try #require(stopped.wasRunning, "kira ended before it could be interrupted")
+        let stderr = stopped.stderr
+        #expect(stopped.normalExit && stopped.status == 130, "\(stderr)")
         #expect(stderr.contains("kira deep features: interrupted (SIGINT); ") && stderr.contains(" of 120 cases done"), "\(stderr)")
         let kept = journalled()
         #expect(kept >= 1 && kept < 120)

@@ -81,4 +81,19 @@ enum DeepPeer {
         }
         return worst / max(scale, .leastNormalMagnitude)
     }
+
+    /// Every file a study run left under `root` with its bytes (the ledger and the lock, which
+    /// change on every run, left out): what "a rerun leaves the outputs byte-identical" compares.
+    static func studyOutputs(_ root: URL) throws -> [String: Data] {
+        var out: [String: Data] = [:]
+        let e = FileManager.default.enumerator(atPath: root.path)
+        while let f = e?.nextObject() as? String {
+            let u = root.appendingPathComponent(f)
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: u.path, isDirectory: &isDir), !isDir.boolValue,
+                  !f.hasPrefix("ledger.sqlite"), !f.hasPrefix(".kira-study.lock") else { continue }
+            out[f] = try Data(contentsOf: u)
+        }
+        return out
+    }
 }

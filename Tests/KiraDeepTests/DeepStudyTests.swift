@@ -141,24 +141,12 @@ struct DeepStudyTests {
                 "study map vs kira deep cam: same shape, max |Δ|, peer max, voxels > 0: \(camDiff)")
 
         // A rerun computes nothing and leaves every output byte-identical.
-        func snapshot() throws -> [String: Data] {
-            var out: [String: Data] = [:]
-            let e = FileManager.default.enumerator(atPath: results.path)
-            while let f = e?.nextObject() as? String {
-                let u = results.appendingPathComponent(f)
-                var isDir: ObjCBool = false
-                guard FileManager.default.fileExists(atPath: u.path, isDirectory: &isDir), !isDir.boolValue,
-                      !f.hasPrefix("ledger.sqlite"), !f.hasPrefix(".kira-study.lock") else { continue }
-                out[f] = try Data(contentsOf: u)
-            }
-            return out
-        }
-        let before = try snapshot()
+        let before = try DeepPeer.studyOutputs(results)
         let again = try KiraRun.run(["study", "run", studyFile.path, "--jobs", "2"])
         #expect(again.status == 0, "\(again.stderr)")
         #expect(again.stderr.contains("0 branch(es) computed, 40 reused, 0 failed; analysis reused"), "\(again.stderr)")
         #expect(!again.stderr.contains("deep features computed"))
-        let after = try snapshot()
+        let after = try DeepPeer.studyOutputs(results)
         #expect(before.keys.sorted() == after.keys.sorted())
         #expect(before == after, "a rerun changed \(before.keys.filter { before[$0] != after[$0] }.sorted())")
 
