@@ -1,7 +1,8 @@
 /// Activations applied by the operator that produces their input, so that no pass (and no
 /// copy) of a whole activation is made for them: ReLU after Conv, Add, BatchNormalization or
-/// Concat, an Add after a Conv, and DenseNet's BatchNormalization after Concat (each dense layer normalises the
-/// concatenation of all earlier outputs, which would otherwise be copied three times).
+/// Concat, an Add after a Conv, and DenseNet's BatchNormalization after Concat (each dense
+/// layer normalises the concatenation of all earlier outputs, which would otherwise be copied
+/// three times).
 /// Only where the intermediate tensor feeds nothing else and is not asked for by name.
 enum Fusion {
     static func fuse(_ nodes: [Node], initializers: [String: Tensor], keep: Set<String>) -> [Node] {
@@ -43,7 +44,7 @@ enum Fusion {
         var removed = Set<Int>()
         for i in nodes.indices where out[i].outputs.count == 1 && !removed.contains(i) {
             let t = out[i].outputs[0]
-            guard !keep.contains(t), let r = readers[t], r.count == 1, !removed.contains(r[0]), nodes[r[0]].inputs.first == t,
+            guard !keep.contains(t), let r = readers[t], r.count == 1, nodes[r[0]].inputs.first == t,
                   nodes[r[0]].inputs.dropFirst().allSatisfy({ $0 != t }), nodes[r[0]].outputs.count == 1,
                   var fused = combine(out[i], out[r[0]]) else { continue }
             fused.outputs = nodes[r[0]].outputs

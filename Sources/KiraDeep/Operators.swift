@@ -13,6 +13,14 @@ extension Node {
             return t
         }
         func fail(_ reason: String) -> DeepError { .shapeMismatch(model: model, node: label, reason: reason) }
+        /// a += b broadcast (ONNX Add), then the node's ReLU: the Add itself and a residual that
+        /// a convolution could not store onto.
+        func add(_ a: inout Tensor, _ b: Tensor) throws {
+            guard let shape = broadcastShape(a.shape, b.shape) else {
+                throw fail("Add of shapes \(shapeText(a.shape)) and \(shapeText(b.shape)) cannot be broadcast")
+            }
+            Kernels.add(&a, b, shape: shape, relu: reluAfter)
+        }
         switch op {
         case .identity: return [try input(0)]
         case .relu:
@@ -23,10 +31,7 @@ extension Node {
         case .add:
             let b = try input(1)
             var a = try owned(0)
-            guard let shape = broadcastShape(a.shape, b.shape) else {
-                throw fail("Add of shapes \(shapeText(a.shape)) and \(shapeText(b.shape)) cannot be broadcast")
-            }
-            Kernels.add(&a, b, shape: shape, relu: reluAfter)
+            try add(&a, b)
             return [a]
         case .globalAveragePool:
             let a = try input(0)
@@ -114,11 +119,7 @@ extension Node {
             } else {
                 y = Kernels.conv2d(a, weight: w, packed: packed, bias: b, window: g, groups: groups, relu: relu)
             }
-            guard let r = residual else { return [y] }
-            guard let shape = broadcastShape(y.shape, r.shape) else {
-                throw fail("Add of shapes \(shapeText(y.shape)) and \(shapeText(r.shape)) cannot be broadcast")
-            }
-            Kernels.add(&y, r, shape: shape, relu: reluAfter)
+            if let r = residual { try add(&y, r) }
             return [y]
         case .maxPool, .averagePool:
             let a = try input(0)

@@ -130,7 +130,7 @@ struct DecisionCAMStage {
         do {
             let g: [Double]
             do { g = try pipeline.logOddsGradient(t.row) } catch {
-                throw StepFailure(step: Self.step, reason: (error as? KiraError)?.description ?? "\(error)")
+                throw StepFailure(step: Self.step, reason: FailureText.describe(error))
             }
             // The key: the deep part (image, mask, network, crops), the model file, the case's inputs.
             var keyText = "\(KiraVersion.current)\n\(t.deepKey)\n\(modelHash)\n"
@@ -211,8 +211,7 @@ struct DecisionCAMStage {
             logger.info("\(where_): decision maps computed (\(crops.count) crop(s), \(String(format: "%.2f", Date().timeIntervalSince(started))) s)")
             return .success((urls, false))
         } catch {
-            let f = error as? StepFailure
-                ?? StepFailure(step: Self.step, reason: (error as? KiraError)?.description ?? (error as? DeepError)?.description ?? "\(error)")
+            let f = error as? StepFailure ?? StepFailure(step: Self.step, reason: FailureText.describe(error))
             finish("failed", error: f.reason)
             logger.warning("\(where_): failed at \(Self.step): \(f.reason)")
             return .failure(StepFailure(step: Self.step, reason: f.reason))
