@@ -413,6 +413,10 @@ enum Kernels {
         let plane = g.outH * g.outW
         var out = [Float](unsafeUninitializedCapacity: n * c * plane) { _, m in m = n * c * plane }
         var down = [Float](repeating: 0, count: w)
+        // Output columns whose window lies inside the row: x0 = ox·stride − pad ≥ 0 and x0 + kernel ≤ w.
+        let innerLo = (g.pads.1 + g.strides.1 - 1) / g.strides.1
+        let innerHi = w - g.kernel.1 + g.pads.1 >= 0 ? Swift.min(g.outW, (w - g.kernel.1 + g.pads.1) / g.strides.1 + 1) : 0
+        let inner = innerLo..<Swift.max(innerLo, innerHi)
         x.data.withUnsafeBufferPointer { xp in
             out.withUnsafeMutableBufferPointer { op in
                 down.withUnsafeMutableBufferPointer { dp in
@@ -432,14 +436,42 @@ enum Kernels {
                             for ky in ys.dropFirst() {
                                 let row = s + (y0 + ky) * w
                                 var i = 0
-                                while i + 8 <= w {
-                                    let a = load8(v + i), b = load8(row + i)
-                                    store8(isMax ? pointwiseMax(a, b) : a + b, v + i)
-                                    i += 8
+                                // Compare and select: Swift's pointwiseMax does each lane apart.
+                                if isMax {
+                                    while i + 8 <= w {
+                                        var a = load8(v + i)
+                                        let b = load8(row + i)
+                                        a.replace(with: b, where: b .> a)
+                                        store8(a, v + i)
+                                        i += 8
+                                    }
+                                    while i < w { if row[i] > v[i] { v[i] = row[i] }; i += 1 }
+                                } else {
+                                    while i + 8 <= w { store8(load8(v + i) + load8(row + i), v + i); i += 8 }
+                                    while i < w { v[i] += row[i]; i += 1 }
                                 }
-                                while i < w { v[i] = isMax ? Swift.max(v[i], row[i]) : v[i] + row[i]; i += 1 }
                             }
-                            for ox in 0..<g.outW {
+                            // Windows wholly inside the row take a fixed number of taps and share
+                            // one divisor; the others go the general way.
+                            let (sx, kw) = (g.strides.1, g.kernel.1)
+                            if isMax {
+                                for ox in inner {
+                                    let t = v + ox * sx - g.pads.1
+                                    var best = -Float.infinity
+                                    for kx in 0..<kw where t[kx] > best { best = t[kx] }
+                                    line[ox] = best
+                                }
+                            } else {
+                                let y1 = Swift.min(y0 + g.kernel.0, h + g.pads.2)
+                                let divisor = Float(countPad ? (y1 - y0) * kw : ys.count * kw)
+                                for ox in inner {
+                                    let t = v + ox * sx - g.pads.1
+                                    var sum = t[0]
+                                    for kx in 1..<kw { sum += t[kx] }
+                                    line[ox] = sum / divisor
+                                }
+                            }
+                            for ox in 0..<g.outW where !inner.contains(ox) {
                                 let x0 = ox * g.strides.1 - g.pads.1
                                 let xs = taps(from: x0, count: g.kernel.1, step: 1, size: w)
                                 var best = -Float.infinity, sum: Float = 0

@@ -28,6 +28,7 @@ struct OperatorPeerTests {
         ("maxpool_dilation", 0), ("maxpool_same_upper", 0), ("maxpool_storage_order_0", 0),
         ("avgpool_exclude_pad", 2e-6), ("avgpool_include_pad", 2e-6), ("avgpool_k2_s2", 2e-6), ("avgpool_ceil_mode", 2e-6),
         ("avgpool_ceil_mode_include_pad", 2e-6), ("avgpool_same_lower", 2e-6), ("avgpool_valid", 2e-6),
+        ("maxpool_wide_rows", 0), ("avgpool_wide_rows_include_pad", 2e-6), ("avgpool_wide_rows_exclude_pad", 2e-6),
         ("global_average_pool", 2e-6),
         ("flatten_default", 0), ("flatten_axis0", 0), ("flatten_axis_negative", 0), ("flatten_axis2", 0),
         ("gemm_transB_bias_row", 1e-5), ("gemm_plain_no_c", 1e-5), ("gemm_transA_alpha_beta", 1e-5),

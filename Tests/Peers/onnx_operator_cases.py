@@ -91,6 +91,11 @@ pool("avgpool_ceil_mode", "AveragePool", (1, 2, 9, 9), kernel_shape=[2, 2], stri
 pool("avgpool_ceil_mode_include_pad", "AveragePool", (1, 2, 10, 9), kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1], ceil_mode=1, count_include_pad=1)
 pool("avgpool_same_lower", "AveragePool", (1, 2, 9, 10), kernel_shape=[3, 3], strides=[2, 2], auto_pad="SAME_LOWER")
 pool("avgpool_valid", "AveragePool", (1, 2, 9, 10), kernel_shape=[3, 2], strides=[2, 2], auto_pad="VALID")
+# Rows long enough for the eight-wide passes and a run of windows wholly inside the row, with
+# padding on one side only.
+pool("maxpool_wide_rows", "MaxPool", (1, 2, 13, 37), kernel_shape=[3, 3], strides=[2, 2], pads=[1, 0, 0, 2])
+pool("avgpool_wide_rows_include_pad", "AveragePool", (1, 2, 13, 37), kernel_shape=[3, 2], strides=[2, 3], pads=[1, 1, 2, 1], count_include_pad=1)
+pool("avgpool_wide_rows_exclude_pad", "AveragePool", (1, 2, 13, 37), kernel_shape=[3, 2], strides=[2, 3], pads=[1, 1, 2, 1])
 pool("global_average_pool", "GlobalAveragePool", (2, 5, 7, 6))
 
 model("flatten_default", [helper.make_node("Flatten", ["x"], ["y"])], (2, 3, 4, 5))
