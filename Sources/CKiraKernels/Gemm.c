@@ -44,6 +44,43 @@ static void pack_b(const float *b, long ldb, long kc, long nc, float *dst) {
     }
 }
 
+/* y·scale + shift (a multiply, then an add, as the Concat it stands for does), then
+ * y > 0 ? y : 0 when relu, so that NaN becomes 0 as in every other ReLU. */
+__attribute__((target("avx2,fma"), always_inline))
+static inline __m256 normalise(__m256 v, __m256 scale, __m256 shift, int relu) {
+    v = _mm256_add_ps(_mm256_mul_ps(v, scale), shift);
+    return relu ? _mm256_and_ps(v, _mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_GT_OQ)) : v;
+}
+
+/* The same panels from rows kk0 ..< kk0 + kc of `rows`, columns j0 ..< j0 + nc, each row
+ * normalised. The rows are separate planes, mostly out of cache: each is read from start to
+ * end, and the next row's lines are fetched meanwhile, where panel by panel every 16 values
+ * would wait for memory. */
+__attribute__((target("avx2,fma")))
+static void pack_rows(const KiraGemmRows *rows, long kk0, long j0, long kc, long nc, float *dst) {
+    long full = nc / NR, w = nc % NR;
+    for (long kk = 0; kk < kc; kk++) {
+        const float *src = rows->rows[kk0 + kk] + j0;
+        if (kk + 1 < kc)
+            for (long q = 0; q < nc; q += 16) _mm_prefetch((const char *)(rows->rows[kk0 + kk + 1] + j0 + q), _MM_HINT_T0);
+        __m256 s = _mm256_set1_ps(rows->scale ? rows->scale[kk0 + kk] : 1.0f);
+        __m256 t = _mm256_set1_ps(rows->scale ? rows->shift[kk0 + kk] : 0.0f);
+        float *d = dst + kk * NR;
+        for (long j = 0; j < full; j++, src += NR, d += kc * NR) {
+            _mm256_store_ps(d, normalise(_mm256_loadu_ps(src), s, t, rows->relu));
+            _mm256_store_ps(d + 8, normalise(_mm256_loadu_ps(src + 8), s, t, rows->relu));
+        }
+        if (w) {
+            /* Columns past the last stay zero whatever the shift. */
+            float v[NR] __attribute__((aligned(32))) = {0};
+            for (long q = 0; q < w; q++) v[q] = src[q];
+            _mm256_store_ps(v, normalise(_mm256_load_ps(v), s, t, rows->relu));
+            _mm256_store_ps(v + 8, normalise(_mm256_load_ps(v + 8), s, t, rows->relu));
+            for (long q = 0; q < NR; q++) d[q] = q < w ? v[q] : 0.0f;
+        }
+    }
+}
+
 /* How a tile's sums reach C: the first K slice adds the bias, then C itself when
  * accumulating (a residual already there); later slices add C; the last applies the ReLU. */
 typedef struct { const float *bias; int load_c, relu; } Store;
@@ -117,14 +154,15 @@ static const TileFn tiles[2][MR] = {
 static _Thread_local float *slice;
 
 __attribute__((target("avx2,fma")))
-void kira_gemm_packed(const float *packed_a, long m, long k, const float *b, long ldb, long n,
-                      const float *bias, float *c, long ldc, int accumulate, int relu) {
+static void gemm(const float *packed_a, long m, long k, const float *b, long ldb, const KiraGemmRows *rows, long n,
+                 const float *bias, float *c, long ldc, int accumulate, int relu) {
     if (!slice) slice = aligned_alloc(64, sizeof(float) * KC * (NC + NR));
     for (long jc = 0; jc < n; jc += NC) {
         long nc = n - jc < NC ? n - jc : NC;
         for (long pc = 0; pc < k; pc += KC) {
             long kc = k - pc < KC ? k - pc : KC;
-            pack_b(b + pc * ldb + jc, ldb, kc, nc, slice);
+            if (rows) pack_rows(rows, pc, jc, kc, nc, slice);
+            else pack_b(b + pc * ldb + jc, ldb, kc, nc, slice);
             Store s = {pc == 0 ? bias : NULL, accumulate || pc > 0, relu && pc + kc == k};
             for (long ic = 0; ic < m; ic += MC) {
                 long iend = m - ic < MC ? m : ic + MC;
@@ -132,13 +170,23 @@ void kira_gemm_packed(const float *packed_a, long m, long k, const float *b, lon
                     long cols = nc - j < NR ? nc - j : NR;
                     for (long i = ic; i < iend; i += MR) {
                         const float *ap = packed_a + i * k + pc * MR;
-                        long rows = m - i < MR ? m - i : MR;
+                        long height = m - i < MR ? m - i : MR;
                         Store si = s;
                         if (si.bias) si.bias += i;
-                        tiles[cols > 8][rows - 1](kc, ap, slice + j * kc, c + i * ldc + jc + j, ldc, rows, cols, &si);
+                        tiles[cols > 8][height - 1](kc, ap, slice + j * kc, c + i * ldc + jc + j, ldc, height, cols, &si);
                     }
                 }
             }
         }
     }
+}
+
+void kira_gemm_packed(const float *packed_a, long m, long k, const float *b, long ldb, long n,
+                      const float *bias, float *c, long ldc, int accumulate, int relu) {
+    gemm(packed_a, m, k, b, ldb, NULL, n, bias, c, ldc, accumulate, relu);
+}
+
+void kira_gemm_packed_rows(const float *packed_a, long m, long k, const KiraGemmRows *b, long n,
+                           const float *bias, float *c, long ldc, int accumulate, int relu) {
+    gemm(packed_a, m, k, NULL, 0, b, n, bias, c, ldc, accumulate, relu);
 }

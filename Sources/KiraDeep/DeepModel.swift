@@ -42,6 +42,9 @@ public struct DeepModel: Sendable {
             if n.affine != nil { out[Operator.batchNormalization.rawValue, default: 0] += 1 }
             if n.reluAfter { out[Operator.relu.rawValue, default: 0] += 1 }
             if n.addsResidual { out[Operator.add.rawValue, default: 0] += 1 }
+            if n.readsParts { out[Operator.concat.rawValue, default: 0] += 1 }
+            if n.partsAffine != nil { out[Operator.batchNormalization.rawValue, default: 0] += 1 }
+            if n.partsRelu { out[Operator.relu.rawValue, default: 0] += 1 }
         }
         return out
     }

@@ -2,7 +2,7 @@
 /// copy) of a whole activation is made for them: ReLU after Conv, Add, BatchNormalization or
 /// Concat, an Add after a Conv, and DenseNet's BatchNormalization after Concat (each dense
 /// layer normalises the concatenation of all earlier outputs, which would otherwise be copied
-/// three times).
+/// three times), then that Concat into the 1×1 convolution that reads it.
 /// Only where the intermediate tensor feeds nothing else and is not asked for by name.
 enum Fusion {
     static func fuse(_ nodes: [Node], initializers: [String: Tensor], keep: Set<String>) -> [Node] {
@@ -29,6 +29,24 @@ enum Fusion {
             guard second.op == .relu, [.conv, .add, .batchNormalization, .concat].contains(first.op), !first.reluAfter else { return nil }
             var fused = first
             fused.reluAfter = true
+            return fused
+        }
+        // DenseNet's 1×1 convolution after each Concat reads the parts row by row, normalised
+        // and clamped as Kira's own SGEMM packs them: the concatenation itself is never written.
+        guard Kernels.ownGEMM else { return out }
+        out = fuse(out, keep: keep) { first, second in
+            // The Conv's input has rank 4, so axis −3 is the channel axis too.
+            guard first.op == .concat, [1, -3].contains(first.int("axis", default: 1)), !first.inputs.contains(""),
+                  second.op == .conv, !second.addsResidual, second.inputs.count >= 2,
+                  let w = initializers[second.inputs[1]], w.rank == 4, w.shape[2] == 1, w.shape[3] == 1,
+                  second.int("group", default: 1) == 1, (second.ints("strides") ?? [1, 1]) == [1, 1],
+                  (second.ints("pads") ?? [0, 0, 0, 0]).allSatisfy({ $0 == 0 }),
+                  ["NOTSET", "VALID"].contains(second.string("auto_pad", default: "NOTSET")) else { return nil }
+            var fused = second.settingInput(Node.residualInput, to: "")
+            fused.inputs[0] = ""
+            fused.inputs += first.inputs
+            fused.partsAffine = first.affine
+            fused.partsRelu = first.reluAfter
             return fused
         }
         return out

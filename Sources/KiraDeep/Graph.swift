@@ -50,8 +50,14 @@ struct Node: Sendable {
     var reluAfter = false
 
     /// Conv's inputs past ONNX's three, set by the load-time plans: the Winograd bank (3),
-    /// the packed weights (4) and a residual added as the output is stored (5).
-    static let winogradInput = 3, packedInput = 4, residualInput = 5
+    /// the packed weights (4) and a residual added as the output is stored (5). A 1×1 Conv
+    /// that took the Concat before it reads that Concat's parts (6 on) with input 0 omitted.
+    static let winogradInput = 3, packedInput = 4, residualInput = 5, partsInput = 6
+
+    /// Set by `Fusion` on a Conv that reads a Concat's parts: that Concat's own normalisation
+    /// and ReLU, applied to each row as it is read.
+    var partsAffine: ChannelAffine?
+    var partsRelu = false
 
     /// This node with input `i` set to `name`, omitted inputs ("") filling any gap.
     func settingInput(_ i: Int, to name: String) -> Node {
@@ -63,6 +69,9 @@ struct Node: Sendable {
 
     /// A Conv that `Fusion` gave the Add after it.
     var addsResidual: Bool { op == .conv && inputs.count > Node.residualInput && !inputs[Node.residualInput].isEmpty }
+
+    /// A Conv that `Fusion` gave the Concat before it.
+    var readsParts: Bool { op == .conv && inputs.count > Node.partsInput }
 
     func int(_ key: String, default d: Int) -> Int {
         if case let .int(v)? = attributes[key] { return v }

@@ -124,6 +124,57 @@ enum Kernels {
         return Tensor(shape: [n, m, g.outH, g.outW], data: out)
     }
 
+    /// A 1×1 convolution (stride 1, no padding, one group) of `parts` joined along channels,
+    /// each channel normalised by `affine` and clamped when `relu` as Kira's own SGEMM packs
+    /// it, so that the joined tensor is never written (DenseNet's Concat, BatchNormalization and
+    /// ReLU before each layer's first convolution). `packed` holds the weights (`GEMMPlan`).
+    static func conv1x1(parts: [Tensor], affine f: ChannelAffine?, relu: Bool, packed: Tensor, outChannels m: Int,
+                        bias: Tensor?, reluAfter: Bool) -> Tensor {
+        let (n, plane) = (parts[0].shape[0], parts[0].shape[2] * parts[0].shape[3])
+        let k = parts.reduce(0) { $0 + $1.shape[1] }
+        var out = [Float](unsafeUninitializedCapacity: n * m * plane) { _, c in c = n * m * plane }
+        var rows = [UnsafePointer<Float>?](repeating: nil, count: k)
+        let scale = f?.scale ?? [], shift = f?.shift ?? [], biasData = bias?.data ?? []
+        var bases: [UnsafePointer<Float>?] = []
+        withBases(parts[...], &bases) { bases in
+            packed.data.withUnsafeBufferPointer { pp in
+                scale.withUnsafeBufferPointer { sp in
+                    shift.withUnsafeBufferPointer { tp in
+                        biasData.withUnsafeBufferPointer { bp in
+                            out.withUnsafeMutableBufferPointer { op in
+                                rows.withUnsafeMutableBufferPointer { rp in
+                                    for img in 0..<n {
+                                        var r = 0
+                                        for (part, base) in zip(parts, bases) {
+                                            let c = part.shape[1]
+                                            for ch in 0..<c { rp[r + ch] = base! + (img * c + ch) * plane }
+                                            r += c
+                                        }
+                                        var b = KiraGemmRows(rows: UnsafePointer(rp.baseAddress), scale: f == nil ? nil : sp.baseAddress,
+                                                             shift: f == nil ? nil : tp.baseAddress, relu: relu ? 1 : 0)
+                                        kira_gemm_packed_rows(pp.baseAddress!, m, k, &b, plane, bias == nil ? nil : bp.baseAddress!,
+                                                              op.baseAddress! + img * m * plane, plane, 0, reluAfter ? 1 : 0)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return Tensor(shape: [n, m, parts[0].shape[2], parts[0].shape[3]], data: out)
+    }
+
+    /// The storage of each tensor, held for `body`; a tensor with no elements gives nil.
+    private static func withBases<R>(_ tensors: ArraySlice<Tensor>, _ bases: inout [UnsafePointer<Float>?],
+                                     _ body: ([UnsafePointer<Float>?]) -> R) -> R {
+        guard let first = tensors.first else { return body(bases) }
+        return first.data.withUnsafeBufferPointer { p in
+            bases.append(p.baseAddress)
+            return withBases(tensors.dropFirst(), &bases, body)
+        }
+    }
+
     /// A 3×3 filter bank [K, C, 3, 3] in the Winograd F(2×2, 3×3) domain, U = G·g·Gᵀ with
     /// G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1] (Lavin and Gray 2016), laid out as 16 matrices K×C.
     static func winogradFilter(_ w: Tensor) -> Tensor {

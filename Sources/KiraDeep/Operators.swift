@@ -47,20 +47,7 @@ extension Node {
             return [y]
         case .concat:
             let parts = try (0..<x.count).map { try input($0) }
-            let r = parts[0].rank
-            var axis = int("axis", default: 1)
-            if axis < 0 { axis += r }
-            guard axis >= 0 && axis < r else { throw fail("Concat axis \(int("axis", default: 1)) outside rank \(r)") }
-            for p in parts {
-                var a = p.shape, b = parts[0].shape
-                guard a.count == r else { throw fail("Concat inputs of ranks \(r) and \(a.count)") }
-                a[axis] = 0; b[axis] = 0
-                guard a == b else { throw fail("Concat inputs \(shapeText(parts[0].shape)) and \(shapeText(p.shape)) differ off axis \(axis)") }
-            }
-            if let affine {
-                let c = parts.reduce(0) { $0 + $1.shape[1] }
-                guard affine.scale.count == c else { throw fail("BatchNormalization parameters hold \(affine.scale.count) values for \(c) channels") }
-            }
+            let axis = try joinedShape(parts, axis: int("axis", default: 1), affine: affine, model: model).axis
             return [Kernels.concat(parts, axis: axis, affine: affine, relu: reluAfter)]
         case .gemm:
             let a = try input(0), b = try input(1)
@@ -88,11 +75,14 @@ extension Node {
             Kernels.channelAffine(&a, ChannelAffine(scale: scale, shift: shift), relu: reluAfter)
             return [a]
         case .conv:
-            let a = try input(0), w = try input(1)
-            guard a.rank == 4, w.rank == 4 else { throw fail("only 2-D convolution (N×C×H×W input, 4-D weight) is run; got \(shapeText(a.shape)) and weight \(shapeText(w.shape))") }
+            // A Conv that took the Concat before it (see `Fusion`) reads that Concat's parts.
+            let parts = readsParts ? try (Node.partsInput..<x.count).map { try input($0) } : []
+            let shape = readsParts ? try joinedShape(parts, axis: 1, affine: partsAffine, model: model).shape : try input(0).shape
+            let w = try input(1)
+            guard shape.count == 4, w.rank == 4 else { throw fail("only 2-D convolution (N×C×H×W input, 4-D weight) is run; got \(shapeText(shape)) and weight \(shapeText(w.shape))") }
             let groups = int("group", default: 1)
-            guard groups >= 1, a.shape[1] % groups == 0, w.shape[0] % groups == 0, w.shape[1] * groups == a.shape[1] else {
-                throw fail("input has \(a.shape[1]) channels, weight \(shapeText(w.shape)) with group \(groups) expects \(w.shape[1] * groups)")
+            guard groups >= 1, shape[1] % groups == 0, w.shape[0] % groups == 0, w.shape[1] * groups == shape[1] else {
+                throw fail("input has \(shape[1]) channels, weight \(shapeText(w.shape)) with group \(groups) expects \(w.shape[1] * groups)")
             }
             if let ks = ints("kernel_shape"), ks != Array(w.shape[2...]) {
                 throw fail("kernel_shape \(shapeText(ks)) differs from the weight's \(shapeText(Array(w.shape[2...])))")
@@ -102,11 +92,15 @@ extension Node {
                 guard bt.count == w.shape[0] else { throw fail("bias has \(bt.count) values for \(w.shape[0]) output channels") }
                 b = bt
             }
-            let g = try window(input: a.shape, kernel: (w.shape[2], w.shape[3]), model: model)
+            let g = try window(input: shape, kernel: (w.shape[2], w.shape[3]), model: model)
             // WinogradPlan hands a transformed bank (input 4) only to 3×3, stride-1, one-group convolutions.
             var residual = x.count > Node.residualInput ? x[Node.residualInput].take() : nil
             let packed = x.count > Node.packedInput ? x[Node.packedInput] : nil
-            let outShape = [a.shape[0], w.shape[0], g.outH, g.outW]
+            if readsParts, let packed {
+                return [Kernels.conv1x1(parts: parts, affine: partsAffine, relu: partsRelu, packed: packed, outChannels: w.shape[0], bias: b, reluAfter: reluAfter)]
+            }
+            let a = readsParts ? Kernels.concat(parts, axis: 1, affine: partsAffine, relu: partsRelu) : try input(0)
+            let outShape = [shape[0], w.shape[0], g.outH, g.outW]
             // Kira's own SGEMM stores onto a residual of the output's shape; any other residual is
             // added after, as the Add that Fusion took would have.
             if let packed, residual?.shape == outShape, let r = residual.take() {
@@ -131,6 +125,28 @@ extension Node {
         case .pad:
             return [try pad(try input(0), x, model: model)]
         }
+    }
+
+    /// The shape of `parts` joined along `given` (returned counted from the front), after
+    /// checking that they agree off that axis and that a normalisation applied on the way has
+    /// one value per channel.
+    func joinedShape(_ parts: [Tensor], axis given: Int, affine: ChannelAffine?, model: String) throws -> (shape: [Int], axis: Int) {
+        func fail(_ reason: String) -> DeepError { .shapeMismatch(model: model, node: label, reason: reason) }
+        let r = parts[0].rank
+        let axis = given < 0 ? given + r : given
+        guard axis >= 0 && axis < r else { throw fail("Concat axis \(given) outside rank \(r)") }
+        for p in parts {
+            var a = p.shape, b = parts[0].shape
+            guard a.count == r else { throw fail("Concat inputs of ranks \(r) and \(a.count)") }
+            a[axis] = 0; b[axis] = 0
+            guard a == b else { throw fail("Concat inputs \(shapeText(parts[0].shape)) and \(shapeText(p.shape)) differ off axis \(axis)") }
+        }
+        var shape = parts[0].shape
+        shape[axis] = parts.reduce(0) { $0 + $1.shape[axis] }
+        if let affine, affine.scale.count != shape[1] {
+            throw fail("BatchNormalization parameters hold \(affine.scale.count) values for \(shape[1]) channels")
+        }
+        return (shape, axis)
     }
 
     /// Output size and padding of a 2-D window from strides, dilations, pads or auto_pad

@@ -35,7 +35,7 @@ struct OperatorPeerTests {
         ("gemm_both_transposed_col_c", 1e-5), ("gemm_scalar_c", 1e-5),
         ("concat_channels", 0), ("concat_three_negative_axis", 0), ("concat_axis0", 0),
         ("batchnorm", 1e-5), ("batchnorm_default_eps_rank2", 1e-5), ("conv_batchnorm_relu_folded", 1e-5),
-        ("add_relu_fused", 0), ("concat_batchnorm_relu_fused", 1e-5),
+        ("add_relu_fused", 0), ("concat_batchnorm_relu_fused", 1e-5), ("concat_batchnorm_relu_conv1x1", 1e-5), ("concat_conv1x1", 1e-5),
         ("conv_add_relu_fused", 2e-5), ("conv_add_broadcast", 1e-5), ("conv_winograd_add_relu", 1e-5),
         ("conv_batchnorm_shared_not_folded", 1e-5),
         ("pad_constant_default", 0), ("pad_constant_value", 0), ("pad_reflect", 0), ("pad_edge", 0), ("pad_negative_crop", 0),
@@ -76,9 +76,11 @@ struct OperatorPeerTests {
 
     /// In the real networks every ReLU runs inside the node before it, every
     /// BatchNormalization is folded into a convolution or, in DenseNet, applied by the Concat
-    /// whose output it normalises, and every residual Add of ResNet-50 is stored by the
-    /// convolution before it: no node of these is left, and no operator is lost (counted
-    /// against the ONNX file as the onnx package reads it).
+    /// whose output it normalises, every residual Add of ResNet-50 is stored by the
+    /// convolution before it, and every Concat of DenseNet-169 but the last (read by norm5,
+    /// not a convolution) is read part by part by the 1×1 convolution after it: no node of
+    /// these is left, and no operator is lost (counted against the ONNX file as the onnx
+    /// package reads it).
     @Test(arguments: ["resnet50", "densenet169"])
     func activationsRunInsideTheNodeBefore(_ arch: String) throws {
         let path = try DeepPeer.network(arch).model
@@ -89,7 +91,9 @@ struct OperatorPeerTests {
         #expect(model.nodeCounts["Relu"] == nil && model.nodeCounts["BatchNormalization"] == nil && model.nodeCounts["Add"] == nil)
         #expect(model.operatorCounts["Relu"] == onnxCounts["Relu"])
         #expect(model.operatorCounts["Add"] == onnxCounts["Add"])
-        for op in ["Conv", "Concat", "Gemm", "MaxPool", "AveragePool", "GlobalAveragePool"] {
+        #expect(model.operatorCounts["Concat"] == onnxCounts["Concat"])
+        #expect(model.nodeCounts["Concat"] == (arch == "densenet169" ? 1 : nil))
+        for op in ["Conv", "Gemm", "MaxPool", "AveragePool", "GlobalAveragePool"] {
             #expect(model.nodeCounts[op] == onnxCounts[op], "\(op)")
         }
     }

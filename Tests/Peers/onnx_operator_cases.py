@@ -175,6 +175,27 @@ model("concat_batchnorm_relu_fused",
        helper.make_node("BatchNormalization", ["c", "scale", "bias", "mean", "var"], ["n"]),
        helper.make_node("Relu", ["n"], ["y"])],
       (1, 3, 9, 10), [("w", f32(2, 3, 3, 3))] + bn_params(5))
+# DenseNet's layer: the 1×1 convolution reads the Concat's parts row by row, normalised and
+# clamped as they are packed. Two images, parts of 100, 90 and 80 channels (two K slices of
+# Kira's SGEMM), 13 × 11 = 143 columns (a partial last panel, which the shift must not leak
+# into), 40 outputs (a partial panel of rows); one part is made inside the graph. Weights
+# scaled by 1/√fan-in keep every value near 1, as in a trained network.
+model("concat_batchnorm_relu_conv1x1",
+      [helper.make_node("Conv", ["x", "wa"], ["a"], pads=[1, 1, 1, 1]),
+       helper.make_node("Conv", ["x", "wb"], ["b"]),
+       helper.make_node("Concat", ["x", "a", "b"], ["c"], axis=1),
+       helper.make_node("BatchNormalization", ["c", "scale", "bias", "mean", "var"], ["n"]),
+       helper.make_node("Relu", ["n"], ["r"]),
+       helper.make_node("Conv", ["r", "w", "wbias"], ["s"]),
+       helper.make_node("Relu", ["s"], ["y"])],
+      (2, 100, 13, 11), [("wa", f32(90, 100, 3, 3) / 30), ("wb", f32(80, 100, 1, 1) / 10),
+                         ("w", f32(40, 270, 1, 1) / 16), ("wbias", f32(40))] + bn_params(270))
+# The same join with no normalisation between, read with a negative axis.
+model("concat_conv1x1",
+      [helper.make_node("Conv", ["x", "wb"], ["b"]),
+       helper.make_node("Concat", ["b", "x"], ["c"], axis=-3),
+       helper.make_node("Conv", ["c", "w"], ["y"])],
+      (1, 7, 5, 9), [("wb", f32(3, 7, 1, 1)), ("w", f32(6, 10, 1, 1))])
 
 
 def pad(name, x_shape, pads, mode=None, value=None):

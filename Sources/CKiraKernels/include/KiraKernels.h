@@ -86,4 +86,18 @@ void kira_gemm_pack_a(const float *a, long lda, long m, long k, float *packed);
 void kira_gemm_packed(const float *packed_a, long m, long k, const float *b, long ldb, long n,
                       const float *bias, float *c, long ldc, int accumulate, int relu);
 
+/// B given row by row, each row normalised and clamped as it is read: row i is
+/// rows[i][0 ..< n], times scale[i] plus shift[i] (when scale is not NULL), then max(0, ·)
+/// when relu. DenseNet's layers read the concatenation of every earlier output so, with no
+/// copy of it made.
+typedef struct {
+    const float *const *rows;
+    const float *scale, *shift;
+    int relu;
+} KiraGemmRows;
+
+/// kira_gemm_packed with B's rows from `b` (k of them).
+void kira_gemm_packed_rows(const float *packed_a, long m, long k, const KiraGemmRows *b, long n,
+                           const float *bias, float *c, long ldc, int accumulate, int relu);
+
 #endif
