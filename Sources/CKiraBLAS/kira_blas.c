@@ -42,4 +42,7 @@ void kira_sgemm(int trans_a, int trans_b, long m, long n, long k, float alpha,
           (int)m, (int)n, (int)k, alpha, a, (int)lda, b, (int)ldb, beta, c, (int)ldc);
 }
 
-void kira_blas_set_threads(int threads) { set_threads(threads); }
+/* A network whose products all run on Kira's own SGEMM never loads OpenBLAS. */
+void kira_blas_set_threads(int threads) {
+    if (set_threads) set_threads(threads);
+}

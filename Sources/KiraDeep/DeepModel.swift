@@ -18,7 +18,6 @@ public struct DeepModel: Sendable {
     }
 
     init(path: String, loaded: ONNXLoader.Loaded, keep: Set<String>, foldBatchNorm: Bool = true) throws {
-        if let problem = Kernels.loadBLAS() { throw DeepError.noBLAS(problem) }
         var initializers = loaded.initializers
         self.path = path
         opset = loaded.opset
@@ -28,6 +27,7 @@ public struct DeepModel: Sendable {
         let folded = foldBatchNorm ? BatchNormFolding.fold(loaded.nodes, initializers: &initializers, keep: kept) : loaded.nodes
         let fused = Fusion.fuse(folded, initializers: initializers, keep: kept)
         nodes = GEMMPlan.prepare(WinogradPlan.prepare(fused, initializers: &initializers), initializers: &initializers)
+        if nodes.contains(where: \.multipliesWithBLAS), let problem = Kernels.loadBLAS() { throw DeepError.noBLAS(problem) }
         self.initializers = initializers
     }
 
@@ -94,7 +94,8 @@ public struct DeepModel: Sendable {
 
     /// Runs a batch along the first axis of the model's single input. When the model's batch
     /// size is 1 or free, the samples run separately, `threads` at a time, each with one BLAS
-    /// thread (a lone sample gets all `threads` inside BLAS); results are stacked in order.
+    /// thread (a lone sample gets all `threads` inside OpenBLAS where OpenBLAS multiplies; Kira's
+    /// own SGEMM runs on the calling thread); results are stacked in order.
     public func runBatch(_ batch: Tensor, outputs requested: [String]? = nil, threads: Int = 1) throws -> [String: Tensor] {
         guard inputs.count == 1, let input = inputs.first else {
             throw DeepError.shapeMismatch(model: path, node: "(model)", reason: "\(inputs.count) graph inputs; a batch run needs exactly one")

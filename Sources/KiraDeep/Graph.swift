@@ -70,6 +70,15 @@ struct Node: Sendable {
     /// A Conv that `Fusion` gave the Add after it.
     var addsResidual: Bool { op == .conv && inputs.count > Node.residualInput && !inputs[Node.residualInput].isEmpty }
 
+    /// A Conv or Gemm whose products go to OpenBLAS: weights not packed by `GEMMPlan` (a
+    /// Winograd bank is packed in place whenever Kira's own SGEMM runs).
+    var multipliesWithBLAS: Bool {
+        guard op == .conv || op == .gemm else { return false }
+        let packed = inputs.count > Node.packedInput && !inputs[Node.packedInput].isEmpty
+        let winograd = inputs.count > Node.winogradInput && !inputs[Node.winogradInput].isEmpty
+        return !(packed || (op == .conv && winograd && Kernels.ownGEMM))
+    }
+
     /// A Conv that `Fusion` gave the Concat before it.
     var readsParts: Bool { op == .conv && inputs.count > Node.partsInput }
 

@@ -663,6 +663,24 @@ enum Kernels {
         return out
     }
 
+    /// Y[m×n] = A·op(B) + beta·C, C already broadcast to m×n (or nil), with op(B)ᵀ packed for
+    /// Kira's own SGEMM: each row of Y is op(B)ᵀ times that row of A, a one-column product.
+    static func gemm(_ a: Tensor, packedTransposedB p: Tensor, n: Int, c: [Float]?, beta: Float) -> Tensor {
+        let (m, k) = (a.shape[0], a.shape[1])
+        var y = c.map { beta == 1 ? $0 : $0.map { beta * $0 } } ?? [Float](repeating: 0, count: m * n)
+        a.data.withUnsafeBufferPointer { ap in
+            p.data.withUnsafeBufferPointer { pp in
+                y.withUnsafeMutableBufferPointer { yp in
+                    for i in 0..<m {
+                        kira_gemm_packed(pp.baseAddress!, n, k, ap.baseAddress! + i * k, 1, 1, nil, yp.baseAddress! + i * n, 1,
+                                         c == nil ? 0 : 1, 0)
+                    }
+                }
+            }
+        }
+        return Tensor(shape: [m, n], data: y)
+    }
+
     /// Y[m×n] = alpha·op(A)·op(B) + beta·C, C already broadcast to m×n (or nil).
     static func gemm(_ a: Tensor, _ b: Tensor, c: [Float]?, transA: Bool, transB: Bool, alpha: Float, beta: Float) -> Tensor {
         let m = transA ? a.shape[1] : a.shape[0]

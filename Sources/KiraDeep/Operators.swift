@@ -62,6 +62,10 @@ extension Node {
                 let idx = Kernels.broadcastIndex(ct.shape, to: [m, n])
                 c = idx.map { ct.data[$0] }
             }
+            // GEMMPlan packs op(B)ᵀ only for alpha 1 and A as it is.
+            if x.count > Node.packedInput, let packed = x[Node.packedInput] {
+                return [Kernels.gemm(a, packedTransposedB: packed, n: n, c: c, beta: float("beta", default: 1))]
+            }
             return [Kernels.gemm(a, b, c: c, transA: transA, transB: transB, alpha: float("alpha", default: 1), beta: float("beta", default: 1))]
         case .batchNormalization:
             var a = try owned(0)
