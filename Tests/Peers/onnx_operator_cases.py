@@ -227,6 +227,12 @@ model("constant_value_float_add",
 model("constant_value_floats_add",
       [helper.make_node("Constant", [], ["k"], value_floats=[1.0, -2.0, 0.5]), helper.make_node("Add", ["x", "k"], ["y"])], (2, 3))
 
+# Winograd in blocks of 48 tiles (128 + 32 channels): 23 × 19 = 437 tiles make eight blocks that
+# start and end inside rows of tiles and a last block of 53, for each of two images; the
+# asymmetric pads leave partial tiles on the right and at the bottom. (Last, so that the seeded
+# inputs of the cases above stay as they were.)
+conv("conv_winograd_blocks", (2, 128, 46, 38), (32, 128, 3, 3), pads=[1, 0, 0, 1])
+
 # Models the interpreter must refuse, naming the node (not run through ONNX Runtime).
 bad_dir = os.path.join(out_dir, "bad")
 os.makedirs(bad_dir, exist_ok=True)
