@@ -33,12 +33,13 @@ enum Fusion {
         }
         // DenseNet's 1×1 convolution after each Concat reads the parts row by row, normalised
         // and clamped as Kira's own SGEMM packs them: the concatenation itself is never written.
+        // Only weights that GEMMPlan packs (an initializer, one group) qualify.
         guard Kernels.ownGEMM else { return out }
         out = fuse(out, keep: keep) { first, second in
             // The Conv's input has rank 4, so axis −3 is the channel axis too.
             guard first.op == .concat, [1, -3].contains(first.int("axis", default: 1)), !first.inputs.contains(""),
                   second.op == .conv, !second.addsResidual, second.inputs.count >= 2,
-                  let w = initializers[second.inputs[1]], w.rank == 4, w.shape[2] == 1, w.shape[3] == 1,
+                  let w = initializers[second.inputs[1]], w.rank == 4, w.shape[0] > 0, w.shape[2] == 1, w.shape[3] == 1,
                   second.int("group", default: 1) == 1, (second.ints("strides") ?? [1, 1]) == [1, 1],
                   (second.ints("pads") ?? [0, 0, 0, 0]).allSatisfy({ $0 == 0 }),
                   ["NOTSET", "VALID"].contains(second.string("auto_pad", default: "NOTSET")) else { return nil }

@@ -100,10 +100,12 @@ extension Node {
             // WinogradPlan hands a transformed bank (input 4) only to 3×3, stride-1, one-group convolutions.
             var residual = x.count > Node.residualInput ? x[Node.residualInput].take() : nil
             let packed = x.count > Node.packedInput ? x[Node.packedInput] : nil
-            if readsParts, let packed {
+            if readsParts {
+                // Fusion gives a Concat only to a Conv whose weights GEMMPlan packs.
+                guard let packed else { preconditionFailure("\(label) reads a Concat's parts without packed weights") }
                 return [Kernels.conv1x1(parts: parts, affine: partsAffine, relu: partsRelu, packed: packed, outChannels: w.shape[0], bias: b, reluAfter: reluAfter)]
             }
-            let a = readsParts ? Kernels.concat(parts, axis: 1, affine: partsAffine, relu: partsRelu) : try input(0)
+            let a = try input(0)
             let outShape = [shape[0], w.shape[0], g.outH, g.outW]
             // Kira's own SGEMM stores onto a residual of the output's shape; any other residual is
             // added after, as the Add that Fusion took would have.
